@@ -1,0 +1,64 @@
+"""The set of use cases the Telegram layer calls, built once per process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.enquiries import EnquiryService
+from services.knowledge_base import LiveKnowledge
+from services.residents import ResidentService
+from storage import Database, Role
+from storage.migrate import prepare
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """linli's use cases, sharing one database and one live knowledge base."""
+
+    db: Database
+    knowledge: LiveKnowledge
+    residents: ResidentService
+    enquiries: EnquiryService
+
+    async def reload_knowledge(self, telegram_id: int) -> int:
+        """Admins only: re-read the knowledge-base files; returns the entry count."""
+        await self.residents.require_role(telegram_id, Role.ADMIN)
+        return await self.knowledge.reload()
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.db.dispose()
+
+
+async def open_services(
+    database_url: str,
+    kb_dir: Path | None,
+    default_language: str,
+    clock: Callable[[], datetime] = utc_now,
+) -> Services:
+    """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
+
+    Raises ``storage.PendingMigrationsError`` for a server database that needs
+    ``linli db upgrade`` and ``knowledge.KnowledgeBaseError`` for invalid knowledge files.
+    """
+    db = Database(database_url)
+    try:
+        await prepare(db)
+        knowledge = await asyncio.to_thread(LiveKnowledge, kb_dir)
+    except BaseException:
+        await db.dispose()
+        raise
+    return Services(
+        db=db,
+        knowledge=knowledge,
+        residents=ResidentService(db, clock, default_language),
+        enquiries=EnquiryService(db, knowledge, clock),
+    )

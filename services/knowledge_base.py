@@ -1,0 +1,76 @@
+"""The live knowledge base: loaded once at start, swapped whole on reload."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from knowledge import KnowledgeBase, Matcher, load_knowledge_base
+from knowledge.model import Entry
+from services.views import CategoryView, ContactView, EntryView
+
+
+class LiveKnowledge:
+    """Holds the current matcher; a reload builds a new one and swaps the reference.
+
+    Readers never see a half-built index: the swap is a single assignment, and a reload that
+    fails (invalid files) leaves the running knowledge base in place.
+    """
+
+    def __init__(self, kb_dir: Path | None) -> None:
+        self._kb_dir = kb_dir
+        self.matcher = Matcher(load_knowledge_base(kb_dir))
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.matcher.kb
+
+    async def reload(self) -> int:
+        """Re-read the knowledge-base files; returns the number of entries now live."""
+        self.matcher = await asyncio.to_thread(_build, self._kb_dir)
+        return len(self.kb.entries)
+
+    def entry_view(self, entry_id: str) -> EntryView | None:
+        """The entry as a record for handlers, or None for an unknown id."""
+        entry = self.kb.entry(entry_id)
+        return None if entry is None else self._view(entry)
+
+    def categories(self) -> tuple[CategoryView, ...]:
+        """Categories in menu order, each with its entries."""
+        cats = sorted(self.kb.categories, key=lambda c: (c.order, c.id))
+        return tuple(
+            CategoryView(
+                c.id,
+                c.title,
+                c.title_en,
+                tuple((e.id, e.title, e.title_en) for e in self.kb.entries_in(c.id)),
+            )
+            for c in cats
+        )
+
+    def titles(self, entry_id: str) -> tuple[str, str, str] | None:
+        entry = self.kb.entry(entry_id)
+        return None if entry is None else (entry.id, entry.title, entry.title_en)
+
+    def _view(self, entry: Entry) -> EntryView:
+        contact = entry.contact
+        related = tuple(t for r in entry.related if (t := self.titles(r)) is not None)
+        return EntryView(
+            id=entry.id,
+            category=entry.category,
+            title=entry.title,
+            title_en=entry.title_en,
+            answer=entry.answer,
+            answer_en=entry.answer_en,
+            contact=None
+            if contact is None
+            else ContactView(
+                contact.office, contact.address, contact.phone, contact.hours, contact.sample
+            ),
+            related=related,
+            complaint_category=entry.complaint_category,
+        )
+
+
+def _build(kb_dir: Path | None) -> Matcher:
+    return Matcher(load_knowledge_base(kb_dir))

@@ -1,0 +1,61 @@
+"""Plain frozen records that services hand to handlers (never ORM objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentView:
+    telegram_id: int
+    chat_id: int
+    display_name: str
+    language: str
+    role: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    office: str
+    address: str
+    phone: str
+    hours: str
+    sample: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One knowledge-base answer, in both canonical languages; handlers pick one."""
+
+    id: str
+    category: str
+    title: str
+    title_en: str
+    answer: str
+    answer_en: str
+    contact: ContactView | None
+    related: tuple[tuple[str, str, str], ...]  # (id, title, title_en)
+    complaint_category: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    id: str
+    title: str
+    title_en: str
+    entries: tuple[tuple[str, str, str], ...]  # (id, title, title_en)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """The outcome of a resident's question.
+
+    ``kind`` is answer / suggest / none / too_short. ``query_id`` identifies the query-log row
+    so that feedback and a picked suggestion can be recorded against it.
+    """
+
+    kind: str
+    query_id: int
+    entry: EntryView | None
+    suggestions: tuple[tuple[str, str, str], ...]  # (id, title, title_en)
