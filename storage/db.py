@@ -1,0 +1,137 @@
+"""The database handle: async engine, session factory and the one-transaction-per-use-case rule.
+
+SQLite is the embedded default (one file under ``./var/``); PostgreSQL is for deployments
+with several processes. Both are reached through SQLAlchemy's asyncio extension
+(aiosqlite / asyncpg).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+# How long a connection waits for another *process* holding the SQLite write lock before
+# failing with "database is locked". Writers inside this process never wait on it: they are
+# queued on an asyncio lock first (see Database.transaction).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# Operators write URLs the way psql or SQLite docs show them; linli needs the async drivers.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse a database URL; a bare ``sqlite://`` or ``postgresql://`` gets its async driver."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The file behind an SQLite URL, or None for in-memory and ``file:`` URI databases."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the sqlite3 driver (its legacy mode skips BEGIN before SELECT and
+    # DDL); SQLAlchemy emits our own BEGIN IMMEDIATE in _on_sqlite_begin instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets readers run while one writer commits; NORMAL sync is crash-safe in WAL
+        # mode (only a power cut can lose the last commits) and avoids an fsync per commit.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front, so a transaction never fails half-way when it
+    # upgrades from reading to writing while another process writes (SQLITE_BUSY_SNAPSHOT).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An async engine plus session factory; ``transaction()`` is the only way to a session."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._url = normalise_url(url)
+        self.is_sqlite: bool = self._url.get_backend_name() == "sqlite"
+        self.url: str = self._url.render_as_string(hide_password=True)
+        self.engine: AsyncEngine = self._create_engine(echo)
+        self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._tasks_in_transaction: set[asyncio.Task[Any]] = set()
+
+    def _create_engine(self, echo: bool) -> AsyncEngine:
+        if not self.is_sqlite:
+            return create_async_engine(self._url, echo=echo, pool_pre_ping=True)
+        path = _sqlite_file(self._url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(self._url, echo=echo)
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+        return engine
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Open one transaction for one use case: commit on success, roll back on exception.
+
+        Repositories receive the session and never commit. On SQLite, writers from this
+        process queue here in arrival order instead of contending for the file lock.
+        A task that opens a second transaction while inside one gets a RuntimeError: pass
+        the session down instead (nesting would deadlock on SQLite and split the use case).
+        """
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("db.transaction() must run inside an asyncio task")
+        if task in self._tasks_in_transaction:
+            raise RuntimeError("db.transaction() is already open in this task; pass the session")
+        async with self.writer_slot():
+            self._tasks_in_transaction.add(task)
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    yield session
+            finally:
+                self._tasks_in_transaction.discard(task)
+
+    def writer_slot(self) -> AbstractAsyncContextManager[object]:
+        """The in-process writer queue on SQLite (a no-op elsewhere); held by transaction()."""
+        if not self.is_sqlite:
+            return nullcontext()
+        loop = asyncio.get_running_loop()
+        # An asyncio.Lock belongs to one event loop; a CLI may run several loops in turn.
+        if self._write_lock is None or self._lock_loop is not loop:
+            self._write_lock = asyncio.Lock()
+            self._lock_loop = loop
+        return self._write_lock
+
+    async def dispose(self) -> None:
+        """Close every pooled connection; call once at shutdown."""
+        await self.engine.dispose()
