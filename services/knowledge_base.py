@@ -10,6 +10,10 @@ from knowledge.model import Entry
 from services.views import CategoryView, ContactView, EntryView
 
 
+# The entries whose office is the general front desk for residents, in order of preference.
+HUMAN_CONTACT_ENTRIES = ("service-center", "residents-committee")
+
+
 class LiveKnowledge:
     """Holds the current matcher; a reload builds a new one and swaps the reference.
 
@@ -47,6 +51,14 @@ class LiveKnowledge:
             )
             for c in cats
         )
+
+    def human_contact(self) -> ContactView | None:
+        """Where a resident reaches a person when linli has no answer."""
+        for entry_id in HUMAN_CONTACT_ENTRIES:
+            view = self.entry_view(entry_id)
+            if view is not None and view.contact is not None:
+                return view.contact
+        return None
 
     def titles(self, entry_id: str) -> tuple[str, str, str] | None:
         entry = self.kb.entry(entry_id)

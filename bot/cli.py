@@ -1,0 +1,117 @@
+"""The ``linli`` command: run the bot, chat in the console, manage the database and staff."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.kb_cli import add_kb_commands
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_polling
+
+    settings = load_settings()
+    if settings.token() is None:
+        print(
+            "LINLI_BOT_TOKEN is not set: get a token from @BotFather and set it (see .env.example)."
+            "\nTo try linli without Telegram, run: linli console",
+            file=sys.stderr,
+        )
+        return 2
+    _configure_logging(settings)
+    return run_polling(settings)
+
+
+def _cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return asyncio.run(run_console(settings, role=args.role, user_id=args.user_id))
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage import Database
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+
+    async def go() -> None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+    print("Database is up to date.")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linli", description="linli (邻里): the community service centre's Telegram bot."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot on Telegram (long polling)")
+    run.set_defaults(func=_cmd_run)
+
+    console = sub.add_parser("console", help="chat with linli in this terminal, no Telegram")
+    console.add_argument(
+        "--as",
+        dest="role",
+        choices=["resident", "staff", "official", "admin"],
+        default="resident",
+        help="who you are in the console (default: resident)",
+    )
+    console.add_argument("--user-id", type=int, default=None, help="your pretend Telegram id")
+    console.set_defaults(func=_cmd_console)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        func=_cmd_db_upgrade
+    )
+
+    kb = sub.add_parser("kb", help="knowledge base: check, evaluate, ask")
+    add_kb_commands(kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True))
+
+    from bot.staff_cli import add_staff_commands
+
+    staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
+    add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

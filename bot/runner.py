@@ -1,0 +1,65 @@
+"""Running the Application: the same start/stop sequence for Telegram, the console and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.settings import Settings
+from services import Services, open_services
+
+log = logging.getLogger("linli.bot")
+
+
+@contextlib.asynccontextmanager
+async def running(application: Application, *, poll_timeout: int = 10) -> AsyncIterator[None]:  # type: ignore[type-arg]
+    """Initialise, start long polling, and on exit stop everything in the right order."""
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(timeout=poll_timeout, poll_interval=0)
+        try:
+            yield
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+@contextlib.asynccontextmanager
+async def linli_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open the database and knowledge base from settings; close them on exit."""
+    services = await open_services(
+        settings.database_url, settings.kb_dir, settings.default_language
+    )
+    try:
+        yield services
+    finally:
+        await services.close()
+
+
+async def _serve(settings: Settings) -> None:
+    token = settings.token()
+    assert token is not None
+    async with linli_services(settings) as services:
+        application = build_application(
+            services, token=token, api_url=settings.bot_api_url, admin_ids=settings.admin_ids
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with running(application):
+            await stop.wait()
+            log.info("stopping")
+
+
+def run_polling(settings: Settings) -> int:
+    """``linli run``: serve Telegram until SIGINT or SIGTERM."""
+    asyncio.run(_serve(settings))
+    return 0

@@ -1,0 +1,39 @@
+"""Message catalogs: every string a person sees comes from handlers/catalogs/*.yaml."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.script import to_traditional
+
+_CATALOG_DIR = Path(__file__).parent / "catalogs"
+
+
+@lru_cache(maxsize=4)
+def _catalog(name: str) -> dict[str, str]:
+    with (_CATALOG_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
+        data: dict[str, str] = yaml.safe_load(fh)
+    return data
+
+
+def t(language: str, key: str, **params: Any) -> str:
+    """The string ``key`` in ``language`` (zh-Hans, zh-Hant or en) with ``params`` filled in.
+
+    Traditional Chinese is OpenCC's conversion of the Simplified string, done after the
+    parameters are filled so that names and answers are converted too.
+    """
+    source = "en" if language == "en" else "zh-Hans"
+    template = _catalog(source).get(key) or _catalog("zh-Hans")[key]
+    text = template.format(**params) if params else template
+    return to_traditional(text) if language == "zh-Hant" else text
+
+
+def localize(language: str, simplified: str, english: str) -> str:
+    """Pick a piece of content (a knowledge-base answer or title) for ``language``."""
+    if language == "en" and english:
+        return english
+    return to_traditional(simplified) if language == "zh-Hant" else simplified

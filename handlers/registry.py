@@ -1,0 +1,107 @@
+"""Wiring: which handler answers which update, and the command list shown in Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from handlers import admin, common, questions
+from handlers.callbacks import Callback, decode
+from handlers.errors import on_error
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.replies import reply
+
+CallbackAction = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller, Callback], Awaitable[None]]
+
+# Commands shown in Telegram's menu, in order; descriptions come from the catalogs.
+PUBLIC_COMMANDS = ("start", "help", "menu", "language")
+
+
+def bot_commands(language: str) -> list[BotCommand]:
+    return [BotCommand(name, t(language, f"command.{name}")) for name in PUBLIC_COMMANDS]
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    cb = decode(query.data)
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    if cb is not None and cb.kind == "lang" and cb.args:
+        await common.choose_language(update, context, cb)
+        return
+    action = _CALLBACK_ACTIONS.get(cb.kind) if cb else None
+    if action is None:
+        await reply(update, t(caller.language, "stale_button"))
+        return
+    await action(update, context, caller, cb)  # type: ignore[arg-type]
+
+
+async def _menu(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+    await common.show_categories(u, c, caller, edit=True)
+
+
+async def _category(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+    await common.show_category(u, c, caller, cb.args[0] if cb.args else "")
+
+
+async def _help(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+    await common.send_help(u, caller)
+
+
+async def _language(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+    await common.choose_language(u, c, cb)
+
+
+_CALLBACK_ACTIONS: dict[str, CallbackAction] = {
+    "menu": _menu,
+    "cat": _category,
+    "help": _help,
+    "lang": _language,
+    "ent": questions.show_entry,
+    "pick": questions.show_entry,
+    "nope": questions.none_of_these,
+    "fb": questions.feedback,
+}
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    if message is None or message.text is None:
+        return
+    addressed = f"@{context.bot.username}".lower() in message.text.lower()
+    if message.chat.type != ChatType.PRIVATE and not addressed:
+        return  # a command for another bot in a group
+    caller = await identify(update, context)
+    if caller is not None:
+        await reply(update, t(caller.language, "unknown_command"))
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler, in the order PTB should try them."""
+    application.add_handler(CommandHandler("start", common.start))
+    application.add_handler(CommandHandler("help", common.help_command))
+    application.add_handler(CommandHandler("language", common.language_command))
+    application.add_handler(CommandHandler("menu", common.menu_command))
+    application.add_handler(CommandHandler("reload", admin.reload_command))
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, questions.on_text))
+    application.add_handler(
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, questions.on_non_text)
+    )
+    application.add_error_handler(on_error)

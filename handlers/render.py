@@ -1,0 +1,123 @@
+"""Turning service records into message text and inline keyboards."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.callbacks import encode
+from handlers.i18n import localize, t
+from services import CategoryView, ContactView, EntryView
+
+
+def entry_text(language: str, entry: EntryView) -> str:
+    """The full answer of an entry: title, answer, and where to go."""
+    title = localize(language, entry.title, entry.title_en)
+    answer = localize(language, entry.answer, entry.answer_en).strip()
+    parts = [f"【{title}】", answer]
+    if entry.contact is not None:
+        parts.append(contact_text(language, entry.contact))
+    return "\n\n".join(parts)
+
+
+def contact_text(language: str, contact: ContactView) -> str:
+    lines = [f"📍 {t(language, 'answer.contact_title')}"]
+    for key, value in (
+        ("answer.office", contact.office),
+        ("answer.address", contact.address),
+        ("answer.phone", contact.phone),
+        ("answer.hours", contact.hours),
+    ):
+        if value:
+            lines.append(t(language, key, **{key.split(".")[1]: localize(language, value, "")}))
+    if contact.sample:
+        lines.append(t(language, "answer.sample_note"))
+    return "\n".join(lines)
+
+
+def answer_keyboard(
+    language: str, entry: EntryView, query_id: int | None
+) -> InlineKeyboardMarkup | None:
+    """👍/👎 when the answer came from a logged question, then related entries."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if query_id is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "answer.helpful"), callback_data=encode("fb", query_id, 1)
+                ),
+                InlineKeyboardButton(
+                    t(language, "answer.not_helpful"), callback_data=encode("fb", query_id, 0)
+                ),
+            ]
+        )
+    for entry_id, title, title_en in entry.related[:3]:
+        label = "➡️ " + localize(language, title, title_en)
+        rows.append([InlineKeyboardButton(label, callback_data=encode("ent", entry_id))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def suggestions_keyboard(
+    language: str, query_id: int, suggestions: tuple[tuple[str, str, str], ...]
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                localize(language, title, title_en),
+                callback_data=encode("pick", query_id, entry_id),
+            )
+        ]
+        for entry_id, title, title_en in suggestions
+    ]
+    rows.append(
+        [InlineKeyboardButton(t(language, "suggest.none"), callback_data=encode("nope", query_id))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def categories_keyboard(
+    language: str, categories: tuple[CategoryView, ...]
+) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            localize(language, c.title, c.title_en), callback_data=encode("cat", c.id)
+        )
+        for c in categories
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def category_keyboard(language: str, category: CategoryView) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                localize(language, title, title_en), callback_data=encode("ent", entry_id)
+            )
+        ]
+        for entry_id, title, title_en in category.entries
+    ]
+    rows.append([InlineKeyboardButton(t(language, "menu.back"), callback_data=encode("menu"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def main_menu_keyboard(language: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(language, "menu.button"), callback_data=encode("menu"))],
+            [
+                InlineKeyboardButton(t(language, "help.button"), callback_data=encode("help")),
+                InlineKeyboardButton(t(language, "language.button"), callback_data=encode("lang")),
+            ],
+        ]
+    )
+
+
+LANGUAGE_LABELS = (("zh-Hans", "简体中文"), ("zh-Hant", "繁體中文"), ("en", "English"))
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=encode("lang", code))]
+            for code, label in LANGUAGE_LABELS
+        ]
+    )

@@ -1,0 +1,35 @@
+"""Sending a reply: long text split cleanly, keyboard on the last part."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+
+from handlers.text import split_message
+
+
+async def reply(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Reply in the chat the update came from; returns the last message sent."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message(text)
+    sent: Message | None = None
+    thread = update.effective_message.message_thread_id if update.effective_message else None
+    for i, part in enumerate(parts):
+        sent = await chat.send_message(
+            part,
+            reply_markup=keyboard if i == len(parts) - 1 else None,
+            message_thread_id=thread,
+        )
+    return sent
+
+
+async def replace(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Show ``text`` in place of the message whose button was pressed (menus, language)."""
+    query = update.callback_query
+    if query is None or len(text) > 4096:
+        await reply(update, text, keyboard)
+        return
+    await query.edit_message_text(text, reply_markup=keyboard)
