@@ -1,0 +1,1 @@
+"""Repository functions: take the caller's AsyncSession first, never commit."""
