@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ContextTypes
 
@@ -139,7 +139,10 @@ async def feedback(
         caller.resident.telegram_id, query_id, helpful == 1
     )
     key = "feedback.not_yours" if not stored else "feedback.thanks" if helpful else "feedback.sorry"
-    if update.callback_query is not None and stored:
-        # Remove the 👍/👎 row so the choice is visible and a double press does nothing new.
-        await update.callback_query.edit_message_reply_markup(None)
+    message = update.callback_query.message if update.callback_query else None
+    if stored and isinstance(message, Message) and message.reply_markup is not None:
+        # Drop the 👍/👎 row (always the first) so the choice is visibly taken and a second
+        # press has nothing to hit; the related-entry buttons stay.
+        rows = message.reply_markup.inline_keyboard[1:]
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
     await reply(update, t(caller.language, key))
