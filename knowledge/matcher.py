@@ -1,0 +1,140 @@
+"""The matcher: from what a resident typed to *answer*, *suggest*, *none* or *too short*.
+
+Pipeline: normalise (knowledge.normalize) → preselect alternate questions from the inverted
+index (knowledge.index) → score the best few entries by IDF-weighted overlap, their keywords
+and a rapidfuzz comparison of characters and pinyin → decide with calibrated thresholds.
+Examples of what linli does *not* handle (_out_of_scope.yaml) compete as a pseudo-entry: when
+they win, the answer is an honest *none*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from knowledge.config import MatcherConfig, load_matcher_config
+from knowledge.index import Featurizer, InvertedIndex, syllable
+from knowledge.keywords import KeywordTable
+from knowledge.model import Candidate, Decision, DecisionKind, Entry, KnowledgeBase
+from knowledge.normalize import Normalizer, cjk_runs, is_cjk, meaningful_length
+from knowledge.segment import kb_tokenizer
+
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """An entry's alternates in the two spellings rapidfuzz compares: characters and pinyin."""
+
+    chars: tuple[str, ...]
+    sounds: tuple[str, ...]
+
+
+class Matcher:
+    """Matches residents' questions to knowledge-base entries.
+
+    Building it does all the slow work (jieba, index, pinyin) once; ``decide`` only reads
+    shared state, so one matcher can serve many threads.
+    """
+
+    def __init__(self, kb: KnowledgeBase, config: MatcherConfig | None = None) -> None:
+        self.kb = kb
+        self.config = config or load_matcher_config()
+        self.normalizer = Normalizer(kb.synonyms, kb.stopwords)
+        tokenizer = kb_tokenizer(_user_words(kb, self.normalizer), self.config.jieba_word_freq)
+        self._featurizer = Featurizer(tokenizer)
+        self._oos = len(kb.entries)  # the out-of-scope pseudo-entry's index
+        docs: list[tuple[int, set[str]]] = []
+        texts: list[_Texts] = []
+        for i, questions in enumerate([*map(_documents, kb.entries), list(kb.out_of_scope)]):
+            normalized = [self.normalizer.normalize(q) for q in questions]
+            docs += [(i, self._featurizer.features(n)) for n in normalized]
+            chars = tuple(n.replace(" ", "") for n in normalized)
+            texts.append(_Texts(chars, tuple(_sounds(c) for c in chars)))
+        self._index = InvertedIndex(docs, len(kb.entries) + 1, self.config)
+        self._texts = texts
+        self._keywords = KeywordTable(
+            [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
+        )
+
+    def decide(self, text: str) -> Decision:
+        """Rank the entries for ``text`` and decide what to do with the best of them."""
+        normalized = self.normalizer.normalize(text)
+        scores = self._score(normalized)
+        oos = scores.pop(self._oos, 0.0)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
+        candidates = tuple(Candidate(self.kb.entries[i].id, round(s, 4)) for i, s in ranked)
+        kind = self._kind(normalized, [s for _, s in ranked], oos)
+        return Decision(kind, normalized, candidates)
+
+    def _kind(self, normalized: str, ranked: list[float], oos: float) -> DecisionKind:
+        cfg = self.config
+        if meaningful_length(normalized) <= cfg.too_short:
+            return DecisionKind.TOO_SHORT
+        best = ranked[0] if ranked else 0.0
+        if not ranked or oos + cfg.oos_margin >= best:
+            return DecisionKind.NONE
+        runner_up = max(ranked[1] if len(ranked) > 1 else 0.0, oos)
+        if best >= cfg.answer_threshold and best - runner_up >= cfg.margin:
+            return DecisionKind.ANSWER
+        if best >= cfg.suggest_threshold:
+            return DecisionKind.SUGGEST
+        return DecisionKind.NONE
+
+    def _score(self, normalized: str) -> dict[int, float]:
+        """Final score per entry index (the out-of-scope pseudo-entry included)."""
+        cfg = self.config
+        doc_scores = self._index.score(self._featurizer.features(normalized))
+        overlap: dict[int, float] = {}
+        for doc, s in doc_scores.items():
+            entry = self._index.doc_entry[doc]
+            if s > overlap.get(entry, 0.0):
+                overlap[entry] = s
+        chars = normalized.replace(" ", "")
+        keyword = self._keywords.match(chars, [_sound(c) for c in chars], normalized)
+        for entry in keyword:
+            overlap.setdefault(entry, 0.0)
+        best = sorted(overlap, key=lambda e: -(overlap[e] + cfg.keyword_weight * keyword.get(e, 0)))
+        sounds = _sounds(chars)
+        scores: dict[int, float] = {}
+        for entry in best[: cfg.rerank_entries]:
+            kw = min(keyword.get(entry, 0.0), cfg.keyword_cap) if entry != self._oos else 0.0
+            scores[entry] = (
+                cfg.dice_weight * overlap[entry]
+                + cfg.keyword_weight * kw
+                + cfg.fuzzy_weight * self._fuzzy(entry, chars, sounds)
+            )
+        return scores
+
+    def _fuzzy(self, entry: int, chars: str, sounds: str) -> float:
+        """rapidfuzz similarity (0–1) of the question to the entry's closest alternate."""
+        texts = self._texts[entry]
+        by_chars = process.extractOne(chars, texts.chars, scorer=fuzz.ratio)
+        by_sound = process.extractOne(sounds, texts.sounds, scorer=fuzz.ratio)
+        best = max(by_chars[1] if by_chars else 0.0, by_sound[1] if by_sound else 0.0)
+        return float(best) / 100.0
+
+
+def _documents(entry: Entry) -> list[str]:
+    """The texts an entry is matched against: its questions, titles and keywords."""
+    texts = [*entry.questions, entry.title, entry.title_en, " ".join(entry.keywords)]
+    return [t for t in texts if t.strip()]
+
+
+def _sound(char: str) -> str:
+    return syllable(char) if is_cjk(char) else char
+
+
+def _sounds(chars: str) -> str:
+    return " ".join(_sound(c) for c in chars)
+
+
+def _user_words(kb: KnowledgeBase, normalizer: Normalizer) -> set[str]:
+    """Words jieba must keep whole: keywords, title parts and the lexicon's canonical words."""
+    words: set[str] = set()
+    for entry in kb.entries:
+        for text in (*entry.keywords, entry.title):
+            words.update(run for run in cjk_runs(normalizer.normalize(text)) if len(run) >= 2)
+    words.update(w for w in map(normalizer.normalize, kb.synonyms.values()) if w)
+    return {w for w in words if 2 <= len(w) <= 8 and " " not in w}
