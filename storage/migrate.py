@@ -117,9 +117,9 @@ async def prepare(db: Database) -> None:
     Raises PendingMigrationsError (telling the operator to run ``linli db upgrade``) when a
     non-SQLite database is behind, and UnknownRevisionError when it is ahead of this code.
     """
-    if db.is_sqlite:
-        await upgrade(db)
-        return
     pending = await pending_migrations(db)
-    if pending:
+    if not pending:
+        return
+    if not db.is_sqlite:
         raise PendingMigrationsError(db.url, pending)
+    await upgrade(db)

@@ -1,0 +1,126 @@
+"""The Database handle: transactions, SQLite set-up and concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from storage import Database
+from storage.db import normalise_url
+from storage.migrate import upgrade
+from storage.models import Resident
+from storage.repositories.residents import get_resident, upsert_resident
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+async def _count(database: Database) -> int:
+    async with database.transaction() as session:
+        return (await session.scalar(select(func.count()).select_from(Resident))) or 0
+
+
+async def test_transaction_commits_on_success(database: Database) -> None:
+    async with database.transaction() as session:
+        await upsert_resident(session, telegram_id=1, chat_id=1, display_name="a", now=T0)
+    assert await _count(database) == 1
+
+
+async def test_exception_rolls_back_everything_in_the_transaction(database: Database) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with database.transaction() as session:
+            await upsert_resident(session, telegram_id=1, chat_id=1, display_name="a", now=T0)
+            await upsert_resident(session, telegram_id=2, chat_id=2, display_name="b", now=T0)
+            raise Boom
+    assert await _count(database) == 0
+
+
+async def test_nested_transaction_in_one_task_is_refused(database: Database) -> None:
+    async with database.transaction():
+        with pytest.raises(RuntimeError, match="pass the session"):
+            async with database.transaction():
+                pass
+
+
+async def test_twenty_concurrent_writers_all_commit(database: Database) -> None:
+    async def register(telegram_id: int) -> None:
+        async with database.transaction() as session:
+            # Read, yield to the other tasks, then write: the pattern that makes SQLite
+            # raise "database is locked" when two transactions interleave.
+            await get_resident(session, telegram_id)
+            await asyncio.sleep(0)
+            await upsert_resident(
+                session, telegram_id=telegram_id, chat_id=telegram_id, display_name="", now=T0
+            )
+
+    await asyncio.gather(*(register(n) for n in range(1, 21)))
+    assert await _count(database) == 20
+
+
+async def test_sqlite_writers_from_another_process_wait_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    # Two Database objects on one file behave like two processes: only SQLite's own lock
+    # (BEGIN IMMEDIATE + busy_timeout) stands between them.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    first, second = Database(url), Database(url)
+    try:
+        await upgrade(first)
+
+        async def register(db: Database, telegram_id: int) -> None:
+            async with db.transaction() as session:
+                await get_resident(session, telegram_id)
+                await asyncio.sleep(0.01)
+                await upsert_resident(
+                    session, telegram_id=telegram_id, chat_id=1, display_name="", now=T0
+                )
+
+        await asyncio.gather(*(register((first, second)[n % 2], n) for n in range(1, 11)))
+        assert await _count(second) == 10
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_sqlite_file_folder_is_created_and_pragmas_are_set(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "nested" / "linli.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        assert path.parent.is_dir()
+        assert db.is_sqlite
+        async with db.transaction() as session:
+            journal = await session.scalar(text("PRAGMA journal_mode"))
+            foreign_keys = await session.scalar(text("PRAGMA foreign_keys"))
+            busy_timeout = await session.scalar(text("PRAGMA busy_timeout"))
+        assert (journal, foreign_keys) == ("wal", 1)
+        assert busy_timeout is not None and busy_timeout >= 1000
+    finally:
+        await db.dispose()
+    assert path.is_file()
+
+
+async def test_in_memory_sqlite_works_for_quick_experiments() -> None:
+    db = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        await upgrade(db)
+        async with db.transaction() as session:
+            await upsert_resident(session, telegram_id=1, chat_id=1, display_name="", now=T0)
+        assert await _count(db) == 1
+    finally:
+        await db.dispose()
+
+
+def test_plain_urls_get_async_drivers_and_passwords_stay_hidden() -> None:
+    assert normalise_url("sqlite:///var/linli.db").drivername == "sqlite+aiosqlite"
+    assert normalise_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
+    assert normalise_url("postgres://u@h/db").drivername == "postgresql+asyncpg"
+    db = Database("postgresql://linli:s3cret@db.example/linli")
+    assert not db.is_sqlite
+    assert "s3cret" not in db.url and "s3cret" not in repr(db)
+    assert db.url.startswith("postgresql+asyncpg://linli:***@db.example")
