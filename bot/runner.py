@@ -21,6 +21,9 @@ log = logging.getLogger("linli.bot")
 async def running(application: Application, *, poll_timeout: int = 10) -> AsyncIterator[None]:  # type: ignore[type-arg]
     """Initialise, start long polling, and on exit stop everything in the right order."""
     async with application:
+        # PTB calls post_init only inside run_polling/run_webhook; we run the pieces ourselves.
+        if application.post_init is not None:
+            await application.post_init(application)
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(timeout=poll_timeout, poll_interval=0)

@@ -43,16 +43,19 @@ async def open_services(
     kb_dir: Path | None,
     default_language: str,
     clock: Callable[[], datetime] = utc_now,
+    knowledge: LiveKnowledge | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
     Raises ``storage.PendingMigrationsError`` for a server database that needs
     ``linli db upgrade`` and ``knowledge.KnowledgeBaseError`` for invalid knowledge files.
+    A ``knowledge`` already loaded (tests, benchmarks) is used as it is.
     """
     db = Database(database_url)
     try:
         await prepare(db)
-        knowledge = await asyncio.to_thread(LiveKnowledge, kb_dir)
+        if knowledge is None:
+            knowledge = await asyncio.to_thread(LiveKnowledge, kb_dir)
     except BaseException:
         await db.dispose()
         raise

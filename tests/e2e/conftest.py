@@ -1,0 +1,71 @@
+"""End-to-end fixtures: the real PTB Application against the in-process fake Bot API server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.runner import running
+from services import Services, open_services
+from services.knowledge_base import LiveKnowledge
+from tests.fakes.bot_api import BotApiServer
+
+ADMIN_ID = 900001
+RESIDENT_ID = 200001
+
+
+@pytest.fixture(scope="session")
+def live_knowledge() -> LiveKnowledge:
+    """The bundled knowledge base, built once: building the matcher is the slow part."""
+    return LiveKnowledge(None)
+
+
+@dataclass
+class Linli:
+    """A running linli: the fake Telegram it talks to and the services behind it."""
+
+    api: BotApiServer
+    services: Services
+    resident: dict[str, Any]
+    admin: dict[str, Any]
+
+    async def say(self, user: dict[str, Any], text: str, count: int = 1, **kw: Any) -> list[dict]:
+        """The user writes ``text``; returns the bot's next ``count`` messages in that chat."""
+        message = self.api.send_text(user, text, **kw)
+        return await self.api.wait_for_message(message["chat"]["id"], count=count)
+
+    async def press(self, user: dict[str, Any], message: dict, label: str) -> list[dict]:
+        """The user taps the button labelled ``label``; returns the bot's next message."""
+        before = len(self.api.call_history)
+        self.api.press_button(user, message, label=label)
+
+        def bot_acted() -> bool:
+            later = self.api.call_history[before:]
+            return any(c.method not in ("getUpdates", "answerCallbackQuery") for c in later)
+
+        await self.api.wait_for(bot_acted)
+        return self.api.sent_to(message["chat"]["id"])
+
+
+@pytest.fixture
+async def linli(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Linli]:
+    services = await open_services(
+        f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
+        None,
+        "zh-Hans",
+        knowledge=live_knowledge,
+    )
+    async with BotApiServer() as api:
+        application = build_application(
+            services, token=api.token, api_url=api.url, admin_ids=(ADMIN_ID,), overall_rate=0
+        )
+        resident = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
+        admin = api.user(ADMIN_ID, "管理员", language_code="zh-hans")
+        async with running(application, poll_timeout=1):
+            yield Linli(api, services, resident, admin)
+    await services.close()

@@ -1,0 +1,140 @@
+"""A resident's way through linli, end to end over HTTP against the fake Bot API server."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import QueryLog, Resident
+from tests.e2e.conftest import Linli
+from tests.fakes.bot_api import inline_buttons
+
+
+def labels(message: dict) -> list[str]:
+    return [b["text"] for b in inline_buttons(message)]
+
+
+async def test_start_greets_registers_and_offers_menu(linli: Linli) -> None:
+    [greeting] = await linli.say(linli.resident, "/start")
+    assert "小王" in greeting["text"] and "邻里" in greeting["text"]
+    assert "📚 办事指南" in labels(greeting)
+    async with linli.services.db.transaction() as session:
+        row = (await session.execute(select(Resident))).scalars().all()
+    assert [(r.telegram_id, r.display_name, r.language) for r in row if r.role == "resident"] == [
+        (200001, "小王", "zh-Hans")
+    ]
+
+
+async def test_commands_are_registered_in_chinese_and_english(linli: Linli) -> None:
+    await linli.api.wait_for_call("setMyCommands", count=2)
+    zh = [c["command"] for c in linli.api.commands()]
+    en = {c["command"]: c["description"] for c in linli.api.commands("en")}
+    assert zh[:4] == ["start", "help", "menu", "language"]
+    assert en["menu"] == "Browse the service guide"
+
+
+async def test_question_gets_an_answer_and_feedback_is_stored(linli: Linli) -> None:
+    [answer] = await linli.say(linli.resident, "低保怎么申请")
+    assert answer["text"].startswith("【最低生活保障")
+    assert "户口" in answer["text"]
+    assert labels(answer)[:2] == ["👍 有帮助", "👎 没帮上"]
+    await linli.press(linli.resident, answer, "👎 没帮上")
+    await linli.api.wait_for(lambda: "改进" in (linli.api.last_message(200001) or {}).get("text", ""))
+    async with linli.services.db.transaction() as session:
+        [log] = (await session.execute(select(QueryLog))).scalars().all()
+    assert (log.raw_text, log.decision, log.entry_id, log.feedback) == (
+        "低保怎么申请",
+        "answer",
+        "subsistence-allowance",
+        -1,
+    )
+    # The 👍/👎 row is gone (no double vote), the related-entry buttons stay.
+    edited = linli.api.sent_to(200001)[0]
+    assert "👍 有帮助" not in labels(edited) and labels(edited)
+
+
+async def test_traditional_question_is_answered_in_traditional(linli: Linli) -> None:
+    [answer] = await linli.say(linli.resident, "請問低保怎麼申請")
+    assert "最低生活保障" in answer["text"]
+    assert "戶口" in answer["text"] and "户口" not in answer["text"]
+
+
+async def test_language_switch_to_english_and_traditional(linli: Linli) -> None:
+    [prompt] = await linli.say(linli.resident, "/language")
+    await linli.press(linli.resident, prompt, "English")
+    await linli.api.wait_for(
+        lambda: "English" in (linli.api.last_message(200001) or {}).get("text", "")
+    )
+    [help_text] = await linli.say(linli.resident, "/help")
+    assert help_text["text"].startswith("How to use linli")
+    [prompt] = await linli.say(linli.resident, "/language")
+    await linli.press(linli.resident, prompt, "繁體中文")
+    [greeting] = await linli.say(linli.resident, "/start")
+    assert "社區服務中心" in greeting["text"]
+
+
+async def test_menu_browsing_reaches_an_entry(linli: Linli) -> None:
+    [menu] = await linli.say(linli.resident, "/menu")
+    assert "困难帮扶" in labels(menu)
+    await linli.press(linli.resident, menu, "困难帮扶")
+    [category] = linli.api.sent_to(200001)  # the menu message, edited in place
+    assert category["text"] == "「困难帮扶」的办事指南："
+    assert "« 返回类别" in labels(category)
+    await linli.press(linli.resident, category, "最低生活保障（低保）")
+    entry = await linli.api.wait_for(
+        lambda: [m for m in linli.api.sent_to(200001) if m["text"].startswith("【最低")]
+    )
+    # Opened from the menu, not from a question: no feedback buttons, only related entries.
+    assert "👍 有帮助" not in labels(entry[0]) and labels(entry[0])
+
+
+async def test_unknown_and_out_of_scope_get_honest_replies(linli: Linli) -> None:
+    [reply] = await linli.say(linli.resident, "/frobnicate")
+    assert "/help" in reply["text"]
+    [reply] = await linli.say(linli.resident, "明天北京天气怎么样")
+    assert "答不上来" in reply["text"] and "/menu" in reply["text"]
+    [reply] = await linli.say(linli.resident, "   ")
+    assert "多说几个字" in reply["text"]
+
+
+async def test_non_text_messages_are_told_linli_reads_text(linli: Linli) -> None:
+    linli.api.send_sticker(linli.resident)
+    [reply] = await linli.api.wait_for_message(200001)
+    assert "文字" in reply["text"]
+    linli.api.send_photo(linli.resident)
+    [reply] = await linli.api.wait_for_message(200001)
+    assert "文字" in reply["text"]
+
+
+async def test_group_answers_only_when_mentioned_or_replied_to(linli: Linli) -> None:
+    group = linli.api.group(-100500, "幸福里业主群")
+    linli.api.send_text(linli.resident, "低保怎么申请", chat=group)
+    linli.api.send_text(linli.resident, "@linli_bot 低保怎么申请", chat=group)
+    [answer] = await linli.api.wait_for_message(-100500)
+    assert answer["text"].startswith("【最低生活保障")
+    linli.api.send_text(linli.resident, "廉租房怎么申请", chat=group, reply_to=answer)
+    await linli.api.wait_for(lambda: len(linli.api.sent_to(-100500)) == 2)
+    assert "廉租房" in linli.api.sent_to(-100500)[1]["text"]
+    assert len(linli.api.calls("sendMessage", chat_id=-100500)) == 2
+
+
+async def test_reload_is_for_admins_only(linli: Linli) -> None:
+    [reply] = await linli.say(linli.resident, "/reload")
+    assert "只有管理员" in reply["text"]
+    [reply] = await linli.say(linli.admin, "/reload")
+    assert "已重新加载" in reply["text"] and "40" in reply["text"] or "条" in reply["text"]
+
+
+async def test_stale_or_forged_buttons_do_not_crash(linli: Linli) -> None:
+    [answer] = await linli.say(linli.resident, "低保怎么申请")
+    forged = {**answer, "reply_markup": {"inline_keyboard": [[
+        {"text": "x", "callback_data": "fb:notanumber:1"},
+        {"text": "y", "callback_data": "ent:no-such-entry"},
+        {"text": "z", "callback_data": "zzz"},
+    ]]}}
+    linli.api.world.messages[(200001, answer["message_id"])] = forged
+    for label in ("x", "y", "z"):
+        linli.api.press_button(linli.resident, forged, label=label)
+    await linli.api.wait_for(
+        lambda: sum("过期" in m["text"] for m in linli.api.sent_to(200001)) == 3
+    )
+    assert not any("出了点问题" in m["text"] for m in linli.api.sent_to(200001))
