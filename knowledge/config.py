@@ -28,6 +28,7 @@ class MatcherConfig:
     )
     idf_power: float = 1.5
     unknown_weight: float = 0.5
+    query_norm_cap: float = 100.0
     dice_weight: float = 1.0
     keyword_weight: float = 0.25
     fuzzy_weight: float = 0.2

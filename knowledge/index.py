@@ -136,5 +136,8 @@ class InvertedIndex:
                 i = bisect_left(docs, d)
                 if i < len(docs) and docs[i] == d:
                     shared[d] += w
+        # A long story should not be punished for its details: the question's side of the
+        # Dice denominator is capped at a multiple of the document's own weight.
+        cap = self._config.query_norm_cap
         norm = self.doc_norm
-        return {d: 2.0 * s / (q_norm + norm[d]) for d, s in shared.items()}
+        return {d: 2.0 * s / (min(q_norm, cap * norm[d]) + norm[d]) for d, s in shared.items()}

@@ -24,6 +24,32 @@ MAX_CANDIDATES = 5
 
 
 @dataclass(frozen=True, slots=True)
+class Ranking:
+    """Entry indices with their scores (best first), and the out-of-scope pseudo-entry's."""
+
+    normalized: str
+    length: int
+    ranked: tuple[tuple[int, float], ...]
+    oos: float
+
+
+def decide_kind(cfg: MatcherConfig, ranking: Ranking) -> DecisionKind:
+    """*answer* when confident and clearly ahead, *suggest* when unsure, else *none*."""
+    if ranking.length <= cfg.too_short:
+        return DecisionKind.TOO_SHORT
+    scores = [s for _, s in ranking.ranked]
+    best = scores[0] if scores else 0.0
+    if not scores or ranking.oos + cfg.oos_margin >= best:
+        return DecisionKind.NONE
+    runner_up = max(scores[1] if len(scores) > 1 else 0.0, ranking.oos)
+    if best >= cfg.answer_threshold and best - runner_up >= cfg.margin:
+        return DecisionKind.ANSWER
+    if best >= cfg.suggest_threshold:
+        return DecisionKind.SUGGEST
+    return DecisionKind.NONE
+
+
+@dataclass(frozen=True, slots=True)
 class _Texts:
     """An entry's alternates in the two spellings rapidfuzz compares: characters and pinyin."""
 
@@ -60,27 +86,18 @@ class Matcher:
 
     def decide(self, text: str) -> Decision:
         """Rank the entries for ``text`` and decide what to do with the best of them."""
+        ranking = self.rank(text)
+        kind = decide_kind(self.config, ranking)
+        candidates = tuple(Candidate(self.kb.entries[i].id, round(s, 4)) for i, s in ranking.ranked)
+        return Decision(kind, ranking.normalized, candidates)
+
+    def rank(self, text: str) -> Ranking:
+        """The scores behind a decision (used by ``decide`` and by calibration)."""
         normalized = self.normalizer.normalize(text)
         scores = self._score(normalized)
         oos = scores.pop(self._oos, 0.0)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
-        candidates = tuple(Candidate(self.kb.entries[i].id, round(s, 4)) for i, s in ranked)
-        kind = self._kind(normalized, [s for _, s in ranked], oos)
-        return Decision(kind, normalized, candidates)
-
-    def _kind(self, normalized: str, ranked: list[float], oos: float) -> DecisionKind:
-        cfg = self.config
-        if meaningful_length(normalized) <= cfg.too_short:
-            return DecisionKind.TOO_SHORT
-        best = ranked[0] if ranked else 0.0
-        if not ranked or oos + cfg.oos_margin >= best:
-            return DecisionKind.NONE
-        runner_up = max(ranked[1] if len(ranked) > 1 else 0.0, oos)
-        if best >= cfg.answer_threshold and best - runner_up >= cfg.margin:
-            return DecisionKind.ANSWER
-        if best >= cfg.suggest_threshold:
-            return DecisionKind.SUGGEST
-        return DecisionKind.NONE
+        return Ranking(normalized, meaningful_length(normalized), tuple(ranked), oos)
 
     def _score(self, normalized: str) -> dict[int, float]:
         """Final score per entry index (the out-of-scope pseudo-entry included)."""
