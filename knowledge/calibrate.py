@@ -32,12 +32,12 @@ MAX_FALSE_ANSWERS = 0.04
 MAX_SUGGEST = 0.18
 
 
-def _grid() -> list[dict[str, float]]:
+def _grid() -> list[tuple[float, ...]]:
     steps = [round(0.30 + 0.025 * i, 3) for i in range(25)]
     choices = itertools.product(
         steps, [0.0, 0.05, 0.1, 0.15, 0.2, 0.3], [0.2, 0.25, 0.3, 0.35, 0.4, 0.45], [0.0, 0.1]
     )
-    return [dict(zip(THRESHOLDS, c, strict=True)) for c in choices if c[2] <= c[0]]
+    return [c for c in choices if c[2] <= c[0]]
 
 
 def _utility(
@@ -80,8 +80,14 @@ def calibrate(
         ids = [matcher.kb.entries[i].id for i, _ in ranking.ranked] or [""]
         rows.append((item, ranking, ids))
     best: tuple[float, MatcherConfig, dict[str, float]] | None = None
-    for values in _grid():
-        cfg = dataclasses.replace(matcher.config, **values)
+    for answer, margin, suggest, oos_margin in _grid():
+        cfg = dataclasses.replace(
+            matcher.config,
+            answer_threshold=answer,
+            margin=margin,
+            suggest_threshold=suggest,
+            oos_margin=oos_margin,
+        )
         result = _utility(cfg, rows)
         if result is not None and (best is None or result[0] > best[0]):
             best = (result[0], cfg, result[1])
