@@ -68,7 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     path = asyncio.run(make_revision(args.message, autogenerate=not args.empty))
-    print(f"Wrote {path}\nReview it, then run: .venv/bin/python -m pytest tests/storage")
+    print(
+        f"Wrote {path}\n"
+        "Review it: types, nullability, server defaults for existing rows, index names, and a\n"
+        "downgrade() that really undoes upgrade(). Then run, with PostgreSQL:\n"
+        "  LINLI_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test \\\n"
+        "  .venv/bin/python -m pytest tests/storage"
+    )
 
 
 if __name__ == "__main__":

@@ -3,9 +3,6 @@
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
-
-Reviewed by: (name) — check types, nullability, server defaults, index names, and that
-downgrade() really undoes upgrade(); run tests/storage on SQLite and PostgreSQL.
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,25 @@
+"""SQLAlchemy models, one module per group of tables; import everything from here.
+
+Adding tables: write a module next to these (e.g. ``tickets.py``), import its classes
+below, then run ``python -m storage.revision "add tickets"`` and review the revision it
+writes. Everything imported here is what Alembic compares with the database, and
+tests/storage/test_migrations.py fails if a module in this folder is left out.
+Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTime).
+"""
+
+from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.query_log import DECISION_ANSWER, DECISION_NONE, DECISION_SUGGEST, QueryLog
+from storage.models.residents import LANGUAGES, Resident, Role
+
+__all__ = [
+    "DECISION_ANSWER",
+    "DECISION_NONE",
+    "DECISION_SUGGEST",
+    "LANGUAGES",
+    "NAMING_CONVENTION",
+    "Base",
+    "QueryLog",
+    "Resident",
+    "Role",
+    "UTCDateTime",
+]

@@ -1,0 +1,50 @@
+"""Residents: every Telegram user linli knows, with their language and role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Enum, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")
+"""Interface languages a resident can choose; None means "not chosen yet"."""
+
+
+class Role(StrEnum):
+    """What a person may do in linli; stored as its value (VARCHAR, no native enum)."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+    OFFICIAL = "official"
+    ADMIN = "admin"
+
+
+class Resident(Base):
+    """A Telegram user who has written to linli (or was given a role by an admin)."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(
+        Enum(
+            Role,
+            native_enum=False,
+            length=16,
+            values_callable=lambda roles: [role.value for role in roles],
+        ),
+        default=Role.RESIDENT,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Resident(id={self.id}, telegram_id={self.telegram_id}, role={self.role})"
