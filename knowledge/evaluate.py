@@ -7,6 +7,7 @@ Labelled questions are JSONL, one ``{"q": "...", "expect": "<entry id>" | null}`
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -133,7 +134,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile of sorted values (0 for none)."""
     if not values:
         return 0.0
-    rank = max(1, min(len(values), round(pct / 100.0 * len(values) + 0.5)))
+    rank = max(1, min(len(values), math.ceil(pct / 100.0 * len(values))))
     return values[rank - 1]
 
 
