@@ -283,7 +283,8 @@ async def test_real_application_round_trip_with_waits_and_latency(server: BotApi
     while first.method != "sendMessage":
         first = outgoing.get_nowait()
     assert first.result["text"] == "欢迎使用邻里"
-    latency = server.reply_latency(update["message_id"])
+    latency = server.reply_latency(update)
+    assert server.reply_latencies() == {server.updates[0]["update_id"]: latency}
     assert latency is not None and latency > 0
     with pytest.raises(TimeoutError):
         await server.wait_for_message(RESIDENT, count=5, timeout=0.05)

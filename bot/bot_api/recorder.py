@@ -53,11 +53,13 @@ class CallLog:
     def __init__(self) -> None:
         self.call_history: list[BotCall] = []
         self._calls_by_chat: dict[int, list[BotCall]] = {}
+        self._calls_by_method: dict[str, list[BotCall]] = {}
         self._changed = asyncio.Event()
         self._subscribers: list[asyncio.Queue[BotCall]] = []
 
     def _record(self, call: BotCall) -> None:
         self.call_history.append(call)
+        self._calls_by_method.setdefault(call.method, []).append(call)
         if call.chat_id is not None:
             self._calls_by_chat.setdefault(call.chat_id, []).append(call)
         if call.method != "getUpdates":
@@ -67,7 +69,10 @@ class CallLog:
 
     def calls(self, method: str | None = None, chat_id: int | None = None) -> list[BotCall]:
         """Recorded calls in order, optionally only one method and/or one chat."""
-        source = self.call_history if chat_id is None else self._calls_by_chat.get(chat_id, [])
+        if chat_id is None:
+            found = self.call_history if method is None else self._calls_by_method.get(method, [])
+            return list(found)
+        source = self._calls_by_chat.get(chat_id, [])
         return [c for c in source if method is None or c.method == method]
 
     def sent_to(self, chat_id: int | JSON, since: float = 0.0) -> list[JSON]:
@@ -151,15 +156,18 @@ class CallLog:
         return self.world.last_arrival.get(chat_id, 0.0)
 
     def reply_latency(
-        self, update_id: int, methods: tuple[str, ...] = ("sendMessage",)
+        self, update: int | JSON, methods: tuple[str, ...] = ("sendMessage",)
     ) -> float | None:
         """Seconds from an injected update's arrival to the first successful send of `methods`
-        to its chat after it, or None when the bot has not answered (yet)."""
+        to its chat after it, or None when the bot has not answered (yet). `update` is an
+        update_id or what send_text / press_button / send_photo… returned."""
+        update_id = update if isinstance(update, int) else self.world.update_id_of(update)
         arrived = self.world.update_arrivals.get(update_id)
-        chat_calls = self._calls_by_chat.get(self.world.update_chats.get(update_id, 0), [])
         if arrived is None:
             return None
-        start = bisect.bisect_left([c.time for c in chat_calls], arrived)
+        chat_calls = self._calls_by_chat.get(self.world.update_chats[update_id], [])
+        # Calls are recorded in time order, so the first candidate is found by bisection.
+        start = bisect.bisect_left(chat_calls, arrived, key=lambda c: c.time)
         for call in chat_calls[start:]:
             if call.ok and call.method in methods:
                 return call.time - arrived

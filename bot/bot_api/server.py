@@ -121,6 +121,11 @@ class BotApiServer(SimulatedUsers, CallLog):
     def flood_violations(self) -> list[FloodViolation]:
         return self.flood.violations if self.flood else []
 
+    @property
+    def updates(self) -> list[JSON]:
+        """Every update injected so far, in order (also those already fetched by the bot)."""
+        return self.world.injected_updates
+
     def commands(self, language_code: str = "", scope: JSON | None = None) -> list[JSON]:
         """The command list the bot registered for this language and scope."""
         key = json.dumps(scope or {"type": "default"}, sort_keys=True), language_code

@@ -66,6 +66,7 @@ class World:
     messages: dict[tuple[int, int], JSON] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     pending_updates: list[JSON] = field(default_factory=list)
+    injected_updates: list[JSON] = field(default_factory=list)  # every update, never trimmed
     update_arrivals: dict[int, float] = field(default_factory=dict)
     update_deliveries: dict[int, float] = field(default_factory=dict)
     update_chats: dict[int, int] = field(default_factory=dict)
@@ -160,8 +161,16 @@ class World:
         self.update_chats[update["update_id"]] = chat_id
         self.last_arrival[chat_id] = arrived
         self.pending_updates.append(update)
+        self.injected_updates.append(update)
         self._new_updates.set()
         return update
+
+    def update_id_of(self, payload: JSON) -> int:
+        """The update that carried this injected message or callback query."""
+        for update in reversed(self.injected_updates):
+            if any(value is payload for value in update.values()):
+                return int(update["update_id"])
+        raise KeyError("not an injected message or callback query")
 
     def wake_pollers(self) -> None:
         self._new_updates.set()
