@@ -114,6 +114,32 @@ async def test_group_mention_carries_a_mention_entity(server: BotApiServer, bot:
     assert (mention.type, mention.offset, mention.length) == ("mention", 0, 10)
 
 
+async def test_entity_offsets_count_utf16_units_like_telegram(
+    server: BotApiServer, bot: Bot
+) -> None:
+    server.send_text(RESIDENT, "😀 /help@linli_bot")
+    (update,) = await bot.get_updates(timeout=1)
+    (command,) = update.message.entities
+    assert (command.type, command.offset, command.length) == ("bot_command", 3, 15)
+    assert update.message.parse_entity(command) == "/help@linli_bot"
+
+
+async def test_stickers_voice_documents_and_locations_parse_in_ptb(
+    server: BotApiServer, bot: Bot
+) -> None:
+    server.send_sticker(RESIDENT)
+    server.send_voice(RESIDENT, duration=4)
+    server.send_document(RESIDENT, b"%PDF-1.4", "申请表.pdf", caption="材料")
+    server.send_location(RESIDENT, 31.23, 121.47)
+    updates = await bot.get_updates(timeout=1)
+    sticker, voice, document, location = (u.message for u in updates)
+    assert sticker.sticker.emoji == "👍" and seconds(voice.voice.duration) == 4
+    assert document.document.file_name == "申请表.pdf" and document.caption == "材料"
+    assert location.location.latitude == 31.23
+    stored = await document.document.get_file()
+    assert bytes(await stored.download_as_bytearray()) == b"%PDF-1.4"
+
+
 async def test_button_press_reaches_the_bot_and_its_answer_is_recorded(
     server: BotApiServer, bot: Bot
 ) -> None:

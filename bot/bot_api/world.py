@@ -155,10 +155,11 @@ class World:
 
     def push_update(self, kind: str, payload: JSON, chat_id: int) -> JSON:
         """Queue an update for getUpdates and note when it arrived."""
-        update = {"update_id": next(self._update_ids), kind: payload}
+        update_id = next(self._update_ids)
+        update: JSON = {"update_id": update_id, kind: payload}
         arrived = time.perf_counter()
-        self.update_arrivals[update["update_id"]] = arrived
-        self.update_chats[update["update_id"]] = chat_id
+        self.update_arrivals[update_id] = arrived
+        self.update_chats[update_id] = chat_id
         self.last_arrival[chat_id] = arrived
         self.pending_updates.append(update)
         self.injected_updates.append(update)
