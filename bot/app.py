@@ -11,7 +11,9 @@ from handlers import bot_commands, register_handlers
 from services import Services
 
 log = logging.getLogger("linli.bot")
-MAX_CONCURRENT_UPDATES = 64
+# httpx's connection pool slows down sharply with many connections (measured with
+# benchmarks/bench_updates.py), so a few updates at a time with a matching pool is fastest.
+MAX_CONCURRENT_UPDATES = 16
 
 
 def build_application(
@@ -33,6 +35,7 @@ def build_application(
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=2))
         .post_init(_post_init)
         .build()

@@ -84,9 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(
-        func=_cmd_db_upgrade
-    )
+    db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
 
     kb = sub.add_parser("kb", help="knowledge base: check, evaluate, ask")
     add_kb_commands(kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True))

@@ -106,7 +106,9 @@ async def run_console(
     return 0
 
 
-def _act(server: BotApiServer, user: dict[str, Any], view: ConsoleView, line: str, out: TextIO) -> None:
+def _act(
+    server: BotApiServer, user: dict[str, Any], view: ConsoleView, line: str, out: TextIO
+) -> None:
     if not line:
         return
     if line == "!help":

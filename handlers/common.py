@@ -14,7 +14,7 @@ from handlers.render import (
     language_keyboard,
     main_menu_keyboard,
 )
-from handlers.replies import reply, replace
+from handlers.replies import replace, reply
 from services import LANGUAGES
 
 

@@ -112,7 +112,9 @@ async def show_entry(
         await reply(update, t(caller.language, "stale_button"))
         return
     await reply(
-        update, entry_text(caller.language, entry), answer_keyboard(caller.language, entry, query_id)
+        update,
+        entry_text(caller.language, entry),
+        answer_keyboard(caller.language, entry, query_id),
     )
 
 

@@ -44,7 +44,9 @@ class EnquiryService:
                 decision=decision.kind.value,
                 entry_id=decision.entry_id,
                 score=round(decision.score, 4),
-                candidates=[{"entry_id": c.entry_id, "score": c.score} for c in decision.candidates],
+                candidates=[
+                    {"entry_id": c.entry_id, "score": c.score} for c in decision.candidates
+                ],
             )
             query_id = row.id
         entry = None
@@ -65,11 +67,9 @@ class EnquiryService:
         return entry
 
     async def reject_suggestions(self, telegram_id: int, query_id: int) -> None:
-        """The resident said none of the suggestions fit: log it as unanswered."""
-        async with self._db.transaction() as session:
-            resident = await residents_repo.get_resident(session, telegram_id)
-            if resident is not None:
-                await query_log.set_chosen_entry(session, query_id, resident.id, None)
+        """The resident said none of the suggestions fit: that is a 👎, so operators see the
+        question among the unanswered ones."""
+        await self.feedback(telegram_id, query_id, helpful=False)
 
     async def feedback(self, telegram_id: int, query_id: int, helpful: bool) -> bool:
         """Store 👍/👎 for an answer; False when the query is not the resident's."""

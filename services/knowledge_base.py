@@ -9,7 +9,6 @@ from knowledge import KnowledgeBase, Matcher, load_knowledge_base
 from knowledge.model import Entry
 from services.views import CategoryView, ContactView, EntryView
 
-
 # The entries whose office is the general front desk for residents, in order of preference.
 HUMAN_CONTACT_ENTRIES = ("service-center", "residents-committee")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -14,6 +15,9 @@ from storage.repositories import residents as repo
 
 Clock = Callable[[], datetime]
 STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
+# Every update registers its sender. Within this many seconds an unchanged person is served
+# from memory instead of a write per message; last_seen is therefore accurate to this much.
+REFRESH_SECONDS = 300.0
 
 
 class ResidentService:
@@ -23,11 +27,25 @@ class ResidentService:
         self._db = db
         self._clock = clock
         self._default_language = default_language
+        self._recent: dict[int, tuple[ResidentView, float]] = {}
 
     async def register(
         self, telegram_id: int, chat_id: int, display_name: str, language_code: str | None
     ) -> ResidentView:
         """Create or refresh the person who just wrote to linli (called on every update)."""
+        recent = self._recent.get(telegram_id)
+        if recent is not None:
+            view, at = recent
+            fresh = time.monotonic() - at < REFRESH_SECONDS
+            if fresh and view.chat_id == chat_id and view.display_name == display_name[:128]:
+                return view
+        view = await self._upsert(telegram_id, chat_id, display_name, language_code)
+        self._recent[telegram_id] = (view, time.monotonic())
+        return view
+
+    async def _upsert(
+        self, telegram_id: int, chat_id: int, display_name: str, language_code: str | None
+    ) -> ResidentView:
         async with self._db.transaction() as session:
             row = await repo.upsert_resident(
                 session,
@@ -50,6 +68,7 @@ class ResidentService:
         """Remember the language the person chose with /language."""
         if language not in LANGUAGES:
             raise InvalidInput(f"unknown language {language!r}")
+        self._recent.pop(telegram_id, None)
         async with self._db.transaction() as session:
             row = await repo.set_resident_language(session, telegram_id, language)
             if row is None:
@@ -62,6 +81,7 @@ class ResidentService:
             parsed = Role(role)
         except ValueError:
             raise InvalidInput(f"unknown role {role!r}") from None
+        self._recent.pop(telegram_id, None)
         async with self._db.transaction() as session:
             return _view(await repo.set_resident_role(session, telegram_id, parsed))
 

@@ -69,6 +69,21 @@ async def set_feedback(
     return True
 
 
+async def set_chosen_entry(
+    session: AsyncSession, query_id: int, resident_id: int, entry_id: str
+) -> bool:
+    """Record the entry the asker picked from "did you mean" suggestions.
+
+    Only the asker's own question changes; returns False otherwise.
+    """
+    query = await session.get(QueryLog, query_id)
+    if query is None or query.resident_id is None or query.resident_id != resident_id:
+        return False
+    query.entry_id = entry_id
+    await session.flush()
+    return True
+
+
 async def list_unanswered(
     session: AsyncSession, *, since: datetime | None, limit: int | None = None
 ) -> list[QueryLog]:
