@@ -33,8 +33,8 @@ class MatcherConfig:
     keyword_weight: float = 0.25
     fuzzy_weight: float = 0.2
     keyword_cap: float = 1.0
-    posting_budget: int = 20000
-    preselect_alternates: int = 200
+    posting_budget: int = 4000
+    preselect_alternates: int = 80
     rerank_entries: int = 12
     too_short: int = 2
     jieba_word_freq: int = 20000

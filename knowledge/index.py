@@ -15,7 +15,7 @@ import itertools
 import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from operator import itemgetter
 from typing import Protocol
@@ -77,25 +77,44 @@ class InvertedIndex:
     """Feature → documents, with entry-level IDF weights and per-document weight norms."""
 
     def __init__(
-        self, docs: Sequence[tuple[int, set[str]]], n_entries: int, config: MatcherConfig
+        self, docs: Iterable[tuple[int, set[str]]], n_entries: int, config: MatcherConfig
     ) -> None:
+        """Index documents given as (entry index, features), grouped by entry.
+
+        Documents are consumed one at a time and never kept, so that building the index for
+        a large knowledge base holds only the compact posting arrays in memory.
+        """
         self._config = config
-        entry_feats: dict[int, set[str]] = {}
-        for entry, feats in docs:
-            entry_feats.setdefault(entry, set()).update(feats)
-        df: dict[str, int] = {}
-        for feats in entry_feats.values():
-            for f in feats:
-                df[f] = df.get(f, 0) + 1
         self._n = max(n_entries, 1)
-        self._weight = {f: self._idf_weight(f, d) for f, d in df.items()}
-        postings: dict[str, list[int]] = {}
-        for doc_id, (_, feats) in enumerate(docs):
+        postings: dict[str, array[int]] = {}
+        df: dict[str, int] = {}
+        doc_entry = array("i")
+        entry_feats: set[str] = set()
+        current = -1
+        for doc_id, (entry, feats) in enumerate(docs):
+            if entry != current:
+                for f in entry_feats:
+                    df[f] = df.get(f, 0) + 1
+                entry_feats, current = set(), entry
+            entry_feats.update(feats)
+            doc_entry.append(entry)
             for f in feats:
-                postings.setdefault(f, []).append(doc_id)
-        self._postings = {f: array("i", ids) for f, ids in postings.items()}
-        self.doc_entry = array("i", (entry for entry, _ in docs))
-        self.doc_norm = array("d", (sum(self._weight[f] for f in feats) for _, feats in docs))
+                ids = postings.get(f)
+                if ids is None:
+                    postings[f] = array("i", (doc_id,))
+                else:
+                    ids.append(doc_id)
+        for f in entry_feats:
+            df[f] = df.get(f, 0) + 1
+        self._weight = {f: self._idf_weight(f, d) for f, d in df.items()}
+        norm = array("d", bytes(8 * len(doc_entry)))
+        for f, ids in postings.items():
+            w = self._weight[f]
+            for d in ids:
+                norm[d] += w
+        self._postings = postings
+        self.doc_entry = doc_entry
+        self.doc_norm = norm
 
     def _idf_weight(self, feature: str, df: int) -> float:
         idf = math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))

@@ -9,7 +9,9 @@ they win, the answer is an honest *none*.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -49,14 +51,6 @@ def decide_kind(cfg: MatcherConfig, ranking: Ranking) -> DecisionKind:
     return DecisionKind.NONE
 
 
-@dataclass(frozen=True, slots=True)
-class _Texts:
-    """An entry's alternates in the two spellings rapidfuzz compares: characters and pinyin."""
-
-    chars: tuple[str, ...]
-    sounds: tuple[str, ...]
-
-
 class Matcher:
     """Matches residents' questions to knowledge-base entries.
 
@@ -71,14 +65,15 @@ class Matcher:
         tokenizer = kb_tokenizer(_user_words(kb, self.normalizer), self.config.jieba_word_freq)
         self._featurizer = Featurizer(tokenizer)
         self._oos = len(kb.entries)  # the out-of-scope pseudo-entry's index
-        docs: list[tuple[int, set[str]]] = []
-        texts: list[_Texts] = []
-        for i, questions in enumerate([*map(_documents, kb.entries), list(kb.out_of_scope)]):
-            normalized = [self.normalizer.normalize(q) for q in questions]
-            docs += [(i, self._featurizer.features(n)) for n in normalized]
-            chars = tuple(n.replace(" ", "") for n in normalized)
-            texts.append(_Texts(chars, tuple(_sounds(c) for c in chars)))
-        self._index = InvertedIndex(docs, len(kb.entries) + 1, self.config)
+        texts: list[tuple[str, ...]] = []
+
+        def documents() -> Iterator[tuple[int, set[str]]]:
+            for i, questions in enumerate([*map(_documents, kb.entries), kb.out_of_scope]):
+                normalized = [self.normalizer.normalize(q) for q in questions]
+                texts.append(tuple(n.replace(" ", "") for n in normalized))
+                yield from ((i, self._featurizer.features(n)) for n in normalized)
+
+        self._index = InvertedIndex(documents(), len(kb.entries) + 1, self.config)
         self._texts = texts
         self._keywords = KeywordTable(
             [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
@@ -127,8 +122,10 @@ class Matcher:
     def _fuzzy(self, entry: int, chars: str, sounds: str) -> float:
         """rapidfuzz similarity (0–1) of the question to the entry's closest alternate."""
         texts = self._texts[entry]
-        by_chars = process.extractOne(chars, texts.chars, scorer=fuzz.ratio)
-        by_sound = process.extractOne(sounds, texts.sounds, scorer=fuzz.ratio)
+        by_chars = process.extractOne(chars, texts, scorer=fuzz.ratio)
+        # Pinyin of the alternates is computed here (cached per character) rather than stored:
+        # at 50,000 entries storing it would cost more memory than the whole index.
+        by_sound = process.extractOne(sounds, [_sounds(t) for t in texts], scorer=fuzz.ratio)
         best = max(by_chars[1] if by_chars else 0.0, by_sound[1] if by_sound else 0.0)
         return float(best) / 100.0
 
@@ -139,12 +136,15 @@ def _documents(entry: Entry) -> list[str]:
     return [t for t in texts if t.strip()]
 
 
+@lru_cache(maxsize=20000)
 def _sound(char: str) -> str:
     return syllable(char) if is_cjk(char) else char
 
 
+@lru_cache(maxsize=50000)
 def _sounds(chars: str) -> str:
-    return " ".join(_sound(c) for c in chars)
+    """The pinyin spelling of a text (bounded cache: the alternates asked about most)."""
+    return " ".join(map(_sound, chars))
 
 
 def _user_words(kb: KnowledgeBase, normalizer: Normalizer) -> set[str]:

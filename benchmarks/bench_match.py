@@ -1,0 +1,149 @@
+"""Matcher speed and memory: prints one JSON object.
+
+    python benchmarks/bench_match.py [--entries N] [--questions Q]
+
+Builds the bundled knowledge base plus N synthetic entries (10 alternates each), asks a fixed
+set of questions and reports entries, alternates, build_s, p50_ms, p99_ms, rss_mb (peak
+resident memory of this process) and cold_start_s (a fresh interpreter: start → first answer
+on the bundled knowledge base).
+
+Synthetic entries are realistic Chinese built from the real entries' vocabulary: each gets
+its own invented topic words (two- and three-character words made of characters the real
+knowledge base uses), set into real alternates in place of their topic words, so the index
+sees the same sentence shapes and common words as the real knowledge base, at scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jieba
+
+from knowledge import Entry, KnowledgeBase, Matcher, load_knowledge_base
+from knowledge.evaluate import percentile
+from knowledge.normalize import cjk_runs, is_cjk
+
+jieba.setLogLevel(60)  # the matcher silences jieba too, but this script uses it first
+
+COLD_START = (
+    "from knowledge import Matcher, load_knowledge_base\n"
+    "Matcher(load_knowledge_base()).decide('低保怎么申请')\n"
+)
+
+
+def _topic_word(rng: random.Random, chars: list[str], taken: set[str]) -> str:
+    while True:
+        word = "".join(rng.choice(chars) for _ in range(rng.choice((2, 2, 3))))
+        if word not in taken:
+            taken.add(word)
+            return word
+
+
+def synthetic_entries(kb: KnowledgeBase, n: int, seed: int = 7) -> list[Entry]:
+    """N entries of 10 alternates each, in the shape and vocabulary of the real ones."""
+    rng = random.Random(seed)
+    chars = sorted({c for e in kb.entries for q in e.questions for c in q if is_cjk(c)})
+    taken = {k for e in kb.entries for k in e.keywords}
+    templates = [
+        (q, [k for k in e.keywords if k in q])
+        for e in kb.entries
+        for q in e.questions
+        if is_cjk(q[0])
+    ]
+    templates = [(q, ks) for q, ks in templates if ks]
+    vocabulary = sorted(
+        {w for e in kb.entries for q in e.questions for r in cjk_runs(q) for w in jieba.lcut(r)}
+    )
+    vocabulary = [w for w in vocabulary if len(w) >= 2]
+    entries = []
+    for i in range(n):
+        topics = [_topic_word(rng, chars, taken) for _ in range(2)]
+        questions = []
+        for template, keywords in rng.sample(templates, 10):
+            question = template
+            for k in keywords:
+                question = question.replace(k, rng.choice(topics))
+            words = jieba.lcut(question)
+            spot = rng.randrange(len(words))
+            words[spot] = rng.choice(vocabulary) if len(words[spot]) >= 2 else words[spot]
+            questions.append("".join(words))
+        entries.append(
+            Entry(
+                id=f"synthetic-{i}",
+                category="synthetic",
+                title=f"{topics[0]}{rng.choice(vocabulary)}",
+                title_en="",
+                answer="（合成条目）",
+                answer_en="",
+                questions=tuple(dict.fromkeys(questions)),
+                keywords=tuple(topics),
+            )
+        )
+    return entries
+
+
+def fixed_questions(kb: KnowledgeBase, synthetic: list[Entry], count: int) -> list[str]:
+    """Real alternates with one character dropped, synthetic alternates, and negatives."""
+    rng = random.Random(11)
+    real = [q for e in kb.entries for q in e.questions]
+    questions = [q[:k] + q[k + 1 :] for q in real for k in [rng.randrange(len(q))]]
+    questions += [rng.choice(e.questions) for e in rng.sample(synthetic, min(200, len(synthetic)))]
+    questions += list(kb.out_of_scope)
+    rng.shuffle(questions)
+    return questions[:count]
+
+
+def cold_start_s() -> float:
+    """Wall time of a fresh interpreter from start to its first answer."""
+    root = Path(__file__).resolve().parent.parent
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", COLD_START], check=True, cwd=root)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=0, help="synthetic entries to add")
+    parser.add_argument("--questions", type=int, default=1000)
+    args = parser.parse_args()
+    cold = cold_start_s()
+    real = load_knowledge_base()
+    synthetic = synthetic_entries(real, args.entries)
+    kb = replace(real, entries=real.entries + tuple(synthetic))
+    started = time.perf_counter()
+    matcher = Matcher(kb)
+    build_s = time.perf_counter() - started
+    questions = fixed_questions(real, synthetic, args.questions)
+    for q in questions[:50]:  # warm caches the way a running bot has them warm
+        matcher.decide(q)
+    latencies = []
+    for q in questions:
+        t = time.perf_counter()
+        matcher.decide(q)
+        latencies.append((time.perf_counter() - t) * 1000.0)
+    latencies.sort()
+    figures = {
+        "entries": len(kb.entries),
+        "alternates": sum(len(e.questions) for e in kb.entries),
+        "questions": len(questions),
+        "build_s": round(build_s, 2),
+        "p50_ms": round(percentile(latencies, 50), 3),
+        "p99_ms": round(percentile(latencies, 99), 3),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "cold_start_s": round(cold, 2),
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
