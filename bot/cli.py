@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from bot.kb_cli import add_kb_commands
 from bot.settings import Settings, SettingsError, load_settings
+from knowledge import KnowledgeBaseError
+from storage import PendingMigrationsError, UnknownRevisionError
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -63,6 +65,44 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_kb_unanswered(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from services.unanswered import unanswered_groups
+    from storage import Database
+    from storage.migrate import prepare
+
+    settings = load_settings()
+    since = None
+    if args.since:
+        try:
+            day = dt.date.fromisoformat(args.since)
+        except ValueError:
+            print(f"--since takes a date such as 2026-11-01, not {args.since!r}", file=sys.stderr)
+            return 2
+        since = dt.datetime.combine(day, dt.time(), tzinfo=settings.tz)
+
+    async def go() -> int:
+        db = Database(settings.database_url)
+        try:
+            await prepare(db)
+            groups = await unanswered_groups(db, since=since)
+        finally:
+            await db.dispose()
+        if not groups:
+            print(
+                "No unanswered or 👎-rated questions" + (f" since {args.since}." if since else ".")
+            )
+        for group in groups:
+            extra = f", {group.disliked} rated 👎" if group.disliked else ""
+            print(f"{group.count:4d}×  {group.example}{extra}")
+            for other in group.questions[1:4]:
+                print(f"       · {other}")
+        return 0
+
+    return asyncio.run(go())
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linli", description="linli (邻里): the community service centre's Telegram bot."
@@ -86,8 +126,14 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
 
-    kb = sub.add_parser("kb", help="knowledge base: check, evaluate, ask")
-    add_kb_commands(kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True))
+    kb_commands = add_kb_commands(sub)
+    unanswered = kb_commands.add_parser(
+        "unanswered", help="questions that got no answer or a 👎, grouped, most frequent first"
+    )
+    unanswered.add_argument(
+        "--since", help="only questions asked on or after this date (YYYY-MM-DD)"
+    )
+    unanswered.set_defaults(func=_cmd_kb_unanswered)
 
     from bot.staff_cli import add_staff_commands
 
@@ -104,8 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args))
-    except SettingsError as exc:
+    except (SettingsError, PendingMigrationsError, UnknownRevisionError) as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except KnowledgeBaseError as exc:
+        print("The knowledge base has problems; fix them and start again:", file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

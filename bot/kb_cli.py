@@ -12,8 +12,11 @@ import knowledge
 from knowledge.evaluate import evaluate, format_report, outcome_details, read_labelled, report_json
 
 
-def add_kb_commands(subparsers: Any) -> None:
-    """Register `kb check`, `kb eval` and `kb ask` on an argparse subparsers object."""
+def add_kb_commands(subparsers: Any) -> Any:
+    """Register `kb check`, `kb eval` and `kb ask` on an argparse subparsers object.
+
+    Returns the `kb` subcommands, so commands that need the database can join them.
+    """
     kb = subparsers.add_parser("kb", help="knowledge base: check, evaluate, ask")
     commands = kb.add_subparsers(dest="kb_command", required=True)
 
@@ -33,6 +36,7 @@ def add_kb_commands(subparsers: Any) -> None:
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--kb", type=Path, default=None, help="knowledge-base dir (default: bundled)")
     ask.set_defaults(func=run_ask)
+    return commands
 
 
 def run_check(args: argparse.Namespace) -> int:
