@@ -8,8 +8,19 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 """
 
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.outbox import PRIORITY_BULK, PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
 from storage.models.query_log import DECISION_ANSWER, DECISION_NONE, DECISION_SUGGEST, QueryLog
 from storage.models.residents import LANGUAGES, Resident, Role
+from storage.models.tickets import (
+    OPEN_STATUSES,
+    EventKind,
+    FilingDraft,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketSequence,
+    TicketStatus,
+)
 
 __all__ = [
     "DECISION_ANSWER",
@@ -17,9 +28,21 @@ __all__ = [
     "DECISION_SUGGEST",
     "LANGUAGES",
     "NAMING_CONVENTION",
+    "OPEN_STATUSES",
+    "PRIORITY_BULK",
+    "PRIORITY_PERSONAL",
     "Base",
+    "EventKind",
+    "FilingDraft",
+    "OutboxMessage",
+    "OutboxStatus",
     "QueryLog",
     "Resident",
     "Role",
+    "Ticket",
+    "TicketEvent",
+    "TicketFollower",
+    "TicketSequence",
+    "TicketStatus",
     "UTCDateTime",
 ]
