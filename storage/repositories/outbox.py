@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.models import PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
 
@@ -59,11 +60,15 @@ async def add_message(
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         pg_stmt = postgresql.insert(OutboxMessage).values(values)
-        stmt = pg_stmt.on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
+        stmt: ReturningInsert[tuple[int]] = pg_stmt.on_conflict_do_nothing(
+            index_elements=[OutboxMessage.idempotency_key]
+        ).returning(OutboxMessage.id)
     elif dialect == "sqlite":
         lite_stmt = sqlite.insert(OutboxMessage).values(values)
-        stmt = lite_stmt.on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
+        stmt = lite_stmt.on_conflict_do_nothing(
+            index_elements=[OutboxMessage.idempotency_key]
+        ).returning(OutboxMessage.id)
     else:
         raise NotImplementedError(f"no outbox insert for {dialect}")
-    result = await session.execute(stmt.returning(OutboxMessage.id))
+    result = await session.execute(stmt)
     return result.first() is not None
