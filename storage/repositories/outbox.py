@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -72,3 +73,192 @@ async def add_message(
         raise NotImplementedError(f"no outbox insert for {dialect}")
     result = await session.execute(stmt)
     return result.first() is not None
+
+
+# --- delivery (the worker's side) -------------------------------------------------------------
+# Every outcome below is guarded by status = sending and the claim time, so a worker whose
+# claim expired (and was taken over after requeue_stale) cannot overwrite the new claim.
+
+
+def _claimed(message_id: int, claimed_at: datetime) -> ColumnElement[bool]:
+    return and_(
+        OutboxMessage.id == message_id,
+        OutboxMessage.status == OutboxStatus.SENDING.value,
+        OutboxMessage.claimed_at == claimed_at,
+    )
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    min_priority: int | None = None,
+    max_priority: int | None = None,
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` pending rows due at ``now`` (status sending, claimed_at = now).
+
+    Oldest due first within the priority range. On PostgreSQL the rows are picked with
+    FOR UPDATE SKIP LOCKED so concurrent workers never claim the same row; SQLite has one
+    writer at a time (BEGIN IMMEDIATE), which gives the same guarantee.
+    """
+    pick = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if min_priority is not None:
+        pick = pick.where(OutboxMessage.priority >= min_priority)
+    if max_priority is not None:
+        pick = pick.where(OutboxMessage.priority <= max_priority)
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(pick.scalar_subquery()))
+        .values(status=OutboxStatus.SENDING.value, claimed_at=now)
+        .returning(OutboxMessage)
+    )
+    rows = list(await session.scalars(stmt, execution_options={"populate_existing": True}))
+    # RETURNING has no defined order.
+    rows.sort(key=lambda row: (row.priority, row.next_attempt_at, row.id))
+    return rows
+
+
+async def mark_sent(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    claimed_at: datetime,
+    now: datetime,
+    sent_message_id: int | None,
+) -> bool:
+    """Record a delivered message; False if the claim was lost meanwhile."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_claimed(message_id, claimed_at))
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=now,
+            sent_message_id=sent_message_id,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+        )
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None
+
+
+async def mark_retry(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    claimed_at: datetime,
+    next_attempt_at: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> bool:
+    """Put a claimed row back to pending, due at ``next_attempt_at``.
+
+    ``count_attempt=False`` is for waits that are not the message's fault (flood control,
+    a worker stopping): they do not bring the row closer to the dead-letter state.
+    """
+    attempts = OutboxMessage.attempts + 1 if count_attempt else OutboxMessage.attempts
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_claimed(message_id, claimed_at))
+        .values(
+            status=OutboxStatus.PENDING.value,
+            claimed_at=None,
+            next_attempt_at=next_attempt_at,
+            attempts=attempts,
+            last_error=error[:1000],
+        )
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None
+
+
+async def mark_dead(
+    session: AsyncSession, message_id: int, *, claimed_at: datetime, error: str
+) -> bool:
+    """Give up on a claimed row: it stays as a dead letter for admins to read."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_claimed(message_id, claimed_at))
+        .values(
+            status=OutboxStatus.DEAD.value,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error[:1000],
+        )
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup: send its unsent rows to the new id; returns how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+        )
+        .values(chat_id=new_chat_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def requeue_stale(
+    session: AsyncSession, *, claimed_before: datetime, now: datetime, max_attempts: int
+) -> tuple[int, int]:
+    """Rows claimed before ``claimed_before`` belong to a worker that died: pending again.
+
+    The lost claim counts as an attempt (the send may have been what killed the worker), so
+    a row that keeps crashing workers ends dead. Returns (requeued, dead).
+    """
+    stale = and_(
+        OutboxMessage.status == OutboxStatus.SENDING.value,
+        OutboxMessage.claimed_at < claimed_before,
+    )
+    dead = await session.execute(
+        update(OutboxMessage)
+        .where(stale, OutboxMessage.attempts + 1 >= max_attempts)
+        .values(
+            status=OutboxStatus.DEAD.value,
+            attempts=OutboxMessage.attempts + 1,
+            last_error="claim expired: the worker sending it stopped",
+        )
+    )
+    requeued = await session.execute(
+        update(OutboxMessage)
+        .where(stale)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            claimed_at=None,
+            next_attempt_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            last_error="claim expired: the worker sending it stopped",
+        )
+    )
+    return int(requeued.rowcount), int(dead.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_dead(session: AsyncSession, *, limit: int) -> list[OutboxMessage]:
+    """Dead letters, newest first."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.DEAD.value)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many rows are in each status (statuses with no rows are left out)."""
+    stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: int(count) for status, count in (await session.execute(stmt)).all()}
