@@ -9,6 +9,7 @@ they win, the answer is an honest *none*.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,11 +40,15 @@ def decide_kind(cfg: MatcherConfig, ranking: Ranking) -> DecisionKind:
     """*answer* when confident and clearly ahead, *suggest* when unsure, else *none*."""
     if ranking.length <= cfg.too_short:
         return DecisionKind.TOO_SHORT
-    scores = [s for _, s in ranking.ranked]
+    # A long story shares only part of its words with any alternate, so its overlap scores
+    # are lower for the same certainty; scale them by the length before the thresholds.
+    scale = max(0.5, 1.0 + cfg.length_boost * math.log(ranking.length / cfg.reference_length))
+    scores = [s * scale for _, s in ranking.ranked]
+    oos = ranking.oos * scale
     best = scores[0] if scores else 0.0
-    if not scores or ranking.oos + cfg.oos_margin >= best:
+    if not scores or oos + cfg.oos_margin >= best:
         return DecisionKind.NONE
-    runner_up = max(scores[1] if len(scores) > 1 else 0.0, ranking.oos)
+    runner_up = max(scores[1] if len(scores) > 1 else 0.0, oos)
     if best >= cfg.answer_threshold and best - runner_up >= cfg.margin:
         return DecisionKind.ANSWER
     if best >= cfg.suggest_threshold:

@@ -1,0 +1,51 @@
+"""The knowledge base linli ships: valid, and good enough on the labelled questions."""
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import DecisionKind, Matcher, check_knowledge_base, load_knowledge_base
+from knowledge.evaluate import evaluate, read_labelled
+
+LABELLED = Path(__file__).resolve().parent.parent / "data" / "kb-labelled.jsonl"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_knowledge_base())
+
+
+def test_bundled_knowledge_base_passes_check():
+    assert [str(p) for p in check_knowledge_base()] == []
+
+
+def test_labelled_questions_meet_the_targets(matcher: Matcher):
+    figures = evaluate(matcher, read_labelled(LABELLED)).overall
+    assert figures.n_in_scope >= 400 and figures.n_oos >= 100
+    assert figures.top1 is not None and figures.top1 >= 0.85
+    assert figures.top3 is not None and figures.top3 >= 0.95
+    assert figures.oos_reject is not None and figures.oos_reject >= 0.90
+    assert figures.false_answer_rate is not None and figures.false_answer_rate <= 0.05
+    assert figures.suggest_rate is not None and figures.suggest_rate <= 0.20
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("我一个人没收入，社区能给点补助不", "subsistence-allowance"),
+        ("底保怎么申请", "subsistence-allowance"),
+        ("连租房 条件", "low-rent-housing"),
+        ("社宝断缴了怎么补", "social-insurance"),
+        ("申請低保要帶什麼證件？", "subsistence-allowance"),
+        ("How do I apply for dibao?", "subsistence-allowance"),
+    ],
+)
+def test_questions_from_the_issue_get_the_right_answer(matcher: Matcher, question, entry):
+    decision = matcher.decide(question)
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.entry_id == entry
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "可乐鸡翅怎么做", "垃圾分类用英语怎么说"])
+def test_questions_not_for_linli_get_none(matcher: Matcher, question):
+    assert matcher.decide(question).kind is DecisionKind.NONE
