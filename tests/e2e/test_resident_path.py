@@ -147,3 +147,40 @@ async def test_stale_or_forged_buttons_do_not_crash(linli: Linli) -> None:
         lambda: sum("过期" in m["text"] for m in linli.api.sent_to(200001)) == 3
     )
     assert not any("出了点问题" in m["text"] for m in linli.api.sent_to(200001))
+
+
+# Questions that sit between topics; the test uses the first one the matcher is unsure about,
+# so it keeps testing the buttons while the matcher's tuning moves.
+BORDERLINE = ["困难补助怎么申请", "补贴怎么领", "房子的事找谁", "家里有困难", "老人和孩子的服务"]
+
+
+async def test_did_you_mean_buttons_show_the_entry_and_log_the_choice(linli: Linli) -> None:
+    matcher = linli.services.knowledge.matcher
+    question = next(q for q in BORDERLINE if matcher.decide(q).kind.value == "suggest")
+    [intro] = await linli.say(linli.resident, question)
+    assert intro["text"] == "我不太确定你问的是哪一个，是下面这些吗？"
+    choices = labels(intro)
+    assert 2 <= len(choices) <= 4 and choices[-1] == "都不是"
+    await linli.press(linli.resident, intro, choices[0])
+    shown = await linli.api.wait_for(
+        lambda: [m for m in linli.api.sent_to(200001) if m["text"].startswith("【")]
+    )
+    assert labels(shown[0])[:2] == ["👍 有帮助", "👎 没帮上"]
+    async with linli.services.db.transaction() as session:
+        [log] = (await session.execute(select(QueryLog))).scalars().all()
+    assert log.decision == "suggest" and log.entry_id is not None
+    assert shown[0]["text"].startswith(f"【{linli.services.knowledge.kb.entry(log.entry_id).title}")
+
+
+async def test_none_of_these_is_logged_as_unanswered(linli: Linli) -> None:
+    matcher = linli.services.knowledge.matcher
+    question = next(q for q in BORDERLINE if matcher.decide(q).kind.value == "suggest")
+    [intro] = await linli.say(linli.resident, question)
+    await linli.press(linli.resident, intro, "都不是")
+    reply = await linli.api.wait_for(
+        lambda: [m for m in linli.api.sent_to(200001) if "记录下来" in m["text"]]
+    )
+    assert "0000-0000000" in reply[0]["text"]  # the sample contact of the service centre
+    async with linli.services.db.transaction() as session:
+        [log] = (await session.execute(select(QueryLog))).scalars().all()
+    assert log.feedback == -1
