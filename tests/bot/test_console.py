@@ -1,0 +1,34 @@
+"""linli console: a scripted session through the real Application and the in-process server."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.console import run_console
+from bot.settings import load_settings
+
+
+async def run(tmp_path: Path, lines: list[str], role: str = "resident") -> str:
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/console.sqlite3")
+    script = iter([*lines, ""])
+    out = io.StringIO()
+    code = await run_console(
+        settings, role=role, stdin=io.StringIO(), out=out, read_line=lambda: next(script)
+    )
+    assert code == 0
+    return out.getvalue()
+
+
+async def test_a_question_is_answered_and_buttons_are_numbered(tmp_path: Path) -> None:
+    out = await run(tmp_path, ["低保怎么申请", "1", "/menu", "99", "!quit"])
+    assert "linli> 【最低生活保障（低保）】" in out
+    assert "[1] 👍 有帮助" in out
+    assert "谢谢你的反馈！" in out
+    assert "[1] 困难帮扶" in out
+    assert "(no button 99; the latest message has 9)" in out
+
+
+async def test_console_as_admin_can_reload(tmp_path: Path) -> None:
+    out = await run(tmp_path, ["/reload"], role="admin")
+    assert "知识库已重新加载，现在共有 40 条。" in out
