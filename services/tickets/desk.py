@@ -1,0 +1,207 @@
+"""The staff desk: every staff action on a ticket, each checked, recorded and notified.
+
+Each method takes the acting staff member's Telegram id and raises PermissionDenied unless
+they hold the staff, official or admin role, NotFound for an unknown number, and
+InvalidTransition when the ticket's status does not allow the action. Residents hear about
+public changes (signed by the community, never by name); notes and assignments stay internal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.errors import InvalidInput
+from services.tickets import lifecycle, notify
+from services.tickets import validation as check
+from services.tickets.core import STAFF_ROLES, TicketCore
+from services.tickets.lifecycle import Action
+from services.tickets.views import StaffTicketView
+from storage import Role
+from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
+from storage.repositories import residents as residents_repo
+from storage.repositories import tickets as repo
+
+
+class StaffActions(TicketCore):
+    """What staff do to tickets."""
+
+    async def accept(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+        """new → accepted; the accepting staff member becomes the assignee if there is none."""
+        return await self._change(actor, number, Action.ACCEPT, message, take=True)
+
+    async def start(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+        """accepted → in_progress (work has begun on site)."""
+        return await self._change(actor, number, Action.START, message)
+
+    async def resolve(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+        """accepted / in_progress / reopened → resolved; the resident is asked to rate it."""
+        return await self._change(actor, number, Action.RESOLVE, message)
+
+    async def reopen(self, actor: int, number: str, reason: str) -> StaffTicketView:
+        """resolved → reopened by staff (the work turned out unfinished)."""
+        return await self._change(actor, number, Action.REOPEN, check.message(reason, "reason"))
+
+    async def close(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+        """resolved → closed without waiting for the resident's rating."""
+        return await self._change(actor, number, Action.CLOSE, message)
+
+    async def reject(self, actor: int, number: str, reason: str) -> StaffTicketView:
+        """An open ticket → rejected; the reason is required and shown to the resident."""
+        reason = check.message(reason, "the reason")
+        return await self._change(actor, number, Action.REJECT, reason)
+
+    async def reply(self, actor: int, number: str, text: str) -> StaffTicketView:
+        """A public reply, sent to the resident and followers signed by the community."""
+        text = check.message(text, "the reply")
+        async with self._db.transaction() as session:
+            staff, ticket = await self._checked(session, actor, number, Action.REPLY)
+            event = await self._record(session, ticket, staff, EventKind.REPLY, public_message=text)
+            params = {"number": ticket.number, "message": text}
+            await notify.to_resident_and_followers(
+                session, ticket, event, self.settings, "ticket.staff_reply", params
+            )
+            return await self._staff_view(session, ticket, actor, events=False)
+
+    async def note(self, actor: int, number: str, text: str) -> StaffTicketView:
+        """An internal note: in the audit trail, never shown to residents."""
+        text = check.message(text, "the note")
+        async with self._db.transaction() as session:
+            staff, ticket = await self._checked(session, actor, number, Action.NOTE)
+            await self._record(session, ticket, staff, EventKind.NOTE, internal_note=text)
+            return await self._staff_view(session, ticket, actor, events=False)
+
+    async def assign(self, actor: int, number: str, assignee: int) -> StaffTicketView:
+        """Give an open ticket to a staff member (who is told privately)."""
+        async with self._db.transaction() as session:
+            staff, ticket = await self._checked(session, actor, number, Action.ASSIGN)
+            person = await residents_repo.get_resident(session, assignee)
+            if person is None or Role(person.role) not in STAFF_ROLES:
+                raise InvalidInput(f"{assignee} is not a staff member")
+            details = {"from": ticket.assignee_telegram_id, "to": assignee}
+            ticket.assignee_telegram_id = assignee
+            event = await self._record(session, ticket, staff, EventKind.ASSIGN, details=details)
+            if assignee != actor:
+                await notify.to_person(
+                    session, ticket, event, person, self.settings, "staff.assigned",
+                    {"number": ticket.number, "category": ticket.category,
+                     "description": ticket.description,
+                     "resolution_due_at": ticket.resolution_due_at.isoformat()},
+                )  # fmt: skip
+            return await self._staff_view(session, ticket, actor, events=False)
+
+    async def merge(
+        self, actor: int, number: str, into: str, note: str | None = None
+    ) -> StaffTicketView:
+        """Merge a duplicate into another open ticket: its filer and followers follow that one."""
+        async with self._db.transaction() as session:
+            staff, ticket = await self._checked(session, actor, number, Action.MERGE)
+            target = await self._ticket(session, into)
+            if target.id == ticket.id or not lifecycle.is_open(target.status):
+                raise InvalidInput(f"cannot merge into {target.number} ({target.status})")
+            now = self._clock()
+            await repo.move_followers(session, ticket.id, target.id, now)
+            if ticket.resident_id != target.resident_id:
+                await repo.add_follower(session, target.id, ticket.resident_id, now)
+            ticket.merged_into_id = target.id
+            event = await self._record(
+                session, ticket, staff, EventKind.TRANSITION,
+                to_status=TicketStatus.MERGED.value, internal_note=note,
+                details={"into": target.number},
+            )  # fmt: skip
+            params = {"number": ticket.number, "into": target.number}
+            await notify.to_resident_and_followers(
+                session, ticket, event, self.settings, "ticket.merged", params
+            )
+            return await self._staff_view(session, ticket, actor, events=False)
+
+    async def get_ticket_for_staff(self, actor: int, number: str) -> StaffTicketView:
+        """One ticket with its full audit trail (/ticket in the staff chat)."""
+        async with self._db.transaction() as session:
+            await self._staff(session, actor)
+            ticket = await self._ticket(session, number)
+            return await self._staff_view(session, ticket, actor, events=True)
+
+    async def list_queue(self, actor: int, limit: int = 50) -> tuple[StaffTicketView, ...]:
+        """Open tickets, the soonest resolution due first (/queue)."""
+        async with self._db.transaction() as session:
+            await self._staff(session, actor)
+            rows = await repo.list_open(session, limit=limit)
+            return tuple([await self._staff_view(session, t, actor, events=False) for t in rows])
+
+    async def list_mine(self, actor: int, limit: int = 50) -> tuple[StaffTicketView, ...]:
+        """Open tickets assigned to the caller (/mine)."""
+        async with self._db.transaction() as session:
+            await self._staff(session, actor)
+            rows = await repo.list_open(session, assignee_telegram_id=actor, limit=limit)
+            return tuple([await self._staff_view(session, t, actor, events=False) for t in rows])
+
+    async def list_overdue(self) -> tuple[StaffTicketView, ...]:
+        """Open tickets past a due time at the service clock's now (scheduler; no caller)."""
+        async with self._db.transaction() as session:
+            rows = await repo.list_overdue(session, self._clock())
+            return tuple([await self._staff_view(session, t, None, events=False) for t in rows])
+
+    async def _checked(
+        self, session: AsyncSession, actor: int, number: str, action: Action
+    ) -> tuple[Resident, Ticket]:
+        staff = await self._staff(session, actor)
+        ticket = await self._ticket(session, number)
+        lifecycle.check(ticket.number, action, ticket.status)
+        return staff, ticket
+
+    async def _change(
+        self, actor: int, number: str, action: Action, message: str | None, take: bool = False
+    ) -> StaffTicketView:
+        """A status change with an optional public message, notified to the resident."""
+        text = None if message is None or not message.strip() else check.message(message)
+        async with self._db.transaction() as session:
+            staff, ticket = await self._checked(session, actor, number, action)
+            if take and ticket.assignee_telegram_id is None:
+                ticket.assignee_telegram_id = actor
+            event = await self._apply(session, ticket, staff, action, text)
+            await self._announce(session, ticket, event, text)
+            return await self._staff_view(session, ticket, actor, events=False)
+
+    async def _apply(
+        self, session: AsyncSession, ticket: Ticket, staff: Resident | None, action: Action,
+        text: str | None,
+    ) -> TicketEvent:  # fmt: skip
+        now = self._clock()
+        target = lifecycle.TARGET[action]
+        if target is TicketStatus.REJECTED:
+            ticket.reject_reason = text
+        elif target is TicketStatus.RESOLVED:
+            ticket.resolved_at = now
+        elif target is TicketStatus.REOPENED:
+            ticket.resolved_at = None
+        elif target is TicketStatus.CLOSED:
+            ticket.closed_at = now
+        return await self._record(
+            session, ticket, staff, EventKind.TRANSITION, to_status=target.value,
+            public_message=text,
+        )  # fmt: skip
+
+    async def _announce(
+        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str | None
+    ) -> None:
+        """Tell the resident and followers about a status change."""
+        params: dict[str, Any] = {
+            "number": ticket.number,
+            "status": ticket.status,
+            "message": text or "",
+        }
+        if ticket.status == TicketStatus.REJECTED:
+            key, params = "ticket.rejected", {"number": ticket.number, "reason": text or ""}
+            await notify.to_resident_and_followers(
+                session, ticket, event, self.settings, key, params
+            )
+            return
+        owner_key = owner_buttons = None
+        if ticket.status == TicketStatus.RESOLVED:
+            owner_key, owner_buttons = "ticket.rate_request", notify.rate_buttons(ticket.id)
+        await notify.to_resident_and_followers(
+            session, ticket, event, self.settings, "ticket.status_changed", params,
+            owner_key=owner_key, owner_buttons=owner_buttons,
+        )  # fmt: skip

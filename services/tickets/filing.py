@@ -1,0 +1,272 @@
+"""Filing: the resident's draft (kept in the database), the duplicate check, and new tickets.
+
+A new ticket, its "filed" event and the staff card are written in one transaction; its
+number ("2611-0042": Shanghai year and month, then the month's sequence) is taken last, so
+concurrent filers hold the sequence row only for the end of their transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from rapidfuzz import fuzz, process
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.categories import ENQUIRY, get_category
+from services.errors import InvalidInput, NotFound
+from services.tickets import lifecycle, notify
+from services.tickets import validation as check
+from services.tickets.core import TicketCore
+from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
+from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketStatus
+from storage.repositories import tickets as repo
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+"""update_draft's default: leave this field as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """Everything a new ticket is made of (validated)."""
+
+    category: str
+    description: str
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    photos: tuple[str, ...] = ()
+    phone: str | None = None
+    anonymous: bool = False
+
+
+def ticket_number(period: str, sequence: int) -> str:
+    """The number read out on the phone: "2611-0042" is the 42nd ticket of November 2026.
+
+    Digits only (nothing to confuse, like O and 0); four digits of sequence, five past 9999.
+    """
+    return f"{period}-{sequence:04d}"
+
+
+class FilingActions(TicketCore):
+    """The resident's side of filing."""
+
+    async def start_draft(self, telegram_id: int) -> DraftView:
+        """Begin (or begin again) filing: an empty draft at the "category" step."""
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            await repo.delete_draft(session, person.id)
+            draft = await repo.save_draft(session, person.id, self._clock(), step=check.STEPS[0])
+            return draft_view(draft)
+
+    async def get_draft(self, telegram_id: int) -> DraftView | None:
+        """The draft the resident left (e.g. before a restart), or None."""
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            draft = await repo.get_draft(session, person.id)
+            return None if draft is None else draft_view(draft)
+
+    async def update_draft(
+        self,
+        telegram_id: int,
+        *,
+        step: str | _Keep = KEEP,
+        category: str | _Keep = KEEP,
+        description: str | _Keep = KEEP,
+        location_text: str | _Keep = KEEP,
+        location: tuple[float, float] | _Keep = KEEP,
+        add_photo: str | _Keep = KEEP,
+        clear_photos: bool = False,
+        phone: str | _Keep | None = KEEP,
+        anonymous: bool | _Keep = KEEP,
+    ) -> DraftView:
+        """Change some fields of the draft; each value is validated (InvalidInput says why).
+
+        ``phone=None`` removes the phone number; ``add_photo`` appends one file id (at most
+        five). NotFound when the resident has no draft (expired or never started).
+        """
+        fields: dict[str, object] = {}
+        if not isinstance(step, _Keep):
+            fields["step"] = check.step(step)
+        if not isinstance(category, _Keep):
+            fields["category"] = check.category(category)
+        if not isinstance(description, _Keep):
+            fields["description"] = check.description(description)
+        if not isinstance(location_text, _Keep):
+            fields["location_text"] = check.location_text(location_text)
+        if not isinstance(location, _Keep):
+            fields["latitude"], fields["longitude"] = check.coordinates(*location)
+        if not isinstance(phone, _Keep):
+            fields["phone"] = None if phone is None else check.phone(phone)
+        if not isinstance(anonymous, _Keep):
+            fields["anonymous"] = anonymous
+        async with self._db.transaction() as session:
+            draft = await self._draft(session, telegram_id)
+            photos = [] if clear_photos else list(draft.photos)
+            if not isinstance(add_photo, _Keep):
+                photos = check.photos([*photos, add_photo])
+            fields["photos"] = photos
+            draft = await repo.save_draft(session, draft.resident_id, self._clock(), **fields)
+            return draft_view(draft)
+
+    async def discard_draft(self, telegram_id: int) -> bool:
+        """Forget the draft (/cancel, or expiry); False when there was none."""
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            return await repo.delete_draft(session, person.id)
+
+    async def submit_draft(self, telegram_id: int) -> TicketView:
+        """File the draft as a ticket and forget the draft, in one transaction.
+
+        InvalidInput names the first missing piece (category, description or place).
+        """
+        async with self._db.transaction() as session:
+            draft = await self._draft(session, telegram_id)
+            complaint = _complaint_from(draft)
+            person = await self._person(session, telegram_id)
+            ticket = await self._file(session, person, complaint)
+            await repo.delete_draft(session, person.id)
+            return await self._resident_view(session, ticket, is_owner=True)
+
+    async def file_complaint(self, telegram_id: int, complaint: Complaint) -> TicketView:
+        """File a complaint in one go (console, benchmark, tests); validated like a draft."""
+        checked = Complaint(
+            category=check.category(complaint.category),
+            description=check.description(complaint.description),
+            location_text=None
+            if complaint.location_text is None
+            else check.location_text(complaint.location_text),
+            latitude=complaint.latitude,
+            longitude=complaint.longitude,
+            photos=tuple(check.photos(list(complaint.photos))),
+            phone=None if complaint.phone is None else check.phone(complaint.phone),
+            anonymous=complaint.anonymous,
+        )
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await self._file(session, person, checked)
+            return await self._resident_view(session, ticket, is_owner=True)
+
+    async def file_enquiry(self, telegram_id: int, question_text: str) -> TicketView:
+        """Turn a question linli could not answer into an "enquiry" ticket for a person."""
+        enquiry = Complaint(category=ENQUIRY, description=check.question(question_text))
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await self._file(session, person, enquiry)
+            return await self._resident_view(session, ticket, is_owner=True)
+
+    async def similar_open_tickets(self, category: str, text: str) -> tuple[SimilarTicketView, ...]:
+        """Up to three open tickets of the category whose text resembles ``text``, best first."""
+        get_category(category)
+        async with self._db.transaction() as session:
+            candidates = await repo.list_open_in_category(session, category)
+        found = process.extract(
+            text.strip(),
+            {t.id: t.description for t in candidates},
+            scorer=fuzz.WRatio,
+            limit=self.settings.similar_limit,
+            score_cutoff=self.settings.similarity_threshold,
+        )
+        by_id = {t.id: t for t in candidates}
+        return tuple(
+            SimilarTicketView(
+                number=by_id[key].number,
+                category=by_id[key].category,
+                status=by_id[key].status,
+                description=by_id[key].description,
+                created_at=by_id[key].created_at,
+                score=round(score, 1),
+            )
+            for _text, score, key in found
+        )
+
+    async def follow_ticket(self, telegram_id: int, ticket_no: str) -> TicketView:
+        """Follow an open ticket instead of filing a duplicate; its updates reach the resident.
+
+        NotFound for an unknown number; InvalidInput for the resident's own or a closed one.
+        """
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await self._ticket(session, ticket_no)
+            if ticket.resident_id == person.id:
+                raise InvalidInput("this is your own ticket")
+            if not lifecycle.is_open(ticket.status):
+                raise InvalidInput(f"ticket {ticket.number} is {ticket.status}")
+            await repo.add_follower(session, ticket.id, person.id, self._clock())
+            return await self._resident_view(session, ticket, is_owner=False)
+
+    async def _draft(self, session: AsyncSession, telegram_id: int) -> FilingDraft:
+        person = await self._person(session, telegram_id)
+        draft = await repo.get_draft(session, person.id)
+        if draft is None:
+            raise NotFound("draft")
+        return draft
+
+    async def _file(self, session: AsyncSession, filer: Resident, complaint: Complaint) -> Ticket:
+        now = self._clock()
+        limits = get_category(complaint.category)
+        period = now.astimezone(self.calendar.tz).strftime("%y%m")
+        sequence = await repo.next_sequence_value(session, period)
+        ticket = await repo.add_ticket(
+            session,
+            number=ticket_number(period, sequence),
+            category=complaint.category,
+            status=TicketStatus.NEW.value,
+            resident_id=filer.id,
+            description=complaint.description,
+            location_text=complaint.location_text,
+            latitude=complaint.latitude,
+            longitude=complaint.longitude,
+            photos=list(complaint.photos),
+            phone=complaint.phone,
+            anonymous=complaint.anonymous,
+            created_at=now,
+            updated_at=now,
+            response_due_at=self.calendar.add_working_hours(now, limits.response_hours),
+            resolution_due_at=self.calendar.add_working_hours(now, limits.resolution_hours),
+        )
+        event = await self._record(
+            session,
+            ticket,
+            filer,
+            EventKind.TRANSITION,
+            to_status=TicketStatus.NEW.value,
+            as_resident=True,
+            filed=True,
+        )
+        params = notify.card_params(ticket, filer)
+        await notify.to_staff_chat(
+            session,
+            ticket,
+            event,
+            self.settings,
+            "staff.card",
+            params,
+            buttons=notify.staff_buttons(ticket.id),
+            photos=list(ticket.photos),
+        )
+        return ticket
+
+
+def _complaint_from(draft: FilingDraft) -> Complaint:
+    if draft.category is None:
+        raise InvalidInput("choose a category first")
+    if draft.description is None:
+        raise InvalidInput("describe the problem first")
+    if draft.location_text is None and draft.latitude is None:
+        raise InvalidInput("say where it is: type an address or send a location")
+    return Complaint(
+        category=draft.category,
+        description=draft.description,
+        location_text=draft.location_text,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        photos=tuple(draft.photos),
+        phone=draft.phone,
+        anonymous=bool(draft.anonymous),
+    )

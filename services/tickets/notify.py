@@ -1,0 +1,153 @@
+"""Outbox messages of the ticket desk, written in the transaction of the change.
+
+Keys are catalog keys (handlers/catalogs/*.yaml), rendered in the recipient's language by the
+delivery worker. Idempotency keys are "ticket:<id>:event:<event id>:<recipient>", so the
+same event can never notify the same person twice. Callback data are ASCII and short
+("tk:<action>:<ticket id>") to stay well under Telegram's 64-byte limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.tickets.core import TicketSettings
+from services.tickets.views import mask_phone, resident_label
+from storage.models import Resident, Ticket, TicketEvent
+from storage.repositories import tickets as repo
+from storage.repositories.outbox import add_message
+
+Buttons = list[list[dict[str, str]]]
+
+
+def staff_buttons(ticket_id: int) -> Buttons:
+    """The staff card's actions; data "tk:<action>:<ticket id>"."""
+
+    def button(action: str) -> dict[str, str]:
+        return {"key": f"button.ticket.{action}", "data": f"tk:{action}:{ticket_id}"}
+
+    return [
+        [button("accept"), button("reply")],
+        [button("resolve"), button("reject")],
+        [button("assign")],
+    ]
+
+
+def rate_buttons(ticket_id: int) -> Buttons:
+    """Solved / not solved, asked after a ticket is resolved; data "tk:rate:<id>:y|n"."""
+    return [
+        [
+            {"key": "button.ticket.solved", "data": f"tk:rate:{ticket_id}:y"},
+            {"key": "button.ticket.not_solved", "data": f"tk:rate:{ticket_id}:n"},
+        ]
+    ]
+
+
+def _key(ticket: Ticket, event: TicketEvent, recipient: str) -> str:
+    return f"ticket:{ticket.id}:event:{event.id}:{recipient}"
+
+
+async def to_person(
+    session: AsyncSession,
+    ticket: Ticket,
+    event: TicketEvent,
+    person: Resident,
+    settings: TicketSettings,
+    message_key: str,
+    params: dict[str, Any],
+    buttons: Buttons | None = None,
+) -> None:
+    """Queue a message to one person's private chat (skipped once they blocked linli)."""
+    if not person.active:
+        return
+    await add_message(
+        session,
+        chat_id=person.chat_id,
+        telegram_id=person.telegram_id,
+        language=person.language or settings.default_language,
+        message_key=message_key,
+        params=params,
+        idempotency_key=_key(ticket, event, f"tg{person.telegram_id}"),
+        now=event.at,
+        buttons=buttons,
+        ticket_id=ticket.id,
+    )
+
+
+async def to_resident_and_followers(
+    session: AsyncSession,
+    ticket: Ticket,
+    event: TicketEvent,
+    settings: TicketSettings,
+    message_key: str,
+    params: dict[str, Any],
+    *,
+    owner_key: str | None = None,
+    owner_buttons: Buttons | None = None,
+) -> None:
+    """Tell the filer (with ``owner_key``/``owner_buttons`` if given) and every follower."""
+    owner = await session.get(Resident, ticket.resident_id)
+    if owner is not None:
+        await to_person(
+            session,
+            ticket,
+            event,
+            owner,
+            settings,
+            owner_key or message_key,
+            params,
+            owner_buttons,
+        )
+    for follower in await repo.list_followers(session, ticket.id):
+        await to_person(session, ticket, event, follower, settings, message_key, params)
+
+
+async def to_staff_chat(
+    session: AsyncSession,
+    ticket: Ticket,
+    event: TicketEvent,
+    settings: TicketSettings,
+    message_key: str,
+    params: dict[str, Any],
+    *,
+    buttons: Buttons | None = None,
+    photos: list[str] | None = None,
+) -> None:
+    """Queue a message to the staff chat, in the ticket's forum topic when it has one."""
+    if settings.staff_chat_id is None:
+        return
+    await add_message(
+        session,
+        chat_id=settings.staff_chat_id,
+        telegram_id=None,
+        language=settings.staff_language,
+        message_key=message_key,
+        params=params,
+        idempotency_key=_key(ticket, event, "staff"),
+        now=event.at,
+        buttons=buttons,
+        photos=photos or None,
+        thread_id=ticket.staff_thread_id,
+        ticket_id=ticket.id,
+    )
+
+
+def card_params(ticket: Ticket, filer: Resident) -> dict[str, Any]:
+    """Parameters of the "staff.card" message (anonymity respected, phone masked)."""
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "category": ticket.category,
+        "description": ticket.description,
+        "location": ticket.location_text or "",
+        "latitude": ticket.latitude,
+        "longitude": ticket.longitude,
+        "resident": resident_label(filer, ticket.anonymous) or "",
+        "anonymous": ticket.anonymous,
+        "phone": mask_phone(ticket.phone) or "",
+        "photo_count": len(ticket.photos),
+        "created_at": ticket.created_at.isoformat(),
+        "response_due_at": ticket.response_due_at.isoformat(),
+        "resolution_due_at": ticket.resolution_due_at.isoformat(),
+    }

@@ -1,0 +1,126 @@
+"""The resident's side of a ticket after filing: seeing it, adding to it, rating it.
+
+A resident sees only tickets they filed or follow: any other number answers NotFound, the
+same as a number that does not exist, so numbers cannot be probed. Staff appear in what a
+resident sees only as the community (STAFF_SIGNATURE).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.errors import InvalidInput, NotFound
+from services.tickets import lifecycle, notify
+from services.tickets import validation as check
+from services.tickets.desk import StaffActions
+from services.tickets.lifecycle import Action
+from services.tickets.views import TicketView
+from storage.models import EventKind, TicketFollower, TicketStatus
+from storage.repositories import tickets as repo
+
+
+class ResidentActions(StaffActions):
+    """What residents do with their tickets, and the auto-close job (which closes like staff)."""
+
+    async def get_ticket_for_resident(self, telegram_id: int, number: str) -> TicketView:
+        """The resident's own (or followed) ticket with its public timeline; NotFound else."""
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await repo.get_ticket_by_number(session, number.strip())
+            if ticket is None:
+                raise NotFound(f"ticket {number}")
+            if ticket.resident_id == person.id:
+                return await self._resident_view(session, ticket, is_owner=True)
+            follows = await session.get(TicketFollower, (ticket.id, person.id))
+            if follows is None:
+                raise NotFound(f"ticket {number}")
+            return await self._resident_view(session, ticket, is_owner=False)
+
+    async def list_my_tickets(self, telegram_id: int, limit: int = 20) -> tuple[TicketView, ...]:
+        """The resident's own tickets, newest first, without timelines (/mytickets)."""
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            rows = await repo.list_for_resident(session, person.id, limit=limit)
+            return tuple(
+                [await self._resident_view(session, t, is_owner=True, timeline=False) for t in rows]
+            )
+
+    async def followup(self, telegram_id: int, number: str, text: str) -> TicketView:
+        """The filer adds to an open (or resolved) ticket; it reaches the staff chat."""
+        text = check.message(text, "the follow-up")
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await self._ticket(session, number)
+            if ticket.resident_id != person.id:
+                raise NotFound(f"ticket {number}")
+            lifecycle.check(ticket.number, Action.FOLLOWUP, ticket.status)
+            event = await self._record(
+                session, ticket, person, EventKind.FOLLOWUP, public_message=text, as_resident=True
+            )
+            params = {"ticket_id": ticket.id, "number": ticket.number, "text": text}
+            await notify.to_staff_chat(
+                session, ticket, event, self.settings, "staff.followup", params
+            )
+            return await self._resident_view(session, ticket, is_owner=True)
+
+    async def rate(
+        self, telegram_id: int, number: str, solved: bool, score: int, comment: str | None = None
+    ) -> TicketView:
+        """The filer rates a resolved ticket: solved closes it; not solved reopens it and
+        tells the staff chat (with the comment)."""
+        if not 1 <= score <= 5:
+            raise InvalidInput("the rating is from 1 to 5")
+        comment = None if comment is None or not comment.strip() else check.message(comment)
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await self._ticket(session, number)
+            if ticket.resident_id != person.id:
+                raise NotFound(f"ticket {number}")
+            lifecycle.check(ticket.number, Action.RATE, ticket.status)
+            now = self._clock()
+            ticket.rating_solved, ticket.rating_score = solved, score
+            ticket.rating_comment = comment
+            if solved:
+                target, ticket.closed_at = TicketStatus.CLOSED, now
+            else:
+                target, ticket.resolved_at = TicketStatus.REOPENED, None
+            event = await self._record(
+                session, ticket, person, EventKind.RATING, to_status=target.value,
+                public_message=comment, details={"solved": solved, "score": score},
+                as_resident=True,
+            )  # fmt: skip
+            params = {"number": ticket.number, "status": ticket.status, "message": ""}
+            for follower in await repo.list_followers(session, ticket.id):
+                await notify.to_person(
+                    session, ticket, event, follower, self.settings, "ticket.status_changed",
+                    params,
+                )  # fmt: skip
+            if not solved:
+                await notify.to_staff_chat(
+                    session, ticket, event, self.settings, "staff.reopened",
+                    {"ticket_id": ticket.id, "number": ticket.number, "score": score,
+                     "comment": comment or ""},
+                    buttons=notify.staff_buttons(ticket.id)[1:],
+                )  # fmt: skip
+            return await self._resident_view(session, ticket, is_owner=True)
+
+    async def close_unrated(self, now: datetime) -> int:
+        """Close tickets resolved more than ``auto_close_days`` before ``now`` that nobody
+        rated (scheduler); returns how many were closed. Each closes in its own transaction,
+        re-checked, so a rating arriving at the same moment wins cleanly."""
+        cutoff = now - timedelta(days=self.settings.auto_close_days)
+        async with self._db.transaction() as session:
+            numbers = [t.number for t in await repo.list_resolved_before(session, cutoff)]
+        closed = 0
+        for number in numbers:
+            async with self._db.transaction() as session:
+                ticket = await repo.get_ticket_by_number(session, number, for_update=True)
+                if ticket is None or ticket.status != TicketStatus.RESOLVED:
+                    continue
+                if ticket.resolved_at is None or ticket.resolved_at >= cutoff:
+                    continue
+                event = await self._apply(session, ticket, None, Action.CLOSE, None)
+                event.details = {"reason": "unrated", "days": self.settings.auto_close_days}
+                await self._announce(session, ticket, event, None)
+                closed += 1
+        return closed

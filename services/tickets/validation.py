@@ -1,0 +1,116 @@
+"""Checks on what a resident types while filing; each failure is a clear InvalidInput."""
+
+from __future__ import annotations
+
+import re
+
+from services.categories import ENQUIRY, get_category
+from services.errors import InvalidInput
+
+MIN_DESCRIPTION = 10
+MAX_DESCRIPTION = 2000
+MIN_QUESTION = 2
+MAX_LOCATION = 500
+MAX_PHOTOS = 5
+MAX_REASON = 1000
+MAX_MESSAGE = 3000  # staff replies and follow-ups: a Telegram message with room to spare
+
+STEPS = ("category", "description", "location", "photos", "phone", "anonymous", "confirm")
+"""The filing conversation's steps, in order; the draft remembers where the resident is."""
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+# Area codes are 010 and 020-029 (Beijing, the big cities) or 0 + three digits starting 3-9;
+# then a 7-8 digit local number, with or without a dash.
+_LANDLINE = re.compile(r"(0[12]\d|0[3-9]\d{2})-?(\d{7,8})")
+_PHONE_NOISE = re.compile(r"[\s()（）]")
+
+
+def category(value: str) -> str:
+    """A complaint category id (not "enquiry": that one is filed from a question)."""
+    if value == ENQUIRY:
+        raise InvalidInput("enquiries are filed from a question, not chosen as a category")
+    return get_category(value).id
+
+
+def description(value: str) -> str:
+    """The complaint text: 10 to 2000 characters once surrounding spaces are removed."""
+    text = value.strip()
+    if len(text) < MIN_DESCRIPTION:
+        raise InvalidInput(f"the description needs at least {MIN_DESCRIPTION} characters")
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"the description may have at most {MAX_DESCRIPTION} characters (it has {len(text)})"
+        )
+    return text
+
+
+def question(value: str) -> str:
+    """A question turned into an enquiry ticket."""
+    text = value.strip()
+    if len(text) < MIN_QUESTION:
+        raise InvalidInput("the question is empty")
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(f"the question may have at most {MAX_DESCRIPTION} characters")
+    return text
+
+
+def location_text(value: str) -> str:
+    """A typed address or place description."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput("the place is empty: type an address or send a location")
+    if len(text) > MAX_LOCATION:
+        raise InvalidInput(f"the place may have at most {MAX_LOCATION} characters")
+    return text
+
+
+def coordinates(latitude: float, longitude: float) -> tuple[float, float]:
+    """A Telegram location."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise InvalidInput("the location is not a valid latitude/longitude")
+    return latitude, longitude
+
+
+def phone(value: str) -> str:
+    """A Chinese mobile (13812345678) or landline with area code (021-12345678).
+
+    Spaces and brackets are ignored and a +86 / 0086 prefix is dropped; mobiles are stored as
+    11 digits, landlines as "area-number".
+    """
+    text = _PHONE_NOISE.sub("", value)
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].lstrip("-")
+    if _MOBILE.fullmatch(text.replace("-", "")):
+        return text.replace("-", "")
+    landline = _LANDLINE.fullmatch(text)
+    if landline:
+        return f"{landline.group(1)}-{landline.group(2)}"
+    raise InvalidInput(
+        "not a phone number: give an 11-digit mobile (e.g. 13812345678) "
+        "or a landline with its area code (e.g. 021-12345678)"
+    )
+
+
+def photos(file_ids: list[str]) -> list[str]:
+    """At most five photos."""
+    if len(file_ids) > MAX_PHOTOS:
+        raise InvalidInput(f"at most {MAX_PHOTOS} photos")
+    return file_ids
+
+
+def step(value: str) -> str:
+    """One of STEPS."""
+    if value not in STEPS:
+        raise InvalidInput(f"unknown filing step {value!r}")
+    return value
+
+
+def message(value: str, what: str = "the message") -> str:
+    """A staff reply, note, follow-up or reason: not empty, not longer than a message."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput(f"{what} is empty")
+    if len(text) > MAX_MESSAGE:
+        raise InvalidInput(f"{what} may have at most {MAX_MESSAGE} characters")
+    return text

@@ -1,0 +1,181 @@
+"""Filing: drafts that survive a restart, validation, the staff card, numbers, duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from services.errors import InvalidInput, NotFound
+from services.tickets import Complaint
+from storage.models import OutboxMessage, Ticket, TicketEvent
+from tests.services.conftest import (
+    NEIGHBOUR,
+    NOISE,
+    RESIDENT,
+    STAFF_CHAT,
+    Clock,
+    Desk,
+    file_noise,
+    make_service,
+)
+
+
+async def _rows(desk: Desk, model: type[object]) -> list[object]:
+    async with desk.db.transaction() as session:
+        return list(await session.scalars(select(model)))
+
+
+async def test_a_draft_filed_step_by_step_becomes_a_ticket_with_a_staff_card(desk: Desk) -> None:
+    svc = desk.service
+    await svc.start_draft(RESIDENT)
+    await svc.update_draft(RESIDENT, category="sanitation", step="description")
+    await svc.update_draft(RESIDENT, description="  垃圾桶三天没人清运，味道很大，苍蝇很多  ")
+    await svc.update_draft(RESIDENT, location_text="幸福小区东门", location=(31.23, 121.47))
+    await svc.update_draft(RESIDENT, add_photo="photo-1")
+    await svc.update_draft(RESIDENT, add_photo="photo-2")
+    draft = await svc.update_draft(RESIDENT, phone="+86 139-0000-1111", anonymous=True)
+    assert draft.photos == ("photo-1", "photo-2")
+    assert draft.phone == "13900001111"
+
+    ticket = await svc.submit_draft(RESIDENT)
+
+    assert ticket.number == "2611-0001"
+    assert (ticket.status, ticket.category, ticket.anonymous) == ("new", "sanitation", True)
+    assert ticket.description == "垃圾桶三天没人清运，味道很大，苍蝇很多"
+    assert ticket.photos == ("photo-1", "photo-2")
+    assert [(e.kind, e.status) for e in ticket.timeline] == [("transition", "new")]
+    assert await svc.get_draft(RESIDENT) is None
+    [card] = await _rows(desk, OutboxMessage)
+    assert isinstance(card, OutboxMessage)
+    assert (card.chat_id, card.message_key, card.photos) == (
+        STAFF_CHAT,
+        "staff.card",
+        ["photo-1", "photo-2"],
+    )
+    assert card.params["number"] == "2611-0001"
+    assert card.params["resident"] == ""  # anonymous: no name on the card
+    assert card.params["phone"] == "139****1111"
+    assert card.buttons is not None
+    assert card.buttons[0][0] == {"key": "button.ticket.accept", "data": "tk:accept:1"}
+
+
+async def test_a_restart_mid_filing_loses_nothing(desk: Desk) -> None:
+    await desk.service.start_draft(RESIDENT)
+    await desk.service.update_draft(RESIDENT, category="noise", step="location")
+    await desk.service.update_draft(RESIDENT, description="广场舞音响太响，每天晚上九点半还不停")
+    restarted = make_service(desk.db, Clock(desk.clock.now))
+    draft = await restarted.get_draft(RESIDENT)
+    assert draft is not None
+    assert (draft.step, draft.category) == ("location", "noise")
+    assert draft.description == "广场舞音响太响，每天晚上九点半还不停"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("description", "太吵了", "at least 10"),
+        ("description", "吵" * 5000, "at most 2000"),
+        ("description", "          ", "at least 10"),
+        ("phone", "12345", "not a phone number"),
+        ("phone", "12812345678", "not a phone number"),
+        ("category", "enquiry", "enquiries"),
+        ("category", "weather", "unknown category"),
+        ("location_text", "   ", "place is empty"),
+        ("step", "sticker", "unknown filing step"),
+    ],
+)
+async def test_bad_input_is_refused_and_changes_nothing(
+    lite_desk: Desk, field: str, value: str, message: str
+) -> None:
+    svc = lite_desk.service
+    await svc.start_draft(RESIDENT)
+    before = await svc.update_draft(RESIDENT, description="电梯坏了一个星期没人修理")
+    with pytest.raises(InvalidInput, match=message):
+        await svc.update_draft(RESIDENT, **{field: value})  # type: ignore[arg-type]
+    assert await svc.get_draft(RESIDENT) == before
+
+
+async def test_landline_phones_keep_their_area_code(lite_desk: Desk) -> None:
+    await lite_desk.service.start_draft(RESIDENT)
+    draft = await lite_desk.service.update_draft(RESIDENT, phone="(021) 62345678")
+    assert draft.phone == "021-62345678"
+
+
+async def test_a_sixth_photo_is_refused(lite_desk: Desk) -> None:
+    svc = lite_desk.service
+    await svc.start_draft(RESIDENT)
+    for i in range(5):
+        await svc.update_draft(RESIDENT, add_photo=f"p{i}")
+    with pytest.raises(InvalidInput, match="at most 5 photos"):
+        await svc.update_draft(RESIDENT, add_photo="p5")
+    draft = await svc.get_draft(RESIDENT)
+    assert draft is not None and len(draft.photos) == 5
+
+
+async def test_an_incomplete_draft_cannot_be_submitted(lite_desk: Desk) -> None:
+    svc = lite_desk.service
+    await svc.start_draft(RESIDENT)
+    await svc.update_draft(RESIDENT, category="facilities")
+    await svc.update_draft(RESIDENT, description="路灯坏了，晚上回家一片漆黑")
+    with pytest.raises(InvalidInput, match="where it is"):
+        await svc.submit_draft(RESIDENT)
+    assert await _rows(lite_desk, Ticket) == []
+    assert await svc.get_draft(RESIDENT) is not None
+
+
+async def test_no_draft_and_discard(lite_desk: Desk) -> None:
+    with pytest.raises(NotFound):
+        await lite_desk.service.update_draft(RESIDENT, category="noise")
+    await lite_desk.service.start_draft(RESIDENT)
+    assert await lite_desk.service.discard_draft(RESIDENT) is True
+    assert await lite_desk.service.discard_draft(RESIDENT) is False
+
+
+async def test_no_staff_chat_means_no_card(lite_desk: Desk) -> None:
+    svc = make_service(lite_desk.db, lite_desk.clock, staff_chat=None)
+    await svc.file_complaint(RESIDENT, NOISE)
+    assert await _rows(lite_desk, OutboxMessage) == []
+    assert len(await _rows(lite_desk, TicketEvent)) == 1
+
+
+async def test_an_enquiry_is_a_ticket_of_its_own_category(lite_desk: Desk) -> None:
+    ticket = await lite_desk.service.file_enquiry(RESIDENT, "独生子女父母奖励金怎么领？")
+    assert (ticket.category, ticket.status) == ("enquiry", "new")
+    with pytest.raises(InvalidInput):
+        await lite_desk.service.file_enquiry(RESIDENT, " ")
+
+
+async def test_numbers_are_unique_under_concurrent_filing(desk: Desk) -> None:
+    numbers = await asyncio.gather(*(file_noise(desk) for _ in range(24)))
+    assert sorted(numbers) == [f"2611-{i:04d}" for i in range(1, 25)]
+    async with desk.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 24
+
+
+async def test_numbers_restart_each_shanghai_month(lite_desk: Desk) -> None:
+    assert await file_noise(lite_desk) == "2611-0001"
+    # 30 Nov 16:30 UTC is already 1 December in Shanghai.
+    lite_desk.clock.now = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    assert await file_noise(lite_desk) == "2612-0001"
+    assert re.fullmatch(r"\d{4}-\d{4}", await file_noise(lite_desk))
+
+
+async def test_similar_open_tickets_and_following_one(desk: Desk) -> None:
+    number = await file_noise(desk)
+    await file_noise(desk, complaint=Complaint("noise", "小区门口的狗每天早上叫个不停", "北门"))
+    similar = await desk.service.similar_open_tickets("noise", "楼上晚上装修电钻声音太大了")
+    assert [s.number for s in similar] == [number]
+    assert await desk.service.similar_open_tickets("sanitation", "楼上晚上装修电钻声音太大") == ()
+
+    followed = await desk.service.follow_ticket(NEIGHBOUR, number)
+    assert (followed.number, followed.is_owner, followed.photos) == (number, False, ())
+    seen = await desk.service.get_ticket_for_resident(NEIGHBOUR, number)
+    assert seen.number == number
+    with pytest.raises(InvalidInput, match="your own"):
+        await desk.service.follow_ticket(RESIDENT, number)
+    with pytest.raises(NotFound):
+        await desk.service.follow_ticket(NEIGHBOUR, "2611-9999")
