@@ -1,0 +1,132 @@
+"""Turning one outbox row into Telegram calls: render in the row's language, then send.
+
+Rendering happens at send time so a resident who switched language gets the new one, and
+a message key missing from the catalogs is a permanent failure (``RenderError``), never a
+message with a raw key in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    ReplyParameters,
+)
+
+from handlers.i18n import t
+from services.delivery import OutgoingMessage
+
+MAX_CAPTION = 1024  # Telegram's caption limit; longer texts go in a message of their own
+
+# Called before every Bot API call of a row, so each call is counted by the rate limiter.
+BeforeCall = Callable[[], Awaitable[None]]
+
+
+class RenderError(Exception):
+    """The row cannot be rendered: unknown catalog key, missing parameter, bad button."""
+
+
+def render_text(message: OutgoingMessage) -> str:
+    """The row's text in its language; RenderError if the catalog cannot produce it."""
+    # t() skips str.format when given no parameters, which would send a template with its
+    # "{title}" placeholder to a resident; an extra unused parameter makes it always format.
+    params = {"_outbox_row": message.id, **message.params}
+    try:
+        return t(message.language, message.message_key, **params)
+    except KeyError as exc:
+        raise RenderError(f"catalog key or parameter missing: {exc}") from None
+    except (IndexError, ValueError) as exc:
+        raise RenderError(f"catalog string does not format: {exc}") from None
+
+
+def render_buttons(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    """Inline keyboard from [[{"key"|"text", "data"|"url"}]]; labels rendered like the text."""
+    if not message.buttons:
+        return None
+    rows = [[_button(message.language, spec) for spec in line] for line in message.buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+def _button(language: str, spec: Mapping[str, str]) -> InlineKeyboardButton:
+    if "key" in spec:
+        try:
+            label = t(language, spec["key"])
+        except KeyError as exc:
+            raise RenderError(f"button catalog key missing: {exc}") from None
+    elif "text" in spec:
+        label = spec["text"]
+    else:
+        raise RenderError(f"button without key or text: {dict(spec)}")
+    if "url" in spec:
+        return InlineKeyboardButton(label, url=spec["url"])
+    if "data" not in spec:
+        raise RenderError(f"button without data or url: {dict(spec)}")
+    return InlineKeyboardButton(label, callback_data=spec["data"])
+
+
+async def send_outgoing(
+    bot: Bot,
+    message: OutgoingMessage,
+    chat_id: int,
+    *,
+    paid: bool,
+    before_call: BeforeCall,
+) -> int:
+    """Send the row to ``chat_id``; returns the id of the (last) message Telegram stored.
+
+    Raises RenderError before anything is sent, or PTB's TelegramError subclasses.
+    """
+    text = render_text(message)
+    markup = render_buttons(message)
+    common = _common_args(message, chat_id, paid)
+    photos = message.photos
+    if not photos:
+        await before_call()
+        sent = await bot.send_message(text=text, reply_markup=markup, **common)
+        return sent.message_id
+    caption_fits = len(text) <= MAX_CAPTION
+    if len(photos) == 1 and caption_fits:
+        await before_call()
+        sent = await bot.send_photo(photo=photos[0], caption=text, reply_markup=markup, **common)
+        return sent.message_id
+    # An album cannot carry buttons, and a long text cannot be a caption: text goes after.
+    text_after = markup is not None or not caption_fits
+    await before_call()
+    album = await _send_photos(bot, photos, None if text_after else text, common)
+    if not text_after:
+        return album[-1].message_id
+    common.pop("reply_parameters", None)
+    await before_call()
+    sent = await bot.send_message(text=text, reply_markup=markup, **common)
+    return sent.message_id
+
+
+async def _send_photos(
+    bot: Bot, photos: Sequence[str], caption: str | None, common: dict[str, object]
+) -> Sequence[Message]:
+    if len(photos) == 1:
+        return [await bot.send_photo(photo=photos[0], caption=caption, **common)]
+    media = [
+        InputMediaPhoto(media=file_id, caption=caption if index == 0 else None)
+        for index, file_id in enumerate(photos[:10])
+    ]
+    return await bot.send_media_group(media=media, **common)
+
+
+def _common_args(message: OutgoingMessage, chat_id: int, paid: bool) -> dict[str, object]:
+    common: dict[str, object] = {"chat_id": chat_id}
+    if message.thread_id is not None:
+        common["message_thread_id"] = message.thread_id
+    if message.reply_to_message_id is not None:
+        # A deleted original should not turn a status update into a permanent failure.
+        common["reply_parameters"] = ReplyParameters(
+            message.reply_to_message_id, allow_sending_without_reply=True
+        )
+    if paid:
+        common["allow_paid_broadcast"] = True
+    return common

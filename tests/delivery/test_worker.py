@@ -1,0 +1,165 @@
+"""The delivery worker against the fake Bot API: what residents receive, what the outbox holds."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.bot_api import TINY_PNG
+from bot.delivery_limits import DeliveryConfig
+from storage.models import PRIORITY_BULK
+from storage.repositories import residents as residents_repo
+from tests.delivery.conftest import SPEED, Outbox
+from tests.fakes.bot_api import button_labels, inline_buttons
+
+
+async def _sent_all(box: Outbox, count: int | None = None) -> None:
+    async def done() -> bool:
+        statuses = await box.statuses()
+        return all(s in ("sent", "dead") for s in statuses) and (
+            count is None or len(statuses) == count
+        )
+
+    await box.until(done)
+
+
+async def test_rendered_in_the_residents_language_and_sent_once(outbox: Outbox) -> None:
+    for user_id, language in ((201, "zh-Hans"), (202, "zh-Hant"), (203, "en")):
+        await outbox.resident(user_id, language)
+        await outbox.queue(
+            user_id, language=language, message_key="menu.category", params={"title": "水电"}
+        )
+    await outbox.start()
+    await _sent_all(outbox)
+
+    assert [m["text"] for m in outbox.api.sent_to(201)] == ["「水电」的办事指南："]
+    assert [m["text"] for m in outbox.api.sent_to(202)] == ["「水電」的辦事指南："]
+    assert [m["text"] for m in outbox.api.sent_to(203)] == ["Guides in “水电”:"]
+    rows = await outbox.rows()
+    assert {r.status for r in rows} == {"sent"}
+    assert all(r.attempts == 1 and r.sent_message_id for r in rows)
+
+
+async def test_buttons_and_photos(outbox: Outbox) -> None:
+    await outbox.resident(201)
+    photos = [outbox.api.world.add_file(TINY_PNG, "photos", ".jpg").file_id for _ in range(2)]
+    buttons = [[{"key": "feedback.thanks", "data": "ok:1"}, {"text": "查看", "data": "t:42"}]]
+    await outbox.queue(201, buttons=buttons)
+    await outbox.queue(201, photos=photos[:1])
+    await outbox.queue(201, photos=photos, buttons=buttons)
+    await outbox.start()
+    await _sent_all(outbox)
+
+    sent = outbox.api.sent_to(201)
+    assert button_labels(sent[0]) == ["谢谢你的反馈！", "查看"]
+    assert [b["callback_data"] for b in inline_buttons(sent[0])] == ["ok:1", "t:42"]
+    assert sent[1]["caption"] == "谢谢你的反馈！" and "photo" in sent[1]
+    # An album cannot carry buttons: the photos, then the text with its buttons.
+    assert [("photo" in m, m.get("text")) for m in sent[2:]] == [
+        (True, None),
+        (True, None),
+        (False, "谢谢你的反馈！"),
+    ]
+    assert button_labels(sent[4]) == ["谢谢你的反馈！", "查看"]
+
+
+async def test_same_idempotency_key_twice_is_one_message(outbox: Outbox) -> None:
+    await outbox.resident(201)
+    assert await outbox.queue(201, idempotency_key="ticket:1:event:1:resident")
+    assert not await outbox.queue(201, idempotency_key="ticket:1:event:1:resident")
+    await outbox.start()
+    await _sent_all(outbox)
+    assert len(await outbox.rows()) == 1
+    assert len(outbox.api.sent_to(201)) == 1
+
+
+async def test_retry_after_pauses_every_send_then_succeeds(outbox: Outbox) -> None:
+    for user_id in (201, 202):
+        await outbox.resident(user_id)
+        await outbox.queue(user_id)
+    outbox.api.fail_next("sendMessage", 429, retry_after=3)
+    # One send at a time, so the second starts after the 429 came back (sends already in
+    # flight cannot be called back).
+    await outbox.start(DeliveryConfig(concurrency=1))
+    await _sent_all(outbox)
+
+    calls = outbox.api.calls("sendMessage")
+    refused = [c for c in calls if not c.ok]
+    assert len(refused) == 1
+    pause_real_s = 3 / SPEED
+    assert all(c.time >= refused[0].time + pause_real_s * 0.9 for c in calls if c.ok)
+    rows = await outbox.rows()
+    assert [r.status for r in rows] == ["sent", "sent"]
+    assert sorted(r.attempts for r in rows) == [1, 1]  # a flood wait uses up no attempt
+
+
+async def test_blocked_resident_becomes_inactive_and_the_row_dead(outbox: Outbox) -> None:
+    user = await outbox.resident(201)
+    outbox.api.block(user)
+    await outbox.queue(201)
+    await outbox.start()
+    await _sent_all(outbox)
+
+    [row] = await outbox.rows()
+    assert row.status == "dead" and row.last_error.startswith("blocked")
+    async with outbox.db.transaction() as session:
+        resident = await residents_repo.get_resident(session, 201)
+    assert resident is not None and not resident.active
+
+
+async def test_server_errors_are_retried_with_backoff(outbox: Outbox) -> None:
+    await outbox.resident(201)
+    await outbox.queue(201)
+    outbox.api.fail_next("sendMessage", 502, count=2)
+    await outbox.start()
+    await _sent_all(outbox)
+
+    calls = outbox.api.calls("sendMessage")
+    assert [c.ok for c in calls] == [False, False, True]
+    # Backoff 2 s then 4 s (no jitter in tests), in virtual seconds.
+    gaps = [(b.time - a.time) * SPEED for a, b in itertools.pairwise(calls)]
+    assert gaps[0] >= 2 * 0.9 and gaps[1] >= 4 * 0.9
+    [row] = await outbox.rows()
+    assert (row.status, row.attempts) == ("sent", 3)
+    assert len(outbox.api.sent_to(201)) == 1
+
+
+async def test_transient_errors_end_dead_after_the_last_attempt(outbox: Outbox) -> None:
+    await outbox.resident(201)
+    await outbox.queue(201)
+    outbox.api.fail_next("sendMessage", 500, count=10)
+    await outbox.start(DeliveryConfig(max_attempts=3, retry_base_s=1))
+    await _sent_all(outbox)
+    [row] = await outbox.rows()
+    assert (row.status, row.attempts) == ("dead", 3)
+    assert "NetworkError" in row.last_error
+    assert len(outbox.api.calls("sendMessage")) == 3
+
+
+async def test_bad_request_and_unknown_key_are_dead_at_once(outbox: Outbox) -> None:
+    await outbox.resident(201)
+    await outbox.queue(201)
+    await outbox.queue(201, message_key="no.such.key")
+    await outbox.queue(201, message_key="menu.category", params={})  # {title} missing
+    outbox.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    await outbox.start()
+    await _sent_all(outbox, 3)
+
+    rows = await outbox.rows()
+    assert [(r.status, r.attempts) for r in rows] == [("dead", 1)] * 3
+    assert rows[0].last_error == "bad request: Chat not found"
+    assert rows[1].last_error.startswith("render:") and rows[2].last_error.startswith("render:")
+    assert len(outbox.api.calls("sendMessage")) == 1  # unrenderable rows never reach Telegram
+
+
+async def test_migrated_group_gets_the_message_at_its_new_id(outbox: Outbox) -> None:
+    outbox.api.group(-5001, "社区工作群")
+    outbox.api.migrate_group(-5001, -1005001)
+    await outbox.queue(-5001, idempotency_key="card:1")
+    await outbox.queue(-5001, idempotency_key="card:2", priority=PRIORITY_BULK)
+    worker = await outbox.start()
+    await _sent_all(outbox)
+
+    assert [m["text"] for m in outbox.api.sent_to(-1005001)] == ["谢谢你的反馈！"] * 2
+    assert {r.chat_id for r in await outbox.rows()} == {-1005001}
+    assert worker.migrated == {-5001: -1005001}
+    assert {r.status for r in await outbox.rows()} == {"sent"}
