@@ -51,7 +51,11 @@ async def _serve(settings: Settings) -> None:
     assert token is not None
     async with linli_services(settings) as services:
         application = build_application(
-            services, token=token, api_url=settings.bot_api_url, admin_ids=settings.admin_ids
+            services,
+            token=token,
+            api_url=settings.bot_api_url,
+            admin_ids=settings.admin_ids,
+            overall_rate=settings.reply_rate,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

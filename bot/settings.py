@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     default_language: Language = "zh-Hans"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=())
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Messages per second for direct replies; Telegram allows about 30. 0 lifts the cap (for a
+    # self-hosted Bot API server or benchmarks against the local one).
+    reply_rate: float = Field(default=30, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
