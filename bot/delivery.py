@@ -14,6 +14,7 @@ import contextlib
 import logging
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -58,7 +59,7 @@ class DeliveryWorker:
         self.migrated: dict[int, int] = {}  # old chat id → new, for rows written before we knew
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._inflight: dict[asyncio.Task[None], _Send] = {}
         self._stop = asyncio.Event()
 
     def nudge(self) -> None:
@@ -81,8 +82,14 @@ class DeliveryWorker:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Rows still waiting for the limiter go back at once; requests already made may
+        # have been delivered, so they get ``grace_s`` to record their outcome.
+        waiting = [task for task, send in self._inflight.items() if not send.reached_telegram]
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
         if self._inflight:
-            _, late = await asyncio.wait(self._inflight, timeout=grace_s)
+            _, late = await asyncio.wait(list(self._inflight), timeout=grace_s)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -96,11 +103,11 @@ class DeliveryWorker:
             free = self.config.concurrency - len(inflight)
             rows = await self._claim(free, bulk) if free > 0 else []
             for message in rows:
-                task = asyncio.create_task(self._deliver(message))
-                for registry in (inflight, self._inflight):
-                    registry.add(task)
-                    task.add_done_callback(registry.discard)
-                task.add_done_callback(_log_crash)
+                send = _Send(message, self.migrated.get(message.chat_id, message.chat_id))
+                task = asyncio.create_task(self._deliver(send))
+                inflight.add(task)
+                self._inflight[task] = send
+                task.add_done_callback(self._finished(inflight))
             # A full lane waits for a free slot; otherwise the queue has nothing more due.
             full = len(inflight) >= self.config.concurrency
             await self._wait(generation, inflight if full else set())
@@ -148,9 +155,18 @@ class DeliveryWorker:
 
     # --- one row ---------------------------------------------------------------------------
 
-    async def _deliver(self, message: OutgoingMessage) -> None:
-        send = _Send(message, self.migrated.get(message.chat_id, message.chat_id))
-        chat_id = send.chat_id
+    def _finished(self, lane: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            lane.discard(task)
+            self._inflight.pop(task, None)
+            # A row whose outcome could not be recorded stays claimed; requeue_stale takes it.
+            if not task.cancelled() and task.exception() is not None:
+                log.error("delivering an outbox row crashed", exc_info=task.exception())
+
+        return done
+
+    async def _deliver(self, send: _Send) -> None:
+        message, chat_id = send.message, send.chat_id
         # Rows to one chat go out in claim order: the chat's lock is FIFO.
         lock, users = self._chat_locks.get(chat_id, (asyncio.Lock(), 0))
         self._chat_locks[chat_id] = (lock, users + 1)
@@ -250,12 +266,6 @@ class _Send:
     message: OutgoingMessage
     chat_id: int
     reached_telegram: bool = False
-
-
-def _log_crash(task: asyncio.Task[Any]) -> None:
-    # A row whose outcome could not be recorded stays claimed; requeue_stale picks it up.
-    if not task.cancelled() and task.exception() is not None:
-        log.error("delivering an outbox row crashed", exc_info=task.exception())
 
 
 def _worker_bot(application_bot: Bot, pool_size: int) -> Bot:

@@ -211,8 +211,14 @@ class DeliveryService:
             )
 
     async def postpone(self, message: OutgoingMessage, seconds: float, reason: str) -> None:
-        """Back to pending for ``seconds`` without using up an attempt (flood wait, stop)."""
+        """Back to pending for ``seconds`` without using up an attempt (flood wait, stop).
+
+        The due time is rounded up to a whole second: rows to one chat deferred a moment
+        apart then share it, and the claim order (due time, id) keeps them in order.
+        """
         due = self.clock() + timedelta(seconds=seconds)
+        if due.microsecond:
+            due = due.replace(microsecond=0) + timedelta(seconds=1)
         async with self._db.transaction() as session:
             await repo.mark_retry(
                 session,
