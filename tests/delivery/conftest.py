@@ -45,13 +45,18 @@ class ScaledClock:
         return elapsed * self.speed + self._offset
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds) / self.speed)
+        await asyncio.sleep(max(0.0, seconds) / self.speed if self.speed else 0)
 
     def now(self) -> datetime:
         return self.epoch + timedelta(seconds=self.monotonic())
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds
+
+    def freeze(self) -> None:
+        """Stop time (service tests that compare due times); ``advance`` still works."""
+        self._offset = self.monotonic()
+        self.speed = 0.0
 
 
 @dataclass

@@ -163,3 +163,17 @@ async def test_migrated_group_gets_the_message_at_its_new_id(outbox: Outbox) -> 
     assert {r.chat_id for r in await outbox.rows()} == {-1005001}
     assert worker.migrated == {-5001: -1005001}
     assert {r.status for r in await outbox.rows()} == {"sent"}
+
+
+async def test_paid_broadcast_mode_marks_only_bulk_rows(outbox: Outbox) -> None:
+    for user_id in (201, 202):
+        await outbox.resident(user_id)
+    await outbox.queue(201, priority=PRIORITY_BULK)
+    await outbox.queue(202)
+    worker = await outbox.start(DeliveryConfig(paid_broadcast=True))
+    await _sent_all(outbox)
+    paid = {
+        c.chat_id: c.params.get("allow_paid_broadcast") for c in outbox.api.calls("sendMessage")
+    }
+    assert paid == {201: True, 202: None}
+    assert worker.limiter.limits.paid_overall.count == 1000
