@@ -105,9 +105,10 @@ class TicketCore:
         """
         now = self._clock()
         from_status = None if filed else ticket.status
-        if to_status is not None:
-            ticket.status = to_status
-        ticket.updated_at = now
+        if not filed:  # a new row already says "new" at ``now``: touching it costs an UPDATE
+            if to_status is not None:
+                ticket.status = to_status
+            ticket.updated_at = now
         if actor is None:
             role = "system"
         else:
@@ -144,9 +145,17 @@ class TicketCore:
         return None if target is None else target.number
 
     async def _resident_view(
-        self, session: AsyncSession, ticket: Ticket, *, is_owner: bool, timeline: bool = True
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        *,
+        is_owner: bool,
+        timeline: bool = True,
+        events: list[TicketEvent] | None = None,
     ) -> TicketView:
-        events = await repo.list_events(session, ticket.id) if timeline else []
+        """The resident's record of a ticket; ``events`` saves reading a trail just written."""
+        if events is None:
+            events = await repo.list_events(session, ticket.id) if timeline else []
         return TicketView(
             number=ticket.number,
             category=ticket.category,

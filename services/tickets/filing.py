@@ -19,7 +19,7 @@ from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.core import TicketCore
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
-from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketStatus
+from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import tickets as repo
 
 
@@ -129,9 +129,9 @@ class FilingActions(TicketCore):
             draft = await self._draft(session, telegram_id)
             complaint = _complaint_from(draft)
             person = await self._person(session, telegram_id)
-            ticket = await self._file(session, person, complaint)
+            ticket, event = await self._file(session, person, complaint)
             await repo.delete_draft(session, person.id)
-            return await self._resident_view(session, ticket, is_owner=True)
+            return await self._resident_view(session, ticket, is_owner=True, events=[event])
 
     async def file_complaint(self, telegram_id: int, complaint: Complaint) -> TicketView:
         """File a complaint in one go (console, benchmark, tests); validated like a draft."""
@@ -149,16 +149,16 @@ class FilingActions(TicketCore):
         )
         async with self._db.transaction() as session:
             person = await self._person(session, telegram_id)
-            ticket = await self._file(session, person, checked)
-            return await self._resident_view(session, ticket, is_owner=True)
+            ticket, event = await self._file(session, person, checked)
+            return await self._resident_view(session, ticket, is_owner=True, events=[event])
 
     async def file_enquiry(self, telegram_id: int, question_text: str) -> TicketView:
         """Turn a question linli could not answer into an "enquiry" ticket for a person."""
         enquiry = Complaint(category=ENQUIRY, description=check.question(question_text))
         async with self._db.transaction() as session:
             person = await self._person(session, telegram_id)
-            ticket = await self._file(session, person, enquiry)
-            return await self._resident_view(session, ticket, is_owner=True)
+            ticket, event = await self._file(session, person, enquiry)
+            return await self._resident_view(session, ticket, is_owner=True, events=[event])
 
     async def similar_open_tickets(self, category: str, text: str) -> tuple[SimilarTicketView, ...]:
         """Up to three open tickets of the category whose text resembles ``text``, best first."""
@@ -207,7 +207,9 @@ class FilingActions(TicketCore):
             raise NotFound("draft")
         return draft
 
-    async def _file(self, session: AsyncSession, filer: Resident, complaint: Complaint) -> Ticket:
+    async def _file(
+        self, session: AsyncSession, filer: Resident, complaint: Complaint
+    ) -> tuple[Ticket, TicketEvent]:
         now = self._clock()
         limits = get_category(complaint.category)
         period = now.astimezone(self.calendar.tz).strftime("%y%m")
@@ -250,7 +252,7 @@ class FilingActions(TicketCore):
             buttons=notify.staff_buttons(ticket.id),
             photos=list(ticket.photos),
         )
-        return ticket
+        return ticket, event
 
 
 def _complaint_from(draft: FilingDraft) -> Complaint:
