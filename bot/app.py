@@ -22,6 +22,7 @@ def build_application(
     token: str,
     api_url: str,
     admin_ids: tuple[int, ...] = (),
+    staff_chat_id: int | None = None,
     overall_rate: float = 30,
 ) -> Application:  # type: ignore[type-arg]
     """The Application with linli's handlers, talking to the Bot API at ``api_url``.
@@ -42,6 +43,7 @@ def build_application(
     )
     application.bot_data["services"] = services
     application.bot_data["admin_ids"] = admin_ids
+    application.bot_data["staff_chat_id"] = staff_chat_id
     register_handlers(application)
     return application
 

@@ -38,7 +38,10 @@ async def running(application: Application, *, poll_timeout: int = 10) -> AsyncI
 async def linli_services(settings: Settings) -> AsyncIterator[Services]:
     """Open the database and knowledge base from settings; close them on exit."""
     services = await open_services(
-        settings.database_url, settings.kb_dir, settings.default_language
+        settings.database_url,
+        settings.kb_dir,
+        settings.default_language,
+        staff_chat_id=settings.staff_chat_id,
     )
     try:
         yield services
@@ -55,6 +58,7 @@ async def _serve(settings: Settings) -> None:
             token=token,
             api_url=settings.bot_api_url,
             admin_ids=settings.admin_ids,
+            staff_chat_id=settings.staff_chat_id,
             overall_rate=settings.reply_rate,
         )
         stop = asyncio.Event()

@@ -15,9 +15,27 @@ _CATALOG_DIR = Path(__file__).parent / "catalogs"
 
 @lru_cache(maxsize=4)
 def _catalog(name: str) -> dict[str, str]:
-    with (_CATALOG_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
-        data: dict[str, str] = yaml.safe_load(fh)
-    return data
+    """All strings of one language: ``<name>.yaml`` plus ``<name>.<area>.yaml`` files.
+
+    Areas (tickets, staff, notices…) keep each file small; a key defined twice is an error,
+    so one area cannot silently override another.
+    """
+    merged: dict[str, str] = {}
+    for path in sorted(_CATALOG_DIR.glob(f"{name}*.yaml")):
+        if path.stem != name and not path.stem.startswith(f"{name}."):
+            continue  # zh-Hans must not pick up zh-Hant-something
+        with path.open(encoding="utf-8") as fh:
+            data: dict[str, str] = yaml.safe_load(fh) or {}
+        clash = merged.keys() & data.keys()
+        if clash:
+            raise ValueError(f"{path.name} defines keys already defined: {sorted(clash)}")
+        merged.update(data)
+    return merged
+
+
+def has_key(key: str) -> bool:
+    """Whether the catalogs define ``key`` (the delivery worker checks before rendering)."""
+    return key in _catalog("zh-Hans")
 
 
 def t(language: str, key: str, **params: Any) -> str:

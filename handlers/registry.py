@@ -92,7 +92,13 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Add every handler, in the order PTB should try them."""
+    """Add every handler, in the order PTB should try them.
+
+    Ticket handlers come first: they intercept a resident in the middle of filing and every
+    message in the staff chat (handler group -1) before the question-and-answer path.
+    """
+    # --- tickets: filing and the resident's tickets (handlers/filing.py, handlers/my_tickets.py)
+    # --- tickets: the staff desk (handlers/staff_desk.py)
     application.add_handler(CommandHandler("start", common.start))
     application.add_handler(CommandHandler("help", common.help_command))
     application.add_handler(CommandHandler("language", common.language_command))

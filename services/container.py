@@ -11,6 +11,7 @@ from pathlib import Path
 from services.enquiries import EnquiryService
 from services.knowledge_base import LiveKnowledge
 from services.residents import ResidentService
+from services.tickets import TicketService, TicketSettings
 from storage import Database, Role
 from storage.migrate import prepare
 
@@ -27,6 +28,7 @@ class Services:
     knowledge: LiveKnowledge
     residents: ResidentService
     enquiries: EnquiryService
+    tickets: TicketService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -44,6 +46,7 @@ async def open_services(
     default_language: str,
     clock: Callable[[], datetime] = utc_now,
     knowledge: LiveKnowledge | None = None,
+    staff_chat_id: int | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -64,4 +67,9 @@ async def open_services(
         knowledge=knowledge,
         residents=ResidentService(db, clock, default_language),
         enquiries=EnquiryService(db, knowledge, clock),
+        tickets=TicketService(
+            db,
+            clock,
+            TicketSettings(staff_chat_id=staff_chat_id, default_language=default_language),
+        ),
     )
