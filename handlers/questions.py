@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from handlers.callbacks import Callback, int_arg
 from handlers.i18n import localize, t
 from handlers.people import Caller, identify, services_of
-from handlers.render import answer_keyboard, entry_text, suggestions_keyboard
+from handlers.render import answer_keyboard, entry_text, none_keyboard, suggestions_keyboard
 from handlers.replies import reply
 from services import AnswerView, InvalidInput, NotFound
 
@@ -68,7 +68,8 @@ async def send_outcome(
     elif outcome.kind == "too_short":
         await reply(update, t(lang, "too_short"))
     else:
-        await reply(update, t(lang, "none.text", reach=reach_text(context, lang)))
+        text = t(lang, "none.text", reach=reach_text(context, lang))
+        await reply(update, text, none_keyboard(lang, outcome.query_id))
 
 
 def reach_text(context: ContextTypes.DEFAULT_TYPE, language: str) -> str:

@@ -50,6 +50,16 @@ def answer_keyboard(
                 ),
             ]
         )
+    if entry.complaint_category is not None:
+        # Complaint-type topics (noise, sanitation, …) lead straight into filing.
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "answer.complain"),
+                    callback_data=encode("cp", "new", entry.complaint_category),
+                )
+            ]
+        )
     for entry_id, title, title_en in entry.related[:3]:
         label = "➡️ " + localize(language, title, title_en)
         rows.append([InlineKeyboardButton(label, callback_data=encode("ent", entry_id))])
@@ -72,6 +82,20 @@ def suggestions_keyboard(
         [InlineKeyboardButton(t(language, "suggest.none"), callback_data=encode("nope", query_id))]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def none_keyboard(language: str, query_id: int) -> InlineKeyboardMarkup:
+    """Under an honest "I don't know": hand the question to a person, or file a complaint."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, "none.ask_person"), callback_data=encode("ask", query_id)
+                )
+            ],
+            [InlineKeyboardButton(t(language, "none.complain"), callback_data=encode("cp", "new"))],
+        ]
+    )
 
 
 def categories_keyboard(

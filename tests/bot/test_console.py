@@ -22,13 +22,21 @@ async def run(tmp_path: Path, lines: list[str], role: str = "resident") -> str:
 
 async def test_a_question_is_answered_and_buttons_are_numbered(tmp_path: Path) -> None:
     out = await run(tmp_path, ["低保怎么申请", "1", "/menu", "99", "!quit"])
-    assert "linli> 【最低生活保障（低保）】" in out
+    assert "linli → 控制台居民> 【最低生活保障（低保）】" in out
     assert "[1] 👍 有帮助" in out
     assert "谢谢你的反馈！" in out
     assert "[1] 困难帮扶" in out
-    assert "(no button 99; the latest message has 9)" in out
+    assert "(no button 99; the latest message here has 9)" in out
 
 
 async def test_console_as_admin_can_reload(tmp_path: Path) -> None:
     out = await run(tmp_path, ["/reload"], role="admin")
     assert "知识库已重新加载，现在共有 40 条。" in out
+
+
+async def test_switching_to_staff_types_in_the_staff_group(tmp_path: Path) -> None:
+    out = await run(tmp_path, ["!as nobody", "!as staff", "!reply", "!as resident", "1"])
+    assert "(who? choose one of: resident, staff, official, admin)" in out
+    assert "(you are now 控制台工作人员, staff)" in out
+    assert "(nothing to reply to yet in this chat)" in out
+    assert "(no button 1; the latest message here has 0)" in out
