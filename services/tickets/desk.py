@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.core import STAFF_ROLES, TicketCore
@@ -142,6 +143,40 @@ class StaffActions(TicketCore):
         async with self._db.transaction() as session:
             rows = await repo.list_overdue(session, self._clock())
             return tuple([await self._staff_view(session, t, None, events=False) for t in rows])
+
+    async def get_ticket_for_staff_by_id(self, actor: int, ticket_id: int) -> StaffTicketView:
+        """One ticket by its id, without the trail (card buttons carry the id, not the number)."""
+        async with self._db.transaction() as session:
+            await self._staff(session, actor)
+            ticket = await repo.get_ticket(session, ticket_id)
+            if ticket is None:
+                raise NotFound(f"ticket id {ticket_id}")
+            return await self._staff_view(session, ticket, actor, events=False)
+
+    async def number_for_thread(self, actor: int, thread_id: int) -> str:
+        """The number of the ticket whose staff-chat forum topic is ``thread_id``; NotFound
+        for a topic that belongs to no ticket (e.g. a topic staff opened themselves)."""
+        async with self._db.transaction() as session:
+            await self._staff(session, actor)
+            # Not a hot path (one lookup per staff message in a topic), so no index is kept.
+            number = await session.scalar(
+                select(Ticket.number).where(Ticket.staff_thread_id == thread_id).limit(1)
+            )
+            if number is None:
+                raise NotFound(f"topic {thread_id}")
+            return number
+
+    async def set_staff_thread(self, ticket_id: int, thread_id: int) -> int:
+        """Record the forum topic opened for a ticket in the staff chat (delivery worker; no
+        caller). The first topic recorded wins, so two workers racing to open one agree;
+        returns the topic in effect. NotFound for an unknown ticket id."""
+        async with self._db.transaction() as session:
+            ticket = await repo.get_ticket(session, ticket_id, for_update=True)
+            if ticket is None:
+                raise NotFound(f"ticket id {ticket_id}")
+            if ticket.staff_thread_id is None:
+                ticket.staff_thread_id = thread_id
+            return ticket.staff_thread_id
 
     async def _checked(
         self, session: AsyncSession, actor: int, number: str, action: Action
