@@ -17,9 +17,10 @@ from services.categories import ENQUIRY, get_category
 from services.errors import InvalidInput, NotFound
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
-from services.tickets.core import TicketCore
+from services.tickets.drafts import DraftUpkeep
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
+from storage.repositories import query_log
 from storage.repositories import tickets as repo
 
 
@@ -53,7 +54,7 @@ def ticket_number(period: str, sequence: int) -> str:
     return f"{period}-{sequence:04d}"
 
 
-class FilingActions(TicketCore):
+class FilingActions(DraftUpkeep):
     """The resident's side of filing."""
 
     async def start_draft(self, telegram_id: int) -> DraftView:
@@ -160,6 +161,27 @@ class FilingActions(TicketCore):
             ticket, event = await self._file(session, person, enquiry)
             return await self._resident_view(session, ticket, is_owner=True, events=[event])
 
+    async def file_enquiry_from_query(
+        self, telegram_id: int, query_id: int
+    ) -> tuple[TicketView, bool]:
+        """ "Ask a person" under an unanswered question: (the enquiry ticket, newly filed).
+
+        Only the resident's own logged question (NotFound otherwise); pressing twice gives
+        back the enquiry already filed for that question instead of a second ticket.
+        """
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            query = await query_log.get_query(session, query_id)
+            if query is None or query.resident_id != person.id:
+                raise NotFound(f"question {query_id}")
+            text = check.question(query.raw_text)
+            for mine in await repo.list_for_resident(session, person.id, limit=50):
+                if mine.category == ENQUIRY and mine.description == text:
+                    return await self._resident_view(session, mine, is_owner=True), False
+            enquiry = Complaint(category=ENQUIRY, description=text)
+            ticket, event = await self._file(session, person, enquiry)
+            return await self._resident_view(session, ticket, is_owner=True, events=[event]), True
+
     async def similar_open_tickets(self, category: str, text: str) -> tuple[SimilarTicketView, ...]:
         """Up to three open tickets of the category whose text resembles ``text``, best first."""
         get_category(category)
@@ -185,10 +207,14 @@ class FilingActions(TicketCore):
             for _text, score, key in found
         )
 
-    async def follow_ticket(self, telegram_id: int, ticket_no: str) -> TicketView:
+    async def follow_ticket(
+        self, telegram_id: int, ticket_no: str, *, discard_draft: bool = False
+    ) -> TicketView:
         """Follow an open ticket instead of filing a duplicate; its updates reach the resident.
 
         NotFound for an unknown number; InvalidInput for the resident's own or a closed one.
+        ``discard_draft`` also forgets the resident's draft in the same transaction (they
+        follow instead of filing).
         """
         async with self._db.transaction() as session:
             person = await self._person(session, telegram_id)
@@ -198,6 +224,8 @@ class FilingActions(TicketCore):
             if not lifecycle.is_open(ticket.status):
                 raise InvalidInput(f"ticket {ticket.number} is {ticket.status}")
             await repo.add_follower(session, ticket.id, person.id, self._clock())
+            if discard_draft:
+                await repo.delete_draft(session, person.id)
             return await self._resident_view(session, ticket, is_owner=False)
 
     async def _draft(self, session: AsyncSession, telegram_id: int) -> FilingDraft:

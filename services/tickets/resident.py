@@ -36,6 +36,15 @@ class ResidentActions(StaffActions):
                 raise NotFound(f"ticket {number}")
             return await self._resident_view(session, ticket, is_owner=False)
 
+    async def get_own_ticket_by_id(self, telegram_id: int, ticket_id: int) -> TicketView:
+        """The resident's own ticket by its id (the rating buttons carry ids); NotFound else."""
+        async with self._db.transaction() as session:
+            person = await self._person(session, telegram_id)
+            ticket = await repo.get_ticket(session, ticket_id)
+            if ticket is None or ticket.resident_id != person.id:
+                raise NotFound(f"ticket #{ticket_id}")
+            return await self._resident_view(session, ticket, is_owner=True, timeline=False)
+
     async def list_my_tickets(self, telegram_id: int, limit: int = 20) -> tuple[TicketView, ...]:
         """The resident's own tickets, newest first, without timelines (/mytickets)."""
         async with self._db.transaction() as session:
