@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from services.tickets.core import TicketCore
 from storage.models import FilingDraft, Resident
+from storage.repositories.outbox import add_message
 
 
 class DraftUpkeep(TicketCore):
@@ -27,25 +28,37 @@ class DraftUpkeep(TicketCore):
             return frozenset(await session.scalars(stmt))
 
     async def expire_drafts(self, now: datetime, idle: timedelta) -> tuple[int, ...]:
-        """Forget drafts untouched for longer than ``idle`` before ``now``; returns the
-        Telegram ids of their owners, in one transaction.
+        """Forget drafts untouched for longer than ``idle`` before ``now`` and queue a
+        "filing.expired" message to each owner, in one transaction; returns the owners'
+        Telegram ids.
 
         The age is re-checked in the DELETE itself, so a resident typing at that very moment
-        (which moves ``updated_at``) keeps their draft.
+        (which moves ``updated_at``) keeps their draft; the message goes through the outbox so
+        that it is sent (and retried) even if linli stops right after the commit.
         """
         cutoff = now - idle
         async with self._db.transaction() as session:
             result = await session.execute(
                 delete(FilingDraft)
                 .where(FilingDraft.updated_at < cutoff)
-                .returning(FilingDraft.resident_id)
+                .returning(FilingDraft.resident_id, FilingDraft.created_at)
             )
-            resident_ids = [row[0] for row in result]
-            if not resident_ids:
+            started = {resident_id: created_at for resident_id, created_at in result}
+            if not started:
                 return ()
-            stmt = (
-                select(Resident.telegram_id)
-                .where(Resident.id.in_(resident_ids))
-                .order_by(Resident.telegram_id)
-            )
-            return tuple(await session.scalars(stmt))
+            stmt = select(Resident).where(Resident.id.in_(started)).order_by(Resident.telegram_id)
+            owners = list(await session.scalars(stmt))
+            for person in owners:
+                if not person.active:
+                    continue
+                await add_message(
+                    session,
+                    chat_id=person.chat_id,
+                    telegram_id=person.telegram_id,
+                    language=self._language(person),
+                    message_key="filing.expired",
+                    params={"minutes": int(idle.total_seconds() // 60)},
+                    idempotency_key=f"draft:{person.id}:{started[person.id].isoformat()}:expired",
+                    now=now,
+                )
+            return tuple(person.telegram_id for person in owners)

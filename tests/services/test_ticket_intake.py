@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.errors import NotFound
-from storage.models import Ticket
+from storage.models import OutboxMessage, Ticket
 from storage.repositories.query_log import add_query
 from storage.repositories.residents import get_resident
 from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, file_noise
@@ -45,6 +45,13 @@ async def test_draft_owners_and_expiry(desk: Desk) -> None:
     expired = await svc.expire_drafts(desk.clock.now, timedelta(minutes=30))
 
     assert expired == (RESIDENT,)
+    async with desk.db.transaction() as session:
+        [message] = list(await session.scalars(select(OutboxMessage)))
+    assert (message.telegram_id, message.message_key, message.params) == (
+        RESIDENT,
+        "filing.expired",
+        {"minutes": 30},
+    )
     assert await svc.get_draft(RESIDENT) is None
     assert await svc.get_draft(NEIGHBOUR) is not None
     assert await svc.draft_owners() == {NEIGHBOUR}
