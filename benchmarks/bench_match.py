@@ -27,13 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import jieba
-
 from knowledge import Entry, KnowledgeBase, Matcher, load_knowledge_base
 from knowledge.evaluate import percentile
 from knowledge.normalize import cjk_runs, is_cjk
-
-jieba.setLogLevel(60)  # the matcher silences jieba too, but this script uses it first
+from knowledge.segment import tokenizer
 
 COLD_START = (
     "from knowledge import Matcher, load_knowledge_base\n"
@@ -52,6 +49,7 @@ def _topic_word(rng: random.Random, chars: list[str], taken: set[str]) -> str:
 def synthetic_entries(kb: KnowledgeBase, n: int, seed: int = 7) -> list[Entry]:
     """N entries of 10 alternates each, in the shape and vocabulary of the real ones."""
     rng = random.Random(seed)
+    jieba = tokenizer()  # the matcher's own (reduced) dictionary: no second copy in memory
     chars = sorted({c for e in kb.entries for q in e.questions for c in q if is_cjk(c)})
     taken = {k for e in kb.entries for k in e.keywords}
     templates = [

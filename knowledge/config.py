@@ -26,7 +26,7 @@ class MatcherConfig:
     length_boost: float = 0.0
     reference_length: float = 10.0
     feature_weights: dict[str, float] = field(
-        default_factory=lambda: {"w": 1.0, "b": 1.0, "p": 0.5, "e": 1.0}
+        default_factory=lambda: {"w": 1.0, "p": 1.0, "e": 1.0}
     )
     idf_power: float = 1.5
     unknown_weight: float = 0.5
@@ -38,8 +38,10 @@ class MatcherConfig:
     posting_budget: int = 4000
     preselect_alternates: int = 80
     rerank_entries: int = 12
+    fuzzy_documents: int = 4
     too_short: int = 2
     jieba_word_freq: int = 20000
+    jieba_min_freq: int = 10
 
 
 def load_matcher_config(path: Path | None = None) -> MatcherConfig:

@@ -4,21 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from knowledge.index import syllable
 from knowledge.normalize import is_cjk
+from knowledge.pinyin import syllable
 
 # A keyword heard only through its pinyin (a homophone typo) counts a bit less than one
 # spelled right: homophones are common in Chinese and the sound alone is weaker evidence.
 _SOUND_FACTOR = 0.7
+
+# Keyword → entries, keyed by the keyword's hash: at 50,000 entries the keyword strings
+# themselves would cost more than the table. A single entry is stored as a bare int.
+_Table = dict[int, int | tuple[int, ...]]
+
+
+def _add(table: _Table, key: str, entry: int) -> None:
+    h = hash(key)
+    found = table.get(h)
+    if found is None:
+        table[h] = entry
+    elif isinstance(found, int):
+        table[h] = (found, entry) if found != entry else found
+    elif entry not in found:
+        table[h] = (*found, entry)
 
 
 class KeywordTable:
     """Keyword → the entries listing it; a keyword shared by k entries weighs 1/k."""
 
     def __init__(self, keywords_per_entry: Sequence[Sequence[str]]) -> None:
-        self._by_text: dict[str, list[int]] = {}
-        self._by_sound: dict[str, list[int]] = {}
+        self._by_text: _Table = {}
+        self._by_sound: _Table = {}
         self._latin: dict[str, list[int]] = {}
+        # The first two characters (and syllables) of every keyword: a question position
+        # that starts none of them is skipped without trying every length.
+        self._text_starts: set[int] = set()
+        self._sound_starts: set[int] = set()
+        self._singles: set[str] = set()
+        longest = 0
         for entry, keywords in enumerate(keywords_per_entry):
             for keyword in set(keywords):
                 text = keyword.replace(" ", "")
@@ -27,35 +48,57 @@ class KeywordTable:
                 if keyword.isascii():
                     self._latin.setdefault(f" {keyword} ", []).append(entry)
                     continue
-                self._by_text.setdefault(text, []).append(entry)
-                if len(text) >= 2 and all(is_cjk(c) for c in text):
-                    sound = " ".join(syllable(c) for c in text)
-                    self._by_sound.setdefault(sound, []).append(entry)
-        lengths = [len(k) for k in self._by_text] or [0]
-        self._longest = max(lengths)
+                longest = max(longest, len(text))
+                _add(self._by_text, text, entry)
+                if len(text) == 1:
+                    self._singles.add(text)
+                    continue
+                self._text_starts.add(hash(text[:2]))
+                if all(is_cjk(c) for c in text):
+                    sounds = [syllable(c) for c in text]
+                    _add(self._by_sound, "~" + " ".join(sounds), entry)
+                    self._sound_starts.add(hash("~" + " ".join(sounds[:2])))
+        self._longest = longest
 
     def match(self, chars: str, sounds: Sequence[str], normalized: str) -> dict[int, float]:
-        """Weight per entry of its keywords present in the question."""
+        """Weight per entry of its keywords present in the question.
+
+        ``sounds`` holds the syllable of each character of ``chars`` (the character itself
+        when it has none).
+        """
         found: dict[int, float] = {}
         seen: set[str] = set()
-        for start in range(len(chars)):
-            for end in range(start + 1, min(len(chars), start + self._longest) + 1):
-                self._hit(self._by_text.get(chars[start:end]), chars[start:end], 1.0, found, seen)
-                if end - start >= 2:
-                    sound = " ".join(sounds[start:end])
-                    self._hit(self._by_sound.get(sound), "~" + sound, _SOUND_FACTOR, found, seen)
+        stop = len(chars)
+        for start in range(stop):
+            if chars[start] in self._singles:
+                self._hit(self._by_text.get(hash(chars[start])), chars[start], 1.0, found, seen)
+            last = min(stop, start + self._longest) + 1
+            if hash(chars[start : start + 2]) in self._text_starts:
+                for end in range(start + 2, last):
+                    text = chars[start:end]
+                    self._hit(self._by_text.get(hash(text)), text, 1.0, found, seen)
+            if hash("~" + " ".join(sounds[start : start + 2])) in self._sound_starts:
+                for end in range(start + 2, last):
+                    sound = "~" + " ".join(sounds[start:end])
+                    self._hit(self._by_sound.get(hash(sound)), sound, _SOUND_FACTOR, found, seen)
         padded = f" {normalized} "
         for keyword, entries in self._latin.items():
             if keyword in padded:
-                self._hit(entries, keyword, 1.0, found, seen)
+                self._hit(tuple(entries), keyword, 1.0, found, seen)
         return found
 
     @staticmethod
     def _hit(
-        entries: list[int] | None, key: str, factor: float, found: dict[int, float], seen: set[str]
+        entries: int | tuple[int, ...] | None,
+        key: str,
+        factor: float,
+        found: dict[int, float],
+        seen: set[str],
     ) -> None:
-        if not entries or key in seen:
+        if entries is None or key in seen:
             return
         seen.add(key)
+        if isinstance(entries, int):
+            entries = (entries,)
         for entry in entries:
             found[entry] = found.get(entry, 0.0) + factor / len(entries)

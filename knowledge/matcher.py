@@ -10,17 +10,18 @@ they win, the answer is an honest *none*.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from knowledge.config import MatcherConfig, load_matcher_config
-from knowledge.index import Featurizer, InvertedIndex, syllable
+from knowledge.index import Featurizer, InvertedIndex
 from knowledge.keywords import KeywordTable
 from knowledge.model import Candidate, Decision, DecisionKind, Entry, KnowledgeBase
-from knowledge.normalize import Normalizer, cjk_runs, is_cjk, meaningful_length
+from knowledge.normalize import Normalizer, cjk_runs, meaningful_length
+from knowledge.pinyin import spell, syllable
 from knowledge.segment import kb_tokenizer
 
 MAX_CANDIDATES = 5
@@ -67,22 +68,34 @@ class Matcher:
         self.kb = kb
         self.config = config or load_matcher_config()
         self.normalizer = Normalizer(kb.synonyms, kb.stopwords)
-        tokenizer = kb_tokenizer(_user_words(kb, self.normalizer), self.config.jieba_word_freq)
+        tokenizer = kb_tokenizer(
+            _user_words(kb, self.normalizer),
+            self.config.jieba_word_freq,
+            self.config.jieba_min_freq,
+        )
         self._featurizer = Featurizer(tokenizer)
         self._oos = len(kb.entries)  # the out-of-scope pseudo-entry's index
-        texts: list[tuple[str, ...]] = []
-
-        def documents() -> Iterator[tuple[int, set[str]]]:
-            for i, questions in enumerate([*map(_documents, kb.entries), kb.out_of_scope]):
-                normalized = [self.normalizer.normalize(q) for q in questions]
-                texts.append(tuple(n.replace(" ", "") for n in normalized))
-                yield from ((i, self._featurizer.features(n)) for n in normalized)
-
-        self._index = InvertedIndex(documents(), len(kb.entries) + 1, self.config)
-        self._texts = texts
+        # Normalised documents, one string per entry (documents joined by newlines): one
+        # object per entry instead of one per alternate keeps a large knowledge base small.
+        self._texts: list[str] = []
+        # Split documents of the entries compared most often (a per-matcher cache).
+        self._entry_texts = lru_cache(maxsize=1024)(self._split_texts)
+        self._index = InvertedIndex(self._documents, len(kb.entries) + 1, self.config)
         self._keywords = KeywordTable(
             [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
         )
+
+    def _documents(self) -> Iterator[tuple[int, set[int]]]:
+        """Every entry's documents as (entry index, features), normalising on the first pass."""
+        featurize = self._featurizer.features
+        if self._texts:
+            for i, joined in enumerate(self._texts):
+                yield from ((i, featurize(n)) for n in joined.split("\n") if joined)
+            return
+        for i, questions in enumerate([*map(_documents, self.kb.entries), self.kb.out_of_scope]):
+            normalized = [n for n in map(self.normalizer.normalize, questions) if n]
+            self._texts.append("\n".join(normalized))
+            yield from ((i, featurize(n)) for n in normalized)
 
     def decide(self, text: str) -> Decision:
         """Rank the entries for ``text`` and decide what to do with the best of them."""
@@ -104,33 +117,51 @@ class Matcher:
         cfg = self.config
         doc_scores = self._index.score(self._featurizer.features(normalized))
         overlap: dict[int, float] = {}
-        for doc, s in doc_scores.items():
-            entry = self._index.doc_entry[doc]
-            if s > overlap.get(entry, 0.0):
-                overlap[entry] = s
+        best_docs: dict[int, list[int]] = {}
+        doc_entry = self._index.doc_entry
+        for doc, s in sorted(doc_scores.items(), key=lambda ds: -ds[1]):
+            entry = doc_entry[doc]
+            overlap.setdefault(entry, s)
+            docs = best_docs.setdefault(entry, [])
+            if len(docs) < cfg.fuzzy_documents:
+                docs.append(doc)
         chars = normalized.replace(" ", "")
-        keyword = self._keywords.match(chars, [_sound(c) for c in chars], normalized)
+        keyword = self._keywords.match(chars, list(map(syllable, chars)), normalized)
         for entry in keyword:
             overlap.setdefault(entry, 0.0)
         best = sorted(overlap, key=lambda e: -(overlap[e] + cfg.keyword_weight * keyword.get(e, 0)))
-        sounds = _sounds(chars)
+        sounds = spell(chars)
         scores: dict[int, float] = {}
         for entry in best[: cfg.rerank_entries]:
             kw = min(keyword.get(entry, 0.0), cfg.keyword_cap) if entry != self._oos else 0.0
+            fuzzy = self._fuzzy(entry, best_docs.get(entry, ()), chars, sounds)
             scores[entry] = (
                 cfg.dice_weight * overlap[entry]
                 + cfg.keyword_weight * kw
-                + cfg.fuzzy_weight * self._fuzzy(entry, chars, sounds)
+                + cfg.fuzzy_weight * fuzzy
             )
         return scores
 
-    def _fuzzy(self, entry: int, chars: str, sounds: str) -> float:
-        """rapidfuzz similarity (0–1) of the question to the entry's closest alternate."""
-        texts = self._texts[entry]
+    def _split_texts(self, entry: int) -> tuple[str, ...]:
+        """The entry's normalised documents without spaces, in index order."""
+        joined = self._texts[entry]
+        return tuple(t.replace(" ", "") for t in joined.split("\n")) if joined else ()
+
+    def _fuzzy(self, entry: int, docs: Sequence[int], chars: str, sounds: str) -> float:
+        """rapidfuzz similarity (0–1) of the question to the entry's closest documents.
+
+        Only the documents that overlapped most are compared (all of them for an entry found
+        by its keywords alone), so the cost does not grow with an entry's size: the
+        out-of-scope examples are one pseudo-entry with hundreds of documents.
+        """
+        texts = self._entry_texts(entry)
+        if docs:
+            start = self._index.entry_start[entry]
+            texts = tuple(texts[d - start] for d in docs)
         by_chars = process.extractOne(chars, texts, scorer=fuzz.ratio)
-        # Pinyin of the alternates is computed here (cached per character) rather than stored:
-        # at 50,000 entries storing it would cost more memory than the whole index.
-        by_sound = process.extractOne(sounds, [_sounds(t) for t in texts], scorer=fuzz.ratio)
+        # Pinyin of the documents is spelled on demand (cached for the documents asked about
+        # most) rather than stored: at 50,000 entries it would cost more than the index.
+        by_sound = process.extractOne(sounds, [_spelled(t) for t in texts], scorer=fuzz.ratio)
         best = max(by_chars[1] if by_chars else 0.0, by_sound[1] if by_sound else 0.0)
         return float(best) / 100.0
 
@@ -141,15 +172,9 @@ def _documents(entry: Entry) -> list[str]:
     return [t for t in texts if t.strip()]
 
 
-@lru_cache(maxsize=20000)
-def _sound(char: str) -> str:
-    return syllable(char) if is_cjk(char) else char
-
-
-@lru_cache(maxsize=50000)
-def _sounds(chars: str) -> str:
-    """The pinyin spelling of a text (bounded cache: the alternates asked about most)."""
-    return " ".join(map(_sound, chars))
+@lru_cache(maxsize=8192)
+def _spelled(text: str) -> str:
+    return spell(text)
 
 
 def _user_words(kb: KnowledgeBase, normalizer: Normalizer) -> set[str]:
