@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, questions
+from handlers import admin, common, questions, staff_desk
 from handlers.callbacks import Callback, decode
 from handlers.errors import on_error
 from handlers.i18n import t
@@ -99,6 +99,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     """
     # --- tickets: filing and the resident's tickets (handlers/filing.py, handlers/my_tickets.py)
     # --- tickets: the staff desk (handlers/staff_desk.py)
+    staff_desk.register(application)
     application.add_handler(CommandHandler("start", common.start))
     application.add_handler(CommandHandler("help", common.help_command))
     application.add_handler(CommandHandler("language", common.language_command))

@@ -1,0 +1,135 @@
+"""What the staff desk's buttons, commands and messages share: where, who, and refusals.
+
+Every staff action goes to the ticket service with the caller's Telegram id; the service
+checks the role and the lifecycle. Its refusals come back here as one short sentence for
+a button answer or a reply, so none of them reaches the error handler.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import TypeVar
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from handlers.i18n import t
+from handlers.people import Caller, services_of
+from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.tickets import InvalidTransition, StaffTicketView
+from services.tickets.validation import MAX_MESSAGE
+
+STAFF_ROLES = frozenset({"staff", "official", "admin"})
+NUMBER = re.compile(r"^#?(\d{4}-\d{4,5})$")
+T = TypeVar("T")
+PENDING_TTL_S = 600.0  # a reject prompt left unanswered this long no longer takes messages
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A reject waiting for its reason: the ticket, the prompt, and when it was asked."""
+
+    number: str
+    prompt_id: int
+    since: float
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A service refusal, already said in words."""
+
+    text: str
+
+
+def staff_chat_id(context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    chat_id: int | None = context.application.bot_data.get("staff_chat_id")
+    return chat_id
+
+
+def in_staff_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.id == staff_chat_id(context)
+
+
+def staff_language(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Everything in the staff chat is read by the whole team: one language for all."""
+    return services_of(context).tickets.settings.staff_language
+
+
+def district_tz(context: ContextTypes.DEFAULT_TYPE) -> tzinfo:
+    return services_of(context).tickets.calendar.tz
+
+
+def is_staff(caller: Caller) -> bool:
+    """The role as registered; the service checks it again on every action."""
+    return caller.resident.role in STAFF_ROLES
+
+
+def parse_number(token: str | None) -> str | None:
+    """ "2611-0042" or "#2611-0042" → "2611-0042"; None for anything else."""
+    match = NUMBER.match(token.strip()) if token else None
+    return match.group(1) if match else None
+
+
+def too_long(language: str, text: str) -> Refused | None:
+    if len(text.strip()) > MAX_MESSAGE:
+        return Refused(t(language, "staff.too_long", limit=MAX_MESSAGE))
+    return None
+
+
+async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -> T | Refused:
+    """Await a ticket-service call; a refusal becomes a Refused with the reason in words."""
+    try:
+        return await call
+    except PermissionDenied:
+        return Refused(t(language, "staff.only"))
+    except InvalidTransition as exc:
+        status = t(language, f"staff.status.{exc.status}")
+        verb = t(language, f"staff.action.{action}")
+        return Refused(
+            t(language, "staff.invalid_transition", number=exc.number, status=status, action=verb)
+        )
+    except NotFound:
+        return Refused(t(language, "staff.not_found", number=number))
+    except InvalidInput as exc:
+        return Refused(t(language, "staff.invalid_input", detail=str(exc)))
+
+
+async def staff_names(context: ContextTypes.DEFAULT_TYPE) -> dict[int, str]:
+    """Telegram id → name of everyone with a staff role (shown to staff only)."""
+    people = await services_of(context).residents.list_staff()
+    return {p.telegram_id: p.display_name or str(p.telegram_id) for p in people}
+
+
+async def assignee_name(context: ContextTypes.DEFAULT_TYPE, view: StaffTicketView) -> str | None:
+    if view.assignee_telegram_id is None:
+        return None
+    person = await services_of(context).residents.get(view.assignee_telegram_id)
+    if person is None:
+        return str(view.assignee_telegram_id)
+    return person.display_name or str(person.telegram_id)
+
+
+def pending_rejects(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Pending]:
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    pending: dict[int, Pending] = chat_data.setdefault("staff_rejects", {})
+    return pending
+
+
+def take_pending(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, replied: Message | None
+) -> Pending | None:
+    """The reject this message answers: a reply to a reject prompt (anyone's), or the
+    sender's own open prompt when the message replies to nothing else."""
+    now, pending = time.monotonic(), pending_rejects(context)
+    for owner, item in list(pending.items()):
+        if now - item.since > PENDING_TTL_S:
+            del pending[owner]
+    if replied is not None:
+        answered = next((o for o, p in pending.items() if p.prompt_id == replied.message_id), None)
+        return None if answered is None else pending.pop(answered)
+    return pending.pop(user_id, None)

@@ -1,0 +1,137 @@
+"""The staff desk in the staff chat: registration, and messages that act on tickets.
+
+A staff reply to any ticket message of linli's (a card, a follow-up, a prompt: their first
+line names the ticket, see staff_render) goes to the resident, signed by the community by
+the service; a reject prompt's next message is the reason (staff_buttons). Commands are in
+staff_commands. Everything in the staff chat stops here (handler group -1), so staff talk
+never reaches the question-and-answer path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from handlers.i18n import t
+from handlers.people import identify, services_of
+from handlers.replies import reply
+from handlers.staff_buttons import PATTERN, on_button
+from handlers.staff_commands import (
+    ACTS,
+    act_command,
+    done_text,
+    mine_command,
+    queue_command,
+    ticket_command,
+)
+from handlers.staff_common import (
+    Refused,
+    attempt,
+    is_staff,
+    pending_rejects,
+    staff_language,
+    take_pending,
+)
+from handlers.staff_render import ticket_in_first_line
+
+log = logging.getLogger("linli.staff")
+Context = ContextTypes.DEFAULT_TYPE
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add the staff desk's handlers in group -1; each stops the update it handled."""
+    once = filters.UpdateType.MESSAGE  # an edited command must not act twice
+    for name in ACTS:
+        application.add_handler(CommandHandler(name, _stop(act_command(name)), once), -1)
+    application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
+    application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
+    application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
+    chat_id = application.bot_data.get("staff_chat_id")
+    if chat_id is None:
+        log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")
+        return
+    staff_chat = filters.Chat(chat_id)
+    application.add_handler(CommandHandler("ticket", _stop(ticket_command), staff_chat & once), -1)
+    application.add_handler(CommandHandler("cancel", _stop(cancel_command), staff_chat & once), -1)
+    application.add_handler(MessageHandler(staff_chat & ~filters.COMMAND, on_staff_message), -1)
+
+
+def _stop(callback: Callable[[Update, Context], Any]) -> Callback:
+    async def handled(update: Update, context: Context) -> None:
+        await callback(update, context)
+        raise ApplicationHandlerStop
+
+    return handled
+
+
+async def on_staff_message(update: Update, context: Context) -> None:
+    """A message in the staff chat: a reject reason, a reply to a resident, or staff talk."""
+    message, user = update.message, update.effective_user
+    if message is None or user is None or user.is_bot:
+        raise ApplicationHandlerStop  # edits and service messages: nothing to do
+    replied = message.reply_to_message
+    pending = take_pending(context, user.id, replied)
+    number, action = (
+        (pending.number, "reject") if pending else (_ticket_of(context, replied), "reply")
+    )
+    if number is not None:
+        await _message_action(update, context, number, action, message.text)
+    raise ApplicationHandlerStop
+
+
+def _ticket_of(context: Context, replied: Message | None) -> str | None:
+    """The ticket a replied-to message of linli's is about, if any."""
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    return ticket_in_first_line(replied.text or replied.caption)
+
+
+async def _message_action(
+    update: Update, context: Context, number: str, action: str, text: str | None
+) -> None:
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    language = staff_language(context)
+    if not is_staff(caller):
+        await reply(update, t(caller.language, "staff.only"))
+        return
+    if not text:
+        await reply(update, t(language, "staff.text_only"))
+        return
+    act = ACTS[action]
+    tickets = services_of(context).tickets
+    outcome = await attempt(
+        language, number, action, act.call(tickets, caller.resident.telegram_id, number, text)
+    )
+    if isinstance(outcome, Refused):
+        await reply(update, outcome.text)
+    else:
+        await reply(update, await done_text(context, language, action, outcome))
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel in the staff chat: drop the caller's reject prompt."""
+    user = update.effective_user
+    caller = await identify(update, context)
+    if user is None or caller is None:
+        return
+    language = staff_language(context)
+    pending = pending_rejects(context).pop(user.id, None)
+    if pending is None:
+        await reply(update, t(language, "staff.nothing_to_cancel"))
+    else:
+        await reply(update, t(language, "staff.reject.cancelled", number=pending.number))
