@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, questions, staff_desk
+from handlers import admin, common, filing, my_tickets, questions, staff_desk
 from handlers.callbacks import Callback, decode
 from handlers.errors import on_error
 from handlers.i18n import t
@@ -98,6 +98,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     message in the staff chat (handler group -1) before the question-and-answer path.
     """
     # --- tickets: filing and the resident's tickets (handlers/filing.py, handlers/my_tickets.py)
+    filing.register(application)
+    my_tickets.register(application)
     # --- tickets: the staff desk (handlers/staff_desk.py)
     staff_desk.register(application)
     application.add_handler(CommandHandler("start", common.start))

@@ -1,0 +1,127 @@
+"""Who is in the middle of something: residents filing, and residents about to add a comment
+to their rating.
+
+Filing drafts live in the database (a restart loses nothing); this module only keeps the set
+of their owners in memory so that ordinary questions, the bulk of all messages, cost no
+database read to rule out a draft. The set is loaded before polling starts (post_init) and
+kept in step on start, discard, submit and expiry.
+
+The set is per process. linli consumes updates in one process (long polling), where it is
+exact. Behind a webhook with several processes, a resident whose draft was started in another
+process would be missed by this one and get a Q&A answer instead of the next filing step;
+such a deployment should route a chat's updates to one process (sticky by chat id), since
+the per-chat ordering of updates needs that anyway. A stale entry (draft expired or
+submitted elsewhere) is harmless: the handler finds no draft, drops the entry and lets the
+message through to the question path.
+
+Rating comments are a short-lived wait (one optional message), kept in memory only: after a
+restart the "skip" button still rates, since the buttons carry everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from telegram import Message
+from telegram.ext import Application, ContextTypes, filters
+
+from services import Services
+
+log = logging.getLogger("linli.handlers.filing")
+
+IDLE = timedelta(minutes=30)
+"""A draft nobody touched for this long is dropped (and its owner told)."""
+EXPIRY_EVERY_S = 60
+COMMENT_WAIT_S = 30 * 60
+_OWNERS = "filing.draft_owners"
+_COMMENTS = "filing.pending_comments"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRating:
+    """A rating waiting for its optional comment."""
+
+    number: str
+    solved: bool
+    score: int
+    since: float  # time.monotonic()
+
+
+class Among(filters.MessageFilter):
+    """Messages whose sender is in a set (checked without any I/O)."""
+
+    def __init__(self, ids: set[int] | dict[int, PendingRating], name: str) -> None:
+        super().__init__(name=name)
+        self._ids = ids
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None and message.from_user.id in self._ids
+
+
+def draft_owners(context: ContextTypes.DEFAULT_TYPE) -> set[int]:
+    """Telegram ids of residents with a filing draft (this process's view)."""
+    owners: set[int] = context.application.bot_data[_OWNERS]
+    return owners
+
+
+def pending_comments(context: ContextTypes.DEFAULT_TYPE) -> dict[int, PendingRating]:
+    """Residents whose next text message is the comment on their rating."""
+    pending: dict[int, PendingRating] = context.application.bot_data[_COMMENTS]
+    return pending
+
+
+def install(application: Application) -> None:  # type: ignore[type-arg]
+    """Create the shared state (once), load it before polling starts, schedule expiry."""
+    if _OWNERS in application.bot_data:
+        return
+    owners: set[int] = set()
+    application.bot_data[_OWNERS] = owners
+    application.bot_data[_COMMENTS] = {}
+    previous = application.post_init
+
+    async def load(app: Application) -> None:  # type: ignore[type-arg]
+        if previous is not None:
+            await previous(app)
+        services: Services = app.bot_data["services"]
+        owners.update(await services.tickets.draft_owners())
+
+    application.post_init = load
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _expiry_job, interval=EXPIRY_EVERY_S, first=EXPIRY_EVERY_S, name="filing.expire"
+        )
+
+
+def has_draft(application: Application) -> Among:  # type: ignore[type-arg]
+    """Filter: the sender is filing (install() first)."""
+    return Among(application.bot_data[_OWNERS], "has_draft")
+
+
+def owes_comment(application: Application) -> Among:  # type: ignore[type-arg]
+    """Filter: the sender's next text is the comment on their rating (install() first)."""
+    return Among(application.bot_data[_COMMENTS], "owes_comment")
+
+
+async def expire_idle_drafts(
+    application: Application,  # type: ignore[type-arg]
+    now: datetime,
+) -> tuple[int, ...]:
+    """Drop drafts idle longer than IDLE (their owners are told through the outbox) and
+    forget rating comments nobody wrote; returns whose drafts expired."""
+    services: Services = application.bot_data["services"]
+    expired = await services.tickets.expire_drafts(now, IDLE)
+    application.bot_data[_OWNERS].difference_update(expired)
+    comments: dict[int, PendingRating] = application.bot_data[_COMMENTS]
+    cutoff = time.monotonic() - COMMENT_WAIT_S
+    for telegram_id in [k for k, v in comments.items() if v.since < cutoff]:
+        comments.pop(telegram_id, None)
+    if expired:
+        log.info("expired %d idle filing drafts", len(expired))
+    return expired
+
+
+async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await expire_idle_drafts(context.application, datetime.now(UTC))

@@ -1,0 +1,294 @@
+"""Filing a complaint in Telegram, end to end: every step, bad input, /cancel, a restart,
+duplicates, a double press, idle expiry, and an enquiry from an unanswered question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_application
+from bot.delivery import start_delivery, stop_delivery
+from bot.runner import running
+from handlers.filing_state import expire_idle_drafts
+from services import open_services
+from services.knowledge_base import LiveKnowledge
+from services.tickets import Complaint
+from storage.models import OutboxMessage, Ticket, TicketFollower
+from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.fakes.bot_api import TINY_PNG, BotApiServer, button_labels
+
+NUMBER = re.compile(r"\d{4}-\d{4}")
+NOISE = "楼上每天晚上十一点以后还在装修，电钻声音很大，孩子没法睡觉"
+
+
+async def bot_answers(api: BotApiServer, act: Callable[[], Any], count: int = 1) -> list[dict]:
+    """Do ``act`` (a user action) and return the bot's new messages in the resident's chat."""
+    before = {m["message_id"] for m in api.sent_to(RESIDENT_ID)}
+    act()
+
+    def fresh() -> list[dict]:
+        new = [m for m in api.sent_to(RESIDENT_ID) if m["message_id"] not in before]
+        return new if len(new) >= count else []
+
+    return await api.wait_for(fresh)
+
+
+async def say(linli: Linli, text: str, **kw: Any) -> dict:
+    return (await bot_answers(linli.api, lambda: linli.api.send_text(linli.resident, text, **kw)))[
+        -1
+    ]
+
+
+async def press(linli: Linli, message: dict, label: str) -> dict:
+    act = lambda: linli.api.press_button(linli.resident, message, label=label)  # noqa: E731
+    return (await bot_answers(linli.api, act))[-1]
+
+
+async def draft(linli: Linli) -> Any:
+    return await linli.services.tickets.get_draft(RESIDENT_ID)
+
+
+async def tickets(linli: Linli) -> list[Ticket]:
+    async with linli.services.db.transaction() as session:
+        return list(await session.scalars(select(Ticket)))
+
+
+async def to_step(linli: Linli, step: str) -> dict:
+    """Start /complain and answer until ``step`` is asked; returns that question."""
+    question = await say(linli, "/complain")
+    answers: list[tuple[str, Callable[[dict], Any]]] = [
+        ("category", lambda q: press(linli, q, "噪音扰民")),
+        ("description", lambda q: say(linli, NOISE)),
+        ("location", lambda q: say(linli, "幸福小区3号楼2单元")),
+        ("photos", lambda q: press(linli, q, "没有照片，继续 »")),
+        ("phone", lambda q: press(linli, q, "跳过 »")),
+        ("anonymous", lambda q: press(linli, q, "🙋 不匿名，可以显示名字")),
+    ]
+    for name, answer in answers:
+        if name == step:
+            return question
+        question = await answer(question)
+    assert step == "confirm"
+    return question
+
+
+async def test_full_filing_with_a_photo_and_a_location(linli: Linli) -> None:
+    question = await say(linli, "/complain")
+    assert "请选一个类别" in question["text"]
+    assert {"噪音扰民", "环境卫生", "其他", "✖️ 取消"} <= set(button_labels(question))
+    question = await press(linli, question, "噪音扰民")
+    assert "「噪音扰民」" in question["text"] and "至少 10 个字" in question["text"]
+    assert linli.api.sent_to(RESIDENT_ID)[-2]["text"].endswith("✅ 噪音扰民")  # buttons gone
+
+    question = await say(linli, NOISE)
+    assert "问题在哪里" in question["text"]
+    act = lambda: linli.api.send_location(linli.resident, 31.2304, 121.4737)  # noqa: E731
+    [question] = await bot_answers(linli.api, act)
+    assert "照片" in question["text"]
+    [received] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
+    assert "收到第 1 张照片" in received["text"]
+    question = await press(linli, received, "照片就这些（1 张），继续 »")
+    assert "电话" in question["text"]
+    question = await say(linli, "138 1234 5678")
+    assert "匿名" in question["text"]
+    summary = await press(linli, question, "🙈 匿名")
+    for part in ("噪音扰民", NOISE, "31.23040", "照片：1 张", "13812345678", "匿名：是"):
+        assert part in summary["text"]
+
+    filed = await press(linli, summary, "✅ 提交")
+
+    [ticket] = await tickets(linli)
+    assert f"工单号是：{ticket.number}" in filed["text"] and NUMBER.fullmatch(ticket.number)
+    assert f"/ticket {ticket.number}" in filed["text"]
+    assert (ticket.category, ticket.description, ticket.phone) == ("noise", NOISE, "13812345678")
+    assert (ticket.latitude, ticket.longitude, ticket.anonymous) == (31.2304, 121.4737, True)
+    assert len(ticket.photos) == 1 and ticket.location_text is None
+    assert await draft(linli) is None
+    answer = await say(linli, "低保怎么申请")  # the question path again, not the filing flow
+    assert answer["text"].startswith("【最低生活保障")
+
+
+async def test_bad_input_at_every_step_is_explained_and_changes_nothing(linli: Linli) -> None:
+    api, user = linli.api, linli.resident
+    question = await to_step(linli, "category")
+    assert "请点下面的按钮选一个类别" in (await say(linli, "噪音"))["text"]
+    assert (await draft(linli)).category is None
+
+    await press(linli, question, "噪音扰民")
+    [refused] = await bot_answers(api, lambda: api.send_sticker(user))
+    assert "用文字描述" in refused["text"]
+    assert "至少 10 个字，现在只有 3 个字" in (await say(linli, "太吵了"))["text"]
+    assert "现在只有 0 个字" in (await say(linli, "   "))["text"]
+    too_long = await say(linli, "吵" * 5000)
+    assert "最多 2000 字，你发来的有 5000 字" in too_long["text"]
+    assert (await draft(linli)).description is None
+    await say(linli, NOISE)
+
+    [refused] = await bot_answers(api, lambda: api.send_sticker(user))
+    assert "请输入地址，或者发送一个定位" in refused["text"]
+    assert "地址太长" in (await say(linli, "路" * 600))["text"]
+    await say(linli, "幸福小区3号楼2单元")
+
+    for act, expected in (
+        (lambda: api.send_sticker(user), "这不是照片"),
+        (lambda: api.send_voice(user), "这不是照片"),
+        (lambda: api.send_document(user, TINY_PNG, "p.png", "image/png"), "以“照片”方式发送"),
+        (lambda: api.send_text(user, "没有照片"), "这不是照片"),
+    ):
+        [refused] = await bot_answers(api, act)
+        assert expected in refused["text"]
+        assert "没有照片，继续 »" in button_labels(refused)  # the way on is offered again
+    assert (await draft(linli)).photos == ()
+    question = await press(linli, refused, "没有照片，继续 »")
+
+    for wrong in ("12345", "电话是我家的", "238 1234 5678"):
+        assert "这个号码好像不对" in (await say(linli, wrong))["text"]
+    assert (await draft(linli)).phone is None
+    question = await say(linli, "021-62345678")
+    assert "请点下面的按钮选择是否匿名" in (await say(linli, "不要"))["text"]
+    summary = await press(linli, question, "🙋 不匿名，可以显示名字")
+    assert "电话：021-62345678" in summary["text"]
+    assert "提交、修改或取消" in (await say(linli, "好的"))["text"]
+    assert await tickets(linli) == []
+
+
+@pytest.mark.parametrize(
+    "step", ["category", "description", "location", "photos", "phone", "anonymous", "confirm"]
+)
+async def test_cancel_works_at_every_step(linli: Linli, step: str) -> None:
+    await to_step(linli, step)
+    assert (await draft(linli)).step == step
+    cancelled = await say(linli, "/cancel")
+    assert cancelled["text"].startswith("已取消")
+    assert await draft(linli) is None
+    assert "没有进行中的事" in (await say(linli, "/cancel"))["text"]
+    assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
+
+
+async def test_the_cancel_button_and_commands_in_the_middle(linli: Linli) -> None:
+    question = await to_step(linli, "description")
+    help_text = await say(linli, "/help")  # commands keep working mid-filing
+    assert "怎么用「邻里」" in help_text["text"]
+    assert (await draft(linli)).step == "description"
+    resumed = await say(linli, "/complain")
+    assert "还没填完" in resumed["text"] and "至少 10 个字" in resumed["text"]
+    await press(linli, question, "✖️ 取消")
+    assert await draft(linli) is None
+
+
+async def test_editing_from_the_summary_comes_back_to_it(linli: Linli) -> None:
+    summary = await to_step(linli, "confirm")
+    choices = await press(linli, summary, "✏️ 修改")
+    question = await press(linli, choices, "地点")
+    assert "问题在哪里" in question["text"]
+    summary = await say(linli, "幸福小区东门垃圾站")
+    assert "地点：幸福小区东门垃圾站" in summary["text"] and "✅ 提交" in button_labels(summary)
+
+
+async def test_a_double_press_on_submit_files_once(linli: Linli) -> None:
+    summary = await to_step(linli, "confirm")
+    api = linli.api
+
+    def double_press() -> None:
+        api.press_button(linli.resident, summary, label="✅ 提交")
+        api.press_button(linli.resident, summary, label="✅ 提交")
+
+    filed, again = await bot_answers(api, double_press, count=2)
+    assert "已提交" in filed["text"]
+    assert "已经提交过了" in again["text"]
+    assert len(await tickets(linli)) == 1
+
+
+async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) -> None:
+    svc = linli.services
+    await svc.residents.register(200002, 200002, "老李", "zh-hans")
+    complaint = Complaint("noise", NOISE + "！", location_text="幸福小区3号楼")
+    theirs = (await svc.tickets.file_complaint(200002, complaint)).number
+    summary = await to_step(linli, "confirm")
+
+    similar = await press(linli, summary, "✅ 提交")
+    assert "类似的问题" in similar["text"] and theirs in similar["text"]
+    assert "📝 不是同一件，还是提交我的" in button_labels(similar)
+    following = await press(linli, similar, f"👀 就是这件，我关注它（{theirs}）")
+
+    assert f"你已关注工单 {theirs}" in following["text"]
+    assert len(await tickets(linli)) == 1 and await draft(linli) is None
+    async with svc.db.transaction() as session:
+        assert len(list(await session.scalars(select(TicketFollower)))) == 1
+    assert theirs in (await say(linli, f"/ticket {theirs}"))["text"]
+
+
+async def test_filing_anyway_despite_a_similar_ticket(linli: Linli) -> None:
+    svc = linli.services
+    await svc.residents.register(200002, 200002, "老李", "zh-hans")
+    await svc.tickets.file_complaint(200002, Complaint("noise", NOISE, location_text="3号楼"))
+    similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
+    filed = await press(linli, similar, "📝 不是同一件，还是提交我的")
+    assert "已提交" in filed["text"] and len(await tickets(linli)) == 2
+
+
+async def test_ask_a_person_turns_an_unanswered_question_into_an_enquiry(linli: Linli) -> None:
+    none_answer = await say(linli, "明天天气怎么样")
+    assert "🙋 请工作人员回答" in button_labels(none_answer)
+    filed = await press(linli, none_answer, "🙋 请工作人员回答")
+    [ticket] = await tickets(linli)
+    assert (ticket.category, ticket.description) == ("enquiry", "明天天气怎么样")
+    assert f"咨询单号：{ticket.number}" in filed["text"]
+    again = await press(linli, none_answer, "🙋 请工作人员回答")
+    assert f"已经转给工作人员了（咨询单号 {ticket.number}）" in again["text"]
+    assert len(await tickets(linli)) == 1
+
+
+async def test_complain_button_under_a_none_answer_starts_filing(linli: Linli) -> None:
+    none_answer = await say(linli, "明天天气怎么样")
+    question = await press(linli, none_answer, "📝 我要投诉或反映问题")
+    assert "请选一个类别" in question["text"]
+
+
+async def test_a_restart_mid_filing_resumes_and_idle_drafts_expire(
+    tmp_path: Path, live_knowledge: LiveKnowledge
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3"
+    async with BotApiServer() as api:
+        user = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
+        linli = Linli(api, await open_services(url, None, "zh-Hans", knowledge=live_knowledge),
+                      user, user)  # fmt: skip
+        application = build_application(
+            linli.services, token=api.token, api_url=api.url, overall_rate=0
+        )
+        async with running(application, poll_timeout=1):
+            await to_step(linli, "location")
+        await linli.services.close()
+
+        # After the restart the service's clock runs 40 minutes behind, so what the resident
+        # types next is already idle long enough to expire when the job looks "now".
+        behind = lambda: datetime.now(UTC) - timedelta(minutes=40)  # noqa: E731
+        linli.services = await open_services(
+            url, None, "zh-Hans", clock=behind, knowledge=live_knowledge
+        )
+        application = build_application(
+            linli.services, token=api.token, api_url=api.url, overall_rate=0
+        )
+        async with running(application, poll_timeout=1):
+            question = await say(linli, "幸福小区3号楼2单元")  # not a Q&A question: a place
+            assert "照片" in question["text"]
+            assert (await draft(linli)).description == NOISE
+
+            await start_delivery(application, linli.services)
+            try:
+                assert await expire_idle_drafts(application, datetime.now(UTC)) == (RESIDENT_ID,)
+                await api.wait_for(lambda: "清掉" in api.last_message(RESIDENT_ID)["text"])
+            finally:
+                await stop_delivery(application)
+            assert await draft(linli) is None
+            assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
+        async with linli.services.db.transaction() as session:
+            [expired] = list(await session.scalars(select(OutboxMessage)))
+        assert expired.message_key == "filing.expired"
+        await linli.services.close()
