@@ -1,0 +1,151 @@
+"""The resident's tickets after filing, end to end: /mytickets, /ticket (own, someone else's,
+malformed), follow-ups by command and by reply, and the rating that reopens or closes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.delivery import start_delivery, stop_delivery
+from services.tickets import Complaint
+from storage.models import Ticket, TicketEvent
+from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.e2e.test_filing import NOISE, bot_answers, say
+from tests.fakes.bot_api import application_builder, button_labels
+
+NEIGHBOUR_ID, STAFF_ID = 200002, 700001
+COMPLAINT = Complaint("noise", NOISE, location_text="幸福小区3号楼2单元")
+
+
+async def file(linli: Linli, who: int = RESIDENT_ID) -> str:
+    await linli.services.residents.register(who, who, f"居民{who}", "zh-hans")
+    return (await linli.services.tickets.file_complaint(who, COMPLAINT)).number
+
+
+@pytest.fixture
+async def staffed(linli: Linli) -> AsyncIterator[Linli]:
+    """A staff member (until the shared fixture has one) and the delivery worker running."""
+    await linli.services.residents.register(STAFF_ID, STAFF_ID, "工作人员", "zh-hans")
+    await linli.services.residents.grant_role(STAFF_ID, "staff")
+    worker_app = application_builder(linli.api).build()
+    await start_delivery(worker_app, linli.services)
+    try:
+        yield linli
+    finally:
+        await stop_delivery(worker_app)
+
+
+async def events(linli: Linli, kind: str) -> list[TicketEvent]:
+    async with linli.services.db.transaction() as session:
+        stmt = select(TicketEvent).where(TicketEvent.kind == kind)
+        return list(await session.scalars(stmt))
+
+
+async def test_mytickets_lists_own_tickets_only(linli: Linli) -> None:
+    assert "还没有提交过" in (await say(linli, "/mytickets"))["text"]
+    mine = await file(linli)
+    theirs = await file(linli, NEIGHBOUR_ID)
+    listing = (await say(linli, "/mytickets"))["text"]
+    assert f"• {mine} · 噪音扰民 · 已提交，等待受理 · 刚刚" in listing
+    assert theirs not in listing
+
+
+async def test_ticket_shows_own_and_hides_everything_else(linli: Linli) -> None:
+    mine = await file(linli)
+    theirs = await file(linli, NEIGHBOUR_ID)
+    detail = (await say(linli, f"/ticket {mine}"))["text"]
+    for part in (f"工单 {mine} · 噪音扰民", "状态：已提交，等待受理", NOISE, "幸福小区3号楼2单元"):
+        assert part in detail
+    assert "你 · 已提交，等待受理" in detail
+    for wrong in (theirs, "2611-9999", "abc", "12345678901234567890123"):
+        assert "没有找到工单" in (await say(linli, f"/ticket {wrong}"))["text"]
+    assert "请在命令后面写上工单号" in (await say(linli, "/ticket"))["text"]
+
+
+async def test_followup_by_command_and_by_reply(linli: Linli) -> None:
+    mine = await file(linli)
+    theirs = await file(linli, NEIGHBOUR_ID)
+    assert "用法" in (await say(linli, f"/followup {mine}"))["text"]
+    sent = await say(linli, f"/followup {mine} 今天晚上十二点又开始了")
+    assert f"已转给负责工单 {mine} 的工作人员" in sent["text"]
+    assert "没有找到工单" in (await say(linli, f"/followup {theirs} 我也听到了"))["text"]
+
+    detail = await say(linli, f"/ticket {mine}")
+    sent = await say(linli, "还有周末早上七点也在敲", reply_to=detail)
+    assert f"已转给负责工单 {mine} 的工作人员" in sent["text"]
+    assert [e.public_message for e in await events(linli, "followup")] == [
+        "今天晚上十二点又开始了",
+        "还有周末早上七点也在敲",
+    ]
+
+
+async def test_not_solved_reopens_with_the_comment(staffed: Linli) -> None:
+    linli, svc = staffed, staffed.services.tickets
+    number = await file(linli)
+    await svc.accept(STAFF_ID, number)
+    await svc.resolve(STAFF_ID, number, "已经和楼上住户沟通，晚上不再施工")
+    request = await linli.api.wait_for(
+        lambda: next(
+            (m for m in linli.api.sent_to(RESIDENT_ID) if "👎 没解决" in button_labels(m)), None
+        )
+    )
+    assert number in request["text"] and "已经和楼上住户沟通" in request["text"]
+
+    scores = await bot_edit(linli, request, "👎 没解决")
+    assert "请给这次处理打个分" in scores["text"]
+    ask = await bot_edit(linli, scores, "2 ⭐")
+    assert "哪里还没解决" in ask["text"] and button_labels(ask) == ["跳过，直接提交 »"]
+    reopened = await say(linli, "昨晚十一点半还在钻墙")
+
+    assert f"工单 {number} 已重新打开" in reopened["text"]
+    ticket = await one_ticket(linli)
+    assert (ticket.status, ticket.rating_solved, ticket.rating_score) == ("reopened", False, 2)
+    assert ticket.rating_comment == "昨晚十一点半还在钻墙"
+    # The next message is a question again, not a second comment.
+    assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
+
+
+async def test_solved_without_comment_closes_and_rating_twice_is_refused(staffed: Linli) -> None:
+    linli, svc = staffed, staffed.services.tickets
+    number = await file(linli)
+    await svc.accept(STAFF_ID, number)
+    await svc.resolve(STAFF_ID, number)
+    request = await linli.api.wait_for(
+        lambda: next(
+            (m for m in linli.api.sent_to(RESIDENT_ID) if "👍 解决了" in button_labels(m)), None
+        )
+    )
+    scores = await bot_edit(linli, request, "👍 解决了")
+    ask = await bot_edit(linli, scores, "5 ⭐")
+
+    def double_press() -> None:
+        linli.api.press_button(linli.resident, ask, label="跳过，直接提交 »")
+        linli.api.press_button(linli.resident, ask, label="跳过，直接提交 »")
+
+    thanks, again = await bot_answers(linli.api, double_press, count=2)
+    assert f"工单 {number} 已办结" in thanks["text"]
+    assert f"工单 {number} 已经评价过了" in again["text"]
+    ticket = await one_ticket(linli)
+    assert (ticket.status, ticket.rating_score, ticket.rating_comment) == ("closed", 5, None)
+    assert len(await events(linli, "rating")) == 1
+
+
+async def bot_edit(linli: Linli, message: dict, label: str) -> dict:
+    """Press a button that makes the bot edit that same message; return it as edited."""
+    before = message["text"]
+    linli.api.press_button(linli.resident, message, label=label)
+
+    def edited() -> dict | None:
+        now = next(
+            m for m in linli.api.sent_to(RESIDENT_ID) if m["message_id"] == message["message_id"]
+        )
+        return now if now["text"] != before else None
+
+    return await linli.api.wait_for(edited)
+
+
+async def one_ticket(linli: Linli) -> Ticket:
+    async with linli.services.db.transaction() as session:
+        return (await session.scalars(select(Ticket))).one()
