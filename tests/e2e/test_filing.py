@@ -292,3 +292,20 @@ async def test_a_restart_mid_filing_resumes_and_idle_drafts_expire(
             [expired] = list(await session.scalars(select(OutboxMessage)))
         assert expired.message_key == "filing.expired"
         await linli.services.close()
+
+
+async def test_complain_button_under_a_complaint_answer_skips_the_category(linli: Linli) -> None:
+    answer = await say(linli, "楼上噪音扰民怎么办")
+    question = await press(linli, answer, "📝 我要投诉")
+    assert "「噪音扰民」" in question["text"] and "至少 10 个字" in question["text"]
+    assert (await draft(linli)).category == "noise"
+
+
+async def test_the_fifth_photo_moves_on_by_itself(linli: Linli) -> None:
+    await to_step(linli, "photos")
+    for count in range(1, 5):
+        [got] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
+        assert f"收到第 {count} 张照片" in got["text"]
+    [question] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
+    assert "电话" in question["text"]
+    assert len((await draft(linli)).photos) == 5
