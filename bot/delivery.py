@@ -12,30 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
+from bot.delivery_batch import SentBatcher
 from bot.delivery_limits import Clock, DeliveryConfig, RealClock, SendLimiter, SendLimits
-from bot.delivery_send import RenderError, send_outgoing
+from bot.delivery_send import RenderError, retry_after_s, send_outgoing, worker_bot
 from services.delivery import DeliveryService, OutgoingMessage
 
 log = logging.getLogger("linli.delivery")
 _MAX_MIGRATIONS = 2  # a chat id that migrates more often than this is a loop, not a migration
-
-
-def _retry_after_s(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class DeliveryWorker:
@@ -61,6 +52,7 @@ class DeliveryWorker:
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: dict[asyncio.Task[None], _Send] = {}
         self._stop = asyncio.Event()
+        self._sent = SentBatcher(service)
 
     def nudge(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -69,6 +61,7 @@ class DeliveryWorker:
     async def start(self) -> None:
         """Requeue rows abandoned by a dead worker, then run both lanes and the janitor."""
         await self._requeue_stale()
+        self._sent.start()
         self._tasks = [
             asyncio.create_task(self._lane(bulk=False), name="delivery-personal"),
             asyncio.create_task(self._lane(bulk=True), name="delivery-bulk"),
@@ -93,6 +86,7 @@ class DeliveryWorker:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        await self._sent.stop()
 
     # --- lanes -----------------------------------------------------------------------------
 
@@ -108,8 +102,10 @@ class DeliveryWorker:
                 inflight.add(task)
                 self._inflight[task] = send
                 task.add_done_callback(self._finished(inflight))
-            # A full lane waits for a free slot; otherwise the queue has nothing more due.
             full = len(inflight) >= self.config.concurrency
+            if rows and len(rows) == free and not full:
+                continue  # sends finished while we claimed, and more rows may be due
+            # A full lane waits for a free slot; otherwise nothing more is due right now.
             await self._wait(generation, inflight if full else set())
 
     async def _claim(self, limit: int, bulk: bool) -> list[OutgoingMessage]:
@@ -196,6 +192,10 @@ class DeliveryWorker:
 
         async def before_call() -> None:
             await self.limiter.acquire(send.chat_id, paid=paid, personal=not message.bulk)
+            age = (self.service.clock() - message.claimed_at).total_seconds()
+            if age > self.config.claim_timeout_s / 2:
+                # Another worker may requeue and send it soon: do not race it.
+                raise _ClaimTooOld(f"claimed {age:.0f} s ago")
             send.reached_telegram = True
 
         for _ in range(_MAX_MIGRATIONS + 1):
@@ -206,11 +206,14 @@ class DeliveryWorker:
             except ChatMigrated as exc:
                 send.chat_id = await self._migrate(send.chat_id, exc.new_chat_id)
                 continue
+            except _ClaimTooOld as exc:
+                await self.service.postpone(message, 0, str(exc))
+                return
             except Exception as exc:
                 await self._record_error(message, exc)
                 return
             self.stats["sent"] += 1
-            if not await self.service.record_sent(message, sent_id):
+            if not await self._sent.record(message, sent_id):
                 log.warning("outbox row %d was sent after its claim expired", message.id)
             return
         await self.service.record_permanent_failure(message, "chat migrated too many times")
@@ -239,7 +242,7 @@ class DeliveryWorker:
             await service.record_permanent_failure(message, f"render: {exc}")
             self.stats["dead"] += 1
         elif isinstance(exc, RetryAfter):
-            seconds = _retry_after_s(exc)
+            seconds = retry_after_s(exc)
             self.limiter.pause(seconds)
             self.stats["flood_waits"] += 1
             log.warning("Telegram asked to wait %.0f s; all sends paused", seconds)
@@ -258,6 +261,10 @@ class DeliveryWorker:
             self.stats["retried" if due else "dead"] += 1
 
 
+class _ClaimTooOld(Exception):
+    """The row waited so long for the limiter that its claim is about to expire."""
+
+
 @dataclass
 class _Send:
     """One row on its way: the chat it goes to (after migrations) and whether a request
@@ -266,17 +273,6 @@ class _Send:
     message: OutgoingMessage
     chat_id: int
     reached_telegram: bool = False
-
-
-def _worker_bot(application_bot: Bot, pool_size: int) -> Bot:
-    """A Bot like the application's but without its rate limiter: the worker keeps the
-    limits itself (per chat, paid broadcasts) and must see RetryAfter at once."""
-    return Bot(
-        application_bot.token,
-        base_url=lambda _token: application_bot.base_url,
-        base_file_url=lambda _token: application_bot.base_file_url,
-        request=HTTPXRequest(connection_pool_size=pool_size),
-    )
 
 
 async def start_delivery(
@@ -292,7 +288,7 @@ async def start_delivery(
     if delivery is None:
         delivery = DeliveryService(services.db, services.residents)
     delivery.policy = config.policy()  # the operator's settings decide retries
-    bot = _worker_bot(application.bot, 2 * config.concurrency + 2)
+    bot = worker_bot(application.bot, 2 * config.concurrency + 2)
     await bot.initialize()
     worker = DeliveryWorker(bot, delivery, config, **kw)
     await worker.start()

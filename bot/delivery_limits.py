@@ -18,8 +18,10 @@ from services.delivery import RetryPolicy
 
 # The server counts a send when the request arrives, we count it when we start it; requests
 # started in order can arrive a few milliseconds out of order. This margin absorbs that.
-DEFAULT_SAFETY_S = 0.03
+DEFAULT_SAFETY_S = 0.05
 _SWEEP_EVERY = 1000
+# Overall budgets allow bursts of count/20 (15 at 300/s, 1 at 30/s) between even spacing.
+_BURST_DIVISOR = 20
 
 
 class Clock(Protocol):
@@ -65,6 +67,7 @@ class SendLimiter:
         self._paused_until = 0.0
         self._personal_ready = 0
         self._recorded = 0
+        self._tat: dict[str, float] = {}  # GCRA theoretical arrival time per overall budget
 
     def pause(self, seconds: float) -> None:
         """Telegram said RetryAfter: nothing is sent for ``seconds``."""
@@ -97,7 +100,21 @@ class SendLimiter:
 
     def _overall_wait(self, paid: bool, now: float) -> float:
         scope = ("paid", 0) if paid else ("overall", 0)
-        return max(self._paused_until - now, self._scope_wait(scope, now))
+        _, tolerance = self._pacing(scope[0])
+        paced = self._tat.get(scope[0], 0.0) - tolerance - now
+        return max(self._paused_until - now, paced, self._scope_wait(scope, now))
+
+    def _pacing(self, kind: str) -> tuple[float, float]:
+        """GCRA spacing for an overall budget: sends spread evenly with small bursts.
+
+        A full window's worth sent at once reaches the server as a queue whose tail arrives
+        late, and a late tail can land in the next window: spreading keeps arrivals as
+        evenly spaced as the starts.
+        """
+        rate = self._rate(kind)
+        interval = (rate.per_seconds + self.limits.safety_s) / rate.count
+        burst = max(1, rate.count // _BURST_DIVISOR)
+        return interval, interval * (burst - 1)
 
     def _chat_scope(self, chat_id: int) -> tuple[str, int]:
         # Positive ids are users (private chats); negative ones are groups and channels.
@@ -124,6 +141,9 @@ class SendLimiter:
         return window[0] + span - now
 
     def _record(self, chat_id: int, paid: bool, now: float) -> None:
+        kind = "paid" if paid else "overall"
+        interval, _ = self._pacing(kind)
+        self._tat[kind] = max(self._tat.get(kind, 0.0), now) + interval
         for scope in (("paid", 0) if paid else ("overall", 0), self._chat_scope(chat_id)):
             self._windows.setdefault(scope, deque()).append(now)
         self._recorded += 1
@@ -156,7 +176,7 @@ class DeliveryConfig:
     retry_base_s: float = 2.0
     retry_max_s: float = 900.0
     claim_timeout_s: float = 120.0  # a row claimed longer ago belongs to a dead worker
-    concurrency: int = 8  # rows in flight per lane; also bounds duplicates after a kill
+    concurrency: int = 16  # rows in flight per lane; also bounds duplicates after a kill
     poll_interval_s: float = 1.0  # how often to look for due rows without a nudge
     defer_after_s: float = 1.5  # a row whose chat is busy for longer goes back to the queue
 

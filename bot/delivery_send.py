@@ -7,7 +7,9 @@ message with a raw key in it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -17,6 +19,8 @@ from telegram import (
     Message,
     ReplyParameters,
 )
+from telegram.error import RetryAfter
+from telegram.request import HTTPXRequest
 
 from handlers.i18n import t
 from services.delivery import OutgoingMessage
@@ -130,3 +134,21 @@ def _common_args(message: OutgoingMessage, chat_id: int, paid: bool) -> dict[str
     if paid:
         common["allow_paid_broadcast"] = True
     return common
+
+
+def retry_after_s(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def worker_bot(application_bot: Bot, pool_size: int) -> Bot:
+    """A Bot like the application's but without its rate limiter: the worker keeps the
+    limits itself (per chat, paid broadcasts) and must see RetryAfter at once."""
+    return Bot(
+        application_bot.token,
+        base_url=lambda _token: application_bot.base_url,
+        base_file_url=lambda _token: application_bot.base_file_url,
+        request=HTTPXRequest(connection_pool_size=pool_size),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -174,6 +174,19 @@ class DeliveryService:
                 now=self.clock(),
                 sent_message_id=sent_message_id,
             )
+
+    async def record_sent_many(
+        self, sent: Sequence[tuple[OutgoingMessage, int | None]]
+    ) -> list[bool]:
+        """record_sent for many rows in one transaction (the worker batches them)."""
+        now = self.clock()
+        async with self._db.transaction() as session:
+            return [
+                await repo.mark_sent(
+                    session, m.id, claimed_at=m.claimed_at, now=now, sent_message_id=sent_id
+                )
+                for m, sent_id in sent
+            ]
 
     async def record_failure(self, message: OutgoingMessage, error: str) -> datetime | None:
         """A transient failure: retry after backoff, or dead after the last attempt.

@@ -108,6 +108,8 @@ class Outbox:
         application = application_builder(self.api).build()
         services = SimpleNamespace(db=self.db, residents=None, delivery=self.service)
         kw.setdefault("clock", self.clock)
+        # Virtual time runs 50x: a 120 s claim timeout would be 2.4 s of a loaded test run.
+        config = config or DeliveryConfig(claim_timeout_s=3600)
         worker = await start_delivery(application, services, config, limits=limits, **kw)
         self.workers.append(application)
         return worker
