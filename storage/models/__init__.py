@@ -8,6 +8,14 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 """
 
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.notices import (
+    AudienceKind,
+    Bulletin,
+    Notice,
+    NoticeStatus,
+    Recurrence,
+    Subscription,
+)
 from storage.models.outbox import PRIORITY_BULK, PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
 from storage.models.query_log import DECISION_ANSWER, DECISION_NONE, DECISION_SUGGEST, QueryLog
 from storage.models.residents import LANGUAGES, Resident, Role
@@ -31,14 +39,20 @@ __all__ = [
     "OPEN_STATUSES",
     "PRIORITY_BULK",
     "PRIORITY_PERSONAL",
+    "AudienceKind",
     "Base",
+    "Bulletin",
     "EventKind",
     "FilingDraft",
+    "Notice",
+    "NoticeStatus",
     "OutboxMessage",
     "OutboxStatus",
     "QueryLog",
+    "Recurrence",
     "Resident",
     "Role",
+    "Subscription",
     "Ticket",
     "TicketEvent",
     "TicketFollower",

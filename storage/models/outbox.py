@@ -64,6 +64,11 @@ class OutboxMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
+    # The notice this row belongs to (broadcasts and bulletins): delivery figures per notice
+    # and cancelling its unsent part are one indexed query.
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="SET NULL"), index=True
+    )
 
     def __repr__(self) -> str:
         return (

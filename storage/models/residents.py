@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Enum, Integer, String
+from sqlalchemy import BigInteger, Enum, Integer, SmallInteger, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -45,6 +45,20 @@ class Resident(Base):
     active: Mapped[bool] = mapped_column(default=True)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+    # Notices and bulletins (services.subscriptions): where the resident lives, for audiences
+    # by community or building; quiet hours as local minutes after midnight (start == end
+    # means none); stopped = /stop, no notices or bulletins at all; asked = the topic question
+    # was put to them once.
+    community: Mapped[str | None] = mapped_column(String(64), index=True)
+    building: Mapped[str | None] = mapped_column(String(64), index=True)
+    quiet_start_minute: Mapped[int] = mapped_column(
+        SmallInteger, default=22 * 60, server_default=text(str(22 * 60))
+    )
+    quiet_end_minute: Mapped[int] = mapped_column(
+        SmallInteger, default=7 * 60, server_default=text(str(7 * 60))
+    )
+    notices_stopped: Mapped[bool] = mapped_column(default=False, server_default=false())
+    subscriptions_asked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"Resident(id={self.id}, telegram_id={self.telegram_id}, role={self.role})"
