@@ -193,7 +193,7 @@ class DeliveryConfig:
             "claim_timeout_s": "send_claim_timeout_s",
             "concurrency": "send_concurrency",
         }
-        found = {field: getattr(settings, name) for field, name in names.items()}
+        found = {field: getattr(settings, name, None) for field, name in names.items()}
         return cls(**{k: v for k, v in found.items() if v is not None})
 
     def limits(self) -> SendLimits:
