@@ -142,5 +142,5 @@ def outbox_params(message_key: str, language: str, params: Mapping[str, Any]) ->
     if shown.get("status"):
         shown["status"] = status_name(language, str(shown["status"]))
     if message_key in ("ticket.status_changed", "ticket.rate_request") and shown.get("message"):
-        shown["message"] = t(language, "ticket.staff_says", message=shown["message"])
+        shown["message"] = "\n" + t(language, "ticket.staff_says", message=shown["message"])
     return shown

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import start_delivery, stop_delivery
+from handlers.filing_render import outbox_params
+from handlers.i18n import t
 from services.tickets import Complaint
 from storage.models import Ticket, TicketEvent
 from tests.e2e.conftest import RESIDENT_ID, Linli
@@ -149,3 +151,22 @@ async def bot_edit(linli: Linli, message: dict, label: str) -> dict:
 async def one_ticket(linli: Linli) -> Ticket:
     async with linli.services.db.transaction() as session:
         return (await session.scalars(select(Ticket))).one()
+
+
+def test_resident_outbox_messages_read_well_with_the_worker_hook() -> None:
+    params = {"number": "2611-0007", "status": "in_progress", "message": "明天上午上门"}
+    shown = outbox_params("ticket.status_changed", "zh-Hans", params)
+    assert t("zh-Hans", "ticket.status_changed", **shown) == (
+        "🔔 你的工单 2611-0007 有新进展：正在处理。\n"
+        "社区工作人员说：明天上午上门\n"
+        "发送 /ticket 2611-0007 查看全部进展。"
+    )
+    english = outbox_params("ticket.rate_request", "en", {**params, "status": "resolved"})
+    assert "done, waiting for your confirmation" not in t("en", "ticket.rate_request", **english)
+    assert english["status"] == "done, waiting for your confirmation"
+    assert outbox_params("staff.card", "zh-Hans", params) == params  # not ours: unchanged
+    for language in ("zh-Hans", "zh-Hant", "en"):
+        for key in ("ticket.rejected", "ticket.merged", "ticket.staff_reply"):
+            text = t(language, key, number="2611-0007", reason="不属于社区职责", into="2611-0001",
+                     message="已联系物业")  # fmt: skip
+            assert "2611-0007" in text and "{" not in text
