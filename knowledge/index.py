@@ -51,7 +51,7 @@ class Tokenizer(Protocol):
     def lcut(self, sentence: str, cut_all: bool = ..., HMM: bool = ...) -> list[str]: ...
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _hashed(tag: int, text: str) -> int:
     """A stable 60-bit hash (Python's own str hash changes between processes)."""
     digest = int.from_bytes(blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
@@ -116,7 +116,7 @@ class InvertedIndex:
             self._weights.append(self._idf_weight(feature_kind(key), n_ent))
             counts[key] = pos  # the counts become the key → position map of the second pass
         self._postings = array("i", bytes(4 * self._offsets[-1]))
-        self.doc_norm = array("d", bytes(8 * len(self.doc_entry)))
+        self.doc_norm = array("f", bytes(4 * len(self.doc_entry)))
         fill = array("q", self._offsets[:-1])
         for doc, (_, feats) in enumerate(docs()):
             for key in feats:

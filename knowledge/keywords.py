@@ -27,6 +27,25 @@ def _add(table: _Table, key: str, entry: int) -> None:
         table[h] = (*found, entry)
 
 
+class _Starts:
+    """A bit per hashed keyword start (a one-hash Bloom filter): 512 KB whatever the size,
+    where a set of 100,000 hashes would cost several megabytes. A false "maybe" only costs
+    the lookups the filter would have saved."""
+
+    _BITS = 1 << 22
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self._BITS // 8)
+
+    def add(self, text: str) -> None:
+        h = hash(text) & (self._BITS - 1)
+        self._bits[h >> 3] |= 1 << (h & 7)
+
+    def __contains__(self, text: str) -> bool:
+        h = hash(text) & (self._BITS - 1)
+        return bool(self._bits[h >> 3] & (1 << (h & 7)))
+
+
 class KeywordTable:
     """Keyword → the entries listing it; a keyword shared by k entries weighs 1/k."""
 
@@ -36,8 +55,8 @@ class KeywordTable:
         self._latin: dict[str, list[int]] = {}
         # The first two characters (and syllables) of every keyword: a question position
         # that starts none of them is skipped without trying every length.
-        self._text_starts: set[int] = set()
-        self._sound_starts: set[int] = set()
+        self._text_starts = _Starts()
+        self._sound_starts = _Starts()
         self._singles: set[str] = set()
         longest = 0
         for entry, keywords in enumerate(keywords_per_entry):
@@ -53,11 +72,11 @@ class KeywordTable:
                 if len(text) == 1:
                     self._singles.add(text)
                     continue
-                self._text_starts.add(hash(text[:2]))
+                self._text_starts.add(text[:2])
                 if all(is_cjk(c) for c in text):
                     sounds = [syllable(c) for c in text]
                     _add(self._by_sound, "~" + " ".join(sounds), entry)
-                    self._sound_starts.add(hash("~" + " ".join(sounds[:2])))
+                    self._sound_starts.add("~" + " ".join(sounds[:2]))
         self._longest = longest
 
     def match(self, chars: str, sounds: Sequence[str], normalized: str) -> dict[int, float]:
@@ -73,11 +92,11 @@ class KeywordTable:
             if chars[start] in self._singles:
                 self._hit(self._by_text.get(hash(chars[start])), chars[start], 1.0, found, seen)
             last = min(stop, start + self._longest) + 1
-            if hash(chars[start : start + 2]) in self._text_starts:
+            if chars[start : start + 2] in self._text_starts:
                 for end in range(start + 2, last):
                     text = chars[start:end]
                     self._hit(self._by_text.get(hash(text)), text, 1.0, found, seen)
-            if hash("~" + " ".join(sounds[start : start + 2])) in self._sound_starts:
+            if "~" + " ".join(sounds[start : start + 2]) in self._sound_starts:
                 for end in range(start + 2, last):
                     sound = "~" + " ".join(sounds[start:end])
                     self._hit(self._by_sound.get(hash(sound)), sound, _SOUND_FACTOR, found, seen)

@@ -75,27 +75,32 @@ class Matcher:
         )
         self._featurizer = Featurizer(tokenizer)
         self._oos = len(kb.entries)  # the out-of-scope pseudo-entry's index
-        # Normalised documents, one string per entry (documents joined by newlines): one
-        # object per entry instead of one per alternate keeps a large knowledge base small.
-        self._texts: list[str] = []
-        # Split documents of the entries compared most often (a per-matcher cache).
-        self._entry_texts = lru_cache(maxsize=1024)(self._split_texts)
+        # Normalised documents are not stored (at 50,000 entries they would cost more than
+        # the index): they are normalised again for the few entries a question is compared
+        # with, and the ones compared most often are cached.
+        self._normalized_doc = lru_cache(maxsize=8192)(self._normalize_doc)
         self._index = InvertedIndex(self._documents, len(kb.entries) + 1, self.config)
         self._keywords = KeywordTable(
             [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
         )
 
+    def _raw_documents(self, entry: int) -> list[str]:
+        return _documents(self.kb.entries[entry]) if entry < self._oos else [*self.kb.out_of_scope]
+
     def _documents(self) -> Iterator[tuple[int, set[int]]]:
-        """Every entry's documents as (entry index, features), normalising on the first pass."""
-        featurize = self._featurizer.features
-        if self._texts:
-            for i, joined in enumerate(self._texts):
-                yield from ((i, featurize(n)) for n in joined.split("\n") if joined)
-            return
-        for i, questions in enumerate([*map(_documents, self.kb.entries), self.kb.out_of_scope]):
-            normalized = [n for n in map(self.normalizer.normalize, questions) if n]
-            self._texts.append("\n".join(normalized))
-            yield from ((i, featurize(n)) for n in normalized)
+        """Every entry's documents as (entry index, features), in index order.
+
+        A document that normalises to nothing (only filler words) keeps its place with no
+        features, so document ids stay aligned with ``_raw_documents``.
+        """
+        featurize, normalize = self._featurizer.features, self.normalizer.normalize
+        for entry in range(self._oos + 1):
+            yield from ((entry, featurize(normalize(t))) for t in self._raw_documents(entry))
+
+    def _normalize_doc(self, doc: int) -> str:
+        entry = self._index.doc_entry[doc]
+        text = self._raw_documents(entry)[doc - self._index.entry_start[entry]]
+        return self.normalizer.normalize(text).replace(" ", "")
 
     def decide(self, text: str) -> Decision:
         """Rank the entries for ``text`` and decide what to do with the best of them."""
@@ -142,11 +147,6 @@ class Matcher:
             )
         return scores
 
-    def _split_texts(self, entry: int) -> tuple[str, ...]:
-        """The entry's normalised documents without spaces, in index order."""
-        joined = self._texts[entry]
-        return tuple(t.replace(" ", "") for t in joined.split("\n")) if joined else ()
-
     def _fuzzy(self, entry: int, docs: Sequence[int], chars: str, sounds: str) -> float:
         """rapidfuzz similarity (0–1) of the question to the entry's closest documents.
 
@@ -154,10 +154,9 @@ class Matcher:
         by its keywords alone), so the cost does not grow with an entry's size: the
         out-of-scope examples are one pseudo-entry with hundreds of documents.
         """
-        texts = self._entry_texts(entry)
-        if docs:
-            start = self._index.entry_start[entry]
-            texts = tuple(texts[d - start] for d in docs)
+        if not docs:
+            docs = range(self._index.entry_start[entry], self._index.entry_start[entry + 1])
+        texts = [self._normalized_doc(d) for d in docs]
         by_chars = process.extractOne(chars, texts, scorer=fuzz.ratio)
         # Pinyin of the documents is spelled on demand (cached for the documents asked about
         # most) rather than stored: at 50,000 entries it would cost more than the index.
