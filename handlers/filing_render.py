@@ -20,6 +20,11 @@ def find_number(text: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+def numbers_in(text: str | None) -> list[str]:
+    """Every distinct ticket number in a message, in order (a list names several)."""
+    return list(dict.fromkeys(NUMBER.findall(text or "")))
+
+
 def is_number(text: str) -> bool:
     """Whether ``text`` looks like a ticket number at all (else "not found" without asking)."""
     return NUMBER.fullmatch(text.strip()) is not None

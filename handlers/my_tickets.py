@@ -26,7 +26,13 @@ from telegram.ext import (
 
 from handlers import filing_state
 from handlers.callbacks import decode, encode
-from handlers.filing_render import find_number, is_number, ticket_detail, ticket_line
+from handlers.filing_render import (
+    find_number,
+    is_number,
+    numbers_in,
+    ticket_detail,
+    ticket_line,
+)
 from handlers.filing_state import PendingRating, pending_comments
 from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
@@ -114,8 +120,11 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if caller is None or message is None or message.reply_to_message is None:
         return
     replied = message.reply_to_message
-    number = find_number(replied.text or replied.caption) or ""
-    await _followup(update, context, caller, number, message.text or "")
+    numbers = numbers_in(replied.text or replied.caption)
+    if len(numbers) == 1:
+        await _followup(update, context, caller, numbers[0], message.text or "")
+    else:  # e.g. a reply to /mytickets: which ticket is meant is anybody's guess
+        await reply(update, t(caller.language, "followup.which"))
     raise ApplicationHandlerStop
 
 

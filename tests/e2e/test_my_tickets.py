@@ -170,3 +170,12 @@ def test_resident_outbox_messages_read_well_with_the_worker_hook() -> None:
             text = t(language, key, number="2611-0007", reason="不属于社区职责", into="2611-0001",
                      message="已联系物业")  # fmt: skip
             assert "2611-0007" in text and "{" not in text
+
+
+async def test_a_reply_to_a_list_of_tickets_asks_which_one(linli: Linli) -> None:
+    await file(linli)
+    await file(linli)
+    listing = await say(linli, "/mytickets")
+    which = await say(linli, "还是很吵", reply_to=listing)
+    assert "好几个工单号" in which["text"]
+    assert await events(linli, "followup") == []
