@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -83,31 +83,34 @@ async def on_staff_message(update: Update, context: Context) -> None:
     if message is None or user is None or user.is_bot:
         raise ApplicationHandlerStop  # edits and service messages: nothing to do
     replied = message.reply_to_message
+    if replied is not None and replied.message_id == message.message_thread_id:
+        replied = None  # in a forum topic, every message "replies" to the topic's first one
     pending = take_pending(context, user.id, replied)
-    number, action = (
-        (pending.number, "reject") if pending else (_ticket_of(context, replied), "reply")
-    )
-    if number is not None:
-        await _message_action(update, context, number, action, message.text)
+    if pending is not None:
+        await _message_action(update, context, pending.number, "reject", message.text)
+    elif (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == context.bot.id
+    ):
+        number = ticket_in_first_line(replied.text or replied.caption)
+        await _message_action(update, context, number, "reply", message.text)
     raise ApplicationHandlerStop
 
 
-def _ticket_of(context: Context, replied: Message | None) -> str | None:
-    """The ticket a replied-to message of linli's is about, if any."""
-    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
-        return None
-    return ticket_in_first_line(replied.text or replied.caption)
-
-
 async def _message_action(
-    update: Update, context: Context, number: str, action: str, text: str | None
+    update: Update, context: Context, number: str | None, action: str, text: str | None
 ) -> None:
+    """Reject with ``text`` as the reason, or reply with it to the resident."""
     caller = await identify(update, context)
     if caller is None:
         return
     language = staff_language(context)
     if not is_staff(caller):
         await reply(update, t(caller.language, "staff.only"))
+        return
+    if number is None:  # a reply to a message of linli's that is about no one ticket
+        await reply(update, t(language, "staff.which_ticket"))
         return
     if not text:
         await reply(update, t(language, "staff.text_only"))
