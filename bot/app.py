@@ -6,6 +6,8 @@ import logging
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.delivery import start_delivery
+from bot.delivery_limits import DeliveryConfig
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
 from services import Services
@@ -24,6 +26,7 @@ def build_application(
     admin_ids: tuple[int, ...] = (),
     staff_chat_id: int | None = None,
     overall_rate: float = 30,
+    delivery: DeliveryConfig | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The Application with linli's handlers, talking to the Bot API at ``api_url``.
 
@@ -44,6 +47,7 @@ def build_application(
     application.bot_data["services"] = services
     application.bot_data["admin_ids"] = admin_ids
     application.bot_data["staff_chat_id"] = staff_chat_id
+    application.bot_data["delivery_config"] = delivery or DeliveryConfig()
     register_handlers(application)
     return application
 
@@ -54,4 +58,5 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     # Telegram shows these in the "/" menu: Chinese by default, English for English clients.
     await application.bot.set_my_commands(bot_commands("zh-Hans"))
     await application.bot.set_my_commands(bot_commands("en"), language_code="en")
+    await start_delivery(application, services, application.bot_data["delivery_config"])
     log.info("linli is ready as @%s", application.bot.username)

@@ -135,7 +135,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     unanswered.set_defaults(func=_cmd_kb_unanswered)
 
+    from bot.outbox_cli import add_outbox_commands
     from bot.staff_cli import add_staff_commands
+
+    add_outbox_commands(sub)
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.delivery import stop_delivery
+from bot.delivery_limits import DeliveryConfig
 from bot.settings import Settings
 from services import Services, open_services
 
@@ -30,6 +32,7 @@ async def running(application: Application, *, poll_timeout: int = 10) -> AsyncI
         try:
             yield
         finally:
+            await stop_delivery(application)
             await application.updater.stop()
             await application.stop()
 
@@ -60,6 +63,7 @@ async def _serve(settings: Settings) -> None:
             admin_ids=settings.admin_ids,
             staff_chat_id=settings.staff_chat_id,
             overall_rate=settings.reply_rate,
+            delivery=DeliveryConfig.from_settings(settings),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     # Messages per second for direct replies; Telegram allows about 30. 0 lifts the cap (for a
     # self-hosted Bot API server or benchmarks against the local one).
     reply_rate: float = Field(default=30, ge=0)
+    # The outbox delivery worker (status messages, staff cards, broadcasts): Telegram's limits.
+    send_rate: float = Field(default=30, gt=0)
+    send_private_chat_rate: float = Field(default=1.0, gt=0)
+    send_group_per_minute: int = Field(default=20, gt=0)
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000, gt=0)
+    send_max_attempts: int = Field(default=5, ge=1)
+    send_claim_timeout_s: float = Field(default=120, gt=0)
+    send_concurrency: int = Field(default=16, ge=1, le=256)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

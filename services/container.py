@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from services.delivery import DeliveryService
 from services.enquiries import EnquiryService
 from services.knowledge_base import LiveKnowledge
 from services.residents import ResidentService
@@ -29,6 +30,7 @@ class Services:
     residents: ResidentService
     enquiries: EnquiryService
     tickets: TicketService
+    delivery: DeliveryService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -62,10 +64,14 @@ async def open_services(
     except BaseException:
         await db.dispose()
         raise
+    residents = ResidentService(db, clock, default_language)
+    delivery = DeliveryService(db, residents, clock=clock)
+    db.on_outbox_commit(delivery.nudge.notify)
     return Services(
         db=db,
         knowledge=knowledge,
-        residents=ResidentService(db, clock, default_language),
+        delivery=delivery,
+        residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
         tickets=TicketService(
             db,

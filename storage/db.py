@@ -8,7 +8,7 @@ with several processes. Both are reached through SQLAlchemy's asyncio extension
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,14 @@ _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",
     "postgresql": "postgresql+asyncpg",
 }
+
+
+OUTBOX_WRITTEN = "linli.outbox_written"
+
+
+def note_outbox_written(session: AsyncSession) -> None:
+    """Mark the session's transaction as one that wrote outbox rows (see on_outbox_commit)."""
+    session.info[OUTBOX_WRITTEN] = True
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -84,6 +92,7 @@ class Database:
         self._write_lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._tasks_in_transaction: set[asyncio.Task[Any]] = set()
+        self._outbox_listeners: list[Callable[[], None]] = []
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
         if not self.is_sqlite:
@@ -120,6 +129,18 @@ class Database:
                     yield session
             finally:
                 self._tasks_in_transaction.discard(task)
+        # Reached only after a successful commit: tell whoever delivers the outbox.
+        if session.info.get(OUTBOX_WRITTEN):
+            for listener in self._outbox_listeners:
+                listener()
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every commit that wrote outbox rows (the delivery nudge).
+
+        Lets the delivery worker send a new message at once instead of at its next poll,
+        without every service having to remember to wake it.
+        """
+        self._outbox_listeners.append(listener)
 
     def writer_slot(self) -> AbstractAsyncContextManager[object]:
         """The in-process writer queue on SQLite (a no-op elsewhere); held by transaction()."""

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
+from storage.db import note_outbox_written
 from storage.models import PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
 
 
@@ -72,7 +73,10 @@ async def add_message(
     else:
         raise NotImplementedError(f"no outbox insert for {dialect}")
     result = await session.execute(stmt)
-    return result.first() is not None
+    inserted = result.first() is not None
+    if inserted:
+        note_outbox_written(session)
+    return inserted
 
 
 # --- delivery (the worker's side) -------------------------------------------------------------

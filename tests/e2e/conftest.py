@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
+from bot.delivery_limits import DeliveryConfig
 from bot.runner import running
 from services import Services, open_services
 from services.knowledge_base import LiveKnowledge
@@ -17,6 +18,12 @@ from tests.fakes.bot_api import BotApiServer
 
 ADMIN_ID = 900001
 RESIDENT_ID = 200001
+STAFF_ID = 700001
+STAFF_CHAT_ID = -1009000
+# Telegram's limits scaled up so that tests are not paced like real traffic.
+FAST_DELIVERY = DeliveryConfig(
+    send_rate=1000, private_chat_rate=200, group_per_minute=6000, poll_interval_s=0.05
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +40,8 @@ class Linli:
     services: Services
     resident: dict[str, Any]
     admin: dict[str, Any]
+    staff: dict[str, Any]
+    staff_chat: dict[str, Any]
 
     async def say(self, user: dict[str, Any], text: str, count: int = 1, **kw: Any) -> list[dict]:
         """The user writes ``text``; returns the bot's next ``count`` messages in that chat."""
@@ -59,13 +68,23 @@ async def linli(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[
         None,
         "zh-Hans",
         knowledge=live_knowledge,
+        staff_chat_id=STAFF_CHAT_ID,
     )
+    await services.residents.grant_role(STAFF_ID, "staff")
     async with BotApiServer() as api:
         application = build_application(
-            services, token=api.token, api_url=api.url, admin_ids=(ADMIN_ID,), overall_rate=0
+            services,
+            token=api.token,
+            api_url=api.url,
+            admin_ids=(ADMIN_ID,),
+            staff_chat_id=STAFF_CHAT_ID,
+            overall_rate=0,
+            delivery=FAST_DELIVERY,
         )
         resident = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
         admin = api.user(ADMIN_ID, "管理员", language_code="zh-hans")
+        staff = api.user(STAFF_ID, "李社工", language_code="zh-hans")
+        staff_chat = api.group(STAFF_CHAT_ID, "社区工作群")
         async with running(application, poll_timeout=1):
-            yield Linli(api, services, resident, admin)
+            yield Linli(api, services, resident, admin, staff, staff_chat)
     await services.close()
