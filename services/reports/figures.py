@@ -1,0 +1,205 @@
+"""Every figure of a report, computed here and nowhere else (definitions: docs/figures.md).
+
+Two steps, both pure: ``ticket_row`` decides the per-ticket facts (response in time?
+resolved, and confirmed by the resident? overdue? working hours taken), and ``figures``
+counts a group of rows. Working hours come from WorkCalendar, so a holiday week or a 调休
+Saturday counts the way the time limits count it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from services.reports.model import Figures, Group, KbFigures, TicketRow, TrendPoint
+from services.worktime import WorkCalendar
+from storage.models import OPEN_STATUSES, TicketStatus
+
+SATISFIED_SCORE = 4
+"""A rating of 4 or 5 (out of 5) is a satisfied rating."""
+
+RESOLVED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+DAILY_TREND_MAX_DAYS = 31  # longer periods are charted week by week
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """A ticket as stored, plus who and where it belongs to (read by the service)."""
+
+    number: str
+    category: str
+    category_title: str
+    community: str
+    staff: str
+    status: str
+    created_at: datetime
+    response_due_at: datetime
+    resolution_due_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    rating_solved: bool | None
+    rating_score: int | None
+    reopened: bool
+    description: str
+    location_text: str | None
+    outcome: str | None
+    resident_name: str | None
+    phone: str | None
+
+
+def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> TicketRow:
+    """The per-ticket decisions every figure is counted from."""
+    status = TicketStatus(facts.status)
+    responded = facts.first_response_at
+    if responded is not None:
+        in_time: bool | None = responded <= facts.response_due_at
+    else:
+        in_time = False if now > facts.response_due_at else None
+    resolution: str | None = None
+    if status in RESOLVED_STATUSES:
+        # Only a resident's "solved" closes a ticket with rating_solved True; a "not solved"
+        # reopens it, so a later staff close keeps rating_solved False.
+        confirmed = status is TicketStatus.CLOSED and facts.rating_solved is True
+        resolution = "confirmed" if confirmed else "staff"
+    resolved_at = facts.resolved_at if resolution else None
+    return TicketRow(
+        number=facts.number,
+        category=facts.category,
+        category_title=facts.category_title,
+        community=facts.community,
+        staff=facts.staff,
+        status=facts.status,
+        created_at=facts.created_at,
+        first_response_at=responded,
+        resolved_at=resolved_at,
+        first_response_h=_hours(calendar, facts.created_at, responded),
+        resolution_h=_hours(calendar, facts.created_at, resolved_at),
+        responded_in_time=in_time,
+        resolution=resolution,
+        overdue=_overdue(facts, status, in_time, resolved_at, now),
+        reopened=facts.reopened,
+        rating_score=facts.rating_score,
+        rating_solved=facts.rating_solved,
+        description=facts.description,
+        location_text=facts.location_text,
+        outcome=facts.outcome,
+        resident_name=facts.resident_name,
+        phone=facts.phone,
+    )
+
+
+def _hours(calendar: WorkCalendar, start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else round(calendar.working_hours_between(start, end), 2)
+
+
+def _overdue(
+    facts: TicketFacts,
+    status: TicketStatus,
+    in_time: bool | None,
+    resolved_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Missed a limit: answered late (or not yet, past due), resolved late, or open past due."""
+    if in_time is False:
+        return True
+    if resolved_at is not None:
+        return resolved_at > facts.resolution_due_at
+    return status in OPEN_STATUSES and now > facts.resolution_due_at
+
+
+def figures(rows: Sequence[TicketRow]) -> Figures:
+    """The figures of a group of tickets (see docs/figures.md for each definition)."""
+    judged = [r for r in rows if r.responded_in_time is not None]
+    in_time = sum(1 for r in judged if r.responded_in_time)
+    base = [r for r in rows if r.status != TicketStatus.MERGED]
+    confirmed = sum(1 for r in base if r.resolution == "confirmed")
+    staff_only = sum(1 for r in base if r.resolution == "staff")
+    rated = [r.rating_score for r in rows if r.rating_score is not None]
+    satisfied = sum(1 for score in rated if score >= SATISFIED_SCORE)
+    responses = [r.first_response_h for r in rows if r.first_response_h is not None]
+    resolutions = [r.resolution_h for r in base if r.resolution_h is not None]
+    return Figures(
+        received=len(rows),
+        response_base=len(judged),
+        responded_in_time=in_time,
+        response_rate=_rate(in_time, len(judged)),
+        resolution_base=len(base),
+        resolved=confirmed + staff_only,
+        confirmed=confirmed,
+        staff_only=staff_only,
+        resolution_rate=_rate(confirmed + staff_only, len(base)),
+        confirmed_resolution_rate=_rate(confirmed, len(base)),
+        staff_only_resolution_rate=_rate(staff_only, len(base)),
+        ratings=len(rated),
+        satisfied=satisfied,
+        satisfaction_rate=_rate(satisfied, len(rated)),
+        median_first_response_h=median(responses),
+        p90_first_response_h=p90(responses),
+        median_resolution_h=median(resolutions),
+        p90_resolution_h=p90(resolutions),
+        overdue=sum(1 for r in rows if r.overdue),
+        reopened=sum(1 for r in rows if r.reopened),
+        rejected=sum(1 for r in rows if r.status == TicketStatus.REJECTED),
+    )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None if empty."""
+    return round(statistics.median(values), 2) if values else None
+
+
+def p90(values: Sequence[float]) -> float | None:
+    """The 90th percentile by nearest rank: the smallest value with at least 90% of the
+    values at or below it. None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 2)
+
+
+def groups(
+    rows: Sequence[TicketRow], key: Callable[[TicketRow], str], title: Callable[[str], str]
+) -> tuple[Group, ...]:
+    """Figures per value of ``key``, the largest group first (ties by key)."""
+    buckets: dict[str, list[TicketRow]] = {}
+    for row in rows:
+        buckets.setdefault(key(row), []).append(row)
+    ordered = sorted(buckets.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple(Group(k, title(k), figures(members)) for k, members in ordered)
+
+
+def kb_figures(decisions: Iterable[tuple[str, int | None]]) -> KbFigures:
+    """Count logged questions from (decision, feedback) pairs."""
+    counts = {"answer": 0, "suggest": 0, "none": 0}
+    asked = up = down = 0
+    for decision, feedback in decisions:
+        asked += 1
+        if decision in counts:
+            counts[decision] += 1
+        up += feedback == 1
+        down += feedback == -1
+    return KbFigures(asked, counts["answer"], counts["suggest"], counts["none"], up, down)
+
+
+def trend(
+    rows: Sequence[TicketRow], start: date, end: date, day_of: Callable[[datetime], date]
+) -> tuple[TrendPoint, ...]:
+    """Received and resolved-so-far per day, or per week (from ``start``) for long periods."""
+    step = 1 if (end - start).days <= DAILY_TREND_MAX_DAYS else 7
+    starts = [start + timedelta(days=d) for d in range(0, (end - start).days, step)]
+    received = dict.fromkeys(starts, 0)
+    resolved = dict.fromkeys(starts, 0)
+    for row in rows:
+        offset = (day_of(row.created_at) - start).days
+        bucket = start + timedelta(days=offset - offset % step)
+        if bucket in received:
+            received[bucket] += 1
+            resolved[bucket] += row.resolution is not None
+    return tuple(TrendPoint(s, received[s], resolved[s]) for s in starts)

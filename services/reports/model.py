@@ -1,0 +1,132 @@
+"""The records a report is made of: one row per ticket, figures per group, the whole report.
+
+Every figure is defined in docs/figures.md and computed in services/reports/figures.py;
+these are plain frozen records that exports, charts, the disclosure and handlers read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from services.reports.period import Period
+
+UNTAGGED = "未标注"
+"""The community of a resident who has no community tag."""
+
+UNASSIGNED = "未分配"
+"""The staff member of a ticket nobody was assigned to."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """One ticket received in the period, with what the figures need to know about it.
+
+    ``description``, ``location_text``, ``outcome`` are the resident's and staff's words;
+    ``resident_name`` and ``phone`` are None unless the report was asked for with personal
+    data (and ``resident_name`` is None for an anonymous filer even then).
+    """
+
+    number: str
+    category: str
+    category_title: str
+    community: str
+    staff: str
+    status: str
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    first_response_h: float | None  # working hours from filing to the first staff action
+    resolution_h: float | None  # working hours from filing to the (last) resolution
+    responded_in_time: bool | None  # None: not responded yet and still within the limit
+    resolution: str | None  # "confirmed", "staff" or None (not resolved)
+    overdue: bool
+    reopened: bool
+    rating_score: int | None
+    rating_solved: bool | None
+    description: str
+    location_text: str | None
+    outcome: str | None  # the public message of the resolving step, if staff wrote one
+    resident_name: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The figures of one group of tickets (all of them, one category, one community...).
+
+    Rates are fractions from 0 to 1, or None when their base is zero (nothing to judge).
+    """
+
+    received: int
+    response_base: int
+    responded_in_time: int
+    response_rate: float | None
+    resolution_base: int
+    resolved: int
+    confirmed: int
+    staff_only: int
+    resolution_rate: float | None
+    confirmed_resolution_rate: float | None
+    staff_only_resolution_rate: float | None
+    ratings: int
+    satisfied: int
+    satisfaction_rate: float | None
+    median_first_response_h: float | None
+    p90_first_response_h: float | None
+    median_resolution_h: float | None
+    p90_resolution_h: float | None
+    overdue: int
+    reopened: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The figures of one category, community or staff member."""
+
+    key: str
+    title: str
+    figures: Figures
+
+
+@dataclass(frozen=True, slots=True)
+class KbFigures:
+    """What the knowledge base did with the questions asked in the period."""
+
+    asked: int
+    answered: int
+    suggested: int
+    unanswered: int
+    thumbs_up: int
+    thumbs_down: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """Tickets received in one day (or week, for long periods) and how many are resolved."""
+
+    start: date
+    received: int
+    resolved: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything about one period; ``tickets`` holds personal data only when asked for."""
+
+    period: Period
+    generated_at: datetime
+    totals: Figures
+    by_category: tuple[Group, ...]
+    by_community: tuple[Group, ...]
+    by_staff: tuple[Group, ...]
+    kb: KbFigures
+    trend: tuple[TrendPoint, ...]
+    tickets: tuple[TicketRow, ...]
+    with_personal_data: bool
+
+    @property
+    def is_empty(self) -> bool:
+        """No ticket and no question in the period."""
+        return self.totals.received == 0 and self.kb.asked == 0

@@ -1,0 +1,83 @@
+"""Taking personal data out of what residents and staff wrote, for public and shared texts.
+
+Used by the monthly disclosure and by exports made without personal data. It removes what
+can identify a person in a complaint: phone numbers, ID-card and other long numbers,
+Telegram @handles and links, e-mail addresses, the name the resident gave, house numbers
+(楼/栋/单元/室/号 and the like: "the community" is as precise as a public text gets) and the
+forms of address that carry a surname (王阿姨, 李先生, 张师傅). What is left is meant to be
+read as one neutral line; the exact patterns are tested in tests/services/test_disclosure.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MASK = "某人"
+_SPACE = re.compile(r"\s+")
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"https?://\S+|t\.me/\S+|www\.\S+", re.IGNORECASE), "[链接]"),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[邮箱]"),
+    (re.compile(r"@\w{3,}"), "[账号]"),
+    # Phone numbers, written with spaces or dashes, with or without +86, and landlines.
+    (re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"), "[电话]"),
+    (re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"), "[电话]"),
+    # ID-card numbers, Telegram ids, plate or account numbers: any long run of digits.
+    (re.compile(r"\d{5,}[\dXx]?"), "[号码]"),
+    # Building, unit and room numbers: 3号楼, 2单元, 501室, 12栋, 3-501.
+    (re.compile(r"[\d一二三四五六七八九十百零〇两]+\s*(?:号楼|栋|幢|座|单元|楼|室|户|号)"), "某处"),
+    (re.compile(r"\d+-\d+"), "某处"),
+    (re.compile(r"(?:某处)+"), "某处"),
+)
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+# 工 and 总 are left out: 施工 and 总是 would read as a surname with a title.
+_TITLES = (
+    "阿姨|叔叔|先生|女士|小姐|师傅|大爷|大妈|奶奶|爷爷|老师|同志|阿婆|阿公|老板|经理|主任|书记"
+)
+_ADDRESSED = re.compile(rf"(?:[老小])?[{_SURNAMES}](?:{_TITLES}|某某?)")
+# 老王 / 小李: only the commonest surnames, so that 小时, 小区 and 老师 stay as they are.
+_COMMON = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘"
+    "蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范廖贾"
+)
+_FAMILIAR = re.compile(rf"[老小][{_COMMON}]")
+
+
+def scrub(text: str | None, names: Iterable[str | None] = ()) -> str:
+    """``text`` with personal data replaced by neutral placeholders, on one line.
+
+    ``names`` are names known to belong to the people involved (the resident's display
+    name): they are removed wherever they appear, whatever their form.
+    """
+    if not text:
+        return ""
+    out = text
+    for name in names:
+        for part in _name_parts(name):
+            out = out.replace(part, MASK)
+    for pattern, placeholder in _PATTERNS:
+        out = pattern.sub(placeholder, out)
+    out = _ADDRESSED.sub(MASK, out)
+    out = _FAMILIAR.sub(MASK, out)
+    return _SPACE.sub(" ", out).strip()
+
+
+def _name_parts(name: str | None) -> list[str]:
+    """The full name and its words of two characters or more, longest first."""
+    if not name or not name.strip():
+        return []
+    parts = {name.strip(), *(w for w in name.split() if len(w) >= 2)}
+    return sorted(parts, key=len, reverse=True)
+
+
+def one_line(text: str, limit: int = 60) -> str:
+    """The first sentence of ``text``, cut to ``limit`` characters with an ellipsis."""
+    first = re.split(r"(?<=[。！？!?；;])", text.strip(), maxsplit=1)[0].strip()
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"

@@ -1,0 +1,193 @@
+"""ReportService: reads one period's tickets and questions and hands back a Report.
+
+Officials and admins read the figures; only admins may ask for personal data (in Telegram).
+The operator on the command line calls ``report`` directly, as the operator needs no role.
+One read-only transaction per report; the figures themselves are computed in figures.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from services.categories import get_category
+from services.errors import InvalidInput, PermissionDenied
+from services.reports import figures as calc
+from services.reports.model import UNASSIGNED, UNTAGGED, Report
+from services.reports.period import Period, parse_period
+from services.reports.scrub import scrub
+from services.worktime import WorkCalendar
+from storage import Database, Role
+from storage.models import QueryLog, Resident, Ticket, TicketEvent, TicketStatus
+from storage.repositories import residents as residents_repo
+
+Clock = Callable[[], datetime]
+READERS = frozenset({Role.OFFICIAL, Role.ADMIN})
+
+
+class ReportService:
+    """The figures of a period, for officials, admins and the operator."""
+
+    def __init__(self, db: Database, clock: Clock, calendar: WorkCalendar | None = None) -> None:
+        self._db = db
+        self._clock = clock
+        self.calendar = calendar or WorkCalendar()
+
+    def today(self) -> date:
+        """The district's date now."""
+        return self._clock().astimezone(self.calendar.tz).date()
+
+    def parse_period(self, text: str) -> Period:
+        """``text`` as a period judged on today; PeriodError (InvalidInput) if it is not one."""
+        return parse_period(text, self.today())
+
+    async def require_reader(self, telegram_id: int, personal_data: bool = False) -> None:
+        """PermissionDenied unless the person is an official or admin (admin for personal
+        data)."""
+        async with self._db.transaction() as session:
+            person = await residents_repo.get_resident(session, telegram_id)
+        role = None if person is None else Role(person.role)
+        if role not in READERS or (personal_data and role is not Role.ADMIN):
+            raise PermissionDenied("admin" if personal_data else "official")
+
+    async def report_for(
+        self, telegram_id: int, period: str, *, with_personal_data: bool = False
+    ) -> Report:
+        """The report of ``period`` for an official or admin (personal data: admins only).
+
+        Raises PermissionDenied for anyone else and PeriodError for a bad period.
+        """
+        await self.require_reader(telegram_id, with_personal_data)
+        return await self.report(self.parse_period(period), with_personal_data=with_personal_data)
+
+    async def report(self, period: Period, *, with_personal_data: bool = False) -> Report:
+        """The report of ``period`` as of now (no permission check: the operator's call)."""
+        now = self._clock()
+        if period.start > self.today():
+            raise InvalidInput(f"period {period.label} has not started yet")
+        start, end = period.bounds(self.calendar.tz)
+        async with self._db.transaction() as session:
+            facts = await _ticket_facts(session, start, end, with_personal_data)
+            decisions = await _decisions(session, start, end)
+        rows = [calc.ticket_row(f, self.calendar, now) for f in facts]
+        titles = {r.category: r.category_title for r in rows}
+        return Report(
+            period=period,
+            generated_at=now,
+            totals=calc.figures(rows),
+            by_category=calc.groups(rows, lambda r: r.category, lambda k: titles[k]),
+            by_community=calc.groups(rows, lambda r: r.community, str),
+            by_staff=calc.groups(rows, lambda r: r.staff, str),
+            kb=calc.kb_figures(decisions),
+            trend=calc.trend(rows, period.start, period.end, self._day),
+            tickets=tuple(rows),
+            with_personal_data=with_personal_data,
+        )
+
+    def _day(self, moment: datetime) -> date:
+        return moment.astimezone(self.calendar.tz).date()
+
+
+async def _ticket_facts(
+    session: AsyncSession, start: datetime, end: datetime, personal: bool
+) -> list[calc.TicketFacts]:
+    """The tickets filed in [start, end) with their filer, assignee and trail facts."""
+    staff = aliased(Resident)
+    rows = (
+        await session.execute(
+            select(Ticket, Resident, staff)
+            .join(Resident, Resident.id == Ticket.resident_id)
+            .outerjoin(staff, staff.telegram_id == Ticket.assignee_telegram_id)
+            .where(Ticket.created_at >= start, Ticket.created_at < end)
+            .order_by(Ticket.created_at, Ticket.id)
+        )
+    ).all()
+    reopened, outcomes = await _trail_facts(session, start, end)
+    return [
+        _facts(ticket, filer, assignee, ticket.id in reopened, outcomes.get(ticket.id), personal)
+        for ticket, filer, assignee in rows
+    ]
+
+
+async def _trail_facts(
+    session: AsyncSession, start: datetime, end: datetime
+) -> tuple[set[int], dict[int, str | None]]:
+    """Which tickets were ever reopened, and the public message of each one's last resolve."""
+    events = await session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.to_status, TicketEvent.public_message)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(Ticket.created_at >= start, Ticket.created_at < end)
+        .where(TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED]))
+        .order_by(TicketEvent.at, TicketEvent.id)
+    )
+    reopened: set[int] = set()
+    outcomes: dict[int, str | None] = {}
+    for ticket_id, to_status, message in events:
+        if to_status == TicketStatus.REOPENED:
+            reopened.add(ticket_id)
+        else:
+            outcomes[ticket_id] = message
+    return reopened, outcomes
+
+
+def _facts(
+    ticket: Ticket,
+    filer: Resident,
+    assignee: Resident | None,
+    reopened: bool,
+    outcome: str | None,
+    personal: bool,
+) -> calc.TicketFacts:
+    try:
+        category_title = get_category(ticket.category).title
+    except InvalidInput:  # a category removed from the configuration since
+        category_title = ticket.category
+    if assignee is not None:
+        staff_label = assignee.display_name or str(assignee.telegram_id)
+    elif ticket.assignee_telegram_id is not None:
+        staff_label = str(ticket.assignee_telegram_id)
+    else:
+        staff_label = UNASSIGNED
+    named = personal and not ticket.anonymous
+    # Without personal data the resident's words are scrubbed (their own name included) and
+    # the address is left out: what remains can be shared beyond the admins.
+    words = [filer.display_name]
+    description = ticket.description if personal else scrub(ticket.description, words)
+    outcome = outcome if personal or outcome is None else scrub(outcome, words)
+    return calc.TicketFacts(
+        number=ticket.number,
+        category=ticket.category,
+        category_title=category_title,
+        community=filer.community or UNTAGGED,
+        staff=staff_label,
+        status=ticket.status,
+        created_at=ticket.created_at,
+        response_due_at=ticket.response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        rating_solved=ticket.rating_solved,
+        rating_score=ticket.rating_score,
+        reopened=reopened,
+        description=description,
+        location_text=ticket.location_text if personal else None,
+        outcome=outcome,
+        resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
+        phone=ticket.phone if personal else None,
+    )
+
+
+async def _decisions(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[str, int | None]]:
+    """(decision, feedback) of every question asked in [start, end)."""
+    result = await session.execute(
+        select(QueryLog.decision, QueryLog.feedback).where(
+            QueryLog.asked_at >= start, QueryLog.asked_at < end
+        )
+    )
+    return [(decision, feedback) for decision, feedback in result]
