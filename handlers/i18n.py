@@ -46,7 +46,7 @@ def t(language: str, key: str, **params: Any) -> str:
     """
     source = "en" if language == "en" else "zh-Hans"
     template = _catalog(source).get(key) or _catalog("zh-Hans")[key]
-    text = template.format(**params) if params else template
+    text = template.format(**params)  # a missing parameter is a KeyError, never a raw "{x}"
     return to_traditional(text) if language == "zh-Hant" else text
 
 
