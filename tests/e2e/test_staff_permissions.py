@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e import test_staff_desk as base
-from tests.e2e.test_staff_desk import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk
+from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, find
 
-desk = base.desk  # the staff-desk fixture: staff chat, staff members, delivery worker
+__all__ = ["desk"]  # the fixture: staff chat, staff members, delivery worker
 
 ONLY_STAFF = "这个操作只有社区工作人员可以使用。"
 # Every staff command, with arguments that would work for staff ({n}, {m}: ticket numbers).
@@ -73,7 +72,7 @@ async def test_card_buttons_pressed_by_a_resident_change_nothing(desk: Desk) -> 
         assert await desk.press(card, label, who=desk.resident) == ONLY_STAFF, label
     # The assign list, pressed by a resident, assigns nobody.
     await desk.press(card, "👥 分派")
-    choices = await desk.api.wait_for(lambda: base._find(desk, f"把工单 #{numbers[0]}"))
+    choices = await desk.api.wait_for(lambda: find(desk, f"把工单 #{numbers[0]}"))
     before = await _state(desk, numbers)
     assert await desk.press(choices, "张社工", who=desk.resident) == ONLY_STAFF
     assert await _state(desk, numbers) == before

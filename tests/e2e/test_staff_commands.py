@@ -1,0 +1,128 @@
+"""Staff commands end to end: /accept /reply /note /resolve /reject /merge /queue /mine
+/ticket, their usage lines, and forum topics where the number may be left out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.tickets import Complaint
+from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, make_topic
+
+__all__ = ["desk"]  # the fixture
+
+
+async def test_commands_work_a_ticket_through(desk: Desk) -> None:
+    number = await desk.file()
+    [accepted] = await desk.say(f"/accept {number}")
+    assert accepted["text"] == f"#{number} 已受理，由你负责。"
+    [noted] = await desk.say(f"/note {number} 业主电话打不通，先找物业")
+    assert noted["text"] == f"工单 {number} 的内部备注已记录（居民看不到）。"
+    [replied] = await desk.say(f"/reply #{number} 已联系物业\n今晚上门")
+    assert replied["text"].startswith(f"#{number} 已答复")
+    [resolved] = await desk.say(f"/resolve {number} 已处理完毕")
+    assert resolved["text"] == f"#{number} 已办结，已请居民评价。"
+    sent = await desk.outbox(RESIDENT_ID)
+    assert [k for k, _ in sent] == [
+        "ticket.status_changed", "ticket.staff_reply", "ticket.rate_request"
+    ]  # fmt: skip
+    assert sent[1][1]["message"] == "已联系物业\n今晚上门"
+    assert "业主电话" not in str(sent)  # the note stays internal
+    [again] = await desk.say(f"/accept {number}")
+    assert again["text"] == f"工单 {number} 现在是「已办结，等待居民评价」，不能受理。"
+
+
+async def test_reject_and_merge_commands(desk: Desk) -> None:
+    first, second, third = await desk.file(), await desk.file(), await desk.file()
+    [rejected] = await desk.say(f"/reject {first} 重复反映，已在处理")
+    assert rejected["text"] == f"#{first} 已不予受理，已告知居民原因。"
+    [merged] = await desk.say(f"/merge {second} {third}")
+    assert merged["text"] == f"#{second} 已合并到 #{third}，居民会收到通知。"
+    assert [await desk.status(n) for n in (first, second, third)] == ["rejected", "merged", "new"]
+
+
+async def test_queue_lists_open_tickets_by_due_time_with_overdue_marked(desk: Desk) -> None:
+    slow = await desk.file(Complaint("facilities", "楼道灯坏了两个星期，晚上很黑", "幸福小区5号楼"))
+    fast = await desk.file()
+    await desk.say(f"/accept {slow}")  # answered in time: only its resolution can be late
+    [queue] = await desk.say("/queue")
+    lines = queue["text"].split("\n")
+    assert lines[0] == "📋 待办工单（按办结期限排序，共 2 件）"
+    assert lines[1].startswith(f"#{fast} 噪音扰民 · 待受理 · 办结期限 11月")
+    assert lines[3].startswith(f"#{slow} 设施报修 · 已受理")
+    desk.clock.now += timedelta(days=4)  # past the noise ticket's limit, within the other's
+    [later] = await desk.say("/queue")
+    assert later["text"].split("\n")[1].startswith(f"⚠️超时 #{fast}")
+    assert later["text"].split("\n")[3].startswith(f"#{slow}")
+
+
+async def test_mine_shows_the_callers_tickets(desk: Desk) -> None:
+    number = await desk.file()
+    [empty] = await desk.say("/mine")
+    assert empty["text"] == "🙋 目前没有分派给你的待办工单。"
+    await desk.say(f"/accept {number}")
+    [mine] = await desk.say("/mine")
+    assert mine["text"].startswith("🙋 分派给你的工单（共 1 件）") and f"#{number}" in mine["text"]
+
+
+async def test_ticket_shows_the_whole_timeline_to_staff(desk: Desk) -> None:
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    await desk.say(f"/note {number} 业主电话打不通")
+    await desk.say(f"/reply {number} 已联系物业")
+    [shown] = await desk.say(f"/ticket {number}")
+    text = shown["text"]
+    assert text.startswith(f"🎫 工单 #{number} · 噪音扰民 · 已受理")
+    assert "📌 负责：张社工" in text and "138****5678" in text
+    assert (
+        text.index("张社工：已受理") < text.index("📝 业主电话打不通") < text.index("💬 已联系物业")
+    )
+    assert "居民：待受理" in text  # the filing itself
+
+
+async def test_bad_arguments_get_a_usage_line_and_unknown_numbers_not_found(desk: Desk) -> None:
+    cases = {
+        "/reply": "用法：/reply",
+        "/reply 2611-0001": "用法：/reply",
+        "/note 12 备注": "用法：/note",
+        "/ticket": "用法：/ticket",
+        "/ticket abc": "用法：/ticket",
+        "/resolve": "用法：/resolve",
+        "/reject 2611-0001": "用法：/reject",
+        "/accept": "用法：/accept",
+        "/accept 2611-0001 extra": "用法：/accept",
+        "/assign 2611-0001 somebody": "用法：/assign",
+        "/merge 2611-0001": "用法：/merge",
+        "/accept 2611-9999": "没有找到工单 2611-9999。",
+        "/ticket 2611-9999": "没有找到工单 2611-9999。",
+        "/reply 2611-9999 你好": "没有找到工单 2611-9999。",
+    }
+    for command, expected in cases.items():
+        [answer] = await desk.say(command)
+        assert answer["text"].startswith(expected), command
+
+
+async def test_a_ticket_topic_needs_no_number(desk: Desk) -> None:
+    desk.api.group(STAFF_CHAT, "社区工作人员", is_forum=True)
+    number = await desk.file()
+    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+    topic = await make_topic(desk, f"#{number}")
+    assert await desk.services.tickets.set_staff_thread(ticket.id, topic) == topic
+    [accepted] = await desk.say("/accept", message_thread_id=topic)
+    assert accepted["text"] == f"#{number} 已受理，由你负责。"
+    assert accepted["message_thread_id"] == topic
+    await desk.say("/reply 明天去现场", message_thread_id=topic)
+    assert (await desk.outbox(RESIDENT_ID))[-1][1] == {"number": number, "message": "明天去现场"}
+    [shown] = await desk.say("/ticket", message_thread_id=topic)
+    assert shown["text"].startswith(f"🎫 工单 #{number}")
+
+
+async def test_plain_talk_in_a_ticket_topic_stays_in_the_staff_chat(desk: Desk) -> None:
+    desk.api.group(STAFF_CHAT, "社区工作人员", is_forum=True)
+    number = await desk.file()
+    topic = await make_topic(desk, f"#{number}")
+    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+    await desk.services.tickets.set_staff_thread(ticket.id, topic)
+    desk.api.send_text(desk.staff, "我下午过去看看", chat=desk.chat, message_thread_id=topic)
+    [note] = await desk.say("/note 下午去现场", message_thread_id=topic)
+    assert note["text"] == f"工单 {number} 的内部备注已记录（居民看不到）。"
+    assert await desk.outbox(RESIDENT_ID) == []
