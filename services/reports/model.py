@@ -7,7 +7,7 @@ these are plain frozen records that exports, charts, the disclosure and handlers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from services.reports.period import Period
 
@@ -125,6 +125,7 @@ class Report:
     trend: tuple[TrendPoint, ...]
     tickets: tuple[TicketRow, ...]
     with_personal_data: bool
+    tz: tzinfo  # the district's time zone, in which days and times are shown
 
     @property
     def is_empty(self) -> bool:

@@ -86,6 +86,7 @@ class ReportService:
             trend=calc.trend(rows, period.start, period.end, self._day),
             tickets=tuple(rows),
             with_personal_data=with_personal_data,
+            tz=self.calendar.tz,
         )
 
     def _day(self, moment: datetime) -> date:

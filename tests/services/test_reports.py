@@ -6,8 +6,12 @@ figure is repeated next to its assertion.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date
 
+import openpyxl
 import pytest
 
 from services.categories import get_category
@@ -18,6 +22,7 @@ from services.reports import (
     PeriodError,
     Report,
     ReportService,
+    export,
     month_period,
     parse_period,
 )
@@ -178,3 +183,40 @@ def test_bad_periods(text: str, reason: str) -> None:
     with pytest.raises(PeriodError) as caught:
         parse_period(text, date(2026, 12, 16))
     assert caught.value.reason == reason
+
+
+async def test_json_export_has_the_promised_keys(october: Report) -> None:
+    out = json.loads(export.to_json_text(october))
+    for key in ("received", "response_rate", "resolution_rate", "confirmed_resolution_rate",
+                "satisfaction_rate", "ratings", "median_first_response_h",
+                "median_resolution_h", "overdue", "reopened"):  # fmt: skip
+        assert key in out and key in out["by_category"]["noise"]
+    assert (out["received"], out["response_rate"], out["median_resolution_h"]) == (8, 0.7143, 14.5)
+    assert out["by_category"]["noise"]["title"] == "噪音扰民"
+    assert out["knowledge_base"]["asked"] == 6
+    assert "phone" not in out["tickets"][0] and PHONE not in json.dumps(out)
+
+
+async def test_xlsx_has_a_figures_sheet_and_a_tickets_sheet(
+    service: ReportService, october: Report
+) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(october)))
+    assert book.sheetnames == ["指标", "工单"]
+    figures = list(book["指标"].iter_rows(values_only=True))
+    assert figures[0][:4] == ("维度", "名称", "受理数", "应响应数")
+    assert figures[1][:3] == ("合计", "2026-10", 8)
+    tickets = list(book["工单"].iter_rows(values_only=True))
+    assert len(tickets) == 9 and tickets[1][0] == "2610-0001"
+    assert tickets[1][5] == "2026-10-01 10:00" and "电话" not in tickets[0]
+    full = await service.report(month_period(2026, 10), with_personal_data=True)
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.to_xlsx(full)))["工单"].values)
+    assert rows[0][-3:] == ("居民", "电话", "地点") and rows[1][-2] == PHONE
+
+
+async def test_csv_opens_with_the_csv_module(october: Report) -> None:
+    for rows, width in ((export.figure_rows(october), 23), (export.ticket_rows(october), 18)):
+        text = export.to_csv(rows).decode("utf-8-sig")
+        parsed = list(csv.reader(io.StringIO(text)))
+        assert len(parsed[0]) == width
+    tickets = list(csv.reader(io.StringIO(export.to_csv(export.ticket_rows(october)).decode())))
+    assert tickets[1][0].endswith("2610-0001") and tickets[1][9] == "18.0"
