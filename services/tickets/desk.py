@@ -166,6 +166,15 @@ class StaffActions(TicketCore):
                 raise NotFound(f"topic {thread_id}")
             return number
 
+    async def staff_thread(self, ticket_id: int) -> int | None:
+        """The ticket's forum topic in the staff chat, if one was recorded (delivery worker;
+        no caller: asked before opening a topic, so a retried card opens no second one)."""
+        async with self._db.transaction() as session:
+            ticket = await repo.get_ticket(session, ticket_id)
+            if ticket is None:
+                raise NotFound(f"ticket id {ticket_id}")
+            return ticket.staff_thread_id
+
     async def set_staff_thread(self, ticket_id: int, thread_id: int) -> int:
         """Record the forum topic opened for a ticket in the staff chat (delivery worker; no
         caller). The first topic recorded wins, so two workers racing to open one agree;

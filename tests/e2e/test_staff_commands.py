@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.staff_topics import ForumChats, card_thread
 from services.tickets import Complaint
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, make_topic
+from tests.fakes.bot_api import make_bot
 
 __all__ = ["desk"]  # the fixture
 
@@ -126,3 +128,22 @@ async def test_plain_talk_in_a_ticket_topic_stays_in_the_staff_chat(desk: Desk) 
     [note] = await desk.say("/note 下午去现场", message_thread_id=topic)
     assert note["text"] == f"工单 {number} 的内部备注已记录（居民看不到）。"
     assert await desk.outbox(RESIDENT_ID) == []
+
+
+async def test_the_worker_helper_opens_one_topic_per_ticket(desk: Desk) -> None:
+    number = await desk.file()
+    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+    params = {"ticket_id": ticket.id, "number": number, "category": "noise"}
+    forums = ForumChats()
+    async with make_bot(desk.api) as bot:
+        tickets = desk.services.tickets
+        assert await card_thread(bot, tickets, forums, STAFF_CHAT, params, "zh-Hans") is None
+        desk.api.group(STAFF_CHAT, "社区工作人员", is_forum=True)
+        forums = ForumChats()
+        topic = await card_thread(bot, tickets, forums, STAFF_CHAT, params, "zh-Hans")
+        again = await card_thread(bot, tickets, forums, STAFF_CHAT, params, "zh-Hans")
+    assert topic is not None and again == topic
+    [created] = [c for c in desk.api.calls("createForumTopic")]
+    assert created.params["name"] == f"#{number} 噪音扰民"
+    [shown] = await desk.say("/ticket", message_thread_id=topic)
+    assert shown["text"].startswith(f"🎫 工单 #{number}")

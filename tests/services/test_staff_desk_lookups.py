@@ -43,3 +43,13 @@ async def test_the_first_topic_recorded_wins(desk: Desk) -> None:
     assert await desk.service.set_staff_thread(ticket_id, 13) == first
     with pytest.raises(NotFound):
         await desk.service.set_staff_thread(ticket_id + 100, 14)
+
+
+async def test_the_topic_of_a_ticket_is_none_until_recorded(desk: Desk) -> None:
+    number = await file_noise(desk)
+    ticket_id = (await desk.service.get_ticket_for_staff(STAFF, number)).id
+    assert await desk.service.staff_thread(ticket_id) is None
+    await desk.service.set_staff_thread(ticket_id, 21)
+    assert await desk.service.staff_thread(ticket_id) == 21
+    with pytest.raises(NotFound):
+        await desk.service.staff_thread(ticket_id + 100)
