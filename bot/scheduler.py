@@ -1,0 +1,203 @@
+"""The scheduler: PTB's JobQueue (APScheduler) is only the clock that wakes the services.
+
+What is due, and what was already sent, lives in the database: every job asks a service to
+"do what is due as of now" (reminders, auto-close, notices, bulletins), and the outbox's
+idempotency keys make a repeated run harmless. Jobs are registered at start, so after a
+restart they are all back, and each also runs shortly after start: a run missed while linli
+was down therefore happens once, at that first run, never once per missed period.
+
+Only the scheduler leader does the work (storage.leader: a PostgreSQL advisory lock; on
+SQLite the single process). A tick in a process that does not lead does nothing, and every
+process retries leadership every minute, so a standby takes over within a minute of the
+leader's death. A job that raises is logged with its name; it never stops the application.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application, CallbackContext
+
+from services import Services
+from services.reminders import ReminderService, ReminderSettings
+from storage.leader import LeaderLock
+
+log = logging.getLogger("linli.scheduler")
+
+SCHEDULER_KEY = "scheduler"  # application.bot_data[SCHEDULER_KEY] is the Scheduler
+LEADER_JOB = "scheduler.leader"
+LEADER_EVERY = timedelta(minutes=1)
+STARTUP_DELAY_S = 10.0  # after the leader's first try, before the catch-up runs
+REMINDERS_EVERY = timedelta(hours=1)
+DUE_EVERY = timedelta(minutes=1)  # notices and bulletins
+CLOSE_UNRATED_AT = time(3, 0)
+# A run whose time passed while the event loop was busy still runs, once (coalesce): missed
+# runs are caught up by the services' "as of now", not by replaying every period.
+_JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
+
+Clock = Callable[[], datetime]
+Action = Callable[[datetime], Awaitable[object]]
+JobCallback = Callable[[CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """One use case woken by the clock: repeating ``every`` or daily at ``daily_at``."""
+
+    name: str
+    action: Action  # called with the scheduler's now; returns a count or a summary
+    every: timedelta | None = None
+    daily_at: time | None = None  # in the scheduler's time zone
+
+
+class Scheduler:
+    """Runs jobs when this process leads; never lets one raise into PTB."""
+
+    def __init__(self, leader: LeaderLock, clock: Clock = _utc_now) -> None:
+        self.leader = leader
+        self.clock = clock
+
+    async def tick(self, job: ScheduledJob) -> object | None:
+        """One run of ``job`` as of the clock's now; None when not leading or it failed."""
+        if not self.leader.held:
+            log.debug("%s: not the scheduler leader, skipped", job.name)
+            return None
+        try:
+            result = await job.action(self.clock())
+        except Exception:
+            log.exception("scheduled job %s failed", job.name)
+            return None
+        if result:
+            log.info("scheduled job %s: %s", job.name, result)
+        return result
+
+    async def refresh_leadership(self) -> bool:
+        """Keep or seek leadership (every minute); False, logged, if that failed."""
+        try:
+            return await self.leader.refresh()
+        except Exception:
+            log.exception("scheduled job %s failed", LEADER_JOB)
+            return False
+
+    async def stop(self) -> None:
+        """Hand leadership over (at shutdown); the JobQueue stops with the application."""
+        await self.leader.release()
+
+
+def reminder_service(services: Services) -> ReminderService:
+    """``services.reminders`` once the container has it; until then one built alike."""
+    found = getattr(services, "reminders", None)
+    if isinstance(found, ReminderService):
+        return found
+    settings = services.tickets.settings
+    return ReminderService(
+        services.db,
+        settings=ReminderSettings(
+            staff_chat_id=settings.staff_chat_id,
+            staff_language=settings.staff_language,
+            default_language=settings.default_language,
+        ),
+        calendar=services.tickets.calendar,
+    )
+
+
+def scheduled_jobs(services: Services) -> list[ScheduledJob]:
+    """Every job linli runs; notices and bulletins only once the services offer them."""
+    reminders = reminder_service(services)
+    jobs = [
+        ScheduledJob("reminders.progress", reminders.send_progress_reminders, REMINDERS_EVERY),
+        ScheduledJob("reminders.at_risk", reminders.warn_resolution_at_risk, REMINDERS_EVERY),
+        ScheduledJob("reminders.escalate", reminders.escalate_overdue, REMINDERS_EVERY),
+        ScheduledJob(
+            "reminders.digest",
+            reminders.send_morning_digests,
+            daily_at=reminders.settings.digest_at,
+        ),
+        ScheduledJob(
+            "tickets.close_unrated", services.tickets.close_unrated, daily_at=CLOSE_UNRATED_AT
+        ),
+    ]
+    for name, method, owners in (
+        ("notices.send_due", "send_due_notices", ("notices",)),
+        ("bulletins.run_due", "run_due_bulletins", ("bulletins", "notices")),
+    ):
+        action = _hook(services, method, owners)
+        if action is None:
+            log.info("%s is not available yet: job %s is not scheduled", method, name)
+        else:
+            jobs.append(ScheduledJob(name, action, DUE_EVERY))
+    return jobs
+
+
+def _hook(services: Services, method: str, owners: tuple[str, ...]) -> Action | None:
+    """``services.<method>`` or ``services.<owner>.<method>``, whichever exists first."""
+    for holder in (services, *(getattr(services, owner, None) for owner in owners)):
+        action = getattr(holder, method, None) if holder is not None else None
+        if callable(action):
+            return action  # type: ignore[no-any-return]
+    return None
+
+
+def register_jobs(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    timezone: str = "Asia/Shanghai",
+    scheduler: Scheduler | None = None,
+    jobs: list[ScheduledJob] | None = None,
+    startup_delay: float = STARTUP_DELAY_S,
+) -> Scheduler:
+    """Put linli's jobs on ``application.job_queue`` (call before or in post_init).
+
+    Daily jobs run at their local time in ``timezone`` and once ``startup_delay`` seconds
+    after start; repeating ones first run then too. The Scheduler is kept in
+    ``bot_data[SCHEDULER_KEY]`` for ``stop_scheduler``.
+    """
+    queue = application.job_queue
+    if queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    services: Services = application.bot_data["services"]
+    if scheduler is None:
+        scheduler = Scheduler(LeaderLock(services.db))
+    application.bot_data[SCHEDULER_KEY] = scheduler
+    tz = ZoneInfo(timezone)
+
+    async def refresh(_context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await scheduler.refresh_leadership()
+
+    queue.run_repeating(refresh, LEADER_EVERY, first=0, name=LEADER_JOB, job_kwargs=_JOB_KWARGS)
+    for job in scheduled_jobs(services) if jobs is None else jobs:
+        callback = _callback(scheduler, job)
+        if job.every is not None:
+            queue.run_repeating(
+                callback, job.every, first=startup_delay, name=job.name, job_kwargs=_JOB_KWARGS
+            )
+        if job.daily_at is not None:
+            at = job.daily_at.replace(tzinfo=tz)
+            queue.run_daily(callback, at, name=job.name, job_kwargs=_JOB_KWARGS)
+            queue.run_once(
+                callback, startup_delay, name=f"{job.name}.startup", job_kwargs=_JOB_KWARGS
+            )
+    return scheduler
+
+
+def _callback(scheduler: Scheduler, job: ScheduledJob) -> JobCallback:
+    async def run(_context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await scheduler.tick(job)
+
+    return run
+
+
+async def stop_scheduler(application: Application) -> None:  # type: ignore[type-arg]
+    """Release scheduler leadership at shutdown (no-op when no jobs were registered)."""
+    scheduler = application.bot_data.get(SCHEDULER_KEY)
+    if isinstance(scheduler, Scheduler):
+        await scheduler.stop()
