@@ -20,10 +20,10 @@ from telegram.ext import ContextTypes
 from handlers.i18n import t
 from handlers.people import Caller, services_of
 from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.residents import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
 from services.tickets.validation import MAX_MESSAGE
 
-STAFF_ROLES = frozenset({"staff", "official", "admin"})
 NUMBER = re.compile(r"^#?(\d{4}-\d{4,5})$")
 T = TypeVar("T")
 PENDING_TTL_S = 600.0  # a reject prompt left unanswered this long no longer takes messages
