@@ -13,18 +13,27 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_application
-from bot.delivery import start_delivery, stop_delivery
 from bot.runner import running
 from handlers.filing_state import expire_idle_drafts
 from services import open_services
 from services.knowledge_base import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, Ticket, TicketFollower
-from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.e2e.conftest import FAST_DELIVERY, RESIDENT_ID, STAFF_CHAT_ID, Linli
 from tests.fakes.bot_api import TINY_PNG, BotApiServer, button_labels
 
 NUMBER = re.compile(r"\d{4}-\d{4}")
 NOISE = "楼上每天晚上十一点以后还在装修，电钻声音很大，孩子没法睡觉"
+
+
+class ShiftedClock:
+    """Real time plus an offset that a test may change."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
 
 
 async def bot_answers(api: BotApiServer, act: Callable[[], Any], count: int = 1) -> list[dict]:
@@ -257,35 +266,32 @@ async def test_a_restart_mid_filing_resumes_and_idle_drafts_expire(
     url = f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3"
     async with BotApiServer() as api:
         user = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
-        linli = Linli(api, await open_services(url, None, "zh-Hans", knowledge=live_knowledge),
-                      user, user)  # fmt: skip
+        services = await open_services(url, None, "zh-Hans", knowledge=live_knowledge)
+        linli = Linli(api, services, user, user, user, api.group(STAFF_CHAT_ID))
         application = build_application(
-            linli.services, token=api.token, api_url=api.url, overall_rate=0
+            services, token=api.token, api_url=api.url, overall_rate=0, delivery=FAST_DELIVERY
         )
         async with running(application, poll_timeout=1):
             await to_step(linli, "location")
         await linli.services.close()
 
-        # After the restart the service's clock runs 40 minutes behind, so what the resident
-        # types next is already idle long enough to expire when the job looks "now".
-        behind = lambda: datetime.now(UTC) - timedelta(minutes=40)  # noqa: E731
+        # After the restart the services' clock (the delivery worker's too) runs 40 minutes
+        # behind while the resident types, then catches up: the draft is idle long enough.
+        clock = ShiftedClock(timedelta(minutes=-40))
         linli.services = await open_services(
-            url, None, "zh-Hans", clock=behind, knowledge=live_knowledge
+            url, None, "zh-Hans", clock=clock, knowledge=live_knowledge
         )
         application = build_application(
-            linli.services, token=api.token, api_url=api.url, overall_rate=0
+            linli.services, token=api.token, api_url=api.url, overall_rate=0, delivery=FAST_DELIVERY
         )
         async with running(application, poll_timeout=1):
             question = await say(linli, "幸福小区3号楼2单元")  # not a Q&A question: a place
             assert "照片" in question["text"]
             assert (await draft(linli)).description == NOISE
 
-            await start_delivery(application, linli.services)
-            try:
-                assert await expire_idle_drafts(application, datetime.now(UTC)) == (RESIDENT_ID,)
-                await api.wait_for(lambda: "清掉" in api.last_message(RESIDENT_ID)["text"])
-            finally:
-                await stop_delivery(application)
+            clock.offset = timedelta(0)
+            assert await expire_idle_drafts(application, clock()) == (RESIDENT_ID,)
+            await api.wait_for(lambda: "清掉" in api.last_message(RESIDENT_ID)["text"])
             assert await draft(linli) is None
             assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
         async with linli.services.db.transaction() as session:

@@ -3,40 +3,23 @@ malformed), follow-ups by command and by reply, and the rating that reopens or c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
-from bot.delivery import start_delivery, stop_delivery
 from handlers.filing_render import outbox_params
 from handlers.i18n import t
 from services.tickets import Complaint
 from storage.models import Ticket, TicketEvent
-from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.e2e.conftest import RESIDENT_ID, STAFF_ID, Linli
 from tests.e2e.test_filing import NOISE, bot_answers, say
-from tests.fakes.bot_api import application_builder, button_labels
+from tests.fakes.bot_api import button_labels
 
-NEIGHBOUR_ID, STAFF_ID = 200002, 700001
+NEIGHBOUR_ID = 200002
 COMPLAINT = Complaint("noise", NOISE, location_text="幸福小区3号楼2单元")
 
 
 async def file(linli: Linli, who: int = RESIDENT_ID) -> str:
     await linli.services.residents.register(who, who, f"居民{who}", "zh-hans")
     return (await linli.services.tickets.file_complaint(who, COMPLAINT)).number
-
-
-@pytest.fixture
-async def staffed(linli: Linli) -> AsyncIterator[Linli]:
-    """A staff member (until the shared fixture has one) and the delivery worker running."""
-    await linli.services.residents.register(STAFF_ID, STAFF_ID, "工作人员", "zh-hans")
-    await linli.services.residents.grant_role(STAFF_ID, "staff")
-    worker_app = application_builder(linli.api).build()
-    await start_delivery(worker_app, linli.services)
-    try:
-        yield linli
-    finally:
-        await stop_delivery(worker_app)
 
 
 async def events(linli: Linli, kind: str) -> list[TicketEvent]:
@@ -83,8 +66,8 @@ async def test_followup_by_command_and_by_reply(linli: Linli) -> None:
     ]
 
 
-async def test_not_solved_reopens_with_the_comment(staffed: Linli) -> None:
-    linli, svc = staffed, staffed.services.tickets
+async def test_not_solved_reopens_with_the_comment(linli: Linli) -> None:
+    svc = linli.services.tickets
     number = await file(linli)
     await svc.accept(STAFF_ID, number)
     await svc.resolve(STAFF_ID, number, "已经和楼上住户沟通，晚上不再施工")
@@ -109,8 +92,8 @@ async def test_not_solved_reopens_with_the_comment(staffed: Linli) -> None:
     assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
 
 
-async def test_solved_without_comment_closes_and_rating_twice_is_refused(staffed: Linli) -> None:
-    linli, svc = staffed, staffed.services.tickets
+async def test_solved_without_comment_closes_and_rating_twice_is_refused(linli: Linli) -> None:
+    svc = linli.services.tickets
     number = await file(linli)
     await svc.accept(STAFF_ID, number)
     await svc.resolve(STAFF_ID, number)
