@@ -1,5 +1,5 @@
 """Filing a complaint in Telegram, end to end: every step, bad input, /cancel, a restart,
-duplicates, a double press, idle expiry, and an enquiry from an unanswered question."""
+duplicates, a double press and idle expiry (enquiries: test_my_tickets.py)."""
 
 from __future__ import annotations
 
@@ -240,24 +240,6 @@ async def test_filing_anyway_despite_a_similar_ticket(linli: Linli) -> None:
     similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
     filed = await press(linli, similar, "📝 不是同一件，还是提交我的")
     assert "已提交" in filed["text"] and len(await tickets(linli)) == 2
-
-
-async def test_ask_a_person_turns_an_unanswered_question_into_an_enquiry(linli: Linli) -> None:
-    none_answer = await say(linli, "明天天气怎么样")
-    assert "🙋 请工作人员回答" in button_labels(none_answer)
-    filed = await press(linli, none_answer, "🙋 请工作人员回答")
-    [ticket] = await tickets(linli)
-    assert (ticket.category, ticket.description) == ("enquiry", "明天天气怎么样")
-    assert f"咨询单号：{ticket.number}" in filed["text"]
-    again = await press(linli, none_answer, "🙋 请工作人员回答")
-    assert f"已经转给工作人员了（咨询单号 {ticket.number}）" in again["text"]
-    assert len(await tickets(linli)) == 1
-
-
-async def test_complain_button_under_a_none_answer_starts_filing(linli: Linli) -> None:
-    none_answer = await say(linli, "明天天气怎么样")
-    question = await press(linli, none_answer, "📝 我要投诉或反映问题")
-    assert "请选一个类别" in question["text"]
 
 
 async def test_a_restart_mid_filing_resumes_and_idle_drafts_expire(

@@ -1,5 +1,6 @@
 """The resident's tickets after filing, end to end: /mytickets, /ticket (own, someone else's,
-malformed), follow-ups by command and by reply, and the rating that reopens or closes."""
+malformed), follow-ups by command and by reply, the rating that reopens or closes, and
+"ask a person" turning an unanswered question into an enquiry."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from handlers.i18n import t
 from services.tickets import Complaint
 from storage.models import Ticket, TicketEvent
 from tests.e2e.conftest import RESIDENT_ID, STAFF_ID, Linli
-from tests.e2e.test_filing import NOISE, bot_answers, say
+from tests.e2e.test_filing import NOISE, bot_answers, press, say, tickets
 from tests.fakes.bot_api import button_labels
 
 NEIGHBOUR_ID = 200002
@@ -162,3 +163,21 @@ async def test_a_reply_to_a_list_of_tickets_asks_which_one(linli: Linli) -> None
     which = await say(linli, "还是很吵", reply_to=listing)
     assert "好几个工单号" in which["text"]
     assert await events(linli, "followup") == []
+
+
+async def test_ask_a_person_turns_an_unanswered_question_into_an_enquiry(linli: Linli) -> None:
+    none_answer = await say(linli, "明天天气怎么样")
+    assert "🙋 请工作人员回答" in button_labels(none_answer)
+    filed = await press(linli, none_answer, "🙋 请工作人员回答")
+    [ticket] = await tickets(linli)
+    assert (ticket.category, ticket.description) == ("enquiry", "明天天气怎么样")
+    assert f"咨询单号：{ticket.number}" in filed["text"]
+    again = await press(linli, none_answer, "🙋 请工作人员回答")
+    assert f"已经转给工作人员了（咨询单号 {ticket.number}）" in again["text"]
+    assert len(await tickets(linli)) == 1
+
+
+async def test_complain_button_under_a_none_answer_starts_filing(linli: Linli) -> None:
+    none_answer = await say(linli, "明天天气怎么样")
+    question = await press(linli, none_answer, "📝 我要投诉或反映问题")
+    assert "请选一个类别" in question["text"]
