@@ -65,9 +65,14 @@ class Scheduler:
     def __init__(self, leader: LeaderLock, clock: Clock = _utc_now) -> None:
         self.leader = leader
         self.clock = clock
+        self._tried = False
 
     async def tick(self, job: ScheduledJob) -> object | None:
         """One run of ``job`` as of the clock's now; None when not leading or it failed."""
+        if not self._tried:
+            # Jobs registered before the JobQueue starts may fire before the first leader
+            # refresh (APScheduler moves a past start to the next interval), so ask here.
+            await self.refresh_leadership()
         if not self.leader.held:
             log.debug("%s: not the scheduler leader, skipped", job.name)
             return None
@@ -82,6 +87,7 @@ class Scheduler:
 
     async def refresh_leadership(self) -> bool:
         """Keep or seek leadership (every minute); False, logged, if that failed."""
+        self._tried = True
         try:
             return await self.leader.refresh()
         except Exception:
@@ -150,16 +156,17 @@ def _hook(services: Services, method: str, owners: tuple[str, ...]) -> Action | 
 def register_jobs(
     application: Application,  # type: ignore[type-arg]
     *,
-    timezone: str = "Asia/Shanghai",
+    timezone: str | None = None,
     scheduler: Scheduler | None = None,
     jobs: list[ScheduledJob] | None = None,
     startup_delay: float = STARTUP_DELAY_S,
 ) -> Scheduler:
     """Put linli's jobs on ``application.job_queue`` (call before or in post_init).
 
-    Daily jobs run at their local time in ``timezone`` and once ``startup_delay`` seconds
-    after start; repeating ones first run then too. The Scheduler is kept in
-    ``bot_data[SCHEDULER_KEY]`` for ``stop_scheduler``.
+    Daily jobs run at their local time in ``timezone`` (default: the working calendar's,
+    Asia/Shanghai, which the reminders use to decide what is due) and once
+    ``startup_delay`` seconds after start; repeating ones first run then too. The
+    Scheduler is kept in ``bot_data[SCHEDULER_KEY]`` for ``stop_scheduler``.
     """
     queue = application.job_queue
     if queue is None:
@@ -168,7 +175,7 @@ def register_jobs(
     if scheduler is None:
         scheduler = Scheduler(LeaderLock(services.db))
     application.bot_data[SCHEDULER_KEY] = scheduler
-    tz = ZoneInfo(timezone)
+    tz = reminder_service(services).calendar.tz if timezone is None else ZoneInfo(timezone)
 
     async def refresh(_context: CallbackContext[Any, Any, Any, Any]) -> None:
         await scheduler.refresh_leadership()

@@ -14,6 +14,8 @@ leaders for a moment (a lost connection noticed only at the next refresh) send n
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from sqlalchemy import text
@@ -38,6 +40,9 @@ class LeaderLock:
         self._held = False
         self._engine: AsyncEngine | None = None
         self._connection: AsyncConnection | None = None
+        # Two jobs refreshing at once must not race: the loser's failed try on a second
+        # connection would clear ``held`` while the winner holds the lock.
+        self._refreshing = asyncio.Lock()
 
     @property
     def held(self) -> bool:
@@ -53,6 +58,10 @@ class LeaderLock:
         if self._db.is_sqlite:
             self._held = True
             return True
+        async with self._refreshing:
+            return await self._refresh()
+
+    async def _refresh(self) -> bool:
         if self._connection is not None:
             try:
                 await self._connection.execute(text("SELECT 1"))
@@ -113,4 +122,5 @@ class LeaderLock:
             await connection.close()
         except (SQLAlchemyError, OSError):
             # A dead connection cannot be closed politely; the server already let go of it.
-            await connection.invalidate()
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await connection.invalidate()

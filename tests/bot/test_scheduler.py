@@ -67,7 +67,7 @@ def application_with(services: LinliServices) -> Application:  # type: ignore[ty
 async def test_register_jobs_puts_every_job_on_the_job_queue(sqlite_database: Database) -> None:
     services = LinliServices(sqlite_database, make_ticket_service(sqlite_database, Clock()))
     application = application_with(services)
-    scheduler = register_jobs(application, timezone="Asia/Shanghai")
+    scheduler = register_jobs(application)  # the working calendar's zone: Asia/Shanghai
 
     assert application.bot_data[SCHEDULER_KEY] is scheduler
     assert application.job_queue is not None
@@ -124,19 +124,29 @@ async def test_a_failing_job_is_logged_with_its_name_and_does_not_raise(
     assert "database went away" in caplog.text
 
 
-async def test_a_tick_does_nothing_until_the_process_leads(sqlite_database: Database) -> None:
+async def test_a_tick_works_only_in_the_leading_process(database: Database) -> None:
     calls: list[datetime] = []
 
     async def record(now: datetime) -> int:
         calls.append(now)
         return 1
 
-    clock = Clock()
-    scheduler = Scheduler(LeaderLock(sqlite_database), clock)
-    job = ScheduledJob("record", record)
-    assert await scheduler.tick(job) is None and calls == []
-    assert await scheduler.refresh_leadership()  # SQLite: the single process leads
-    assert await scheduler.tick(job) == 1 and calls == [clock.now]
+    clock, job = Clock(), ScheduledJob("record", record)
+    rival = LeaderLock(database)  # another linli process, started first
+    scheduler = Scheduler(LeaderLock(database), clock)
+    try:
+        await rival.refresh()
+        if database.is_sqlite:  # one process: it leads from its first tick
+            assert await scheduler.tick(job) == 1 and calls == [clock.now]
+            return
+        assert await scheduler.tick(job) is None and calls == []  # asked, refused
+        await rival.release()  # the other process stops
+        assert await scheduler.tick(job) is None  # no retry on every tick...
+        assert await scheduler.refresh_leadership()  # ...but at the minute's refresh
+        assert await scheduler.tick(job) == 1 and calls == [clock.now]
+    finally:
+        await rival.release()
+        await scheduler.stop()
 
 
 async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(database: Database) -> None:
