@@ -15,7 +15,7 @@ leader's death. A job that raises is logged with its name; it never stops the ap
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sized
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -81,8 +81,12 @@ class Scheduler:
         except Exception:
             log.exception("scheduled job %s failed", job.name)
             return None
-        if result:
-            log.info("scheduled job %s: %s", job.name, result)
+        if result:  # a count, or the records it queued (notices): log how many
+            log.info(
+                "scheduled job %s: %s",
+                job.name,
+                len(result) if isinstance(result, Sized) else result,
+            )
         return result
 
     async def refresh_leadership(self) -> bool:

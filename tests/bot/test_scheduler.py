@@ -224,3 +224,21 @@ async def test_sqlite_always_leads(sqlite_database: Database) -> None:
     assert await lock.refresh() is True and lock.held
     await lock.release()
     assert lock.held is False
+
+
+async def test_the_daily_job_closes_resolved_tickets_nobody_rated(
+    sqlite_database: Database,
+) -> None:
+    await add_people(sqlite_database)
+    clock = Clock()
+    desk = Desk(sqlite_database, clock, make_ticket_service(sqlite_database, clock))
+    number = await file_noise(desk)
+    await desk.service.accept(STAFF, number)
+    await desk.service.resolve(STAFF, number, "已处理")
+    jobs = {job.name: job for job in scheduled_jobs(LinliServices(sqlite_database, desk.service))}  # type: ignore[arg-type]
+    scheduler = Scheduler(LeaderLock(sqlite_database), clock)
+    clock.advance(days=6)
+    assert await scheduler.tick(jobs["tickets.close_unrated"]) == 0
+    clock.advance(days=2)  # past the 7 days a resident has to rate
+    assert await scheduler.tick(jobs["tickets.close_unrated"]) == 1
+    assert (await desk.service.get_ticket_for_staff(STAFF, number)).status == "closed"
