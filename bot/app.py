@@ -8,6 +8,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.delivery import start_delivery
 from bot.delivery_limits import DeliveryConfig
+from bot.staff_topics_hook import staff_card_topics
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
 from services import Services
@@ -58,5 +59,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     # Telegram shows these in the "/" menu: Chinese by default, English for English clients.
     await application.bot.set_my_commands(bot_commands("zh-Hans"))
     await application.bot.set_my_commands(bot_commands("en"), language_code="en")
-    await start_delivery(application, services, application.bot_data["delivery_config"])
+    await start_delivery(
+        application,
+        services,
+        application.bot_data["delivery_config"],
+        prepare=staff_card_topics(services),
+    )
     log.info("linli is ready as @%s", application.bot.username)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ from bot.delivery_send import RenderError, retry_after_s, send_outgoing, worker_
 from services.delivery import DeliveryService, OutgoingMessage
 
 log = logging.getLogger("linli.delivery")
+# A last look at a row before it is sent (e.g. open the ticket's forum topic for a staff card).
+Prepare = Callable[[Bot, OutgoingMessage, int], Awaitable[OutgoingMessage]]
 _MAX_MIGRATIONS = 2  # a chat id that migrates more often than this is a loop, not a migration
 
 
@@ -40,12 +42,14 @@ class DeliveryWorker:
         *,
         clock: Clock | None = None,
         limits: SendLimits | None = None,
+        prepare: Prepare | None = None,
     ) -> None:
         self.bot = bot
         self.service = service
         self.config = config or DeliveryConfig()
         self.clock: Clock = clock or RealClock()
         self.limiter = SendLimiter(limits or self.config.limits(), self.clock)
+        self.prepare = prepare
         self.stats: Counter[str] = Counter()
         self.migrated: dict[int, int] = {}  # old chat id → new, for rows written before we knew
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
@@ -200,6 +204,8 @@ class DeliveryWorker:
 
         for _ in range(_MAX_MIGRATIONS + 1):
             try:
+                if self.prepare is not None:
+                    message = await self.prepare(self.bot, message, send.chat_id)
                 sent_id = await send_outgoing(
                     self.bot, message, send.chat_id, paid=paid, before_call=before_call
                 )

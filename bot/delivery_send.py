@@ -23,6 +23,7 @@ from telegram.error import RetryAfter
 from telegram.request import HTTPXRequest
 
 from handlers.i18n import t
+from handlers.outbox_format import readable
 from services.delivery import OutgoingMessage
 
 MAX_CAPTION = 1024  # Telegram's caption limit; longer texts go in a message of their own
@@ -37,10 +38,8 @@ class RenderError(Exception):
 
 def render_text(message: OutgoingMessage) -> str:
     """The row's text in its language; RenderError if the catalog cannot produce it."""
-    # t() skips str.format when given no parameters, which would send a template with its
-    # "{title}" placeholder to a resident; an extra unused parameter makes it always format.
-    params = {"_outbox_row": message.id, **message.params}
     try:
+        params = readable(message.message_key, message.language, message.params)
         return t(message.language, message.message_key, **params)
     except KeyError as exc:
         raise RenderError(f"catalog key or parameter missing: {exc}") from None
