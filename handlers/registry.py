@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, filing, my_tickets, questions, staff_desk
+from handlers import admin, common, filing, my_tickets, questions, reports, staff_desk
 from handlers.callbacks import Callback, decode
 from handlers.errors import on_error
 from handlers.i18n import t
@@ -102,6 +102,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     my_tickets.register(application)
     # --- tickets: the staff desk (handlers/staff_desk.py)
     staff_desk.register(application)
+    reports.register(application)
     application.add_handler(CommandHandler("start", common.start))
     application.add_handler(CommandHandler("help", common.help_command))
     application.add_handler(CommandHandler("language", common.language_command))

@@ -15,7 +15,7 @@ from services.reports.model import (
     TrendPoint,
 )
 from services.reports.period import PERIOD_FORMATS, Period, PeriodError, month_period, parse_period
-from services.reports.service import ReportService
+from services.reports.service import PersonalDataDenied, ReportService
 
 __all__ = [
     "PERIOD_FORMATS",
@@ -26,6 +26,7 @@ __all__ = [
     "KbFigures",
     "Period",
     "PeriodError",
+    "PersonalDataDenied",
     "Report",
     "ReportService",
     "TicketRow",

@@ -29,6 +29,10 @@ Clock = Callable[[], datetime]
 READERS = frozenset({Role.OFFICIAL, Role.ADMIN})
 
 
+class PersonalDataDenied(PermissionDenied):
+    """An official (not an admin) asked for residents' personal data."""
+
+
 class ReportService:
     """The figures of a period, for officials, admins and the operator."""
 
@@ -51,8 +55,10 @@ class ReportService:
         async with self._db.transaction() as session:
             person = await residents_repo.get_resident(session, telegram_id)
         role = None if person is None else Role(person.role)
-        if role not in READERS or (personal_data and role is not Role.ADMIN):
-            raise PermissionDenied("admin" if personal_data else "official")
+        if role not in READERS:
+            raise PermissionDenied("official")
+        if personal_data and role is not Role.ADMIN:
+            raise PersonalDataDenied("admin")
 
     async def report_for(
         self, telegram_id: int, period: str, *, with_personal_data: bool = False

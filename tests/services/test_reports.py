@@ -20,6 +20,7 @@ from services.reports import (
     UNASSIGNED,
     UNTAGGED,
     PeriodError,
+    PersonalDataDenied,
     Report,
     ReportService,
     export,
@@ -133,11 +134,13 @@ async def test_who_may_read(service: ReportService) -> None:
     report = await service.report_for(OFFICIAL, "2026-10")
     assert report.totals.received == 8
     assert (await service.report_for(ADMIN, "2026-10", with_personal_data=True)).tickets
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PersonalDataDenied):
         await service.report_for(OFFICIAL, "2026-10", with_personal_data=True)
     for person in (WANG, LI, STAFF_A, 999):
-        with pytest.raises(PermissionDenied):
-            await service.report_for(person, "2026-10")
+        for personal in (False, True):
+            with pytest.raises(PermissionDenied) as caught:
+                await service.report_for(person, "2026-10", with_personal_data=personal)
+            assert not isinstance(caught.value, PersonalDataDenied)
 
 
 async def test_empty_and_future_periods(service: ReportService) -> None:
