@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,7 +26,14 @@ from knowledge.loader import load_knowledge_base
 from knowledge.matcher import Matcher, Ranking, decide_kind
 from knowledge.model import DecisionKind
 
-THRESHOLDS = ("answer_threshold", "margin", "suggest_threshold", "oos_margin")
+THRESHOLDS = (
+    "answer_threshold",
+    "margin",
+    "suggest_threshold",
+    "oos_margin",
+    "lead_ratio",
+    "lead_floor",
+)
 # Targets of the issue, tightened a little so that the choice is not on a knife edge.
 MIN_OOS_REJECT = 0.92
 MAX_FALSE_ANSWERS = 0.04
@@ -34,10 +42,10 @@ MAX_SUGGEST = 0.18
 
 def _grid() -> list[tuple[float, ...]]:
     steps = [round(0.30 + 0.025 * i, 3) for i in range(25)]
-    choices = itertools.product(
-        steps, [0.0, 0.05, 0.1, 0.15, 0.2, 0.3], [0.2, 0.25, 0.3, 0.35, 0.4, 0.45], [0.0, 0.1]
-    )
-    return [c for c in choices if c[2] <= c[0]]
+    leads = [(0.0, 0.3), *itertools.product([1.3, 1.5, 1.8], [0.15, 0.25])]
+    # The suggest threshold is the answer threshold itself (no "did you mean") or a step below.
+    choices = itertools.product(steps, [0.0, 0.05, 0.1], [0.0, 0.1], [0.0, 0.1], leads)
+    return [(a, m, round(a - d, 3), o, r, f) for a, m, d, o, (r, f) in choices]
 
 
 def _utility(
@@ -88,14 +96,9 @@ def calibrate(
         ids = [matcher.kb.entries[i].id for i, _ in ranking.ranked] or [""]
         rows.append((item, ranking, ids))
     best: tuple[float, MatcherConfig, dict[str, float]] | None = None
-    for answer, margin, suggest, oos_margin in _grid():
-        cfg = dataclasses.replace(
-            matcher.config,
-            answer_threshold=answer,
-            margin=margin,
-            suggest_threshold=suggest,
-            oos_margin=oos_margin,
-        )
+    for values in _grid():
+        chosen: dict[str, Any] = dict(zip(THRESHOLDS, values, strict=True))
+        cfg = dataclasses.replace(matcher.config, **chosen)
         result = _utility(cfg, rows)
         if result is not None and (best is None or result[0] > best[0]):
             best = (result[0], cfg, result[1])

@@ -23,6 +23,8 @@ class MatcherConfig:
     suggest_threshold: float = 0.30
     margin: float = 0.08
     oos_margin: float = 0.0
+    lead_ratio: float = 0.0
+    lead_floor: float = 0.3
     length_boost: float = 0.0
     reference_length: float = 10.0
     feature_weights: dict[str, float] = field(

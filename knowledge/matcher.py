@@ -52,6 +52,11 @@ def decide_kind(cfg: MatcherConfig, ranking: Ranking) -> DecisionKind:
     runner_up = max(scores[1] if len(scores) > 1 else 0.0, oos)
     if best >= cfg.answer_threshold and best - runner_up >= cfg.margin:
         return DecisionKind.ANSWER
+    # A modest score far ahead of every other entry and of the out-of-scope examples is
+    # also an answer: long, colloquial messages share few words with any alternate, so
+    # their scores stay low even when only one topic fits them.
+    if cfg.lead_ratio > 0 and best >= cfg.lead_floor and best >= cfg.lead_ratio * runner_up:
+        return DecisionKind.ANSWER
     if best >= cfg.suggest_threshold:
         return DecisionKind.SUGGEST
     return DecisionKind.NONE
