@@ -48,7 +48,7 @@ async def _report(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     try:
         await prepare(db)
-        service = ReportService(db, lambda: datetime.now(UTC))
+        service = ReportService(db, _now)
         try:
             period = service.parse_period(args.period)
         except PeriodError as exc:
@@ -61,6 +61,10 @@ async def _report(args: argparse.Namespace) -> int:
         print(f"No tickets and no questions in {period.label}: every figure is zero.",
               file=sys.stderr)  # fmt: skip
     return _write(report, args.fmt, args.out)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _period_problem(exc: PeriodError) -> str:

@@ -30,6 +30,7 @@ from services.reports import (
 from services.worktime import WorkCalendar
 from storage import Database
 from tests.services import report_tickets as data
+from tests.services.conftest import RESIDENT, STAFF, Desk, file_noise
 from tests.services.report_tickets import ADMIN, LI, NOW, OFFICIAL, PHONE, STAFF_A, WANG
 
 
@@ -223,3 +224,24 @@ async def test_csv_opens_with_the_csv_module(october: Report) -> None:
         assert len(parsed[0]) == width
     tickets = list(csv.reader(io.StringIO(export.to_csv(export.ticket_rows(october)).decode())))
     assert tickets[1][0].endswith("2610-0001") and tickets[1][9] == "18.0"
+
+
+async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
+    """The figures read what the ticket service writes: confirmed vs staff-only, reopened."""
+    solved, unsolved = await file_noise(desk), await file_noise(desk)
+    desk.clock.advance(hours=1)
+    for number in (solved, unsolved):
+        await desk.service.accept(STAFF, number)
+    desk.clock.advance(hours=2)
+    for number in (solved, unsolved):
+        await desk.service.resolve(STAFF, number, "已处理")
+    await desk.service.rate(RESIDENT, solved, True, 5)
+    await desk.service.rate(RESIDENT, unsolved, False, 2, "还是很吵")
+    await desk.service.resolve(STAFF, unsolved, "再次上门处理")
+    await desk.service.close(STAFF, unsolved)
+    report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
+    f = report.totals
+    assert (f.received, f.response_rate, f.median_first_response_h) == (2, 1.0, 1.0)
+    assert (f.confirmed, f.staff_only, f.reopened) == (1, 1, 1)
+    assert (f.ratings, f.satisfaction_rate, f.median_resolution_h) == (2, 0.5, 3.0)
+    assert {r.number: r.outcome for r in report.tickets}[unsolved] == "再次上门处理"
