@@ -11,6 +11,7 @@ line.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from storage import Database
 from storage.models import Bulletin, NoticeStatus, Recurrence
 from storage.repositories import bulletins as repo
 from storage.repositories import notices as notices_repo
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 NAME_MAX = 100
@@ -201,8 +204,14 @@ class BulletinService:
             due = [(b.id, b.next_run_at) for b in await repo.list_due_bulletins(session, now=now)]
         notices: list[NoticeView] = []
         for bulletin_id, expected in due:
-            async with self._db.transaction() as session:
-                notice = await self._run(session, bulletin_id, expected, now)
+            try:
+                async with self._db.transaction() as session:
+                    notice = await self._run(session, bulletin_id, expected, now)
+            except Exception:
+                # One broken bulletin must not hold the others back; it stays due and is
+                # tried again at the next call.
+                log.exception("bulletin %s failed to run", bulletin_id)
+                continue
             if notice is not None:
                 notices.append(notice)
         return notices

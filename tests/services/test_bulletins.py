@@ -264,3 +264,28 @@ async def test_figures_with_no_tickets_read_honestly(world: World) -> None:
     (notice,) = await world.bulletins.run_due_bulletins(local(2026, 12, 1, 10, 0))
     assert notice.text == "2026年11月 受理0 满意率暂无评价 主要无"
     assert date(2026, 12, 1) == notice.created_at.astimezone(TZ).date()
+
+
+async def test_a_failing_bulletin_stays_due_and_others_still_run(world: World) -> None:
+    first = await world.bulletins.add(OFFICIAL, WEEKLY)
+    await world.bulletins.add(
+        OFFICIAL,
+        _spec(name="周一提醒", recurrence="weekly", day_of_month=None, weekday=0, at=time(9, 0)),
+    )
+    real = world.bulletins.figures.compute
+    calls: list[int] = []
+
+    async def flaky(*args: object) -> dict[str, str]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("reports database unreachable")
+        return await real(*args)  # type: ignore[arg-type]
+
+    world.bulletins.figures.compute = flaky  # type: ignore[method-assign]
+    monday = local(2026, 11, 9, 9, 0)
+    ran = await world.bulletins.run_due_bulletins(monday)
+    assert [n.bulletin_id for n in ran] == [first.id + 1]
+    listed = {b.id: b.next_run_at for b in await world.bulletins.list_bulletins(OFFICIAL)}
+    assert listed[first.id] == monday  # still due
+    retried = await world.bulletins.run_due_bulletins(monday + timedelta(minutes=1))
+    assert [n.bulletin_id for n in retried] == [first.id]
