@@ -44,7 +44,7 @@ def _grid() -> list[tuple[float, ...]]:
     steps = [round(0.30 + 0.025 * i, 3) for i in range(25)]
     leads = [(0.0, 0.3), *itertools.product([1.3, 1.5, 1.8], [0.15, 0.25])]
     # The suggest threshold is the answer threshold itself (no "did you mean") or a step below.
-    choices = itertools.product(steps, [0.0, 0.05, 0.1], [0.0, 0.1], [0.0, 0.1], leads)
+    choices = itertools.product(steps, [0.0, 0.05, 0.1], [0.0, 0.1, 0.2], [0.0, 0.1], leads)
     return [(a, m, round(a - d, 3), o, r, f) for a, m, d, o, (r, f) in choices]
 
 

@@ -38,6 +38,18 @@ def test_labelled_questions_meet_the_targets(matcher: Matcher):
         ("社宝断缴了怎么补", "social-insurance"),
         ("申請低保要帶什麼證件？", "subsistence-allowance"),
         ("How do I apply for dibao?", "subsistence-allowance"),
+        ("连租房", "low-rent-housing"),
+        ("社宝断了怎么办", "social-insurance"),
+        ("下刚了能领啥", "reemployment"),
+        ("低保 材料", "subsistence-allowance"),
+        ("juweihui在哪", "residents-committee"),
+        ("老人补贴", "elderly-care"),
+        ("社区活动", "culture-sports"),
+        (
+            "我今年五十多了，厂子倒闭以后一直没找到活，老伴身体也不好常年吃药，孩子还在上学，"
+            "家里实在困难，听说可以申请低保，想知道要准备什么材料，去哪里办，谢谢",
+            "subsistence-allowance",
+        ),
     ],
 )
 def test_questions_from_the_issue_get_the_right_answer(matcher: Matcher, question, entry):
@@ -46,6 +58,18 @@ def test_questions_from_the_issue_get_the_right_answer(matcher: Matcher, questio
     assert decision.entry_id == entry
 
 
-@pytest.mark.parametrize("question", ["今天天气怎么样", "可乐鸡翅怎么做", "垃圾分类用英语怎么说"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "今天天气怎么样",
+        "明天天气怎么样",
+        "股票怎么买",
+        "帮我写作业",
+        "商业保险怎么买",
+        "广场舞音乐下载",
+        "可乐鸡翅怎么做",
+        "垃圾分类用英语怎么说",
+    ],
+)
 def test_questions_not_for_linli_get_none(matcher: Matcher, question):
     assert matcher.decide(question).kind is DecisionKind.NONE
