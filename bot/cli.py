@@ -139,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.staff_cli import add_staff_commands
 
     add_outbox_commands(sub)
+    from bot.report_cli import add_report_commands
+
+    add_report_commands(sub)
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))

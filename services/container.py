@@ -11,6 +11,7 @@ from pathlib import Path
 from services.delivery import DeliveryService
 from services.enquiries import EnquiryService
 from services.knowledge_base import LiveKnowledge
+from services.reports import ReportService
 from services.residents import ResidentService
 from services.tickets import TicketService, TicketSettings
 from storage import Database, Role
@@ -31,6 +32,7 @@ class Services:
     enquiries: EnquiryService
     tickets: TicketService
     delivery: DeliveryService
+    reports: ReportService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -71,6 +73,7 @@ async def open_services(
         db=db,
         knowledge=knowledge,
         delivery=delivery,
+        reports=ReportService(db, clock),
         residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
         tickets=TicketService(
