@@ -142,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.report_cli import add_report_commands
 
     add_report_commands(sub)
+    from bot.bulletin_cli import add_bulletin_commands
+
+    add_bulletin_commands(sub)
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from services.bulletins import BulletinService
 from services.delivery import DeliveryService
 from services.enquiries import EnquiryService
 from services.knowledge_base import LiveKnowledge
+from services.notices import NoticeService
 from services.reports import ReportService
 from services.residents import ResidentService
+from services.subscriptions import SubscriptionService
 from services.tickets import TicketService, TicketSettings
 from storage import Database, Role
 from storage.migrate import prepare
@@ -33,6 +36,9 @@ class Services:
     tickets: TicketService
     delivery: DeliveryService
     reports: ReportService
+    notices: NoticeService
+    subscriptions: SubscriptionService
+    bulletins: BulletinService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -74,6 +80,9 @@ async def open_services(
         knowledge=knowledge,
         delivery=delivery,
         reports=ReportService(db, clock),
+        notices=NoticeService(db, clock, default_language),
+        subscriptions=SubscriptionService(db, clock),
+        bulletins=BulletinService(db, clock, default_language),
         residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
         tickets=TicketService(
