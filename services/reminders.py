@@ -6,9 +6,8 @@ something was already sent is the outbox's idempotency key, so a run repeated, o
 run after a downtime, sends each message once: a ticket overdue through ten missed hourly
 runs is escalated once that day, not ten times.
 
-Hourly reminders act only during working hours on working days (``working_hours_only``):
-their clocks count working time, so nothing new falls due at night, and nobody is woken by
-a reminder at 3 a.m.
+Hourly reminders act only in working hours on working days (``working_hours_only``): their
+clocks count working time, so nothing new falls due at night and nobody is paged at 3 a.m.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.categories import get_category
 from services.errors import InvalidInput
 from services.worktime import WorkCalendar
@@ -28,9 +25,9 @@ from storage import Database, Role
 from storage.models import Resident, Ticket
 from storage.repositories import reminders as repo
 from storage.repositories import tickets as tickets_repo
-from storage.repositories.outbox import add_message
 
 Clock = Callable[[], datetime]
+Message = dict[str, Any]  # outbox columns, see repo.add_messages
 STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
 ESCALATION_ROLES = (Role.OFFICIAL, Role.ADMIN)
 # The longest run of days off in the Chinese calendar (Spring Festival plus weekends) is
@@ -84,7 +81,7 @@ class ReminderService:
         if not self._working_moment(now):
             return 0
         period = self.settings.quiet_working_days * self._day_hours
-        queued = 0
+        messages: list[Message] = []
         async with self._db.transaction() as session:
             # Wall time is never shorter than working time: this bound only skips tickets
             # that cannot be due yet.
@@ -101,8 +98,8 @@ class ReminderService:
                 # lasted: one message per period, and one only for periods missed while down.
                 idem = f"reminder:progress:{ticket.id}:after:{row.last_event_id}:{periods}"
                 params = {"number": ticket.number, "due": self._local(ticket.resolution_due_at)}
-                queued += await self._queue(session, row.filer, key, params, idem, now, ticket)
-        return queued
+                messages += self._message(row.filer, key, params, idem, ticket)
+            return await repo.add_messages(session, messages, now)
 
     async def warn_resolution_at_risk(self, now: datetime | None = None) -> int:
         """Tell filers, once per ticket and due time, that an open ticket's resolution limit
@@ -112,7 +109,7 @@ class ReminderService:
             return 0
         warn = self.settings.at_risk_working_hours
         horizon = _LONGEST_BREAK + timedelta(days=2 * math.ceil(warn / self._day_hours))
-        queued = 0
+        messages: list[Message] = []
         async with self._db.transaction() as session:
             for ticket, filer in await repo.list_open_due_between(session, now, now + horizon):
                 if self.calendar.working_hours_between(now, ticket.resolution_due_at) >= warn:
@@ -120,10 +117,8 @@ class ReminderService:
                 due = ticket.resolution_due_at
                 idem = f"reminder:at_risk:{ticket.id}:due:{int(due.timestamp())}"
                 params = {"number": ticket.number, "due": self._local(due)}
-                queued += await self._queue(
-                    session, filer, "reminders.at_risk", params, idem, now, ticket
-                )
-        return queued
+                messages += self._message(filer, "reminders.at_risk", params, idem, ticket)
+            return await repo.add_messages(session, messages, now)
 
     async def send_morning_digests(self, now: datetime | None = None) -> int:
         """Once per working day from ``digest_at``: each staff member gets their assigned
@@ -138,7 +133,7 @@ class ReminderService:
         if not self._digest_due(local):
             return 0
         day = local.date().isoformat()
-        queued = 0
+        messages: list[Message] = []
         async with self._db.transaction() as session:
             tickets = await tickets_repo.list_open(session, limit=_DIGEST_SCAN)
             people = await repo.residents_by_telegram_id(
@@ -157,16 +152,12 @@ class ReminderService:
                 person = staff[telegram_id]
                 params = self._digest_params(own, self._language(person), day, now)
                 idem = f"reminder:digest:{day}:tg{telegram_id}"
-                queued += await self._queue(
-                    session, person, "reminders.digest_mine", params, idem, now
-                )
+                messages += self._message(person, "reminders.digest_mine", params, idem)
             if unassigned:
                 params = self._digest_params(unassigned, self.settings.staff_language, day, now)
-                queued += await self._queue(
-                    session, None, "reminders.digest_unassigned", params,
-                    f"reminder:digest:{day}:staff", now,
-                )  # fmt: skip
-        return queued
+                idem = f"reminder:digest:{day}:staff"
+                messages += self._message(None, "reminders.digest_unassigned", params, idem)
+            return await repo.add_messages(session, messages, now)
 
     async def escalate_overdue(self, now: datetime | None = None) -> int:
         """Tell every official and admin (private chats) about each overdue open ticket,
@@ -175,7 +166,7 @@ class ReminderService:
         if not self._working_moment(now):
             return 0
         day = now.astimezone(self.calendar.tz).date().isoformat()
-        queued = 0
+        messages: list[Message] = []
         async with self._db.transaction() as session:
             overdue = await tickets_repo.list_overdue(session, now)
             if not overdue:
@@ -189,8 +180,8 @@ class ReminderService:
                 for official in officials:
                     key, params = self._escalation(ticket, assignee, self._language(official), now)
                     idem = f"reminder:escalate:{ticket.id}:{day}:tg{official.telegram_id}"
-                    queued += await self._queue(session, official, key, params, idem, now, ticket)
-        return queued
+                    messages += self._message(official, key, params, idem, ticket)
+            return await repo.add_messages(session, messages, now)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -248,39 +239,36 @@ class ReminderService:
         tickets_text = "\n".join(lines)
         return {"date": day, "count": len(tickets), "shown": len(shown), "tickets": tickets_text}
 
-    async def _queue(
+    def _message(
         self,
-        session: AsyncSession,
         to: Resident | None,
         message_key: str,
         params: dict[str, Any],
         idempotency_key: str,
-        now: datetime,
         ticket: Ticket | None = None,
-    ) -> int:
-        """Queue a message to a person's private chat, or to the staff chat when ``to`` is
-        None; 1 if queued, 0 if it already was (or there is nowhere to send it)."""
+    ) -> list[Message]:
+        """The outbox row for a person's private chat, or for the staff chat when ``to`` is
+        None; none when there is nowhere to send it (blocked, no staff chat)."""
         if to is None:
             chat_id, telegram_id = self.settings.staff_chat_id, None
             language = self.settings.staff_language
         elif to.active:
             chat_id, telegram_id, language = to.chat_id, to.telegram_id, self._language(to)
         else:
-            return 0
+            return []
         if chat_id is None:
-            return 0
-        inserted = await add_message(
-            session,
-            chat_id=chat_id,
-            telegram_id=telegram_id,
-            language=language,
-            message_key=message_key,
-            params=params,
-            idempotency_key=idempotency_key,
-            now=now,
-            ticket_id=None if ticket is None else ticket.id,
-        )
-        return int(inserted)
+            return []
+        return [
+            {
+                "chat_id": chat_id,
+                "telegram_id": telegram_id,
+                "language": language,
+                "message_key": message_key,
+                "params": params,
+                "idempotency_key": idempotency_key,
+                "ticket_id": None if ticket is None else ticket.id,
+            }
+        ]
 
 
 def _hours(moment: time) -> float:

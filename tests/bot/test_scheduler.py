@@ -206,8 +206,12 @@ async def test_a_standby_takes_over_when_the_leader_connection_dies(database: Da
         async with database.transaction() as session:
             killed = await session.scalar(
                 text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                    # Only this test's fresh database: other sessions on the server are
+                    # none of our business.
+                    "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l "
+                    "JOIN pg_database d ON d.oid = l.database "
+                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    "AND d.datname = current_database() AND l.pid <> pg_backend_pid()"
                 )
             )
         assert killed == 1
