@@ -8,6 +8,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.delivery import start_delivery
 from bot.delivery_limits import DeliveryConfig
+from bot.scheduler import register_jobs
 from bot.staff_topics_hook import staff_card_topics
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
@@ -28,6 +29,7 @@ def build_application(
     staff_chat_id: int | None = None,
     overall_rate: float = 30,
     delivery: DeliveryConfig | None = None,
+    scheduler_timezone: str | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The Application with linli's handlers, talking to the Bot API at ``api_url``.
 
@@ -49,6 +51,8 @@ def build_application(
     application.bot_data["admin_ids"] = admin_ids
     application.bot_data["staff_chat_id"] = staff_chat_id
     application.bot_data["delivery_config"] = delivery or DeliveryConfig()
+    # None (tests): no scheduled jobs, so background reminders do not interleave with a test.
+    application.bot_data["scheduler_timezone"] = scheduler_timezone
     register_handlers(application)
     return application
 
@@ -65,4 +69,6 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         application.bot_data["delivery_config"],
         prepare=staff_card_topics(services),
     )
+    if application.bot_data["scheduler_timezone"] is not None:
+        register_jobs(application, timezone=application.bot_data["scheduler_timezone"])
     log.info("linli is ready as @%s", application.bot.username)

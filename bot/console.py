@@ -126,7 +126,11 @@ async def run_console(
         names = {p.chat_id: f"{p.name}" for p in personas.values() if p.role != "staff"}
         names[STAFF_GROUP_ID] = "工作群"
         application = build_application(
-            services, token=server.token, api_url=server.url, staff_chat_id=STAFF_GROUP_ID
+            services,
+            token=server.token,
+            api_url=server.url,
+            staff_chat_id=STAFF_GROUP_ID,
+            scheduler_timezone=settings.timezone,  # scheduled notices and bulletins go out
         )
         view = ConsoleView(out, names)
         printer = asyncio.create_task(_printer(server.subscribe(), view))

@@ -13,6 +13,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.delivery import stop_delivery
 from bot.delivery_limits import DeliveryConfig
+from bot.scheduler import stop_scheduler
 from bot.settings import Settings
 from services import Services, open_services
 
@@ -35,6 +36,7 @@ async def running(application: Application, *, poll_timeout: int = 10) -> AsyncI
             await stop_delivery(application)
             await application.updater.stop()
             await application.stop()
+            await stop_scheduler(application)  # releases the leader lock after the JobQueue
 
 
 @contextlib.asynccontextmanager
@@ -64,6 +66,7 @@ async def _serve(settings: Settings) -> None:
             staff_chat_id=settings.staff_chat_id,
             overall_rate=settings.reply_rate,
             delivery=DeliveryConfig.from_settings(settings),
+            scheduler_timezone=settings.timezone,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

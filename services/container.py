@@ -13,6 +13,7 @@ from services.delivery import DeliveryService
 from services.enquiries import EnquiryService
 from services.knowledge_base import LiveKnowledge
 from services.notices import NoticeService
+from services.reminders import ReminderService, ReminderSettings
 from services.reports import ReportService
 from services.residents import ResidentService
 from services.subscriptions import SubscriptionService
@@ -39,6 +40,7 @@ class Services:
     notices: NoticeService
     subscriptions: SubscriptionService
     bulletins: BulletinService
+    reminders: ReminderService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -83,6 +85,11 @@ async def open_services(
         notices=NoticeService(db, clock, default_language),
         subscriptions=SubscriptionService(db, clock),
         bulletins=BulletinService(db, clock, default_language),
+        reminders=ReminderService(
+            db,
+            clock,
+            ReminderSettings(staff_chat_id=staff_chat_id, default_language=default_language),
+        ),
         residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
         tickets=TicketService(
