@@ -2,12 +2,15 @@
 
 The YAML is *composed* (not just loaded) so every value keeps the line it was written on;
 files whose name starts with ``_`` hold the lexicon and the out-of-scope examples.
+``_learned.yaml`` is written by linli itself (services.kb_learning: admins attaching
+unanswered questions to entries or marking them out of scope) and merged here, so the
+authored files are never rewritten.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from knowledge.validate import KnowledgeBaseError, ParsedEntry, Problem, check_e
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LEARNED_FILE = "_learned.yaml"
 
 
 @dataclass
@@ -37,6 +41,7 @@ class _Reading:
     fillers: list[str] = field(default_factory=list)
     out_of_scope: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    learned: dict[str, list[str]] = field(default_factory=dict)  # entry id -> alternates
 
 
 def default_data_dir() -> Path:
@@ -93,7 +98,23 @@ def _read_dir(path: Path) -> _Reading:
             _read_special(file, root, reading)
         else:
             _read_series(file, root, reading)
+    _merge_learned(path / LEARNED_FILE, reading)
     return reading
+
+
+def _merge_learned(file: Path, reading: _Reading) -> None:
+    """Add the learned alternates to their entries (a removed entry's are a problem)."""
+    by_id = {p.entry.id: i for i, p in enumerate(reading.entries)}
+    for entry_id, questions in reading.learned.items():
+        if entry_id not in by_id:
+            reading.problems.append(Problem(str(file), 1, f"learned entry {entry_id!r} is gone"))
+            continue
+        p = reading.entries[by_id[entry_id]]
+        lines = p.question_lines or (p.line,) * len(p.entry.questions)
+        entry = replace(p.entry, questions=(*p.entry.questions, *questions))
+        reading.entries[by_id[entry_id]] = replace(
+            p, entry=entry, question_lines=(*lines, *(p.line,) * len(questions))
+        )
 
 
 def _mapping(node: yaml.Node | None) -> dict[str, yaml.Node] | None:
@@ -152,7 +173,8 @@ def _read_category(
 
 
 def _read_special(file: Path, root: yaml.Node | None, reading: _Reading) -> None:
-    """_lexicon.yaml (synonyms: canonical → [variants], fillers) and _out_of_scope.yaml."""
+    """_lexicon.yaml (synonyms: canonical → [variants], fillers), _out_of_scope.yaml and
+    _learned.yaml (alternates: entry id → [questions], out_of_scope: [questions])."""
     name = str(file)
     data = _value(root) if root is not None else {}
     if not isinstance(data, dict):
@@ -167,3 +189,11 @@ def _read_special(file: Path, root: yaml.Node | None, reading: _Reading) -> None
             reading.synonyms[str(variant)] = str(canonical)
     reading.fillers += [str(f) for f in data.get("fillers") or []]
     reading.out_of_scope += [str(q) for q in data.get("questions") or []]
+    reading.out_of_scope += [str(q) for q in data.get("out_of_scope") or []]
+    alternates = data.get("alternates") or {}
+    if not isinstance(alternates, dict):
+        reading.problems.append(Problem(name, 1, "'alternates' must map an entry id to questions"))
+        alternates = {}
+    for entry_id, questions in alternates.items():
+        listed = questions if isinstance(questions, list) else [questions]
+        reading.learned.setdefault(str(entry_id), []).extend(str(q) for q in listed)
