@@ -15,7 +15,18 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, filing, my_tickets, questions, reports, staff_desk
+from handlers import (
+    admin,
+    broadcast,
+    bulletins,
+    common,
+    filing,
+    my_tickets,
+    questions,
+    reports,
+    staff_desk,
+    subscriptions,
+)
 from handlers.callbacks import Callback, decode
 from handlers.errors import on_error
 from handlers.i18n import t
@@ -103,6 +114,10 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # --- tickets: the staff desk (handlers/staff_desk.py)
     staff_desk.register(application)
     reports.register(application)
+    # --- notices: /broadcast, /notices, subscriptions, bulletins (handlers/broadcast*.py, ...)
+    broadcast.register(application)
+    subscriptions.register(application)
+    bulletins.register(application)
     application.add_handler(CommandHandler("start", common.start))
     application.add_handler(CommandHandler("help", common.help_command))
     application.add_handler(CommandHandler("language", common.language_command))

@@ -1,0 +1,82 @@
+"""/notices and /cancel_notice <id>: officials see what was sent, when, and how far it got,
+and stop the unsent part of a notice (a scheduled one never goes out)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from handlers.broadcast_render import notice_line
+from handlers.i18n import t
+from handlers.people import identify, services_of
+from handlers.replies import reply
+from services.errors import InvalidInput, NotFound, PermissionDenied
+
+Context = ContextTypes.DEFAULT_TYPE
+SHOWN = 15
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    once = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("notices", notices_command, once))
+    application.add_handler(CommandHandler("cancel_notice", cancel_notice_command, once))
+
+
+async def notices_command(update: Update, context: Context) -> None:
+    """The newest notices (drafts left out) with their delivery figures."""
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    notices, lang = services_of(context).notices, caller.language
+    try:
+        views = await notices.list_notices(caller.resident.telegram_id, limit=SHOWN + 5)
+    except PermissionDenied:
+        await reply(update, t(lang, "notices.denied"))
+        return
+    shown = [v for v in views if v.state != "draft"][:SHOWN]
+    if not shown:
+        await reply(update, t(lang, "notices.none"))
+        return
+    lines = [notice_line(lang, view, notices.tz) for view in shown]
+    await reply(update, "\n\n".join([t(lang, "notices.title"), *lines, t(lang, "notices.hint")]))
+
+
+async def cancel_notice_command(update: Update, context: Context) -> None:
+    """/cancel_notice <id>: stop what was not sent yet."""
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    notices, lang, uid = services_of(context).notices, caller.language, caller.resident.telegram_id
+    args = context.args or []
+    text = args[0].lstrip("#") if len(args) == 1 else ""
+    try:
+        if not text.isdigit():
+            await notices.list_notices(uid, limit=1)  # a resident is refused, not taught usage
+            await reply(update, t(lang, "notices.cancel_usage"))
+            return
+        notice_id = int(text)
+        view = await notices.get(uid, notice_id)
+        if view.state in ("finished", "cancelled"):
+            await reply(update, t(lang, f"notices.already_{view.state}", id=notice_id))
+            return
+        view = await notices.cancel(uid, notice_id)
+    except PermissionDenied:
+        await reply(update, t(lang, "notices.denied"))
+        return
+    except NotFound:
+        await reply(update, t(lang, "notices.not_found", id=text))
+        return
+    except InvalidInput:  # cancelled by someone else a moment ago
+        await reply(update, t(lang, "notices.already_cancelled", id=text))
+        return
+    figures = view.figures
+    await reply(
+        update,
+        t(
+            lang,
+            "notices.cancelled",
+            id=view.id,
+            sent=figures.sent,
+            cancelled=figures.cancelled,
+        ),
+    )

@@ -1,0 +1,153 @@
+"""Regular bulletins in Telegram, for officials and admins: /bulletins (list),
+/bulletin_add <schedule words> <text> (one message; see services/notice_bulletin_args.py)
+and /bulletin_remove <id>. The same definitions as ``linli bulletin`` on the command line.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from handlers.broadcast_render import audience_text, local, topic_list
+from handlers.i18n import t
+from handlers.people import Caller, identify, services_of
+from handlers.replies import reply
+from services.bulletin_figures import placeholders
+from services.bulletins import WEEKDAYS
+from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.notice_bulletin_args import BulletinArgsError, parse_bulletin
+from services.notice_views import BulletinView
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    once = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("bulletins", list_command, once))
+    application.add_handler(CommandHandler("bulletin_add", add_command, once))
+    application.add_handler(CommandHandler("bulletin_remove", remove_command, once))
+
+
+def describe(language: str, bulletin: BulletinView, context: Context) -> str:
+    """One bulletin: number, name, schedule, audience, next run, first line of its text."""
+    when = t(language, f"bulletin.every.{bulletin.recurrence}", at=f"{bulletin.at:%H:%M}")
+    if bulletin.weekday is not None:
+        when += " " + t(language, f"bulletin.weekday.{WEEKDAYS[bulletin.weekday]}")
+    if bulletin.day_of_month is not None:
+        when += " " + t(language, "bulletin.day", day=bulletin.day_of_month)
+    tz = services_of(context).bulletins.tz
+    return t(
+        language,
+        "bulletin.line",
+        id=bulletin.id,
+        name=bulletin.name,
+        when=when,
+        audience=audience_text(language, bulletin.audience),
+        next=local(bulletin.next_run_at, tz),
+        head=bulletin.template.splitlines()[0][:60],
+    )
+
+
+async def list_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    lang = caller.language
+    try:
+        found = await services_of(context).bulletins.list_bulletins(caller.resident.telegram_id)
+    except PermissionDenied:
+        await reply(update, t(lang, "bulletin.denied"))
+        return
+    if not found:
+        await reply(update, t(lang, "bulletin.none"))
+        return
+    lines = [describe(lang, bulletin, context) for bulletin in found]
+    await reply(update, "\n\n".join([t(lang, "bulletin.title"), *lines, t(lang, "bulletin.hint")]))
+
+
+async def add_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    message = update.message
+    if caller is None or message is None or message.text is None:
+        return
+    bulletins, lang, uid = (
+        services_of(context).bulletins,
+        caller.language,
+        caller.resident.telegram_id,
+    )
+    try:
+        await bulletins.list_bulletins(uid)  # a resident is refused before any usage text
+        spec = parse_bulletin(message.text.split(maxsplit=1)[1] if " " in message.text else "")
+        if await _bad_template(update, caller, spec.template, bulletins.placeholders()):
+            return
+        added = await bulletins.add(uid, spec)
+    except PermissionDenied:
+        await reply(update, t(lang, "bulletin.denied"))
+        return
+    except BulletinArgsError as error:
+        await _explain(update, caller, error, bulletins.placeholders())
+        return
+    except InvalidInput as error:  # e.g. a name already in use
+        await reply(update, t(lang, "bulletin.refused", reason=str(error)))
+        return
+    await reply(update, t(lang, "bulletin.added") + "\n" + describe(lang, added, context))
+
+
+async def _bad_template(
+    update: Update, caller: Caller, template: str, known: frozenset[str]
+) -> bool:
+    """Say what is wrong with the template's placeholders, if anything."""
+    lang = caller.language
+    try:
+        unknown = placeholders(template) - known
+    except InvalidInput:
+        await reply(update, t(lang, "bulletin.bad_braces"))
+        return True
+    if unknown:
+        names = " ".join("{" + name + "}" for name in sorted(unknown))
+        await reply(
+            update, t(lang, "bulletin.unknown_placeholder", names=names, known=_known(known))
+        )
+        return True
+    return False
+
+
+def _known(known: frozenset[str]) -> str:
+    return " ".join("{" + name + "}" for name in sorted(known))
+
+
+async def _explain(
+    update: Update, caller: Caller, error: BulletinArgsError, known: frozenset[str]
+) -> None:
+    lang = caller.language
+    if error.code == "usage":
+        await reply(update, t(lang, "bulletin.usage", known=_known(known)))
+        return
+    text = t(lang, f"bulletin.bad.{error.code}", value=error.value, names=topic_list(lang))
+    await reply(update, text + "\n\n" + t(lang, "bulletin.usage_short"))
+
+
+async def remove_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    bulletins, lang, uid = (
+        services_of(context).bulletins,
+        caller.language,
+        caller.resident.telegram_id,
+    )
+    args = context.args or []
+    text = args[0].lstrip("#") if len(args) == 1 else ""
+    try:
+        if not text.isdigit():
+            await bulletins.list_bulletins(uid)  # a resident is refused, not taught usage
+            await reply(update, t(lang, "bulletin.remove_usage"))
+            return
+        removed = await bulletins.remove(uid, int(text))
+    except PermissionDenied:
+        await reply(update, t(lang, "bulletin.denied"))
+        return
+    except NotFound:
+        await reply(update, t(lang, "bulletin.not_found", id=text))
+        return
+    await reply(update, t(lang, "bulletin.removed", id=removed.id, name=removed.name))
