@@ -38,8 +38,9 @@ class MatcherConfig:
     fuzzy_weight: float = 0.2
     keyword_cap: float = 1.0
     posting_budget: int = 4000
+    deferred_features: int = 24
     preselect_alternates: int = 80
-    rerank_entries: int = 12
+    rerank_entries: int = 8
     fuzzy_documents: int = 4
     too_short: int = 2
     jieba_word_freq: int = 20000

@@ -148,6 +148,7 @@ class InvertedIndex:
             return {}
         known.sort()
         acc: dict[int, float] = {}
+        get, postings = acc.get, self._postings
         budget = self._config.posting_budget
         deferred: list[int] = []
         for length, pos in known:
@@ -155,16 +156,21 @@ class InvertedIndex:
                 deferred.append(pos)
                 continue
             w, start = self._weights[pos], self._offsets[pos]
-            for d in self._postings[start : start + min(length, budget)]:
-                acc[d] = acc.get(d, 0.0) + w
+            for d in postings[start : start + min(length, budget)]:
+                acc[d] = get(d, 0.0) + w
             budget -= min(length, budget)
         top = heapq.nlargest(self._config.preselect_alternates, acc.items(), key=itemgetter(1))
         shared = dict(top)
-        for pos in deferred:  # common features: only checked on the preselected documents
+        ascending = sorted(shared)
+        # Common features are only checked on the preselected documents, and only the rarer
+        # ones: in a long story the most common words weigh little and would cost most.
+        for pos in deferred[: self._config.deferred_features]:
             w, lo, hi = self._weights[pos], self._offsets[pos], self._offsets[pos + 1]
-            for d in shared:
-                i = bisect_left(self._postings, d, lo, hi)
-                if i < hi and self._postings[i] == d:
+            for d in ascending:  # both sides sorted: each search starts where the last ended
+                lo = bisect_left(postings, d, lo, hi)
+                if lo == hi:
+                    break
+                if postings[lo] == d:
                     shared[d] += w
         # A long story should not be punished for its details: the question's side of the
         # Dice denominator is capped at a multiple of the document's own weight.
