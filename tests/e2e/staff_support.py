@@ -13,15 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_application
-from bot.delivery import DeliveryWorker
 from bot.delivery_limits import DeliveryConfig
 from bot.runner import running
 from services import Services, open_services
-from services.delivery import DeliveryService
 from services.knowledge_base import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, TicketEvent
-from tests.fakes.bot_api import BotApiServer, make_bot
+from tests.fakes.bot_api import BotApiServer
 
 STAFF_CHAT = -1009000
 STAFF_ID, STAFF_2_ID, RESIDENT_ID = 700001, 700002, 200001
@@ -119,25 +117,24 @@ async def desk(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[D
         await services.residents.register(telegram_id, telegram_id, name, "zh-hans")
         await services.residents.grant_role(telegram_id, "staff")
     async with BotApiServer() as api:
+        config = DeliveryConfig(
+            send_rate=1000, private_chat_rate=100, group_per_minute=10_000, poll_interval_s=0.05
+        )
+        # The application runs the real delivery worker (with the forum-topic hook) itself.
         application = build_application(
-            services, token=api.token, api_url=api.url, staff_chat_id=STAFF_CHAT, overall_rate=0
+            services,
+            token=api.token,
+            api_url=api.url,
+            staff_chat_id=STAFF_CHAT,
+            overall_rate=0,
+            delivery=config,
         )
         resident = api.user(RESIDENT_ID, "小王")
         staff = api.user(STAFF_ID, "张社工")
         api.user(STAFF_2_ID, "李社工")
         chat = api.group(STAFF_CHAT, "社区工作人员")
-        config = DeliveryConfig(
-            send_rate=1000, private_chat_rate=100, group_per_minute=10_000, poll_interval_s=0.05
-        )
-        async with running(application, poll_timeout=1), make_bot(api) as bot:
-            worker = DeliveryWorker(
-                bot, DeliveryService(services.db, services.residents, clock=clock), config
-            )
-            await worker.start()
-            try:
-                yield Desk(api, services, clock, resident, staff, chat)
-            finally:
-                await worker.stop(grace_s=1)
+        async with running(application, poll_timeout=1):
+            yield Desk(api, services, clock, resident, staff, chat)
     await services.close()
 
 
@@ -151,8 +148,3 @@ def status_shown(desk: Desk, number: str) -> dict[str, Any] | None:
 def find(desk: Desk, start: str) -> dict[str, Any] | None:
     found = [m for m in desk.api.sent_to(STAFF_CHAT) if text_of(m).startswith(start)]
     return found[-1] if found else None
-
-
-async def make_topic(desk: Desk, name: str) -> int:
-    async with make_bot(desk.api) as bot:
-        return (await bot.create_forum_topic(STAFF_CHAT, name)).message_thread_id

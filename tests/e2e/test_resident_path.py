@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from knowledge.model import Candidate, Decision, DecisionKind
 from storage.models import QueryLog, Resident
 from tests.e2e.conftest import Linli
 from tests.fakes.bot_api import inline_buttons
@@ -149,18 +151,35 @@ async def test_stale_or_forged_buttons_do_not_crash(linli: Linli) -> None:
     assert not any("出了点问题" in m["text"] for m in linli.api.sent_to(200001))
 
 
-# Questions that sit between topics; the test uses the first one the matcher is unsure about,
-# so it keeps testing the buttons while the matcher's tuning moves.
-BORDERLINE = ["困难补助怎么申请", "补贴怎么领", "房子的事找谁", "家里有困难", "老人和孩子的服务"]
+UNSURE = "孩子上学和老人看病的补助"
 
 
-async def test_did_you_mean_buttons_show_the_entry_and_log_the_choice(linli: Linli) -> None:
+@pytest.fixture
+def unsure_matcher(linli: Linli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matcher is unsure about UNSURE: when it suggests is the matcher's business (its
+    unit tests and `linli kb eval` cover it); these tests are about the buttons."""
     matcher = linli.services.knowledge.matcher
-    question = next(q for q in BORDERLINE if matcher.decide(q).kind.value == "suggest")
-    [intro] = await linli.say(linli.resident, question)
+    real = matcher.decide
+
+    def decide(text: str) -> Decision:
+        if text != UNSURE:
+            return real(text)
+        ranked = (Candidate("tuition-reduction", 0.5), Candidate("elderly-care", 0.45))
+        return Decision(DecisionKind.SUGGEST, text, ranked)
+
+    monkeypatch.setattr(matcher, "decide", decide)
+
+
+@pytest.mark.usefixtures("unsure_matcher")
+async def test_did_you_mean_buttons_show_the_entry_and_log_the_choice(linli: Linli) -> None:
+    [intro] = await linli.say(linli.resident, UNSURE)
     assert intro["text"] == "我不太确定你问的是哪一个，是下面这些吗？"
     choices = labels(intro)
-    assert 2 <= len(choices) <= 4 and choices[-1] == "都不是"
+    assert choices == [
+        "困难家庭子女学杂费减免与助学",
+        "养老服务：居家养老、日间照料、高龄补贴",
+        "都不是",
+    ]
     await linli.press(linli.resident, intro, choices[0])
     shown = await linli.api.wait_for(
         lambda: [m for m in linli.api.sent_to(200001) if m["text"].startswith("【")]
@@ -172,10 +191,9 @@ async def test_did_you_mean_buttons_show_the_entry_and_log_the_choice(linli: Lin
     assert shown[0]["text"].startswith(f"【{linli.services.knowledge.kb.entry(log.entry_id).title}")
 
 
+@pytest.mark.usefixtures("unsure_matcher")
 async def test_none_of_these_is_logged_as_unanswered(linli: Linli) -> None:
-    matcher = linli.services.knowledge.matcher
-    question = next(q for q in BORDERLINE if matcher.decide(q).kind.value == "suggest")
-    [intro] = await linli.say(linli.resident, question)
+    [intro] = await linli.say(linli.resident, UNSURE)
     await linli.press(linli.resident, intro, "都不是")
     reply = await linli.api.wait_for(
         lambda: [m for m in linli.api.sent_to(200001) if "记录下来" in m["text"]]

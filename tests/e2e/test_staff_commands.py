@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from handlers.staff_topics import ForumChats, card_thread
 from services.tickets import Complaint
-from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, make_topic
+from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 from tests.fakes.bot_api import make_bot
 
 __all__ = ["desk"]  # the fixture
@@ -103,12 +103,28 @@ async def test_bad_arguments_get_a_usage_line_and_unknown_numbers_not_found(desk
         assert answer["text"].startswith(expected), command
 
 
+async def card_topic(desk: Desk, number: str) -> int:
+    """The forum topic the delivery worker opened for the ticket's card."""
+
+    async def recorded() -> int | None:
+        ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+        return ticket.staff_thread_id
+
+    await desk.api.wait_for_call("createForumTopic")
+    await desk.api.wait_for(
+        lambda: any(f"#{number}" in text_of(m) for m in desk.api.sent_to(STAFF_CHAT))
+    )
+    topic = await recorded()
+    assert topic is not None
+    [card] = [m for m in desk.api.sent_to(STAFF_CHAT) if f"#{number}" in text_of(m)][:1]
+    assert card["message_thread_id"] == topic  # the card itself went into the topic
+    return topic
+
+
 async def test_a_ticket_topic_needs_no_number(desk: Desk) -> None:
     desk.api.group(STAFF_CHAT, "社区工作人员", is_forum=True)
     number = await desk.file()
-    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
-    topic = await make_topic(desk, f"#{number}")
-    assert await desk.services.tickets.set_staff_thread(ticket.id, topic) == topic
+    topic = await card_topic(desk, number)
     [accepted] = await desk.say("/accept", message_thread_id=topic)
     assert accepted["text"] == f"#{number} 已受理，由你负责。"
     assert accepted["message_thread_id"] == topic
@@ -121,9 +137,7 @@ async def test_a_ticket_topic_needs_no_number(desk: Desk) -> None:
 async def test_plain_talk_in_a_ticket_topic_stays_in_the_staff_chat(desk: Desk) -> None:
     desk.api.group(STAFF_CHAT, "社区工作人员", is_forum=True)
     number = await desk.file()
-    topic = await make_topic(desk, f"#{number}")
-    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
-    await desk.services.tickets.set_staff_thread(ticket.id, topic)
+    topic = await card_topic(desk, number)
     desk.api.send_text(desk.staff, "我下午过去看看", chat=desk.chat, message_thread_id=topic)
     [note] = await desk.say("/note 下午去现场", message_thread_id=topic)
     assert note["text"] == f"工单 {number} 的内部备注已记录（居民看不到）。"
