@@ -241,6 +241,10 @@ class FilingActions(DraftUpkeep):
         now = self._clock()
         limits = get_category(complaint.category)
         period = now.astimezone(self.calendar.tz).strftime("%y%m")
+        response_due = self.calendar.add_working_hours(now, limits.response_hours)
+        resolution_due = self.calendar.add_working_hours(now, limits.resolution_hours)
+        # The month's counter row stays locked until commit (no gaps in numbers), so take the
+        # number only when everything else is ready: concurrent filers wait less.
         sequence = await repo.next_sequence_value(session, period)
         ticket = await repo.add_ticket(
             session,
@@ -257,8 +261,8 @@ class FilingActions(DraftUpkeep):
             anonymous=complaint.anonymous,
             created_at=now,
             updated_at=now,
-            response_due_at=self.calendar.add_working_hours(now, limits.response_hours),
-            resolution_due_at=self.calendar.add_working_hours(now, limits.resolution_hours),
+            response_due_at=response_due,
+            resolution_due_at=resolution_due,
         )
         event = await self._record(
             session,
