@@ -51,7 +51,9 @@ def topics_keyboard(language: str, chosen: tuple[str, ...]) -> InlineKeyboardMar
 
 def _state(language: str, prefs: PreferencesView) -> str:
     """What the resident gets now: topics, quiet hours."""
-    names = "、".join(topic_name(language, topic) for topic in prefs.topics)
+    names = "、".join(
+        topic_name(language, topic.id) for topic in TOPICS if topic.id in prefs.topics
+    )
     quiet = t(language, "quiet.none")
     if prefs.quiet_start != prefs.quiet_end:
         quiet = f"{prefs.quiet_start:%H:%M}–{prefs.quiet_end:%H:%M}"

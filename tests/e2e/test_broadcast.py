@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import time
-from typing import Any
+from typing import Any, Protocol
 
 from services.notice_views import Audience
 from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.fakes.bot_api import BotApiServer
 
 OFFICIAL_ID = 300001
 NEIGHBOUR_ID = 200002
@@ -34,12 +35,18 @@ async def resident(linli: Linli, telegram_id: int, topic: str | None = None) -> 
     return user
 
 
-async def expect(linli: Linli, user: dict[str, Any], fragment: str) -> dict[str, Any]:
+class WithApi(Protocol):
+    """A running linli as these helpers need it (the linli fixture, or one with a clock)."""
+
+    api: BotApiServer
+
+
+async def expect(linli: WithApi, user: dict[str, Any], fragment: str) -> dict[str, Any]:
     """The newest message to ``user`` containing ``fragment`` (waiting for it)."""
 
-    def found() -> dict[str, Any] | None:
+    def found() -> dict[str, Any]:
         hits = [m for m in linli.api.sent_to(user["id"]) if fragment in text_of(m)]
-        return hits[-1] if hits else None
+        return hits[-1] if hits else {}  # falsy: keep waiting
 
     return await linli.api.wait_for(found)
 
@@ -48,13 +55,13 @@ def text_of(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "")
 
 
-async def write(linli: Linli, user: dict[str, Any], text: str, fragment: str) -> dict[str, Any]:
+async def write(linli: WithApi, user: dict[str, Any], text: str, fragment: str) -> dict[str, Any]:
     linli.api.send_text(user, text)
     return await expect(linli, user, fragment)
 
 
 async def press(
-    linli: Linli, user: dict[str, Any], message: dict[str, Any], label: str, fragment: str
+    linli: WithApi, user: dict[str, Any], message: dict[str, Any], label: str, fragment: str
 ) -> dict[str, Any]:
     linli.api.press_button(user, message, label=label)
     return await expect(linli, user, fragment)
