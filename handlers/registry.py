@@ -21,6 +21,7 @@ from handlers import (
     bulletins,
     common,
     filing,
+    kb_learning,
     my_tickets,
     questions,
     reports,
@@ -118,6 +119,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     broadcast.register(application)
     subscriptions.register(application)
     bulletins.register(application)
+    kb_learning.register(application)
     application.add_handler(CommandHandler("start", common.start))
     application.add_handler(CommandHandler("help", common.help_command))
     application.add_handler(CommandHandler("language", common.language_command))

@@ -239,9 +239,14 @@ def _params(
         "disliked": group.disliked,
         "example": group.example,
         "questions": questions,
-        "listed": "\n".join(f"• {q}" for q in questions),
+        # Shown in the message; questions can be 1,000 characters and Telegram allows 4,096.
+        "listed": "\n".join(f"• {_short(q)}" for q in questions),
         "candidates": candidates,
     }
+
+
+def _short(question: str, limit: int = 80) -> str:
+    return question if len(question) <= limit else question[: limit - 1] + "…"
 
 
 async def _require_admin(session: AsyncSession, telegram_id: int) -> None:
