@@ -8,8 +8,14 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import time
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol
 
+from bot.app import build_application
+from bot.runner import running
+from services import open_services
+from services.knowledge_base import LiveKnowledge
 from services.notice_views import Audience
 from tests.e2e.conftest import RESIDENT_ID, Linli
 from tests.fakes.bot_api import BotApiServer
@@ -217,3 +223,30 @@ async def test_bulletins_added_listed_and_removed(linli: Linli) -> None:
     await write(linli, boss, f"/bulletin_remove {bulletin.id}", "已停用")
     await write(linli, boss, f"/bulletin_remove {bulletin.id}", "没有编号为")
     await write(linli, boss, "/bulletins", "还没有定期公告")
+
+
+async def test_a_restart_mid_compose_loses_nothing(
+    tmp_path: Path, live_knowledge: LiveKnowledge
+) -> None:
+    services = await open_services(
+        f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3", None, "zh-Hans", knowledge=live_knowledge
+    )
+    await services.residents.grant_role(OFFICIAL_ID, "official")
+    async with BotApiServer() as api:
+        boss = api.user(OFFICIAL_ID, "刘主任", language_code="zh-hans")
+        town = SimpleNamespace(api=api)
+        async with running(build_application(services, token=api.token, api_url=api.url)):
+            await write(town, boss, "/broadcast", "第 1 步")
+            audience = await write(town, boss, WATER, "第 2 步")
+            await press(town, boss, audience, "🏘 某个社区", "打出社区名称")
+            await write(town, boss, "幸福社区", "第 3 步")
+        # A new process: the draft's owner is known again, and their next message brings
+        # back the draft with every choice made so far.
+        async with running(build_application(services, token=api.token, api_url=api.url)):
+            preview = await write(town, boss, "还在吗？", "第 5 步")
+            assert "社区“幸福社区”的居民" in text_of(preview)
+            await expect(town, boss, "请用下面的按钮")
+            await press(town, boss, preview, "✅ 确认发送", "开始发送")
+    (notice,) = await services.notices.list_notices(OFFICIAL_ID)
+    assert notice.text == WATER and notice.status == "queued"
+    await services.close()
