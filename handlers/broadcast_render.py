@@ -87,7 +87,7 @@ def preview_text(language: str, preview: NoticePreview, tz: ZoneInfo) -> str:
     """The summary under the notice as residents will see it."""
     notice = preview.notice
     when = local(notice.send_at, tz) if notice.send_at else t(language, "broadcast.when_now")
-    return t(
+    text = t(
         language,
         "broadcast.preview",
         id=notice.id,
@@ -97,6 +97,7 @@ def preview_text(language: str, preview: NoticePreview, tz: ZoneInfo) -> str:
         recipients=preview.recipients,
         waiting=preview.waiting,
     )
+    return text + ("\n" + t(language, "broadcast.nobody") if not preview.recipients else "")
 
 
 def preview_keyboard(language: str, notice: NoticeView) -> InlineKeyboardMarkup:
@@ -120,9 +121,11 @@ def notice_line(language: str, notice: NoticeView, tz: ZoneInfo) -> str:
     head = first[:40] + ("…" if len(first) > 40 or "\n" in notice.text else "")
     when = local(notice.send_at or notice.queued_at or notice.created_at, tz)
     figures = notice.figures
+    # Before its time a notice has no rows yet: figures would only say "0" everywhere.
+    key = "notices.line" if notice.status == "queued" else "notices.line_unsent"
     return t(
         language,
-        "notices.line",
+        key,
         id=notice.id,
         state=t(language, f"notices.state.{notice.state}"),
         audience=audience_text(language, notice.audience),

@@ -129,7 +129,7 @@ async def test_schedule_then_cancel(linli: Linli) -> None:
     notice_id = re.search(r"#(\d+)", text_of(scheduled))
     assert notice_id is not None
     listing = await write(linli, boss, "/notices", "最近的通知")
-    assert "🕘 待发送" in text_of(listing)
+    assert "🕘 待发送" in text_of(listing) and "已送达" not in text_of(listing)
     stopped = await write(linli, boss, f"/cancel_notice {notice_id[1]}", "已停止")
     assert "已送达 0 人" in text_of(stopped)
     view = await linli.services.notices.get(OFFICIAL_ID, int(notice_id[1]))
@@ -245,6 +245,7 @@ async def test_a_restart_mid_compose_loses_nothing(
         async with running(build_application(services, token=api.token, api_url=api.url)):
             preview = await write(town, boss, "还在吗？", "第 5 步")
             assert "社区“幸福社区”的居民" in text_of(preview)
+            assert "现在没有人会收到这条通知" in text_of(preview)  # nobody has that tag
             await expect(town, boss, "请用下面的按钮")
             await press(town, boss, preview, "✅ 确认发送", "开始发送")
     (notice,) = await services.notices.list_notices(OFFICIAL_ID)
