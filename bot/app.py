@@ -13,6 +13,7 @@ from bot.staff_topics_hook import staff_card_topics
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
 from services import Services
+from services.disclosure_bulletin import ensure_default_disclosure
 
 log = logging.getLogger("linli.bot")
 # httpx's connection pool slows down sharply with many connections (measured with
@@ -70,5 +71,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         prepare=staff_card_topics(services),
     )
     if application.bot_data["scheduler_timezone"] is not None:
+        # The monthly 居务公开 bulletin exists from the first start (officials may remove it).
+        await ensure_default_disclosure(services.bulletins, services.db)
         register_jobs(application, timezone=application.bot_data["scheduler_timezone"])
     log.info("linli is ready as @%s", application.bot.username)

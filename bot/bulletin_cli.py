@@ -18,13 +18,15 @@ from typing import Any
 from bot.settings import load_settings
 from services.bulletin_figures import TicketFigures
 from services.bulletins import WEEKDAYS, BulletinService, BulletinSpec, parse_weekday
+from services.disclosure_bulletin import PLACEHOLDER, DisclosureFigures
 from services.errors import InvalidInput, NotFound
 from services.notice_views import OPERATOR, Audience, BulletinView
+from services.reports import ReportService
 from services.subscriptions import TOPICS, parse_clock
 from storage import Database, PendingMigrationsError
 from storage.migrate import prepare
 
-_PLACEHOLDERS = " ".join("{" + name + "}" for name in sorted(TicketFigures.names))
+_PLACEHOLDERS = " ".join("{" + name + "}" for name in sorted(TicketFigures.names | {PLACEHOLDER}))
 
 
 def add_bulletin_commands(subparsers: Any) -> Any:
@@ -69,8 +71,10 @@ def _run(action: Callable[[BulletinService], Awaitable[int]]) -> int:
         db = Database(settings.database_url)
         try:
             await prepare(db)
+            clock = lambda: datetime.now(UTC)  # noqa: E731
+            figures = DisclosureFigures(ReportService(db, clock))
             service = BulletinService(
-                db, lambda: datetime.now(UTC), settings.default_language, settings.tz
+                db, clock, settings.default_language, settings.tz, figures=figures
             )
             return await action(service)
         except PendingMigrationsError as exc:

@@ -45,6 +45,9 @@ Action = Callable[[datetime], Awaitable[object]]
 JobCallback = Callable[[CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]
 
 
+KB_DIGEST_AT = time(9, 0)
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -136,6 +139,11 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
             "tickets.close_unrated", services.tickets.close_unrated, daily_at=CLOSE_UNRATED_AT
         ),
     ]
+    learning = getattr(services, "kb_learning", None)
+    if learning is not None:  # weekly in effect: the service sends one digest a week
+        jobs.append(
+            ScheduledJob("kb_learning.digest", learning.send_weekly_digest, daily_at=KB_DIGEST_AT)
+        )
     for name, method, owners in (
         ("notices.send_due", "send_due_notices", ("notices",)),
         ("bulletins.run_due", "run_due_bulletins", ("bulletins", "notices")),

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from services.bulletins import BulletinService
 from services.delivery import DeliveryService
+from services.disclosure_bulletin import DisclosureFigures
 from services.enquiries import EnquiryService
+from services.kb_learning import KbLearningService
 from services.knowledge_base import LiveKnowledge
 from services.notices import NoticeService
 from services.reminders import ReminderService, ReminderSettings
@@ -41,6 +43,7 @@ class Services:
     subscriptions: SubscriptionService
     bulletins: BulletinService
     reminders: ReminderService
+    kb_learning: KbLearningService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -75,16 +78,18 @@ async def open_services(
         await db.dispose()
         raise
     residents = ResidentService(db, clock, default_language)
+    reports = ReportService(db, clock)
     delivery = DeliveryService(db, residents, clock=clock)
     db.on_outbox_commit(delivery.nudge.notify)
     return Services(
         db=db,
         knowledge=knowledge,
         delivery=delivery,
-        reports=ReportService(db, clock),
+        reports=reports,
         notices=NoticeService(db, clock, default_language),
         subscriptions=SubscriptionService(db, clock),
-        bulletins=BulletinService(db, clock, default_language),
+        bulletins=BulletinService(db, clock, default_language, figures=DisclosureFigures(reports)),
+        kb_learning=KbLearningService(db, knowledge, clock, kb_dir, default_language),
         reminders=ReminderService(
             db,
             clock,
