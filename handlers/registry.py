@@ -37,7 +37,19 @@ from handlers.replies import reply
 CallbackAction = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller, Callback], Awaitable[None]]
 
 # Commands shown in Telegram's menu, in order; descriptions come from the catalogs.
-PUBLIC_COMMANDS = ("start", "help", "menu", "complain", "mytickets", "language", "cancel")
+PUBLIC_COMMANDS = (
+    "start",
+    "help",
+    "menu",
+    "complain",
+    "mytickets",
+    "subscribe",
+    "unsubscribe",
+    "quiet",
+    "stop",
+    "language",
+    "cancel",
+)
 
 
 def bot_commands(language: str) -> list[BotCommand]:
