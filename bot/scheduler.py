@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, CallbackContext
 
 from services import Services
-from services.reminders import ReminderService, ReminderSettings
 from storage.leader import LeaderLock
 
 log = logging.getLogger("linli.scheduler")
@@ -36,6 +35,7 @@ STARTUP_DELAY_S = 10.0  # after the leader's first try, before the catch-up runs
 REMINDERS_EVERY = timedelta(hours=1)
 DUE_EVERY = timedelta(minutes=1)  # notices and bulletins
 CLOSE_UNRATED_AT = time(3, 0)
+KB_DIGEST_AT = time(9, 0)
 # A run whose time passed while the event loop was busy still runs, once (coalesce): missed
 # runs are caught up by the services' "as of now", not by replaying every period.
 _JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
@@ -43,9 +43,6 @@ _JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 Clock = Callable[[], datetime]
 Action = Callable[[datetime], Awaitable[object]]
 JobCallback = Callable[[CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]
-
-
-KB_DIGEST_AT = time(9, 0)
 
 
 def _utc_now() -> datetime:
@@ -106,27 +103,10 @@ class Scheduler:
         await self.leader.release()
 
 
-def reminder_service(services: Services) -> ReminderService:
-    """``services.reminders`` once the container has it; until then one built alike."""
-    found = getattr(services, "reminders", None)
-    if isinstance(found, ReminderService):
-        return found
-    settings = services.tickets.settings
-    return ReminderService(
-        services.db,
-        settings=ReminderSettings(
-            staff_chat_id=settings.staff_chat_id,
-            staff_language=settings.staff_language,
-            default_language=settings.default_language,
-        ),
-        calendar=services.tickets.calendar,
-    )
-
-
 def scheduled_jobs(services: Services) -> list[ScheduledJob]:
-    """Every job linli runs; notices and bulletins only once the services offer them."""
-    reminders = reminder_service(services)
-    jobs = [
+    """Every job linli runs, each one a use case of ``services``."""
+    reminders = services.reminders
+    return [
         ScheduledJob("reminders.progress", reminders.send_progress_reminders, REMINDERS_EVERY),
         ScheduledJob("reminders.at_risk", reminders.warn_resolution_at_risk, REMINDERS_EVERY),
         ScheduledJob("reminders.escalate", reminders.escalate_overdue, REMINDERS_EVERY),
@@ -138,31 +118,13 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
         ScheduledJob(
             "tickets.close_unrated", services.tickets.close_unrated, daily_at=CLOSE_UNRATED_AT
         ),
+        # Daily, weekly in effect: the service sends one digest a week.
+        ScheduledJob(
+            "kb_learning.digest", services.kb_learning.send_weekly_digest, daily_at=KB_DIGEST_AT
+        ),
+        ScheduledJob("notices.send_due", services.notices.send_due_notices, DUE_EVERY),
+        ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),
     ]
-    learning = getattr(services, "kb_learning", None)
-    if learning is not None:  # weekly in effect: the service sends one digest a week
-        jobs.append(
-            ScheduledJob("kb_learning.digest", learning.send_weekly_digest, daily_at=KB_DIGEST_AT)
-        )
-    for name, method, owners in (
-        ("notices.send_due", "send_due_notices", ("notices",)),
-        ("bulletins.run_due", "run_due_bulletins", ("bulletins", "notices")),
-    ):
-        action = _hook(services, method, owners)
-        if action is None:
-            log.info("%s is not available yet: job %s is not scheduled", method, name)
-        else:
-            jobs.append(ScheduledJob(name, action, DUE_EVERY))
-    return jobs
-
-
-def _hook(services: Services, method: str, owners: tuple[str, ...]) -> Action | None:
-    """``services.<method>`` or ``services.<owner>.<method>``, whichever exists first."""
-    for holder in (services, *(getattr(services, owner, None) for owner in owners)):
-        action = getattr(holder, method, None) if holder is not None else None
-        if callable(action):
-            return action  # type: ignore[no-any-return]
-    return None
 
 
 def register_jobs(
@@ -187,7 +149,7 @@ def register_jobs(
     if scheduler is None:
         scheduler = Scheduler(LeaderLock(services.db))
     application.bot_data[SCHEDULER_KEY] = scheduler
-    tz = reminder_service(services).calendar.tz if timezone is None else ZoneInfo(timezone)
+    tz = services.reminders.calendar.tz if timezone is None else ZoneInfo(timezone)
 
     async def refresh(_context: CallbackContext[Any, Any, Any, Any]) -> None:
         await scheduler.refresh_leadership()

@@ -1,4 +1,4 @@
-"""Database fixtures shared by every test package.
+"""Database and knowledge-base fixtures shared by every test package.
 
 ``database`` runs a test twice: on a temp-file SQLite database and on a fresh PostgreSQL
 database created on the server named by ``LINLI_TEST_POSTGRES_URL`` (dropped afterwards).
@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from services.knowledge_base import LiveKnowledge
 from storage import Database
 from storage.db import normalise_url
 from storage.migrate import upgrade
@@ -111,3 +112,9 @@ async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_knowledge() -> LiveKnowledge:
+    """The bundled knowledge base, built once: building the matcher is the slow part."""
+    return LiveKnowledge(None)

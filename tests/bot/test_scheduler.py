@@ -7,7 +7,7 @@ checks what ``register_jobs`` puts on PTB's JobQueue.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,55 +24,82 @@ from bot.scheduler import (
     scheduled_jobs,
     stop_scheduler,
 )
-from services.tickets import TicketService
+from services import Services, open_services
+from services.knowledge_base import LiveKnowledge
 from storage import Database
 from storage.leader import LeaderLock
 from storage.models import OutboxMessage
-from tests.services.conftest import ADMIN, OFFICIAL, STAFF, Clock, Desk, add_people, file_noise
-from tests.services.conftest import make_service as make_ticket_service
+from tests.services.conftest import (
+    ADMIN,
+    OFFICIAL,
+    STAFF,
+    STAFF_CHAT,
+    Clock,
+    Desk,
+    add_people,
+    file_noise,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 
 
-@dataclass
-class Notices:
-    """Stands in for the notices service's scheduled entry points; records each call."""
-
-    calls: list[tuple[str, datetime]] = field(default_factory=list)
-
-    async def send_due_notices(self, now: datetime) -> int:
-        self.calls.append(("notices", now))
-        return 0
-
-    async def run_due_bulletins(self, now: datetime) -> int:
-        self.calls.append(("bulletins", now))
-        return 0
+async def _open(db: Database, clock: Clock, knowledge: LiveKnowledge) -> Services:
+    """linli's real services on the test database (already migrated), at ``clock``'s time."""
+    return await open_services(
+        db.engine.url.render_as_string(hide_password=False),
+        None,
+        "zh-Hans",
+        clock=clock,
+        knowledge=knowledge,
+        staff_chat_id=STAFF_CHAT,
+    )
 
 
-@dataclass
-class LinliServices:
-    """The parts of services.Services the scheduler uses, over a real database."""
-
-    db: Database
-    tickets: TicketService
-    notices: Notices | None = None
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()  # Monday 2 November 2026, 10:00 in Shanghai
 
 
-def application_with(services: LinliServices) -> Application:  # type: ignore[type-arg]
+@pytest.fixture
+async def services(
+    database: Database, clock: Clock, live_knowledge: LiveKnowledge
+) -> AsyncIterator[Services]:
+    """The services on SQLite and PostgreSQL, with people registered."""
+    opened = await _open(database, clock, live_knowledge)
+    await add_people(opened.db)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def lite_services(
+    sqlite_database: Database, clock: Clock, live_knowledge: LiveKnowledge
+) -> AsyncIterator[Services]:
+    """The same on SQLite only."""
+    opened = await _open(sqlite_database, clock, live_knowledge)
+    await add_people(opened.db)
+    yield opened
+    await opened.close()
+
+
+def application_with(services: Services) -> Application:  # type: ignore[type-arg]
     application = ApplicationBuilder().token("123:TEST").build()
     application.bot_data["services"] = services
     return application
 
 
-async def test_register_jobs_puts_every_job_on_the_job_queue(sqlite_database: Database) -> None:
-    services = LinliServices(sqlite_database, make_ticket_service(sqlite_database, Clock()))
-    application = application_with(services)
+async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Services) -> None:
+    application = application_with(lite_services)
     scheduler = register_jobs(application)  # the working calendar's zone: Asia/Shanghai
 
     assert application.bot_data[SCHEDULER_KEY] is scheduler
     assert application.job_queue is not None
     names = sorted(job.name or "" for job in application.job_queue.jobs())
     assert names == [
+        "bulletins.run_due",
+        "kb_learning.digest",
+        "kb_learning.digest.startup",
+        "notices.send_due",
         "reminders.at_risk",
         "reminders.digest",
         "reminders.digest.startup",
@@ -90,24 +117,17 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(sqlite_database: Da
     assert hourly.job.trigger.interval == timedelta(hours=1)
 
 
-async def test_notice_and_bulletin_jobs_appear_once_the_services_offer_them(
-    sqlite_database: Database, caplog: pytest.LogCaptureFixture
-) -> None:
-    bare = LinliServices(sqlite_database, make_ticket_service(sqlite_database, Clock()))
-    with caplog.at_level(logging.INFO, logger="linli.scheduler"):
-        names = [job.name for job in scheduled_jobs(bare)]  # type: ignore[arg-type]
-    assert "notices.send_due" not in names and "bulletins.run_due" not in names
-    assert "send_due_notices is not available yet" in caplog.text
-
-    notices = Notices()
-    full = LinliServices(sqlite_database, bare.tickets, notices)
-    jobs = {job.name: job for job in scheduled_jobs(full)}  # type: ignore[arg-type]
+async def test_every_job_is_registered(lite_services: Services, clock: Clock) -> None:
+    jobs = {job.name: job for job in scheduled_jobs(lite_services)}
     assert jobs["notices.send_due"].every == timedelta(minutes=1)
-    scheduler = Scheduler(LeaderLock(sqlite_database), Clock())
+    assert jobs["notices.send_due"].action == lite_services.notices.send_due_notices
+    assert jobs["bulletins.run_due"].action == lite_services.bulletins.run_due_bulletins
+    assert jobs["kb_learning.digest"].action == lite_services.kb_learning.send_weekly_digest
+    scheduler = Scheduler(LeaderLock(lite_services.db), clock)
     await scheduler.refresh_leadership()
-    await scheduler.tick(jobs["notices.send_due"])
-    await scheduler.tick(jobs["bulletins.run_due"])
-    assert [kind for kind, _ in notices.calls] == ["notices", "bulletins"]
+    # Nothing is due: each runs (None would mean it failed) and queues nothing.
+    assert await scheduler.tick(jobs["notices.send_due"]) == []
+    assert await scheduler.tick(jobs["bulletins.run_due"]) == []
 
 
 async def test_a_failing_job_is_logged_with_its_name_and_does_not_raise(
@@ -149,13 +169,14 @@ async def test_a_tick_works_only_in_the_leading_process(database: Database) -> N
         await scheduler.stop()
 
 
-async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(database: Database) -> None:
-    await add_people(database)
-    clock = Clock()  # Monday 2 November 2026, 10:00 in Shanghai
-    desk = Desk(database, clock, make_ticket_service(database, clock))
+async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(
+    services: Services, clock: Clock
+) -> None:
+    database = services.db
+    desk = Desk(database, clock, services.tickets)
     number = await file_noise(desk)  # first response due at 14:00
     await desk.service.note(STAFF, number, "still looking for the building manager")
-    application = application_with(LinliServices(database, desk.service))
+    application = application_with(services)
     scheduler = register_jobs(application, scheduler=Scheduler(LeaderLock(database), clock))
     jobs = {job.name: job for job in scheduled_jobs(application.bot_data["services"])}
     try:
@@ -231,16 +252,14 @@ async def test_sqlite_always_leads(sqlite_database: Database) -> None:
 
 
 async def test_the_daily_job_closes_resolved_tickets_nobody_rated(
-    sqlite_database: Database,
+    lite_services: Services, clock: Clock
 ) -> None:
-    await add_people(sqlite_database)
-    clock = Clock()
-    desk = Desk(sqlite_database, clock, make_ticket_service(sqlite_database, clock))
+    desk = Desk(lite_services.db, clock, lite_services.tickets)
     number = await file_noise(desk)
     await desk.service.accept(STAFF, number)
     await desk.service.resolve(STAFF, number, "已处理")
-    jobs = {job.name: job for job in scheduled_jobs(LinliServices(sqlite_database, desk.service))}  # type: ignore[arg-type]
-    scheduler = Scheduler(LeaderLock(sqlite_database), clock)
+    jobs = {job.name: job for job in scheduled_jobs(lite_services)}
+    scheduler = Scheduler(LeaderLock(lite_services.db), clock)
     clock.advance(days=6)
     assert await scheduler.tick(jobs["tickets.close_unrated"]) == 0
     clock.advance(days=2)  # past the 7 days a resident has to rate

@@ -26,12 +26,6 @@ FAST_DELIVERY = DeliveryConfig(
 )
 
 
-@pytest.fixture(scope="session")
-def live_knowledge() -> LiveKnowledge:
-    """The bundled knowledge base, built once: building the matcher is the slow part."""
-    return LiveKnowledge(None)
-
-
 @dataclass
 class Linli:
     """A running linli: the fake Telegram it talks to and the services behind it."""
