@@ -4,7 +4,8 @@
 the ticket figures plus ``{disclosure}``, the text of services.disclosure for the month
 before the run. A bulletin run computes its figures inside its own transaction, and a second
 transaction in the same task is refused (it would deadlock on SQLite), so the report is read
-through that transaction's session, by the very ReportService code officials' /stats uses.
+through that transaction's session (ReportService.report_in), by the very code officials'
+/stats uses.
 
 ``ensure_default_disclosure`` defines the monthly bulletin once (1st of the month, 09:00,
 topic 居务公开); ``preview`` shows an official the text residents receive for a month.
@@ -12,10 +13,7 @@ topic 居务公开); ``preview`` shows an official the text residents receive fo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, time
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -37,18 +35,6 @@ DEFAULT_DAY = 1
 DEFAULT_AT = time(9, 0)
 
 
-class _SessionDatabase:
-    """Looks like storage.Database to ReportService, but every "transaction" is the
-    bulletin run's own session (already open; its owner commits)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        yield self._session
-
-
 class DisclosureFigures:
     """Ticket figures plus {disclosure}: the previous month's disclosure text."""
 
@@ -68,12 +54,7 @@ class DisclosureFigures:
     async def disclosure_in(self, session: AsyncSession, run_at: datetime, tz: ZoneInfo) -> str:
         """The disclosure a run at ``run_at`` sends, read through ``session``."""
         period = previous_month(run_at.astimezone(tz).date())
-        reader = ReportService(
-            cast(Database, _SessionDatabase(session)),
-            lambda: run_at,
-            self._reports.calendar,
-        )
-        return disclosure_text(await reader.report(period))
+        return disclosure_text(await self._reports.report_in(session, period, now=run_at))
 
 
 async def preview(reports: ReportService, telegram_id: int, period: str | None) -> str:

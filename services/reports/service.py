@@ -73,12 +73,51 @@ class ReportService:
     async def report(self, period: Period, *, with_personal_data: bool = False) -> Report:
         """The report of ``period`` as of now (no permission check: the operator's call)."""
         now = self._clock()
-        if period.start > self.today():
-            raise InvalidInput(f"period {period.label} has not started yet")
-        start, end = period.bounds(self.calendar.tz)
+        self._require_started(period, now)
+        # Read in the transaction, compute after it: on SQLite every transaction holds the
+        # write lock, and the figures need none of it.
         async with self._db.transaction() as session:
-            facts = await _ticket_facts(session, start, end, with_personal_data)
-            decisions = await _decisions(session, start, end)
+            facts, decisions = await self._read(session, period, with_personal_data)
+        return self._build(period, now, facts, decisions, with_personal_data)
+
+    async def report_in(
+        self,
+        session: AsyncSession,
+        period: Period,
+        *,
+        now: datetime | None = None,
+        with_personal_data: bool = False,
+    ) -> Report:
+        """The report of ``period`` as of ``now`` (default: the clock's), read through
+        ``session``: a transaction the caller already holds, such as a bulletin run's.
+
+        No permission check, like ``report``; InvalidInput for a period not yet started.
+        """
+        now = self._clock() if now is None else now
+        self._require_started(period, now)
+        facts, decisions = await self._read(session, period, with_personal_data)
+        return self._build(period, now, facts, decisions, with_personal_data)
+
+    def _require_started(self, period: Period, now: datetime) -> None:
+        if period.start > self._day(now):
+            raise InvalidInput(f"period {period.label} has not started yet")
+
+    async def _read(
+        self, session: AsyncSession, period: Period, personal: bool
+    ) -> tuple[list[calc.TicketFacts], list[tuple[str, int | None]]]:
+        start, end = period.bounds(self.calendar.tz)
+        return await _ticket_facts(session, start, end, personal), await _decisions(
+            session, start, end
+        )
+
+    def _build(
+        self,
+        period: Period,
+        now: datetime,
+        facts: list[calc.TicketFacts],
+        decisions: list[tuple[str, int | None]],
+        with_personal_data: bool,
+    ) -> Report:
         rows = [calc.ticket_row(f, self.calendar, now) for f in facts]
         titles = {r.category: r.category_title for r in rows}
         return Report(

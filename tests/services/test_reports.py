@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
 
 from services.categories import get_category
-from services.errors import PermissionDenied
+from services.errors import InvalidInput, PermissionDenied
 from services.reports import (
     UNASSIGNED,
     UNTAGGED,
@@ -31,7 +31,7 @@ from services.worktime import WorkCalendar
 from storage import Database
 from tests.services import report_tickets as data
 from tests.services.conftest import RESIDENT, STAFF, Desk, file_noise
-from tests.services.report_tickets import ADMIN, LI, NOW, OFFICIAL, PHONE, STAFF_A, WANG
+from tests.services.report_tickets import ADMIN, LI, NOW, OFFICIAL, PHONE, SH, STAFF_A, WANG
 
 
 @pytest.fixture
@@ -151,6 +151,19 @@ async def test_empty_and_future_periods(service: ReportService) -> None:
     with pytest.raises(PeriodError) as caught:
         await service.report_for(OFFICIAL, "2026-12")
     assert caught.value.reason == "future"
+
+
+async def test_a_report_read_in_an_open_transaction_is_the_same_report(
+    service: ReportService, database: Database, october: Report
+) -> None:
+    async with database.transaction() as session:  # a bulletin run's, say
+        inside = await service.report_in(session, month_period(2026, 10))
+        assert inside == october
+        # As of an earlier moment: October had not started on 30 September.
+        with pytest.raises(InvalidInput):
+            await service.report_in(
+                session, month_period(2026, 10), now=datetime(2026, 9, 30, 23, 0, tzinfo=SH)
+            )
 
 
 @pytest.mark.parametrize(
