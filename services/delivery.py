@@ -222,6 +222,9 @@ class DeliveryService:
                 claimed_at=message.claimed_at,
                 error=f"{REASON_BLOCKED}: {error}",
             )
+        if message.telegram_id is not None:
+            # Someone who unblocks linli and writes at once must be registered as active.
+            self._residents.forget(message.telegram_id)
 
     async def postpone(self, message: OutgoingMessage, seconds: float, reason: str) -> None:
         """Back to pending for ``seconds`` without using up an attempt (flood wait, stop).

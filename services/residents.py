@@ -43,6 +43,15 @@ class ResidentService:
         self._recent[telegram_id] = (view, time.monotonic())
         return view
 
+    def forget(self, telegram_id: int) -> None:
+        """Drop the remembered record, so the person's next update is written through.
+
+        Call after changing the record behind this service's back (the delivery worker
+        marking someone inactive): otherwise their next message within REFRESH_SECONDS
+        would be served from memory and the record would stay as it was changed.
+        """
+        self._recent.pop(telegram_id, None)
+
     async def _upsert(
         self, telegram_id: int, chat_id: int, display_name: str, language_code: str | None
     ) -> ResidentView:
@@ -68,7 +77,7 @@ class ResidentService:
         """Remember the language the person chose with /language."""
         if language not in LANGUAGES:
             raise InvalidInput(f"unknown language {language!r}")
-        self._recent.pop(telegram_id, None)
+        self.forget(telegram_id)
         async with self._db.transaction() as session:
             row = await repo.set_resident_language(session, telegram_id, language)
             if row is None:
@@ -81,7 +90,7 @@ class ResidentService:
             parsed = Role(role)
         except ValueError:
             raise InvalidInput(f"unknown role {role!r}") from None
-        self._recent.pop(telegram_id, None)
+        self.forget(telegram_id)
         async with self._db.transaction() as session:
             return _view(await repo.set_resident_role(session, telegram_id, parsed))
 

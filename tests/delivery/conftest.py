@@ -67,6 +67,7 @@ class Outbox:
     api: BotApiServer
     clock: ScaledClock
     service: DeliveryService
+    residents: ResidentService  # the one ``service`` holds
     workers: list[Any] = field(default_factory=list)
     _keys: int = 0
 
@@ -146,7 +147,7 @@ async def outbox(database: Database) -> AsyncIterator[Outbox]:
     residents = ResidentService(database, clock.now, "zh-Hans")
     service = DeliveryService(database, residents, clock=clock.now, rand=fixed_rand)
     async with BotApiServer() as api:
-        box = Outbox(database, api, clock, service)
+        box = Outbox(database, api, clock, service, residents)
         try:
             yield box
         finally:

@@ -106,6 +106,27 @@ async def test_blocked_resident_becomes_inactive_and_the_row_dead(outbox: Outbox
     assert resident is not None and not resident.active
 
 
+async def test_a_resident_who_unblocks_and_writes_at_once_is_active_again(outbox: Outbox) -> None:
+    user = outbox.api.user(201, "居民201")
+    first = await outbox.residents.register(201, 201, "居民201", "zh-hans")  # remembered
+    assert first.active
+    outbox.api.block(user)
+    await outbox.queue(201)
+    await outbox.start()
+    await _sent_all(outbox)
+    async with outbox.db.transaction() as session:
+        blocked = await residents_repo.get_resident(session, 201)
+    assert blocked is not None and not blocked.active
+
+    # They unblock linli and write again within a minute, well inside the 5 minutes the
+    # residents service would otherwise serve them from memory.
+    again = await outbox.residents.register(201, 201, "居民201", "zh-hans")
+    assert again.active
+    async with outbox.db.transaction() as session:
+        resident = await residents_repo.get_resident(session, 201)
+    assert resident is not None and resident.active
+
+
 async def test_server_errors_are_retried_with_backoff(outbox: Outbox) -> None:
     await outbox.resident(201)
     await outbox.queue(201)
