@@ -7,14 +7,17 @@ The operator on the command line needs no role; in Telegram the same list is beh
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.settings import Settings, load_settings
 from services.delivery import DeadLetterView, DeliveryService
 from services.residents import ResidentService
 from storage import Database, PendingMigrationsError
 from storage.migrate import prepare
+
+T = TypeVar("T")
 
 
 def add_outbox_commands(subparsers: Any) -> Any:
@@ -29,24 +32,26 @@ def add_outbox_commands(subparsers: Any) -> Any:
     return commands
 
 
-async def _open(settings: Settings) -> tuple[Database, DeliveryService]:
+async def _ask(settings: Settings, question: Callable[[DeliveryService], Awaitable[T]]) -> T | None:
+    """``question`` answered on a connection opened and closed here; None, with the reason
+    printed, when the database needs ``linli db upgrade`` first."""
     db = Database(settings.database_url)
-    await prepare(db)
-    residents = ResidentService(db, lambda: datetime.now(UTC), settings.default_language)
-    return db, DeliveryService(db, residents)
+    try:
+        await prepare(db)
+        residents = ResidentService(db, lambda: datetime.now(UTC), settings.default_language)
+        return await question(DeliveryService(db, residents))
+    except PendingMigrationsError as exc:
+        print(exc)
+        return None
+    finally:
+        await db.dispose()
 
 
 async def _dead(limit: int) -> int:
     settings = load_settings()
-    try:
-        db, service = await _open(settings)
-    except PendingMigrationsError as exc:
-        print(exc)
+    letters = await _ask(settings, lambda service: service.list_dead_letters(max(1, limit)))
+    if letters is None:
         return 2
-    try:
-        letters = await service.list_dead_letters(max(1, limit))
-    finally:
-        await db.dispose()
     if not letters:
         print("No dead letters: every message was delivered or is still being tried.")
     for letter in letters:
@@ -55,16 +60,9 @@ async def _dead(limit: int) -> int:
 
 
 async def _counts() -> int:
-    settings = load_settings()
-    try:
-        db, service = await _open(settings)
-    except PendingMigrationsError as exc:
-        print(exc)
+    counts = await _ask(load_settings(), lambda service: service.counts())
+    if counts is None:
         return 2
-    try:
-        counts = await service.counts()
-    finally:
-        await db.dispose()
     for status in ("pending", "sending", "sent", "dead", "cancelled"):
         print(f"{status}\t{counts.get(status, 0)}")
     return 0

@@ -22,15 +22,16 @@ from telegram.ext import (
 )
 
 from handlers import broadcast_notices, broadcast_state
-from handlers.broadcast_flow import ask, is_official, refused, settle, show_preview
+from handlers.broadcast_flow import ask, is_official, refused, show_preview
 from handlers.broadcast_input import on_message, start_draft
 from handlers.broadcast_render import audience_text
 from handlers.broadcast_state import BUILDING, COMMUNITY, TEXT, TIME, TOPIC, drafts, steps
-from handlers.callbacks import decode, int_arg
+from handlers.callbacks import int_arg
 from handlers.filing_state import draft_owners
+from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
-from handlers.replies import reply
+from handlers.replies import reply, settle
 from services.errors import ServiceError
 from services.notice_views import Audience
 
@@ -102,14 +103,11 @@ async def cancel_command(update: Update, context: Context) -> None:
 
 
 async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    notice_id = int_arg(press.callback, 1) if press is not None else None
+    if press is None or notice_id is None:
         return
-    await query.answer()
-    cb, caller = decode(query.data), await identify(update, context)
-    notice_id = int_arg(cb, 1) if cb is not None else None
-    if cb is None or caller is None or notice_id is None:
-        return
+    cb, caller = press.callback, press.caller
     action, choice = cb.args[0], cb.args[2] if len(cb.args) > 2 else ""
     handler = _BUTTONS.get(action)
     if handler is None:

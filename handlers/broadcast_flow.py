@@ -7,7 +7,7 @@ the official's role on every call) and then asks the next question.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from handlers.broadcast_render import (
@@ -64,14 +64,6 @@ async def show_preview(
         await reply(update, body)
     summary = preview_text(lang, preview, notices.tz)
     await reply(update, summary, preview_keyboard(lang, notice))
-
-
-async def settle(update: Update, choice: str) -> None:
-    """Show the choice on the pressed message and take its buttons away (no double press)."""
-    query = update.callback_query
-    message = query.message if query is not None else None
-    if isinstance(message, Message) and message.text:
-        await message.edit_text(f"{message.text}\n\n✅ {choice}", reply_markup=None)
 
 
 async def refused(update: Update, context: Context, caller: Caller, error: ServiceError) -> None:

@@ -7,10 +7,11 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from handlers.broadcast_render import notice_line
+from handlers.guards import refusing
 from handlers.i18n import t
-from handlers.people import identify, services_of
+from handlers.people import Caller, services_of
 from handlers.replies import reply
-from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.errors import InvalidInput, NotFound
 
 Context = ContextTypes.DEFAULT_TYPE
 SHOWN = 15
@@ -22,17 +23,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("cancel_notice", cancel_notice_command, once))
 
 
-async def notices_command(update: Update, context: Context) -> None:
+@refusing("notices.denied")
+async def notices_command(update: Update, context: Context, caller: Caller) -> None:
     """The newest notices (drafts left out) with their delivery figures."""
-    caller = await identify(update, context)
-    if caller is None:
-        return
     notices, lang = services_of(context).notices, caller.language
-    try:
-        views = await notices.list_notices(caller.resident.telegram_id, limit=SHOWN + 5)
-    except PermissionDenied:
-        await reply(update, t(lang, "notices.denied"))
-        return
+    views = await notices.list_notices(caller.resident.telegram_id, limit=SHOWN + 5)
     shown = [v for v in views if v.state != "draft"][:SHOWN]
     if not shown:
         await reply(update, t(lang, "notices.none"))
@@ -41,11 +36,9 @@ async def notices_command(update: Update, context: Context) -> None:
     await reply(update, "\n\n".join([t(lang, "notices.title"), *lines, t(lang, "notices.hint")]))
 
 
-async def cancel_notice_command(update: Update, context: Context) -> None:
+@refusing("notices.denied")
+async def cancel_notice_command(update: Update, context: Context, caller: Caller) -> None:
     """/cancel_notice <id>: stop what was not sent yet."""
-    caller = await identify(update, context)
-    if caller is None:
-        return
     notices, lang, uid = services_of(context).notices, caller.language, caller.resident.telegram_id
     args = context.args or []
     text = args[0].lstrip("#") if len(args) == 1 else ""
@@ -60,9 +53,6 @@ async def cancel_notice_command(update: Update, context: Context) -> None:
             await reply(update, t(lang, f"notices.already_{view.state}", id=notice_id))
             return
         view = await notices.cancel(uid, notice_id)
-    except PermissionDenied:
-        await reply(update, t(lang, "notices.denied"))
-        return
     except NotFound:
         await reply(update, t(lang, "notices.not_found", id=text))
         return

@@ -9,12 +9,13 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from handlers.broadcast_render import audience_text, local, topic_list
+from handlers.guards import refusing
 from handlers.i18n import t
-from handlers.people import Caller, identify, services_of
+from handlers.people import Caller, services_of
 from handlers.replies import reply
 from services.bulletin_figures import placeholders
 from services.bulletins import WEEKDAYS
-from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.errors import InvalidInput, NotFound
 from services.notice_bulletin_args import BulletinArgsError, parse_bulletin
 from services.notice_views import BulletinView
 
@@ -48,16 +49,10 @@ def describe(language: str, bulletin: BulletinView, context: Context) -> str:
     )
 
 
-async def list_command(update: Update, context: Context) -> None:
-    caller = await identify(update, context)
-    if caller is None:
-        return
+@refusing("bulletin.denied")
+async def list_command(update: Update, context: Context, caller: Caller) -> None:
     lang = caller.language
-    try:
-        found = await services_of(context).bulletins.list_bulletins(caller.resident.telegram_id)
-    except PermissionDenied:
-        await reply(update, t(lang, "bulletin.denied"))
-        return
+    found = await services_of(context).bulletins.list_bulletins(caller.resident.telegram_id)
     if not found:
         await reply(update, t(lang, "bulletin.none"))
         return
@@ -65,10 +60,10 @@ async def list_command(update: Update, context: Context) -> None:
     await reply(update, "\n\n".join([t(lang, "bulletin.title"), *lines, t(lang, "bulletin.hint")]))
 
 
-async def add_command(update: Update, context: Context) -> None:
-    caller = await identify(update, context)
+@refusing("bulletin.denied")
+async def add_command(update: Update, context: Context, caller: Caller) -> None:
     message = update.message
-    if caller is None or message is None or message.text is None:
+    if message is None or message.text is None:
         return
     bulletins, lang, uid = (
         services_of(context).bulletins,
@@ -81,9 +76,6 @@ async def add_command(update: Update, context: Context) -> None:
         if await _bad_template(update, caller, spec.template, bulletins.placeholders()):
             return
         added = await bulletins.add(uid, spec)
-    except PermissionDenied:
-        await reply(update, t(lang, "bulletin.denied"))
-        return
     except BulletinArgsError as error:
         await _explain(update, caller, error, bulletins.placeholders())
         return
@@ -127,10 +119,8 @@ async def _explain(
     await reply(update, text + "\n\n" + t(lang, "bulletin.usage_short"))
 
 
-async def remove_command(update: Update, context: Context) -> None:
-    caller = await identify(update, context)
-    if caller is None:
-        return
+@refusing("bulletin.denied")
+async def remove_command(update: Update, context: Context, caller: Caller) -> None:
     bulletins, lang, uid = (
         services_of(context).bulletins,
         caller.language,
@@ -144,9 +134,6 @@ async def remove_command(update: Update, context: Context) -> None:
             await reply(update, t(lang, "bulletin.remove_usage"))
             return
         removed = await bulletins.remove(uid, int(text))
-    except PermissionDenied:
-        await reply(update, t(lang, "bulletin.denied"))
-        return
     except NotFound:
         await reply(update, t(lang, "bulletin.not_found", id=text))
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -22,13 +22,14 @@ from telegram.ext import (
 )
 
 from handlers import filing_state, filing_steps
-from handlers.callbacks import decode, int_arg
+from handlers.callbacks import int_arg
 from handlers.filing_prompts import edit_keyboard, next_step, prompt, similar_message
 from handlers.filing_render import category_name, filed_text, local_time
 from handlers.filing_state import draft_owners, pending_comments
+from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
-from handlers.replies import reply
+from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
 from services.tickets import DraftView
 
@@ -96,13 +97,10 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await query.answer()
-    cb, caller = decode(query.data), await identify(update, context)
-    if cb is None or caller is None:
-        return
+    cb, caller = press.callback, press.caller
     action, args = (cb.args[0], cb.args[1:]) if cb.args else ("", ())
     if action == "new":
         await start(update, context, caller, args[0] if args else None)
@@ -119,14 +117,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await filing_steps.stale(update, caller, draft)
         return
     await handler(update, context, caller, draft, args)
-
-
-async def settle(update: Update, choice: str) -> None:
-    """Show the choice on the pressed message and take its buttons away (no double press)."""
-    query = update.callback_query
-    message = query.message if query is not None else None
-    if isinstance(message, Message) and message.text:
-        await message.edit_text(f"{message.text}\n\n✅ {choice}", reply_markup=None)
 
 
 async def _category(
@@ -261,13 +251,10 @@ _BUTTONS: dict[str, tuple[str, Button]] = {
 
 async def ask_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """ "Ask a person" under an unanswered question: it becomes an enquiry ticket (once)."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await query.answer()
-    cb, caller = decode(query.data), await identify(update, context)
-    if cb is None or caller is None:
-        return
+    cb, caller = press.callback, press.caller
     query_id = int_arg(cb, 0)
     tickets, lang = services_of(context).tickets, caller.language
     try:

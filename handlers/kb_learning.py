@@ -24,18 +24,13 @@ from handlers.callbacks import decode
 from handlers.i18n import localize, t
 from handlers.people import Caller, identify, services_of
 from handlers.replies import reply
+from handlers.reports import explain_refusal
 from services.disclosure_bulletin import preview
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.kb_learning import KbLearningService, LearningDecision, LearningGroup, callback
-from services.reports import PeriodError
 
 Context = ContextTypes.DEFAULT_TYPE
 PENDING = "kb_learning.other"  # user_data: the group waiting for a typed entry id
-_PERIOD_KEYS = {
-    "future": "reports.future_period",
-    "too_long": "reports.too_long_period",
-    "malformed": "reports.bad_period",
-}
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -60,12 +55,8 @@ async def disclosure_command(update: Update, context: Context) -> None:
     spec = " ".join(context.args or [])
     try:
         text = await preview(services_of(context).reports, caller.resident.telegram_id, spec)
-    except PermissionDenied:
-        await reply(update, t(caller.language, "reports.denied"))
-    except PeriodError as exc:
-        await reply(update, t(caller.language, _PERIOD_KEYS[exc.reason], text=exc.text))
-    except InvalidInput:  # a period that has not started
-        await reply(update, t(caller.language, "reports.future_period", text=spec))
+    except (PermissionDenied, InvalidInput) as error:  # the role, or the period
+        await explain_refusal(update, caller.language, error, spec)
     else:
         await reply(update, t(caller.language, "disclosure.preview_header") + "\n\n" + text)
 

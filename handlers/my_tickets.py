@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from handlers import filing_state
-from handlers.callbacks import decode, encode
+from handlers.callbacks import encode
 from handlers.filing_render import (
     find_number,
     is_number,
@@ -34,6 +34,7 @@ from handlers.filing_render import (
     ticket_line,
 )
 from handlers.filing_state import PendingRating, pending_comments
+from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
 from handlers.replies import reply
@@ -163,12 +164,11 @@ def _rating_button(
 
 
 async def on_rating_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await query.answer()
-    cb, caller = decode(query.data), await identify(update, context)
-    if cb is None or caller is None or len(cb.args) < 3 or cb.args[2] not in ("y", "n"):
+    cb, caller = press.callback, press.caller
+    if len(cb.args) < 3 or cb.args[2] not in ("y", "n"):
         return
     kind, key, solved = cb.args[0], cb.args[1], cb.args[2]
     tickets, uid, lang = services_of(context).tickets, caller.resident.telegram_id, caller.language

@@ -33,3 +33,11 @@ async def replace(update: Update, text: str, keyboard: InlineKeyboardMarkup | No
         await reply(update, text, keyboard)
         return
     await query.edit_message_text(text, reply_markup=keyboard)
+
+
+async def settle(update: Update, choice: str) -> None:
+    """Show the choice on the pressed message and take its buttons away (no double press)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if isinstance(message, Message) and message.text:
+        await message.edit_text(f"{message.text}\n\n✅ {choice}", reply_markup=None)

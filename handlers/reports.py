@@ -20,7 +20,7 @@ from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
 from handlers.replies import reply
 from services.charts import render_chart
-from services.errors import InvalidInput, PermissionDenied
+from services.errors import InvalidInput, PermissionDenied, ServiceError
 from services.reports import (
     Figures,
     PeriodError,
@@ -115,15 +115,24 @@ async def _report(
         return await _reports(context).report_for(
             caller.resident.telegram_id, spec, with_personal_data=personal
         )
-    except PersonalDataDenied:
-        await reply(update, t(caller.language, "reports.personal_denied"))
-    except PermissionDenied:
-        await reply(update, t(caller.language, "reports.denied"))
-    except PeriodError as exc:
-        await reply(update, t(caller.language, _PERIOD_KEYS[exc.reason], text=exc.text))
-    except InvalidInput:  # a period the parser accepted but the service refused (not started)
-        await reply(update, t(caller.language, "reports.future_period", text=spec))
+    except (PermissionDenied, InvalidInput) as error:
+        await explain_refusal(update, caller.language, error, spec)
     return None
+
+
+async def explain_refusal(update: Update, language: str, error: ServiceError, spec: str) -> None:
+    """Why the figures (or the disclosure) of period ``spec`` are not shown: role or period."""
+    if isinstance(error, PersonalDataDenied):
+        text = t(language, "reports.personal_denied")
+    elif isinstance(error, PermissionDenied):
+        text = t(language, "reports.denied")
+    elif isinstance(error, PeriodError):
+        text = t(language, _PERIOD_KEYS[error.reason], text=error.text)
+    elif isinstance(error, InvalidInput):  # a period the parser accepted but has not started
+        text = t(language, "reports.future_period", text=spec)
+    else:
+        raise error
+    await reply(update, text)
 
 
 def _files(report: Report, kind: str, language: str) -> list[tuple[str, bytes]]:

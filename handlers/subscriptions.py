@@ -12,12 +12,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from handlers.broadcast_render import find_topic, topic_list, topic_name
-from handlers.callbacks import decode, encode
+from handlers.callbacks import encode
+from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
 from handlers.replies import replace, reply
 from services.errors import InvalidInput, NotFound
-from services.subscriptions import TOPICS, PreferencesView, parse_clock
+from services.subscriptions import TOPICS, PreferencesView, SubscriptionService, parse_clock
 
 Context = ContextTypes.DEFAULT_TYPE
 OFF_WORDS = frozenset({"off", "none", "关", "关闭", "關閉", "取消", "无", "無"})
@@ -60,6 +61,11 @@ def _state(language: str, prefs: PreferencesView) -> str:
     return t(language, "sub.state", topics=names or t(language, "sub.no_topics"), quiet=quiet)
 
 
+def _theirs(context: Context, caller: Caller) -> tuple[SubscriptionService, int, str]:
+    """The subscriptions service, the caller's id and their language."""
+    return services_of(context).subscriptions, caller.resident.telegram_id, caller.language
+
+
 async def ask_once(update: Update, context: Context) -> None:
     """After a new resident's first /start: which topics would they like?"""
     caller = await identify(update, context)
@@ -77,11 +83,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
-    subscriptions, uid, lang = (
-        services_of(context).subscriptions,
-        caller.resident.telegram_id,
-        caller.language,
-    )
+    subscriptions, uid, lang = _theirs(context, caller)
     prefs = await subscriptions.preferences(uid)
     intro = ""
     if prefs.stopped:
@@ -139,11 +141,7 @@ async def quiet_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
-    subscriptions, uid, lang = (
-        services_of(context).subscriptions,
-        caller.resident.telegram_id,
-        caller.language,
-    )
+    subscriptions, uid, lang = _theirs(context, caller)
     args = [a.lower() for a in context.args or []]
     try:
         if not args:
@@ -167,18 +165,11 @@ async def quiet_command(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     """A topic pressed (toggle, list redrawn with its marks) or "done"."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await query.answer()
-    cb, caller = decode(query.data), await identify(update, context)
-    if cb is None or caller is None:
-        return
-    subscriptions, uid, lang = (
-        services_of(context).subscriptions,
-        caller.resident.telegram_id,
-        caller.language,
-    )
+    cb, caller = press.callback, press.caller
+    subscriptions, uid, lang = _theirs(context, caller)
     try:
         prefs = await subscriptions.preferences(uid)
         if cb.args[:1] == ("done",):

@@ -8,6 +8,7 @@ same event can never notify the same person twice. Callback data are ASCII and s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,8 +45,40 @@ def rate_buttons(ticket_id: int) -> Buttons:
     ]
 
 
-def _key(ticket: Ticket, event: TicketEvent, recipient: str) -> str:
-    return f"ticket:{ticket.id}:event:{event.id}:{recipient}"
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    chat_id: int
+    telegram_id: int | None
+    language: str
+    tag: str  # in the idempotency key: "tg<telegram id>" or "staff"
+    thread_id: int | None = None
+
+
+async def _queue(
+    session: AsyncSession,
+    ticket: Ticket,
+    event: TicketEvent,
+    to: _Recipient,
+    message_key: str,
+    params: dict[str, Any],
+    buttons: Buttons | None = None,
+    photos: list[str] | None = None,
+) -> None:
+    # One message per event and recipient, however often the change is retried.
+    await add_message(
+        session,
+        chat_id=to.chat_id,
+        telegram_id=to.telegram_id,
+        language=to.language,
+        message_key=message_key,
+        params=params,
+        idempotency_key=f"ticket:{ticket.id}:event:{event.id}:{to.tag}",
+        now=event.at,
+        buttons=buttons,
+        photos=photos or None,
+        thread_id=to.thread_id,
+        ticket_id=ticket.id,
+    )
 
 
 async def to_person(
@@ -61,18 +94,9 @@ async def to_person(
     """Queue a message to one person's private chat (skipped once they blocked linli)."""
     if not person.active:
         return
-    await add_message(
-        session,
-        chat_id=person.chat_id,
-        telegram_id=person.telegram_id,
-        language=person.language or settings.default_language,
-        message_key=message_key,
-        params=params,
-        idempotency_key=_key(ticket, event, f"tg{person.telegram_id}"),
-        now=event.at,
-        buttons=buttons,
-        ticket_id=ticket.id,
-    )
+    language = person.language or settings.default_language
+    to = _Recipient(person.chat_id, person.telegram_id, language, f"tg{person.telegram_id}")
+    await _queue(session, ticket, event, to, message_key, params, buttons)
 
 
 async def to_resident_and_followers(
@@ -117,20 +141,10 @@ async def to_staff_chat(
     """Queue a message to the staff chat, in the ticket's forum topic when it has one."""
     if settings.staff_chat_id is None:
         return
-    await add_message(
-        session,
-        chat_id=settings.staff_chat_id,
-        telegram_id=None,
-        language=settings.staff_language,
-        message_key=message_key,
-        params=params,
-        idempotency_key=_key(ticket, event, "staff"),
-        now=event.at,
-        buttons=buttons,
-        photos=photos or None,
-        thread_id=ticket.staff_thread_id,
-        ticket_id=ticket.id,
+    chat = _Recipient(
+        settings.staff_chat_id, None, settings.staff_language, "staff", ticket.staff_thread_id
     )
+    await _queue(session, ticket, event, chat, message_key, params, buttons, photos)
 
 
 def card_params(ticket: Ticket, filer: Resident) -> dict[str, Any]:

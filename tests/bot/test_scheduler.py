@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,9 +44,15 @@ from tests.services.conftest import (
 SH = ZoneInfo("Asia/Shanghai")
 
 
-async def _open(db: Database, clock: Clock, knowledge: LiveKnowledge) -> Services:
-    """linli's real services on the test database (already migrated), at ``clock``'s time."""
-    return await open_services(
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()  # Monday 2 November 2026, 10:00 in Shanghai
+
+
+@asynccontextmanager
+async def opened(db: Database, clock: Clock, knowledge: LiveKnowledge) -> AsyncIterator[Services]:
+    """linli's real services on the test database (already migrated), people registered."""
+    services = await open_services(
         db.engine.url.render_as_string(hide_password=False),
         None,
         "zh-Hans",
@@ -53,33 +60,29 @@ async def _open(db: Database, clock: Clock, knowledge: LiveKnowledge) -> Service
         knowledge=knowledge,
         staff_chat_id=STAFF_CHAT,
     )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()  # Monday 2 November 2026, 10:00 in Shanghai
+    try:
+        await add_people(services.db)
+        yield services
+    finally:
+        await services.close()
 
 
 @pytest.fixture
 async def services(
     database: Database, clock: Clock, live_knowledge: LiveKnowledge
 ) -> AsyncIterator[Services]:
-    """The services on SQLite and PostgreSQL, with people registered."""
-    opened = await _open(database, clock, live_knowledge)
-    await add_people(opened.db)
-    yield opened
-    await opened.close()
+    """The services on SQLite and PostgreSQL."""
+    async with opened(database, clock, live_knowledge) as services:
+        yield services
 
 
 @pytest.fixture
 async def lite_services(
     sqlite_database: Database, clock: Clock, live_knowledge: LiveKnowledge
 ) -> AsyncIterator[Services]:
-    """The same on SQLite only."""
-    opened = await _open(sqlite_database, clock, live_knowledge)
-    await add_people(opened.db)
-    yield opened
-    await opened.close()
+    """The services on SQLite only."""
+    async with opened(sqlite_database, clock, live_knowledge) as services:
+        yield services
 
 
 def application_with(services: Services) -> Application:  # type: ignore[type-arg]

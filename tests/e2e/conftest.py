@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from bot.app import build_application
 from bot.delivery_limits import DeliveryConfig
 from bot.runner import running
 from services import Services, open_services
+from services.container import utc_now
 from services.knowledge_base import LiveKnowledge
 from tests.fakes.bot_api import BotApiServer
 
@@ -55,30 +58,65 @@ class Linli:
         return self.api.sent_to(message["chat"]["id"])
 
 
-@pytest.fixture
-async def linli(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Linli]:
+@asynccontextmanager
+async def start_linli(
+    tmp_path: Path,
+    knowledge: LiveKnowledge,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    kb_dir: Path | None = None,
+    setup: Callable[[Services], Awaitable[object]] | None = None,
+    admin_ids: tuple[int, ...] = (),
+    staff_chat_id: int | None = None,
+    delivery: DeliveryConfig = FAST_DELIVERY,
+) -> AsyncIterator[tuple[BotApiServer, Services]]:
+    """linli on a fresh SQLite database in ``tmp_path``, running against a fake Telegram.
+
+    ``setup`` prepares the database (people, roles) before the application starts; the
+    application runs its own delivery worker, without scheduled jobs.
+    """
     services = await open_services(
         f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
-        None,
+        kb_dir,
         "zh-Hans",
-        knowledge=live_knowledge,
-        staff_chat_id=STAFF_CHAT_ID,
+        clock=clock,
+        knowledge=knowledge,
+        staff_chat_id=staff_chat_id,
     )
+    try:
+        if setup is not None:
+            await setup(services)
+        async with BotApiServer() as api:
+            application = build_application(
+                services,
+                token=api.token,
+                api_url=api.url,
+                admin_ids=admin_ids,
+                staff_chat_id=staff_chat_id,
+                overall_rate=0,
+                delivery=delivery,
+            )
+            async with running(application, poll_timeout=1):
+                yield api, services
+    finally:
+        await services.close()
+
+
+async def _staff_member(services: Services) -> None:
     await services.residents.grant_role(STAFF_ID, "staff")
-    async with BotApiServer() as api:
-        application = build_application(
-            services,
-            token=api.token,
-            api_url=api.url,
-            admin_ids=(ADMIN_ID,),
-            staff_chat_id=STAFF_CHAT_ID,
-            overall_rate=0,
-            delivery=FAST_DELIVERY,
-        )
+
+
+@pytest.fixture
+async def linli(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Linli]:
+    async with start_linli(
+        tmp_path,
+        live_knowledge,
+        setup=_staff_member,
+        admin_ids=(ADMIN_ID,),
+        staff_chat_id=STAFF_CHAT_ID,
+    ) as (api, services):
         resident = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
         admin = api.user(ADMIN_ID, "管理员", language_code="zh-hans")
         staff = api.user(STAFF_ID, "李社工", language_code="zh-hans")
         staff_chat = api.group(STAFF_CHAT_ID, "社区工作群")
-        async with running(application, poll_timeout=1):
-            yield Linli(api, services, resident, admin, staff, staff_chat)
-    await services.close()
+        yield Linli(api, services, resident, admin, staff, staff_chat)

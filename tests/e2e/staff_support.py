@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_application
 from bot.delivery_limits import DeliveryConfig
-from bot.runner import running
-from services import Services, open_services
+from services import Services
 from services.knowledge_base import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, TicketEvent
+from tests.e2e.conftest import start_linli
 from tests.fakes.bot_api import BotApiServer
+from tests.services.conftest import Clock
 
 STAFF_CHAT = -1009000
 STAFF_ID, STAFF_2_ID, RESIDENT_ID = 700001, 700002, 200001
@@ -31,16 +31,6 @@ NOISE = Complaint(
     location_text="幸福小区3号楼2单元",
     phone="13812345678",
 )
-
-
-class Clock:
-    """Now for the services and the outbox alike; tests move it forward."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -101,41 +91,32 @@ def text_of(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "")
 
 
-@pytest.fixture
-async def desk(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Desk]:
-    clock = Clock()
-    services = await open_services(
-        f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
-        None,
-        "zh-Hans",
-        clock=clock,
-        knowledge=live_knowledge,
-        staff_chat_id=STAFF_CHAT,
-    )
+async def _people(services: Services) -> None:
     await services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
     for telegram_id, name in ((STAFF_ID, "张社工"), (STAFF_2_ID, "李社工")):
         await services.residents.register(telegram_id, telegram_id, name, "zh-hans")
         await services.residents.grant_role(telegram_id, "staff")
-    async with BotApiServer() as api:
-        config = DeliveryConfig(
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Desk]:
+    clock = Clock(T0)
+    # The application runs the real delivery worker (with the forum-topic hook) itself.
+    async with start_linli(
+        tmp_path,
+        live_knowledge,
+        clock=clock,
+        setup=_people,
+        staff_chat_id=STAFF_CHAT,
+        delivery=DeliveryConfig(
             send_rate=1000, private_chat_rate=100, group_per_minute=10_000, poll_interval_s=0.05
-        )
-        # The application runs the real delivery worker (with the forum-topic hook) itself.
-        application = build_application(
-            services,
-            token=api.token,
-            api_url=api.url,
-            staff_chat_id=STAFF_CHAT,
-            overall_rate=0,
-            delivery=config,
-        )
+        ),
+    ) as (api, services):
         resident = api.user(RESIDENT_ID, "小王")
         staff = api.user(STAFF_ID, "张社工")
         api.user(STAFF_2_ID, "李社工")
         chat = api.group(STAFF_CHAT, "社区工作人员")
-        async with running(application, poll_timeout=1):
-            yield Desk(api, services, clock, resident, staff, chat)
-    await services.close()
+        yield Desk(api, services, clock, resident, staff, chat)
 
 
 def status_shown(desk: Desk, number: str) -> dict[str, Any] | None:

@@ -8,38 +8,18 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.app import build_application
-from bot.runner import running
 from knowledge import default_data_dir
-from services import Services, open_services
-from services.container import utc_now
-from services.kb_learning import KbLearningService
 from services.knowledge_base import LiveKnowledge
-from tests.e2e.conftest import ADMIN_ID, FAST_DELIVERY, RESIDENT_ID, Linli
+from tests.e2e.conftest import ADMIN_ID, RESIDENT_ID, Linli, start_linli
 from tests.fakes.bot_api import BotApiServer
 
 QUESTION = "怎么办理老年卡"
-
-
-@dataclass(frozen=True, slots=True)
-class _WithLearning(Services):
-    """Services plus kb_learning, for as long as the container does not have it."""
-
-    kb_learning: KbLearningService
-
-
-def with_learning(services: Services, learning: KbLearningService) -> Services:
-    if "kb_learning" in {f.name for f in fields(services)}:
-        return replace(services, kb_learning=learning)  # type: ignore[call-arg]
-    values = {f.name: getattr(services, f.name) for f in fields(services)}
-    return _WithLearning(**values, kb_learning=learning)
 
 
 @pytest.fixture
@@ -47,24 +27,15 @@ async def linli_kb(tmp_path: Path) -> AsyncIterator[tuple[Linli, Path]]:
     kb_dir = tmp_path / "kb"
     shutil.copytree(default_data_dir(), kb_dir)
     knowledge = LiveKnowledge(kb_dir)
-    base = await open_services(
-        f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3", kb_dir, "zh-Hans", knowledge=knowledge
-    )
-    services = with_learning(base, KbLearningService(base.db, knowledge, utc_now, kb_dir))
-    async with BotApiServer() as api:
-        application = build_application(
-            services,
-            token=api.token,
-            api_url=api.url,
-            admin_ids=(ADMIN_ID,),
-            overall_rate=0,
-            delivery=FAST_DELIVERY,
-        )
+    async with start_linli(
+        tmp_path,
+        knowledge,
+        kb_dir=kb_dir,
+        admin_ids=(ADMIN_ID,),
+    ) as (api, services):
         resident = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
         admin = api.user(ADMIN_ID, "管理员", language_code="zh-hans")
-        async with running(application, poll_timeout=1):
-            yield Linli(api, services, resident, admin, {}, {}), kb_dir
-    await services.close()
+        yield Linli(api, services, resident, admin, {}, {}), kb_dir
 
 
 def labels(message: dict[str, Any]) -> list[str]:
@@ -87,7 +58,7 @@ async def test_an_admin_teaches_linli_from_the_weekly_digest(
     assert "养老" not in first["text"]  # linli did not know
     await linli.say(admin, "/start")  # the admin has a chat with linli
 
-    learning: KbLearningService = linli.services.kb_learning  # type: ignore[attr-defined]
+    learning = linli.services.kb_learning
     assert await learning.send_weekly_digest() == 1
     digest = await api.wait_for(
         lambda: next((m for m in api.sent_to(ADMIN_ID) if QUESTION in m["text"]), None)
@@ -144,7 +115,7 @@ async def test_other_entry_by_typed_id(linli_kb: tuple[Linli, Path]) -> None:
     api, admin = linli.api, linli.admin
     await linli.say(linli.resident, "附近哪里有好吃的餐馆")
     await linli.say(admin, "/start")
-    learning: KbLearningService = linli.services.kb_learning  # type: ignore[attr-defined]
+    learning = linli.services.kb_learning
     await learning.send_weekly_digest()
     digest = await api.wait_for(
         lambda: next((m for m in api.sent_to(ADMIN_ID) if "好吃的餐馆" in m["text"]), None)

@@ -13,25 +13,16 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
-from bot.runner import running
-from services import Services, open_services
+from services import Services
 from services.knowledge_base import LiveKnowledge
 from services.notice_views import Audience
-from tests.e2e.conftest import FAST_DELIVERY, RESIDENT_ID
+from tests.e2e.conftest import RESIDENT_ID, start_linli
 from tests.e2e.test_broadcast import OFFICIAL_ID, expect, press, text_of, write
 from tests.fakes.bot_api import BotApiServer
+from tests.services.conftest import Clock
 
 # 23:00 in Shanghai: inside the default quiet hours (22:00-07:00).
 NIGHT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NIGHT
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -45,26 +36,22 @@ class Town:
     boss: dict[str, Any]
 
 
+async def _official(services: Services) -> None:
+    await services.residents.grant_role(OFFICIAL_ID, "official")
+
+
 @pytest.fixture
 async def town(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Town]:
-    clock = Clock()
-    services = await open_services(
-        f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
-        None,
-        "zh-Hans",
+    clock = Clock(NIGHT)
+    async with start_linli(
+        tmp_path,
+        live_knowledge,
         clock=clock,
-        knowledge=live_knowledge,
-    )
-    await services.residents.grant_role(OFFICIAL_ID, "official")
-    async with BotApiServer() as api:
-        application = build_application(
-            services, token=api.token, api_url=api.url, overall_rate=0, delivery=FAST_DELIVERY
-        )
+        setup=_official,
+    ) as (api, services):
         resident = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
         boss = api.user(OFFICIAL_ID, "刘主任", language_code="zh-hans")
-        async with running(application, poll_timeout=1):
-            yield Town(api, services, clock, resident, boss)
-    await services.close()
+        yield Town(api, services, clock, resident, boss)
 
 
 async def notify(town: Town, text: str, *, urgent: bool = False) -> int:

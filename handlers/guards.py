@@ -1,0 +1,64 @@
+"""The opening lines handlers share: who pressed which button, and refusals by role."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, Update
+from telegram.ext import ContextTypes
+
+from handlers.callbacks import Callback, decode
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.replies import reply
+from services.errors import PermissionDenied
+
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Awaitable[None]]
+CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press: the query (already answered), its data and who pressed."""
+
+    query: CallbackQuery
+    callback: Callback
+    caller: Caller
+
+
+async def pressed(update: Update, context: Context) -> Press | None:
+    """Answer the press (Telegram stops the spinner) and say what and who it was.
+
+    None for an update without a query, data linli did not make, or no sender.
+    """
+    query = update.callback_query
+    if query is None:
+        return None
+    await query.answer()
+    callback, caller = decode(query.data), await identify(update, context)
+    if callback is None or caller is None:
+        return None
+    return Press(query, callback, caller)
+
+
+def refusing(denied_key: str) -> Callable[[CallerHandler], Handler]:
+    """A handler for a role-checked command: it gets the identified caller, and a
+    PermissionDenied from the services is answered with the catalog text ``denied_key``."""
+
+    def wrap(handler: CallerHandler) -> Handler:
+        @functools.wraps(handler)
+        async def run(update: Update, context: Context) -> None:
+            caller = await identify(update, context)
+            if caller is None:
+                return
+            try:
+                await handler(update, context, caller)
+            except PermissionDenied:
+                await reply(update, t(caller.language, denied_key))
+
+        return run
+
+    return wrap
