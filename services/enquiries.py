@@ -34,10 +34,9 @@ class EnquiryService:
             raise InvalidInput("empty question")
         decision = self._knowledge.matcher.decide(question)
         async with self._db.transaction() as session:
-            resident = await residents_repo.get_resident(session, telegram_id)
-            row = await query_log.add_query(
+            query_id = await query_log.add_query(
                 session,
-                resident_id=None if resident is None else resident.id,
+                asker_telegram_id=telegram_id,
                 asked_at=self._clock(),
                 raw_text=question,
                 normalized_text=decision.normalized,
@@ -48,7 +47,6 @@ class EnquiryService:
                     {"entry_id": c.entry_id, "score": c.score} for c in decision.candidates
                 ],
             )
-            query_id = row.id
         entry = None
         if decision.kind is DecisionKind.ANSWER and decision.entry_id is not None:
             entry = self._knowledge.entry_view(decision.entry_id)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DECISION_NONE, QueryLog
+from storage.models import DECISION_NONE, QueryLog, Resident
 
 FEEDBACK_VALUES = (1, -1)
 """+1 for 👍, -1 for 👎."""
@@ -20,7 +20,7 @@ FEEDBACK_VALUES = (1, -1)
 async def add_query(
     session: AsyncSession,
     *,
-    resident_id: int | None,
+    asker_telegram_id: int | None,
     asked_at: datetime,
     raw_text: str,
     normalized_text: str,
@@ -28,21 +28,32 @@ async def add_query(
     entry_id: str | None,
     score: float,
     candidates: list[dict[str, object]],
-) -> QueryLog:
-    """Log one question; flushed so the returned row has its id (for feedback buttons)."""
-    query = QueryLog(
-        resident_id=resident_id,
-        asked_at=asked_at,
-        raw_text=raw_text,
-        normalized_text=normalized_text,
-        decision=decision,
-        entry_id=entry_id,
-        score=score,
-        candidates=[dict(candidate) for candidate in candidates],
+) -> int:
+    """Log one question; returns its id (for feedback buttons).
+
+    One INSERT, with the asker found by Telegram id inside it: this runs for every question,
+    and on SQLite every statement is a hop to the database thread.
+    """
+    resident_id = (
+        None
+        if asker_telegram_id is None
+        else select(Resident.id).where(Resident.telegram_id == asker_telegram_id).scalar_subquery()
     )
-    session.add(query)
-    await session.flush()
-    return query
+    stmt = (
+        insert(QueryLog)
+        .values(
+            resident_id=resident_id,
+            asked_at=asked_at,
+            raw_text=raw_text,
+            normalized_text=normalized_text,
+            decision=decision,
+            entry_id=entry_id,
+            score=score,
+            candidates=[dict(candidate) for candidate in candidates],
+        )
+        .returning(QueryLog.id)
+    )
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def get_query(session: AsyncSession, query_id: int) -> QueryLog | None:

@@ -17,11 +17,10 @@ from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, fil
 
 async def _log_question(desk: Desk, who: int, text: str) -> int:
     async with desk.db.transaction() as session:
-        person = await get_resident(session, who)
-        assert person is not None
-        query = await add_query(
+        assert await get_resident(session, who) is not None
+        return await add_query(
             session,
-            resident_id=person.id,
+            asker_telegram_id=who,
             asked_at=T0,
             raw_text=text,
             normalized_text=text,
@@ -30,7 +29,6 @@ async def _log_question(desk: Desk, who: int, text: str) -> int:
             score=0.0,
             candidates=[],
         )
-        return query.id
 
 
 async def test_draft_owners_and_expiry(desk: Desk) -> None:

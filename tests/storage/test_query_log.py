@@ -24,16 +24,16 @@ async def _resident(database: Database, telegram_id: int) -> int:
 
 async def _ask(
     database: Database,
-    resident_id: int | None,
+    asker_telegram_id: int | None,
     *,
     decision: str = "answer",
     at: datetime = T0,
     text: str = "低保怎么申请",
 ) -> QueryLog:
     async with database.transaction() as session:
-        return await add_query(
+        query_id = await add_query(
             session,
-            resident_id=resident_id,
+            asker_telegram_id=asker_telegram_id,
             asked_at=at,
             raw_text=text,
             normalized_text=text,
@@ -45,11 +45,14 @@ async def _ask(
                 {"entry_id": "x", "score": 0.5},
             ],
         )
+        logged = await get_query(session, query_id)
+    assert logged is not None
+    return logged
 
 
 async def test_a_question_is_logged_with_its_candidates(database: Database) -> None:
     asker = await _resident(database, 1)
-    logged = await _ask(database, asker, text="低保怎麼申請？")
+    logged = await _ask(database, 1, text="低保怎麼申請？")
     assert logged.id is not None
     async with database.transaction() as session:
         stored = await get_query(session, logged.id)
@@ -73,7 +76,7 @@ async def test_only_the_asker_may_rate_and_a_new_rating_replaces_the_old(
     database: Database,
 ) -> None:
     asker, stranger = await _resident(database, 1), await _resident(database, 2)
-    logged = await _ask(database, asker)
+    logged = await _ask(database, 1)
     later = T0 + timedelta(minutes=5)
     async with database.transaction() as session:
         assert await set_feedback(session, logged.id, stranger, -1, T0) is False
@@ -98,7 +101,7 @@ async def test_anonymous_questions_cannot_be_rated(database: Database) -> None:
 
 async def test_feedback_other_than_plus_or_minus_one_is_refused(database: Database) -> None:
     asker = await _resident(database, 1)
-    logged = await _ask(database, asker)
+    logged = await _ask(database, 1)
     async with database.transaction() as session:
         with pytest.raises(ValueError, match="feedback"):
             await set_feedback(session, logged.id, asker, 5, T0)
@@ -106,11 +109,11 @@ async def test_feedback_other_than_plus_or_minus_one_is_refused(database: Databa
 
 async def test_unanswered_lists_none_decisions_and_thumbs_down(database: Database) -> None:
     asker = await _resident(database, 1)
-    old_none = await _ask(database, asker, decision="none", at=T0 - timedelta(days=10))
-    answered_ok = await _ask(database, asker, at=T0)
-    answered_bad = await _ask(database, asker, at=T0 + timedelta(hours=1))
-    suggested = await _ask(database, asker, decision="suggest", at=T0 + timedelta(hours=2))
-    new_none = await _ask(database, asker, decision="none", at=T0 + timedelta(hours=3))
+    old_none = await _ask(database, 1, decision="none", at=T0 - timedelta(days=10))
+    answered_ok = await _ask(database, 1, at=T0)
+    answered_bad = await _ask(database, 1, at=T0 + timedelta(hours=1))
+    suggested = await _ask(database, 1, decision="suggest", at=T0 + timedelta(hours=2))
+    new_none = await _ask(database, 1, decision="none", at=T0 + timedelta(hours=3))
     async with database.transaction() as session:
         await set_feedback(session, answered_ok.id, asker, 1, T0)
         await set_feedback(session, answered_bad.id, asker, -1, T0)
@@ -126,7 +129,7 @@ async def test_unanswered_lists_none_decisions_and_thumbs_down(database: Databas
 
 async def test_deleting_a_resident_keeps_their_questions(database: Database) -> None:
     asker = await _resident(database, 1)
-    logged = await _ask(database, asker)
+    logged = await _ask(database, 1)
     async with database.transaction() as session:
         await session.delete(await session.get(Resident, asker))
     async with database.transaction() as session:
