@@ -37,17 +37,18 @@ def build_application(
     ``overall_rate`` caps messages per second for direct replies (Telegram's limit is about
     30/s); 0 disables the cap, which benchmarks against the local server use.
     """
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
-        .rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=2))
         .post_init(_post_init)
-        .build()
     )
+    if overall_rate > 0:  # 0 lifts the cap: no limiter at all, not one that never waits
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=2))
+    application = builder.build()
     application.bot_data["services"] = services
     application.bot_data["admin_ids"] = admin_ids
     application.bot_data["staff_chat_id"] = staff_chat_id
