@@ -6,7 +6,6 @@ import logging
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.delivery import start_delivery
 from bot.delivery_limits import DeliveryConfig
 from bot.scheduler import register_jobs
@@ -17,8 +16,8 @@ from services import Services
 from services.disclosure_bulletin import ensure_default_disclosure
 
 log = logging.getLogger("linli.bot")
-# A few updates at a time with a matching connection pool was fastest in
-# benchmarks/bench_updates.py (large HTTP pools slowed every request down).
+# httpx's connection pool slows down sharply with many connections (measured with
+# benchmarks/bench_updates.py), so a few updates at a time with a matching pool is fastest.
 MAX_CONCURRENT_UPDATES = 16
 
 
@@ -44,8 +43,7 @@ def build_application(
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .request(AiohttpRequest(connections=MAX_CONCURRENT_UPDATES))
-        .get_updates_request(AiohttpRequest(connections=1))
+        .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .post_init(_post_init)
     )
     if overall_rate > 0:  # 0 lifts the cap: no limiter at all, not one that never waits
