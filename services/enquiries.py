@@ -8,10 +8,12 @@ from datetime import datetime
 from knowledge import DecisionKind
 from services.errors import InvalidInput, NotFound
 from services.knowledge_base import LiveKnowledge
+from services.query_log_writer import QueryLogWriter
 from services.views import AnswerView, EntryView
 from storage import Database
 from storage.repositories import query_log
 from storage.repositories import residents as residents_repo
+from storage.repositories.query_log import LoggedQuestion
 
 Clock = Callable[[], datetime]
 # Longer questions are cut before matching and logging: nobody's real question is this long,
@@ -26,6 +28,7 @@ class EnquiryService:
         self._db = db
         self._knowledge = knowledge
         self._clock = clock
+        self._log = QueryLogWriter(db)
 
     async def ask(self, telegram_id: int, text: str) -> AnswerView:
         """Decide answer / suggest / none for a question and record it in the query log."""
@@ -33,9 +36,8 @@ class EnquiryService:
         if not question:
             raise InvalidInput("empty question")
         decision = self._knowledge.matcher.decide(question)
-        async with self._db.transaction() as session:
-            query_id = await query_log.add_query(
-                session,
+        query_id = await self._log.log(
+            LoggedQuestion(
                 asker_telegram_id=telegram_id,
                 asked_at=self._clock(),
                 raw_text=question,
@@ -47,6 +49,7 @@ class EnquiryService:
                     {"entry_id": c.entry_id, "score": c.score} for c in decision.candidates
                 ],
             )
+        )
         entry = None
         if decision.kind is DecisionKind.ANSWER and decision.entry_id is not None:
             entry = self._knowledge.entry_view(decision.entry_id)

@@ -6,10 +6,12 @@ answers residents rated 👎 are listed by list_unanswered. Functions never comm
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, or_, select
+from sqlalchemy import Table, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DECISION_NONE, QueryLog, Resident
@@ -18,45 +20,54 @@ FEEDBACK_VALUES = (1, -1)
 """+1 for 👍, -1 for 👎."""
 
 
-async def add_query(
-    session: AsyncSession,
-    *,
-    asker_telegram_id: int | None,
-    asked_at: datetime,
-    raw_text: str,
-    normalized_text: str,
-    decision: str,
-    entry_id: str | None,
-    score: float,
-    candidates: list[dict[str, object]],
-) -> int:
-    """Log one question; returns its id (for feedback buttons).
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One question to log, as the matcher decided it."""
 
-    One INSERT, with the asker found by Telegram id inside it: this runs for every question,
-    and on SQLite every statement is a hop to the database thread.
+    asker_telegram_id: int | None
+    asked_at: datetime
+    raw_text: str
+    normalized_text: str
+    decision: str
+    entry_id: str | None
+    score: float
+    candidates: list[dict[str, object]]
+
+
+async def add_queries(session: AsyncSession, questions: Sequence[LoggedQuestion]) -> list[int]:
+    """Log questions in one statement; returns their ids in the same order.
+
+    The asker is found by Telegram id inside the INSERT, so logging costs one statement
+    however many questions there are (on SQLite each statement is a hop to its thread).
     """
-    resident_id = (
-        None
-        if asker_telegram_id is None
-        else select(Resident.id).where(Resident.telegram_id == asker_telegram_id).scalar_subquery()
-    )
-    # A Core insert: the ORM's bulk-insert path costs more per row.
-    table = cast(Table, QueryLog.__table__)
+    if not questions:
+        return []
+    table = cast(Table, QueryLog.__table__)  # Core: the ORM's bulk path costs more per row
+    asker = select(Resident.id).where(Resident.telegram_id == bindparam("asker")).scalar_subquery()
     stmt = (
-        insert(table)
-        .values(
-            resident_id=resident_id,
-            asked_at=asked_at,
-            raw_text=raw_text,
-            normalized_text=normalized_text,
-            decision=decision,
-            entry_id=entry_id,
-            score=score,
-            candidates=[dict(candidate) for candidate in candidates],
-        )
-        .returning(table.c.id)
+        insert(table).values(resident_id=asker).returning(table.c.id, sort_by_parameter_order=True)
     )
-    return int((await session.execute(stmt)).scalar_one())
+    rows = [
+        {
+            "asker": q.asker_telegram_id,
+            "asked_at": q.asked_at,
+            "raw_text": q.raw_text,
+            "normalized_text": q.normalized_text,
+            "decision": q.decision,
+            "entry_id": q.entry_id,
+            "score": q.score,
+            "candidates": [dict(candidate) for candidate in q.candidates],
+        }
+        for q in questions
+    ]
+    result = await session.execute(stmt, rows)
+    return [int(query_id) for query_id in result.scalars()]
+
+
+async def add_query(session: AsyncSession, question: LoggedQuestion) -> int:
+    """Log one question; returns its id (for feedback buttons)."""
+    [query_id] = await add_queries(session, [question])
+    return query_id
 
 
 async def get_query(session: AsyncSession, query_id: int) -> QueryLog | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.errors import NotFound
 from storage.models import OutboxMessage, Ticket
-from storage.repositories.query_log import add_query
+from storage.repositories.query_log import LoggedQuestion, add_query
 from storage.repositories.residents import get_resident
 from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, file_noise
 
@@ -18,17 +18,7 @@ from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, fil
 async def _log_question(desk: Desk, who: int, text: str) -> int:
     async with desk.db.transaction() as session:
         assert await get_resident(session, who) is not None
-        return await add_query(
-            session,
-            asker_telegram_id=who,
-            asked_at=T0,
-            raw_text=text,
-            normalized_text=text,
-            decision="none",
-            entry_id=None,
-            score=0.0,
-            candidates=[],
-        )
+        return await add_query(session, LoggedQuestion(who, T0, text, text, "none", None, 0.0, []))
 
 
 async def test_draft_owners_and_expiry(desk: Desk) -> None:

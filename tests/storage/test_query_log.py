@@ -8,7 +8,14 @@ import pytest
 
 from storage import Database
 from storage.models import QueryLog, Resident
-from storage.repositories.query_log import add_query, get_query, list_unanswered, set_feedback
+from storage.repositories.query_log import (
+    LoggedQuestion,
+    add_queries,
+    add_query,
+    get_query,
+    list_unanswered,
+    set_feedback,
+)
 from storage.repositories.residents import upsert_resident
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -33,17 +40,19 @@ async def _ask(
     async with database.transaction() as session:
         query_id = await add_query(
             session,
-            asker_telegram_id=asker_telegram_id,
-            asked_at=at,
-            raw_text=text,
-            normalized_text=text,
-            decision=decision,
-            entry_id="dibao-apply" if decision != "none" else None,
-            score=0.91 if decision != "none" else 0.2,
-            candidates=[
-                {"entry_id": "dibao-apply", "score": 0.91},
-                {"entry_id": "x", "score": 0.5},
-            ],
+            LoggedQuestion(
+                asker_telegram_id=asker_telegram_id,
+                asked_at=at,
+                raw_text=text,
+                normalized_text=text,
+                decision=decision,
+                entry_id="dibao-apply" if decision != "none" else None,
+                score=0.91 if decision != "none" else 0.2,
+                candidates=[
+                    {"entry_id": "dibao-apply", "score": 0.91},
+                    {"entry_id": "x", "score": 0.5},
+                ],
+            ),
         )
         logged = await get_query(session, query_id)
     assert logged is not None
@@ -137,3 +146,20 @@ async def test_deleting_a_resident_keeps_their_questions(database: Database) -> 
         assert stored is not None
         await session.refresh(stored)
     assert stored.resident_id is None
+
+
+async def test_many_questions_are_logged_in_one_statement_in_order(database: Database) -> None:
+    await _resident(database, 1)
+    questions = [
+        LoggedQuestion(asker, T0, text, text, "none", None, 0.0, [])
+        for asker, text in ((1, "甲"), (None, "乙"), (1, "丙"), (999, "丁"))
+    ]
+    async with database.transaction() as session:
+        ids = await add_queries(session, questions)
+        rows = [await get_query(session, query_id) for query_id in ids]
+    assert [(r.raw_text, r.resident_id is not None) for r in rows if r] == [
+        ("甲", True),
+        ("乙", False),
+        ("丙", True),
+        ("丁", False),  # someone linli does not know: logged without a resident
+    ]
