@@ -203,3 +203,28 @@ async def test_none_of_these_is_logged_as_unanswered(linli: Linli) -> None:
     async with linli.services.db.transaction() as session:
         [log] = (await session.execute(select(QueryLog))).scalars().all()
     assert log.feedback == -1
+
+
+async def test_one_residents_quick_messages_are_answered_in_order(linli: Linli) -> None:
+    questions = [
+        "低保怎么申请",
+        "廉租房怎么申请",
+        "居住证怎么办理",
+        "失业了怎么办",
+        "社保断缴了怎么补",
+    ]
+    for question in questions:
+        linli.api.send_text(linli.resident, question)  # all at once, before any answer
+    answers = await linli.api.wait_for_message(200001, count=5, since=0)
+    titles = [a["text"].split("】")[0] for a in answers]
+    expected = [
+        "【" + linli.services.knowledge.kb.entry(e).title
+        for e in (
+            "subsistence-allowance",
+            "low-rent-housing",
+            "floating-population",
+            "reemployment",
+            "social-insurance",
+        )
+    ]
+    assert titles == expected
