@@ -8,15 +8,37 @@ does; its idempotency key makes writing the same intent twice harmless.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.db import note_outbox_written
 from storage.models import PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
+
+
+@lru_cache(maxsize=4)
+def _queue_statement(dialect: str) -> ReturningInsert[tuple[int]]:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect.
+
+    The values come at execution: building the statement with them in it cost more than the
+    insert itself (SQLAlchemy coerces every value, JSON included) on the filing hot path.
+    """
+    table = cast(Table, OutboxMessage.__table__)
+    if dialect == "postgresql":
+        pg_stmt = postgresql.insert(table)
+        return pg_stmt.on_conflict_do_nothing(index_elements=[table.c.idempotency_key]).returning(
+            table.c.id
+        )
+    if dialect == "sqlite":
+        lite_stmt = sqlite.insert(table)
+        return lite_stmt.on_conflict_do_nothing(index_elements=[table.c.idempotency_key]).returning(
+            table.c.id
+        )
+    raise NotImplementedError(f"no outbox insert for {dialect}")
 
 
 async def add_message(
@@ -59,20 +81,8 @@ async def add_message(
         "created_at": now,
         "ticket_id": ticket_id,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg_stmt = postgresql.insert(OutboxMessage).values(values)
-        stmt: ReturningInsert[tuple[int]] = pg_stmt.on_conflict_do_nothing(
-            index_elements=[OutboxMessage.idempotency_key]
-        ).returning(OutboxMessage.id)
-    elif dialect == "sqlite":
-        lite_stmt = sqlite.insert(OutboxMessage).values(values)
-        stmt = lite_stmt.on_conflict_do_nothing(
-            index_elements=[OutboxMessage.idempotency_key]
-        ).returning(OutboxMessage.id)
-    else:
-        raise NotImplementedError(f"no outbox insert for {dialect}")
-    result = await session.execute(stmt)
+    stmt = _queue_statement(session.get_bind().dialect.name)
+    result = await session.execute(stmt, values)
     inserted = result.first() is not None
     if inserted:
         note_outbox_written(session)
