@@ -39,9 +39,17 @@ class WorkCalendar:
         self.end = end
         self.tz = tz
         self._warned_years: set[int] = set()
+        # Every due time walks the days ahead; the calendar for a day never changes.
+        self._days: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
         """True on working days: weekdays that are not holidays, and 调休 weekend days."""
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:

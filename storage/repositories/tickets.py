@@ -9,9 +9,10 @@ PostgreSQL so two staff pressing buttons at once apply their changes one after t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -30,6 +31,22 @@ from storage.models import (
 _OPEN = [s.value for s in OPEN_STATUSES]
 
 
+@lru_cache(maxsize=4)
+def _next_number_statement(dialect: str) -> ReturningInsert[Any]:
+    """The counter upsert, built once per dialect; period and start value come at execution."""
+    table = cast(Table, TicketSequence.__table__)
+    bump = {"last_value": table.c.last_value + 1}
+    if dialect == "postgresql":
+        pg_stmt = postgresql.insert(table)
+        return pg_stmt.on_conflict_do_update(index_elements=["period"], set_=bump).returning(
+            table.c.last_value
+        )
+    lite_stmt = sqlite.insert(table)
+    return lite_stmt.on_conflict_do_update(index_elements=["period"], set_=bump).returning(
+        table.c.last_value
+    )
+
+
 async def next_sequence_value(session: AsyncSession, period: str) -> int:
     """Take the next number of ``period`` (e.g. "2611"): 1 for the month's first ticket.
 
@@ -38,21 +55,9 @@ async def next_sequence_value(session: AsyncSession, period: str) -> int:
     transactions ever get the same value. Call it late in the transaction to hold that lock
     briefly.
     """
-    values = {"period": period, "last_value": 1}
-    bump = {"last_value": TicketSequence.last_value + 1}
-    stmt: ReturningInsert[int]
-    if session.get_bind().dialect.name == "postgresql":
-        pg_stmt = postgresql.insert(TicketSequence).values(values)
-        stmt = pg_stmt.on_conflict_do_update(index_elements=["period"], set_=bump).returning(
-            TicketSequence.last_value
-        )
-    else:
-        lite_stmt = sqlite.insert(TicketSequence).values(values)
-        stmt = lite_stmt.on_conflict_do_update(index_elements=["period"], set_=bump).returning(
-            TicketSequence.last_value
-        )
-    value: int = (await session.execute(stmt)).scalar_one()
-    return value
+    stmt = _next_number_statement(session.get_bind().dialect.name)
+    result = await session.execute(stmt, {"period": period, "last_value": 1})
+    return int(result.scalar_one())
 
 
 async def add_ticket(session: AsyncSession, **fields: Any) -> Ticket:
