@@ -40,7 +40,8 @@ async def test_overall_and_per_chat_windows() -> None:
         times.append(clock.t)
     assert _max_in_window(times, 1.0) <= 3
     assert times[-1] >= 2.0  # nine sends at three a second
-    assert times[1] - times[0] == pytest.approx(1 / 3)  # spread out, not in one burst
+    assert times[1] == times[0]  # two may go together (a late wake-up catches up)
+    assert times[2] - times[0] == pytest.approx(1 / 3)  # then spread out, not in one burst
 
     same_chat = []
     for _ in range(3):
