@@ -123,7 +123,7 @@ async def run_console(
             if persona.role != "resident":  # roles in your own local console database only
                 await services.residents.grant_role(persona.user_id, persona.role)
         server.group(STAFF_GROUP_ID, "社区工作群")
-        names = {p.chat_id: f"{p.name}" for p in personas.values() if p.role != "staff"}
+        names = {p.user_id: p.name for p in personas.values()}  # their private chats
         names[STAFF_GROUP_ID] = "工作群"
         application = build_application(
             services,
