@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from storage.models import (
     OPEN_STATUSES,
@@ -31,7 +29,6 @@ from storage.models import (
 )
 
 _OPEN = [s.value for s in OPEN_STATUSES]
-_Row = TypeVar("_Row", Ticket, TicketEvent)
 
 
 @lru_cache(maxsize=4)
@@ -64,8 +61,11 @@ async def next_sequence_value(session: AsyncSession, period: str) -> int:
 
 
 async def add_ticket(session: AsyncSession, **fields: Any) -> Ticket:
-    """Insert a ticket (columns as keyword arguments); it comes back with its id."""
-    return await _insert(session, Ticket, fields)
+    """Insert a ticket (columns as keyword arguments); flushed so it has its id."""
+    ticket = Ticket(**fields)
+    session.add(ticket)
+    await session.flush()
+    return ticket
 
 
 async def get_ticket(
@@ -89,33 +89,11 @@ async def get_ticket_by_number(
 
 
 async def add_event(session: AsyncSession, **fields: Any) -> TicketEvent:
-    """Append one event to a ticket's trail; it comes back with its id (idempotency keys)."""
-    return await _insert(session, TicketEvent, fields)
-
-
-async def _insert(session: AsyncSession, model: type[_Row], fields: dict[str, Any]) -> _Row:
-    """One Core INSERT … RETURNING id, then the row joins the session as if it were loaded.
-
-    Filing writes a ticket and its event on every complaint; the ORM's flush for them cost a
-    fifth of a filing (py-spy on benchmarks/bench_tickets.py). Every column is given a value
-    (its default when not in ``fields``) so that nothing is left to load lazily later.
-    """
-    table = cast(Table, model.__table__)
-    values: dict[str, Any] = {}
-    for column in table.columns:
-        if column.key in fields:
-            values[column.key] = fields[column.key]
-        elif isinstance(column.default, CallableColumnDefault):
-            values[column.key] = column.default.arg(cast(Any, None))  # list, dict: no context
-        elif isinstance(column.default, ScalarElementColumnDefault):
-            values[column.key] = column.default.arg
-        elif not column.primary_key:
-            values[column.key] = None
-    row_id = (await session.execute(insert(table).returning(table.c.id), values)).scalar_one()
-    row = model(id=row_id, **values)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
+    """Append one event to a ticket's trail; flushed so it has its id (idempotency keys)."""
+    event = TicketEvent(**fields)
+    session.add(event)
+    await session.flush()
+    return event
 
 
 async def list_events(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
