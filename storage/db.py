@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 # How long a connection waits for another *process* holding the SQLite write lock before
 # failing with "database is locked". Writers inside this process never wait on it: they are
 # queued on an asyncio lock first (see Database.transaction).
@@ -101,6 +103,7 @@ class Database:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self._url, echo=echo)
+        sqlite_driver.install(engine)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
