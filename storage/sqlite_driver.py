@@ -5,7 +5,9 @@ SQLAlchemy's adapter makes four such trips per statement (open a cursor, execute
 close). On the single SQLite writer those hand-offs, not SQLite, were most of a ticket
 filing's time. Here a cursor runs the statement, reads all its rows and closes itself in
 one trip; fetching then reads rows already in hand. Everything else (commit, rollback,
-close, the thread itself) is aiosqlite's own.
+close, the thread itself) is aiosqlite's own. The price: a streamed result
+(``stream()``, ``yield_per``) is read whole before its first row is used, which linli,
+whose SQLite reads are all small, never does.
 
 ``install(engine)`` makes an async SQLite engine open its connections this way.
 """
