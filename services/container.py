@@ -20,6 +20,7 @@ from services.reports import ReportService
 from services.residents import ResidentService
 from services.subscriptions import SubscriptionService
 from services.tickets import TicketService, TicketSettings
+from services.worktime import WorkCalendar
 from storage import Database, Role
 from storage.migrate import prepare
 
@@ -62,12 +63,15 @@ async def open_services(
     clock: Callable[[], datetime] = utc_now,
     knowledge: LiveKnowledge | None = None,
     staff_chat_id: int | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
     Raises ``storage.PendingMigrationsError`` for a server database that needs
     ``linli db upgrade`` and ``knowledge.KnowledgeBaseError`` for invalid knowledge files.
-    A ``knowledge`` already loaded (tests, benchmarks) is used as it is.
+    A ``knowledge`` already loaded (tests, benchmarks) is used as it is. ``calendar`` (the
+    working days, with the operator's holiday file) is shared by tickets, reminders and
+    figures; without it, the library's calendar alone.
     """
     db = Database(database_url)
     try:
@@ -77,8 +81,9 @@ async def open_services(
     except BaseException:
         await db.dispose()
         raise
+    calendar = calendar or WorkCalendar()
     residents = ResidentService(db, clock, default_language)
-    reports = ReportService(db, clock)
+    reports = ReportService(db, clock, calendar)
     delivery = DeliveryService(db, residents, clock=clock)
     db.on_outbox_commit(delivery.nudge.notify)
     return Services(
@@ -94,6 +99,7 @@ async def open_services(
             db,
             clock,
             ReminderSettings(staff_chat_id=staff_chat_id, default_language=default_language),
+            calendar,
         ),
         residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
@@ -101,5 +107,6 @@ async def open_services(
             db,
             clock,
             TicketSettings(staff_chat_id=staff_chat_id, default_language=default_language),
+            calendar,
         ),
     )
