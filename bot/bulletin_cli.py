@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.calendar_cli import work_calendar
 from bot.settings import load_settings
 from services.bulletin_figures import TicketFigures
 from services.bulletins import WEEKDAYS, BulletinService, BulletinSpec, parse_weekday
@@ -66,13 +67,14 @@ def add_bulletin_commands(subparsers: Any) -> Any:
 
 def _run(action: Callable[[BulletinService], Awaitable[int]]) -> int:
     settings = load_settings()
+    calendar = work_calendar(settings)
 
     async def go() -> int:
         db = Database(settings.database_url)
         try:
             await prepare(db)
             clock = lambda: datetime.now(UTC)  # noqa: E731
-            figures = DisclosureFigures(ReportService(db, clock))
+            figures = DisclosureFigures(ReportService(db, clock, calendar))
             service = BulletinService(
                 db, clock, settings.default_language, settings.tz, figures=figures
             )

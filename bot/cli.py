@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot.kb_cli import add_kb_commands
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeBaseError
+from services.holidays import HolidayFileError
 from storage import PendingMigrationsError, UnknownRevisionError
 
 
@@ -145,10 +146,20 @@ def _parser() -> argparse.ArgumentParser:
     from bot.bulletin_cli import add_bulletin_commands
 
     add_bulletin_commands(sub)
+    from bot.calendar_cli import add_calendar_commands
+
+    add_calendar_commands(sub)
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))
     return parser
+
+
+def _problems(what: str, problems: Sequence[object]) -> int:
+    print(f"{what}; fix them and start again:", file=sys.stderr)
+    for problem in problems[:20]:
+        print(f"  {problem}", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,10 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except KnowledgeBaseError as exc:
-        print("The knowledge base has problems; fix them and start again:", file=sys.stderr)
-        for problem in exc.problems[:20]:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
+        return _problems("The knowledge base has problems", exc.problems)
+    except HolidayFileError as exc:
+        return _problems("The holiday file (LINLI_HOLIDAYS_FILE) has problems", exc.problems)
     except KeyboardInterrupt:
         return 130
 

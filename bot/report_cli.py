@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.calendar_cli import work_calendar
 from bot.settings import load_settings
 from services.reports import PERIOD_FORMATS, PeriodError, Report, ReportService, export
 from storage import Database
@@ -45,10 +46,11 @@ def add_report_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 async def _report(args: argparse.Namespace) -> int:
     settings = load_settings()
+    calendar = work_calendar(settings)
     db = Database(settings.database_url)
     try:
         await prepare(db)
-        service = ReportService(db, _now)
+        service = ReportService(db, _now, calendar)
         try:
             period = service.parse_period(args.period)
         except PeriodError as exc:

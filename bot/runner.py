@@ -7,10 +7,12 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.calendar_cli import warn_if_calendar_runs_out, work_calendar
 from bot.delivery import stop_delivery
 from bot.delivery_limits import DeliveryConfig
 from bot.scheduler import stop_scheduler
@@ -45,12 +47,13 @@ async def running(application: Application, *, poll_timeout: int = 10) -> AsyncI
 
 @contextlib.asynccontextmanager
 async def linli_services(settings: Settings) -> AsyncIterator[Services]:
-    """Open the database and knowledge base from settings; close them on exit."""
+    """Open the database, knowledge base and holiday file from settings; close them on exit."""
     services = await open_services(
         settings.database_url,
         settings.kb_dir,
         settings.default_language,
         staff_chat_id=settings.staff_chat_id,
+        calendar=work_calendar(settings),
     )
     try:
         yield services
@@ -62,6 +65,7 @@ async def _serve(settings: Settings) -> None:
     token = settings.token()
     assert token is not None
     async with linli_services(settings) as services:
+        warn_if_calendar_runs_out(services.tickets.calendar, datetime.now(settings.tz).date())
         application = build_application(
             services,
             token=token,

@@ -6,7 +6,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_SQLITE_URL
     kb_dir: Path | None = None
+    # Holidays and 调休 days for years chinese-calendar does not know yet (services.holidays).
+    holidays_file: FilePath | None = None
     staff_chat_id: int | None = None
     timezone: str = "Asia/Shanghai"
     default_language: Language = "zh-Hans"
