@@ -49,7 +49,9 @@ def add_calendar_commands(subparsers: Any) -> Any:
     check = commands.add_parser(
         "check", help="whether this year's and next year's holidays are known, and from where"
     )
-    check.add_argument("years", nargs="*", type=int, metavar="YEAR", help="default: this, next")
+    check.add_argument(
+        "years", nargs="*", type=int, metavar="YEAR", help="default: this year and the next"
+    )
     check.set_defaults(func=run_check)
     return commands
 
