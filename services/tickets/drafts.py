@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from services.draft_expiry import tell_owners
 from services.tickets.core import TicketCore
 from storage.models import FilingDraft, Resident
-from storage.repositories.outbox import add_message
 
 
 class DraftUpkeep(TicketCore):
@@ -48,17 +48,12 @@ class DraftUpkeep(TicketCore):
                 return ()
             stmt = select(Resident).where(Resident.id.in_(started)).order_by(Resident.telegram_id)
             owners = list(await session.scalars(stmt))
-            for person in owners:
-                if not person.active:
-                    continue
-                await add_message(
-                    session,
-                    chat_id=person.chat_id,
-                    telegram_id=person.telegram_id,
-                    language=self._language(person),
-                    message_key="filing.expired",
-                    params={"minutes": int(idle.total_seconds() // 60)},
-                    idempotency_key=f"draft:{person.id}:{started[person.id].isoformat()}:expired",
-                    now=now,
-                )
+            await tell_owners(
+                session,
+                [(p, f"draft:{p.id}:{started[p.id].isoformat()}:expired") for p in owners],
+                message_key="filing.expired",
+                idle=idle,
+                default_language=self.settings.default_language,
+                now=now,
+            )
             return tuple(person.telegram_id for person in owners)
