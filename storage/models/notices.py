@@ -104,6 +104,10 @@ class Notice(Base):
     # None: as soon as it is confirmed.
     send_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # When the notice last changed: every step of composing a draft moves it, and a draft
+    # left alone too long is discarded (NoticeService.expire_drafts). Always set; NULL is
+    # allowed only because SQLite cannot add a NOT NULL column without a constant default.
+    updated_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     queued_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]

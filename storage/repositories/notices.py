@@ -70,8 +70,9 @@ async def list_recipients(
 
 
 async def add_notice(session: AsyncSession, **fields: Any) -> Notice:
-    """Insert a notice (fields as in storage.models.Notice) and return it with its id."""
-    notice = Notice(**fields)
+    """Insert a notice (fields as in storage.models.Notice) and return it with its id;
+    ``updated_at`` defaults to ``created_at``."""
+    notice = Notice(**{"updated_at": fields.get("created_at"), **fields})
     session.add(notice)
     await session.flush()
     return notice
@@ -119,8 +120,26 @@ async def claim_for_queueing(
     stmt = (
         update(Notice)
         .where(Notice.id == notice_id, Notice.status == from_status.value)
-        .values(status=NoticeStatus.QUEUED.value, queued_at=now)
+        .values(status=NoticeStatus.QUEUED.value, queued_at=now, updated_at=now)
         .returning(Notice)
     )
     result = await session.scalars(stmt, execution_options={"populate_existing": True})
     return result.first()
+
+
+async def discard_idle_drafts(
+    session: AsyncSession, *, idle_since: datetime, now: datetime
+) -> list[tuple[int, int | None]]:
+    """Cancel every draft last changed before ``idle_since``; returns (id, author) of each.
+
+    The age is checked in the UPDATE itself, so a draft changed at this very moment is kept:
+    on PostgreSQL the UPDATE waits for the row lock of that change and then re-reads the row.
+    """
+    stmt = (
+        update(Notice)
+        .where(Notice.status == NoticeStatus.DRAFT.value, Notice.updated_at < idle_since)
+        .values(status=NoticeStatus.CANCELLED.value, cancelled_at=now, updated_at=now)
+        .returning(Notice.id, Notice.author_telegram_id)
+        .execution_options(synchronize_session=False)
+    )
+    return [(notice_id, author) for notice_id, author in await session.execute(stmt)]
