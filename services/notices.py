@@ -3,7 +3,9 @@
 Officials and admins only (checked on every call by the actor's Telegram id). A notice is a
 draft until confirmed; confirming sends it now (its outbox rows are written in the same
 transaction) or schedules it, and ``send_due_notices`` (called by the scheduler every minute)
-queues scheduled notices whose time has come. Delivery figures come from the outbox rows.
+queues scheduled notices whose time has come. Every step of composing moves the draft's
+``updated_at``; ``expire_drafts`` discards drafts left alone too long and tells their authors.
+Delivery figures come from the outbox rows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.draft_expiry import tell_owners
 from services.errors import InvalidInput, NotFound
 from services.notice_fanout import count_waiting, notice_view, queue_notice, views_with_figures
 from services.notice_views import Audience, NoticePreview, NoticeView, require_official
@@ -23,6 +26,7 @@ from storage import Database
 from storage.models import AudienceKind, Notice, NoticeStatus
 from storage.repositories import notice_outbox
 from storage.repositories import notices as repo
+from storage.repositories import residents as residents_repo
 
 Clock = Callable[[], datetime]
 MAX_TEXT = 4096  # Telegram's message limit
@@ -161,7 +165,7 @@ class NoticeService:
             if notice.status == NoticeStatus.QUEUED.value:
                 await notice_outbox.cancel_pending(session, notice.id)
             notice.status = NoticeStatus.CANCELLED.value
-            notice.cancelled_at = now
+            notice.cancelled_at = notice.updated_at = now
             await session.flush()
             return (await views_with_figures(session, [notice]))[0]
 
@@ -203,6 +207,35 @@ class NoticeService:
             if len(due) < DUE_BATCH:
                 return queued
 
+    async def expire_drafts(self, now: datetime, idle: timedelta) -> tuple[int, ...]:
+        """Discard drafts untouched for longer than ``idle`` before ``now`` and queue one
+        "broadcast.expired" message to each author, in one transaction; returns the authors'
+        Telegram ids.
+
+        A discarded draft becomes cancelled, as with /cancel, rather than deleted: its id is
+        then never handed to a later draft, which an old preview's buttons could confirm.
+        """
+        async with self._db.transaction() as session:
+            dropped = await repo.discard_idle_drafts(session, idle_since=now - idle, now=now)
+            first: dict[int, int] = {}  # author -> their lowest discarded notice id
+            for notice_id, author in sorted(dropped):
+                if author is not None:
+                    first.setdefault(author, notice_id)
+            owners = []
+            for author, notice_id in sorted(first.items()):
+                person = await residents_repo.get_resident(session, author)
+                if person is not None:
+                    owners.append((person, f"notice:{notice_id}:expired"))
+            await tell_owners(
+                session,
+                owners,
+                message_key="broadcast.expired",
+                idle=idle,
+                default_language=self._default_language,
+                now=now,
+            )
+            return tuple(sorted(first))
+
     async def _queue(self, session: AsyncSession, notice: Notice, now: datetime) -> None:
         await queue_notice(
             session, notice, now=now, tz=self.tz, default_language=self._default_language
@@ -215,6 +248,7 @@ class NoticeService:
             raise NotFound(f"notice {notice_id}")
         if notice.status != NoticeStatus.DRAFT.value:
             raise InvalidInput(f"notice {notice_id} is {notice.status}, no longer a draft")
+        notice.updated_at = self._clock()  # any step, a preview too, keeps the draft alive
         return notice
 
 
