@@ -25,7 +25,16 @@ from handlers import broadcast_notices, broadcast_state
 from handlers.broadcast_flow import ask, is_official, refused, show_preview
 from handlers.broadcast_input import on_message, start_draft
 from handlers.broadcast_render import audience_text
-from handlers.broadcast_state import BUILDING, COMMUNITY, TEXT, TIME, TOPIC, drafts, steps
+from handlers.broadcast_state import (
+    BUILDING,
+    COMMUNITY,
+    TEXT,
+    TIME,
+    TOPIC,
+    ask_for_text,
+    drafts,
+    steps,
+)
 from handlers.callbacks import int_arg
 from handlers.filing_state import draft_owners
 from handlers.guards import pressed
@@ -77,7 +86,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
         elif text.strip():
             await start_draft(update, context, caller, text, None)
         else:
-            steps(context)[uid] = TEXT
+            ask_for_text(context, uid)
             await reply(update, t(caller.language, "broadcast.ask_text"))
     except ServiceError as error:
         await refused(update, context, caller, error)
@@ -89,8 +98,10 @@ async def cancel_command(update: Update, context: Context) -> None:
     if caller is None:
         return
     uid = caller.resident.telegram_id
-    steps(context).pop(uid, None)
+    step = steps(context).pop(uid, None)
     notice_id = await drafts(context).open_draft(uid)
+    if notice_id is None and step != TEXT:
+        return  # the draft is gone (expired, or sent elsewhere): an ordinary /cancel
     if notice_id is not None:
         try:
             await services_of(context).notices.cancel(uid, notice_id)

@@ -44,7 +44,7 @@ async def _answer(update: Update, context: Context, caller: Caller, message: Mes
     """Take the answer to the question asked last; False when the draft is gone."""
     uid = caller.resident.telegram_id
     notice_id = await drafts(context).open_draft(uid)
-    if notice_id is None:  # sent or discarded elsewhere
+    if notice_id is None:  # sent, discarded or expired elsewhere
         steps(context).pop(uid, None)
         return False
     step, text = steps(context).get(uid), message.text or ""

@@ -7,17 +7,33 @@ Owners of open drafts are loaded before polling starts with "buttons": after a r
 next message brings back the draft's preview with its buttons, from where every choice can be
 changed. Like the filing drafts (handlers/filing_state.py), this is exact for one process
 consuming updates.
+
+Drafts left alone for IDLE are discarded every minute (their authors are told through the
+outbox) and their authors forgotten here, so that their next message is a question again;
+so is someone who sent /broadcast and never the text (kept only here, with the time asked).
+An entry whose draft is gone anyway (expired or sent in another process) is dropped by the
+typed-input and /cancel handlers, which then let the message through to the question path
+or the ordinary /cancel.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+
 from telegram import Message
 from telegram.ext import Application, ContextTypes, filters
 
+from handlers.idle_drafts import expire_every_minute
 from services import Services
 from services.notice_drafts import NoticeDrafts
 
+log = logging.getLogger("linli.handlers.broadcast")
+
+IDLE = timedelta(minutes=60)
+"""A broadcast draft nobody touched for this long is discarded (and its author told)."""
 _STEPS = "broadcast.steps"
+_TEXT_ASKED = "broadcast.text_asked"  # Telegram id -> when /broadcast asked for the text
 TEXT, TOPIC, COMMUNITY, BUILDING, TIME = "text", "topic", "community", "building", "time"
 BUTTONS = "buttons"
 TYPED = (TOPIC, COMMUNITY, BUILDING, TIME)
@@ -40,17 +56,25 @@ def steps(context: ContextTypes.DEFAULT_TYPE) -> dict[int, str]:
     return found
 
 
+def ask_for_text(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) -> None:
+    """Take this person's next message as a new notice's text (until IDLE passes)."""
+    services: Services = context.application.bot_data["services"]
+    steps(context)[telegram_id] = TEXT
+    context.application.bot_data[_TEXT_ASKED][telegram_id] = services.delivery.clock()
+
+
 def drafts(context: ContextTypes.DEFAULT_TYPE) -> NoticeDrafts:
     services: Services = context.application.bot_data["services"]
     return NoticeDrafts(services.db)
 
 
 def install(application: Application) -> Composing:  # type: ignore[type-arg]
-    """Create the shared state (once), load open drafts' owners before polling starts, and
-    return the filter for messages of officials composing."""
+    """Create the shared state (once), load open drafts' owners before polling starts,
+    schedule expiry, and return the filter for messages of officials composing."""
     if _STEPS not in application.bot_data:
         found: dict[int, str] = {}
         application.bot_data[_STEPS] = found
+        application.bot_data[_TEXT_ASKED] = {}
         previous = application.post_init
 
         async def load(app: Application) -> None:  # type: ignore[type-arg]
@@ -61,4 +85,27 @@ def install(application: Application) -> Composing:  # type: ignore[type-arg]
                 found.setdefault(owner, BUTTONS)
 
         application.post_init = load
+        expire_every_minute(application, "broadcast.expire", expire_idle_drafts)
     return Composing(application.bot_data[_STEPS])
+
+
+async def expire_idle_drafts(
+    application: Application,  # type: ignore[type-arg]
+    now: datetime,
+) -> tuple[int, ...]:
+    """Discard drafts idle longer than IDLE (their authors are told through the outbox),
+    forget their authors and those asked for a text longer ago; returns whose drafts expired."""
+    services: Services = application.bot_data["services"]
+    expired = await services.notices.expire_drafts(now, IDLE)
+    found: dict[int, str] = application.bot_data[_STEPS]
+    for telegram_id in expired:
+        found.pop(telegram_id, None)
+    asked: dict[int, datetime] = application.bot_data[_TEXT_ASKED]
+    for telegram_id, at in list(asked.items()):
+        if found.get(telegram_id) != TEXT:
+            del asked[telegram_id]  # moved on: the draft in the database counts from now on
+        elif at < now - IDLE:
+            del asked[telegram_id], found[telegram_id]
+    if expired:
+        log.info("expired %d idle broadcast drafts", len(expired))
+    return expired

@@ -23,18 +23,18 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Message
 from telegram.ext import Application, ContextTypes, filters
 
+from handlers.idle_drafts import expire_every_minute
 from services import Services
 
 log = logging.getLogger("linli.handlers.filing")
 
 IDLE = timedelta(minutes=30)
 """A draft nobody touched for this long is dropped (and its owner told)."""
-EXPIRY_EVERY_S = 60
 COMMENT_WAIT_S = 30 * 60
 _OWNERS = "filing.draft_owners"
 _COMMENTS = "filing.pending_comments"
@@ -89,10 +89,7 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
         owners.update(await services.tickets.draft_owners())
 
     application.post_init = load
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            _expiry_job, interval=EXPIRY_EVERY_S, first=EXPIRY_EVERY_S, name="filing.expire"
-        )
+    expire_every_minute(application, "filing.expire", expire_idle_drafts)
 
 
 def has_draft(application: Application) -> Among:  # type: ignore[type-arg]
@@ -121,7 +118,3 @@ async def expire_idle_drafts(
     if expired:
         log.info("expired %d idle filing drafts", len(expired))
     return expired
-
-
-async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await expire_idle_drafts(context.application, datetime.now(UTC))
