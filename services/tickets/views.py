@@ -133,6 +133,15 @@ class SimilarTicketView:
     score: float
 
 
+@dataclass(frozen=True, slots=True)
+class RejectPromptView:
+    """A staff member's open "reject: reason?" prompt: the ticket, the prompt message, when."""
+
+    number: str
+    prompt_message_id: int
+    asked_at: datetime
+
+
 def mask_phone(phone: str | None) -> str | None:
     """138****1234 for a mobile; landlines keep area code and last four digits."""
     if not phone:
