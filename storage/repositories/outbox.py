@@ -11,10 +11,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from storage.db import note_outbox_written
 from storage.models import PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
@@ -142,6 +142,31 @@ async def claim_due(
     return rows
 
 
+@lru_cache(maxsize=1)
+def _sent_statement() -> ReturningUpdate[tuple[int]]:
+    """The UPDATE that records a delivery, built once: the worker runs it for every message
+    it sends, and building it per row (and the ORM's session synchronisation) cost more
+    than the update itself."""
+    table = cast(Table, OutboxMessage.__table__)
+    c = table.c
+    return (
+        update(table)
+        .where(
+            c.id == bindparam("b_id"),
+            c.status == OutboxStatus.SENDING.value,
+            c.claimed_at == bindparam("b_claimed_at", type_=c.claimed_at.type),
+        )
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=bindparam("b_now", type_=c.sent_at.type),
+            sent_message_id=bindparam("b_sent_message_id", type_=c.sent_message_id.type),
+            attempts=c.attempts + 1,
+            last_error=None,
+        )
+        .returning(c.id)
+    )
+
+
 async def mark_sent(
     session: AsyncSession,
     message_id: int,
@@ -152,16 +177,13 @@ async def mark_sent(
 ) -> bool:
     """Record a delivered message; False if the claim was lost meanwhile."""
     result = await session.execute(
-        update(OutboxMessage)
-        .where(_claimed(message_id, claimed_at))
-        .values(
-            status=OutboxStatus.SENT.value,
-            sent_at=now,
-            sent_message_id=sent_message_id,
-            attempts=OutboxMessage.attempts + 1,
-            last_error=None,
-        )
-        .returning(OutboxMessage.id)
+        _sent_statement(),
+        {
+            "b_id": message_id,
+            "b_claimed_at": claimed_at,
+            "b_now": now,
+            "b_sent_message_id": sent_message_id,
+        },
     )
     return result.first() is not None
 

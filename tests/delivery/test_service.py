@@ -77,7 +77,9 @@ async def test_an_expired_claim_cannot_record_over_the_new_one(outbox: Outbox) -
     assert not await outbox.service.record_sent(old, 11)
     assert await outbox.service.record_sent(new, 12)
     [row] = await outbox.rows()
-    assert (row.status, row.sent_message_id) == ("sent", 12)
+    # two attempts: the stale claim counted as one when it was requeued
+    assert (row.status, row.sent_message_id, row.attempts) == ("sent", 12, 2)
+    assert row.sent_at == outbox.clock.now()
 
 
 async def test_dead_letters_are_for_admins_only(outbox: Outbox) -> None:
