@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from bot.settings import Settings, load_settings
+from services.holiday_alerts import WARN_AHEAD
 from services.holidays import load_holiday_file
 from services.worktime import LIBRARY, WorkCalendar, YearCoverage
 
 log = logging.getLogger("linli.calendar")
-# The State Council publishes a year's schedule around November: warn early enough to add it.
-WARN_AHEAD = timedelta(days=60)
 EXAMPLE = "holidays.example.yaml"
 
 

@@ -12,6 +12,7 @@ from services.bulletins import BulletinService
 from services.delivery import DeliveryService
 from services.disclosure_bulletin import DisclosureFigures
 from services.enquiries import EnquiryService
+from services.holiday_alerts import HolidayAlertService
 from services.kb_learning import KbLearningService
 from services.knowledge_base import LiveKnowledge
 from services.notices import NoticeService
@@ -45,6 +46,7 @@ class Services:
     bulletins: BulletinService
     reminders: ReminderService
     kb_learning: KbLearningService
+    holiday_alerts: HolidayAlertService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -70,8 +72,8 @@ async def open_services(
     Raises ``storage.PendingMigrationsError`` for a server database that needs
     ``linli db upgrade`` and ``knowledge.KnowledgeBaseError`` for invalid knowledge files.
     A ``knowledge`` already loaded (tests, benchmarks) is used as it is. ``calendar`` (the
-    working days, with the operator's holiday file) is shared by tickets, reminders and
-    figures; without it, the library's calendar alone.
+    working days, with the operator's holiday file) is shared by tickets, reminders,
+    figures and the admins' holiday alerts; without it, the library's calendar alone.
     """
     db = Database(database_url)
     try:
@@ -95,6 +97,7 @@ async def open_services(
         subscriptions=SubscriptionService(db, clock),
         bulletins=BulletinService(db, clock, default_language, figures=DisclosureFigures(reports)),
         kb_learning=KbLearningService(db, knowledge, clock, kb_dir, default_language),
+        holiday_alerts=HolidayAlertService(db, clock, calendar, default_language),
         reminders=ReminderService(
             db,
             clock,
