@@ -27,7 +27,8 @@ STAFF_GROUP_ID = -1009000
 SHOWN_METHODS = {"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "sendMediaGroup"}
 HELP = (
     "linli console — type a question or a /command. A number presses that button of the latest"
-    " message in your chat; !reply TEXT replies to the bot's latest message there."
+    " message in your chat (with no such button it is sent as text, like a phone number);"
+    " !reply TEXT replies to the bot's latest message there."
     " !as resident|staff|official|admin switches who you are (staff type in the staff group)."
     " !help shows this, !quit (or Ctrl-D) leaves."
 )
@@ -181,20 +182,25 @@ def _act(
             print("(nothing to reply to yet in this chat)", file=out)
         else:
             server.send_text(user, line[6:].strip() or "…", chat=chat, reply_to=target)
-    elif line.isdigit():
+    elif line.isdigit() and _has_button(view, chat, int(line)):
         _press(server, user, view, chat, int(line), out)
     else:
+        if line.isdigit():
+            print(f"(no button {line} here: sent as text)", file=out)
         server.send_text(user, line, chat=chat)
     return current
+
+
+def _has_button(view: ConsoleView, chat: int, n: int) -> bool:
+    message, buttons = view.keyboards.get(chat, (None, []))
+    return message is not None and 1 <= n <= len(buttons)
 
 
 def _press(
     server: BotApiServer, user: dict[str, Any], view: ConsoleView, chat: int, n: int, out: TextIO
 ) -> None:
-    message, buttons = view.keyboards.get(chat, (None, []))
-    if message is None or not 1 <= n <= len(buttons):
-        print(f"(no button {n}; the latest message here has {len(buttons)})", file=out)
-        return
+    message, buttons = view.keyboards[chat]
+    assert message is not None
     try:
         server.press_button(user, message, buttons[n - 1]["callback_data"])
     except ValueError:
