@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from handlers import filing_render, staff_render
+from handlers import calendar_render, filing_render, staff_render
 
 Formatter = Callable[[str, str, Mapping[str, Any]], dict[str, Any]]
 
 # Message-key prefix → the formatter of that catalog area.
 FORMATTERS: dict[str, Formatter] = {
+    "calendar.": calendar_render.outbox_params,
     "staff.": staff_render.outbox_params,
     "ticket.": filing_render.outbox_params,
 }
