@@ -36,6 +36,7 @@ REMINDERS_EVERY = timedelta(hours=1)
 DUE_EVERY = timedelta(minutes=1)  # notices and bulletins
 CLOSE_UNRATED_AT = time(3, 0)
 KB_DIGEST_AT = time(9, 0)
+HOLIDAY_ALERT_AT = time(9, 30)
 # A run whose time passed while the event loop was busy still runs, once (coalesce): missed
 # runs are caught up by the services' "as of now", not by replaying every period.
 _JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
@@ -121,6 +122,12 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
         # Daily, weekly in effect: the service sends one digest a week.
         ScheduledJob(
             "kb_learning.digest", services.kb_learning.send_weekly_digest, daily_at=KB_DIGEST_AT
+        ),
+        # Daily, weekly in effect: admins hear once a week about a year nobody covers.
+        ScheduledJob(
+            "holiday_alerts.warn_admins",
+            services.holiday_alerts.warn_admins,
+            daily_at=HOLIDAY_ALERT_AT,
         ),
         ScheduledJob("notices.send_due", services.notices.send_due_notices, DUE_EVERY),
         ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),

@@ -101,6 +101,8 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
     names = sorted(job.name or "" for job in application.job_queue.jobs())
     assert names == [
         "bulletins.run_due",
+        "holiday_alerts.warn_admins",
+        "holiday_alerts.warn_admins.startup",
         "kb_learning.digest",
         "kb_learning.digest.startup",
         "notices.send_due",
@@ -127,6 +129,8 @@ async def test_every_job_is_registered(lite_services: Services, clock: Clock) ->
     assert jobs["notices.send_due"].action == lite_services.notices.send_due_notices
     assert jobs["bulletins.run_due"].action == lite_services.bulletins.run_due_bulletins
     assert jobs["kb_learning.digest"].action == lite_services.kb_learning.send_weekly_digest
+    alert = jobs["holiday_alerts.warn_admins"]  # daily, weekly in effect, like the digest
+    assert alert.action == lite_services.holiday_alerts.warn_admins and alert.daily_at
     scheduler = Scheduler(LeaderLock(lite_services.db), clock)
     await scheduler.refresh_leadership()
     # Nothing is due: each runs (None would mean it failed) and queues nothing.
