@@ -17,18 +17,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.i18n import localize, t
 from services.categories import CATEGORIES
 from services.tickets import StaffEventView, StaffTicketView, mask_phone
+from services.tickets.notify import CARD_ACTIONS
 from services.worktime import TIMEZONE
 
 TICKET_REF = re.compile(r"#(\d{4}-\d{4,5})\b")
 _TITLES = {c.id: (c.title, c.title_en) for c in CATEGORIES}
-# The card's buttons that still make sense in each status (rows as on the card).
-_ACTIONS_BY_STATUS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "new": (("accept", "reply"), ("resolve", "reject"), ("assign",)),
-    "accepted": (("reply",), ("resolve", "reject"), ("assign",)),
-    "in_progress": (("reply",), ("resolve", "reject"), ("assign",)),
-    "reopened": (("reply",), ("resolve", "reject"), ("assign",)),
-    "resolved": (("reply",),),
-}
 _SUMMARY_CHARS = 40
 _STATUS_MARK = "📌"  # how staff.card.status begins in every language
 
@@ -128,7 +121,7 @@ def with_status(text: str, line: str) -> str:
 
 def card_keyboard(language: str, view: StaffTicketView) -> InlineKeyboardMarkup | None:
     """The buttons still useful in the ticket's status; None once nothing is left to do."""
-    rows = _ACTIONS_BY_STATUS.get(view.status, ())
+    rows = CARD_ACTIONS.get(view.status, ())
     if not rows:
         return None
     return InlineKeyboardMarkup(

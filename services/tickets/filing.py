@@ -281,7 +281,7 @@ class FilingActions(DraftUpkeep):
             self.settings,
             "staff.card",
             params,
-            buttons=notify.staff_buttons(ticket.id),
+            buttons=notify.staff_buttons(ticket.id, ticket.status),
             photos=list(ticket.photos),
         )
         return ticket, event

@@ -22,16 +22,22 @@ from storage.repositories.outbox import add_message
 Buttons = list[list[dict[str, str]]]
 
 
-def staff_buttons(ticket_id: int) -> Buttons:
-    """The staff card's actions; data "tk:<action>:<ticket id>"."""
+# The staff card's buttons that still make sense in each status (rows as on the card); the
+# Telegram layer redraws a card from the same table after each change.
+CARD_ACTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "new": (("accept", "reply"), ("resolve", "reject"), ("assign",)),
+    "accepted": (("reply",), ("resolve", "reject"), ("assign",)),
+    "in_progress": (("reply",), ("resolve", "reject"), ("assign",)),
+    "reopened": (("reply",), ("resolve", "reject"), ("assign",)),
+    "resolved": (("reply",),),
+}
 
-    def button(action: str) -> dict[str, str]:
-        return {"key": f"button.ticket.{action}", "data": f"tk:{action}:{ticket_id}"}
 
+def staff_buttons(ticket_id: int, status: str) -> Buttons:
+    """The staff card's actions in ``status``; data "tk:<action>:<ticket id>"."""
     return [
-        [button("accept"), button("reply")],
-        [button("resolve"), button("reject")],
-        [button("assign")],
+        [{"key": f"button.ticket.{action}", "data": f"tk:{action}:{ticket_id}"} for action in row]
+        for row in CARD_ACTIONS.get(status, ())
     ]
 
 

@@ -109,7 +109,7 @@ class ResidentActions(StaffActions):
                     session, ticket, event, self.settings, "staff.reopened",
                     {"ticket_id": ticket.id, "number": ticket.number, "score": score,
                      "comment": comment or ""},
-                    buttons=notify.staff_buttons(ticket.id)[1:],
+                    buttons=notify.staff_buttons(ticket.id, ticket.status),
                 )  # fmt: skip
             return await self._resident_view(session, ticket, is_owner=True)
 

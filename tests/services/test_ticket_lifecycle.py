@@ -29,6 +29,15 @@ async def _outbox(desk: Desk) -> list[tuple[int, str, dict[str, object]]]:
         return [(r.chat_id, r.message_key, r.params) for r in rows]
 
 
+async def _buttons(desk: Desk, message_key: str) -> list[list[str]]:
+    """The actions on the buttons of the first outbox message with this key."""
+    async with desk.db.transaction() as session:
+        stmt = select(OutboxMessage).where(OutboxMessage.message_key == message_key)
+        row = (await session.scalars(stmt)).first()
+    assert row is not None and row.buttons is not None
+    return [[button["data"].split(":")[1] for button in line] for line in row.buttons]
+
+
 async def _event_count(desk: Desk) -> int:
     async with desk.db.transaction() as session:
         return len(list(await session.scalars(select(TicketEvent))))
@@ -69,6 +78,11 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     ]
     assert messages[2][2] == {"number": number, "message": "已联系物业，今晚上门查看"}
     assert messages[5][2]["comment"] == "昨晚还在施工"
+    # The card for a reopened ticket offers what staff can still do with it.
+    assert await _buttons(desk, "staff.card") == [
+        ["accept", "reply"], ["resolve", "reject"], ["assign"]
+    ]  # fmt: skip
+    assert await _buttons(desk, "staff.reopened") == [["reply"], ["resolve", "reject"], ["assign"]]
 
     timeline = (await svc.get_ticket_for_resident(RESIDENT, number)).timeline
     assert [(e.kind, e.status) for e in timeline] == [
