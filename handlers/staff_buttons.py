@@ -2,15 +2,15 @@
 
 Accept and resolve act at once; reply asks for a reply to the prompt; reject takes the
 staff member's next message (or a reply to the prompt) as the reason (staff_desk.py reads
-it); assign lists the staff as tk:assignto:<ticket id>:<telegram id>. Every press is
-answered; a press the ticket's status no longer allows (a double press) is answered with
-the reason and changes nothing. The pressed message shows the new status.
+it; the ticket service keeps the open prompt, so it survives a restart); assign lists the
+staff as tk:assignto:<ticket id>:<telegram id>. Every press is answered; a press the
+ticket's status no longer allows (a double press) is answered with the reason and changes
+nothing. The pressed message shows the new status.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,15 +23,7 @@ from handlers.i18n import t
 from handlers.people import identify, services_of
 from handlers.replies import reply
 from handlers.staff_commands import done_text
-from handlers.staff_common import (
-    Pending,
-    Refused,
-    assignee_name,
-    attempt,
-    is_staff,
-    pending_rejects,
-    staff_language,
-)
+from handlers.staff_common import Refused, assignee_name, attempt, is_staff, staff_language
 from handlers.staff_render import card_keyboard, status_line, ticket_in_first_line, with_status
 from services.tickets import StaffTicketView, lifecycle
 from services.tickets.lifecycle import Action
@@ -119,9 +111,15 @@ async def _reply(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Ca
 async def _reject(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
     text = t(lang, "staff.reject.prompt", number=view.number)
     prompt = await _prompt(u, lang, view, "reject", text)
-    if prompt is not None and u.effective_user is not None:
-        pending = Pending(view.number, prompt.message_id, time.monotonic())
-        pending_rejects(c)[u.effective_user.id] = pending
+    if prompt is None or u.effective_user is None:
+        return
+    tickets = services_of(c).tickets
+    call = tickets.open_reject_prompt(
+        u.effective_user.id, prompt.chat_id, view.number, prompt.message_id
+    )
+    opened = await attempt(lang, view.number, "reject", call)
+    if isinstance(opened, Refused):  # the press was already answered: say it under the card
+        await _say_under_card(u, opened.text)
 
 
 async def _assign(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:

@@ -8,13 +8,12 @@ a button answer or a reply, so none of them reaches the error handler.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TypeVar
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from handlers.i18n import t
@@ -26,16 +25,6 @@ from services.tickets.validation import MAX_MESSAGE
 
 NUMBER = re.compile(r"^#?(\d{4}-\d{4,5})$")
 T = TypeVar("T")
-PENDING_TTL_S = 600.0  # a reject prompt left unanswered this long no longer takes messages
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A reject waiting for its reason: the ticket, the prompt, and when it was asked."""
-
-    number: str
-    prompt_id: int
-    since: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,24 +101,3 @@ async def assignee_name(context: ContextTypes.DEFAULT_TYPE, view: StaffTicketVie
     if person is None:
         return str(view.assignee_telegram_id)
     return person.display_name or str(person.telegram_id)
-
-
-def pending_rejects(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Pending]:
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    pending: dict[int, Pending] = chat_data.setdefault("staff_rejects", {})
-    return pending
-
-
-def take_pending(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, replied: Message | None
-) -> Pending | None:
-    """The reject this message answers: a reply to a reject prompt (anyone's), or the
-    sender's own open prompt when the message replies to nothing else."""
-    now, pending = time.monotonic(), pending_rejects(context)
-    for owner, item in list(pending.items()):
-        if now - item.since > PENDING_TTL_S:
-            del pending[owner]
-    if replied is not None:
-        answered = next((o for o, p in pending.items() if p.prompt_id == replied.message_id), None)
-        return None if answered is None else pending.pop(answered)
-    return pending.pop(user_id, None)

@@ -36,14 +36,7 @@ from handlers.staff_commands import (
     queue_command,
     ticket_command,
 )
-from handlers.staff_common import (
-    Refused,
-    attempt,
-    is_staff,
-    pending_rejects,
-    staff_language,
-    take_pending,
-)
+from handlers.staff_common import Refused, attempt, is_staff, staff_language
 from handlers.staff_render import ticket_in_first_line
 
 log = logging.getLogger("linli.staff")
@@ -85,9 +78,11 @@ async def on_staff_message(update: Update, context: Context) -> None:
     replied = message.reply_to_message
     if replied is not None and replied.message_id == message.message_thread_id:
         replied = None  # in a forum topic, every message "replies" to the topic's first one
-    pending = take_pending(context, user.id, replied)
-    if pending is not None:
-        await _message_action(update, context, pending.number, "reject", message.text)
+    replied_to = None if replied is None else replied.message_id
+    tickets = services_of(context).tickets
+    prompt = await tickets.take_reject_prompt(user.id, message.chat_id, replied_to)
+    if prompt is not None:
+        await _message_action(update, context, prompt.number, "reject", message.text)
     elif (
         replied is not None
         and replied.from_user is not None
@@ -128,13 +123,14 @@ async def _message_action(
 
 async def cancel_command(update: Update, context: Context) -> None:
     """/cancel in the staff chat: drop the caller's reject prompt."""
-    user = update.effective_user
+    chat = update.effective_chat
     caller = await identify(update, context)
-    if user is None or caller is None:
+    if chat is None or caller is None:
         return
     language = staff_language(context)
-    pending = pending_rejects(context).pop(user.id, None)
-    if pending is None:
+    tickets = services_of(context).tickets
+    cancelled = await tickets.cancel_reject_prompt(caller.resident.telegram_id, chat.id)
+    if cancelled is None:
         await reply(update, t(language, "staff.nothing_to_cancel"))
     else:
-        await reply(update, t(language, "staff.reject.cancelled", number=pending.number))
+        await reply(update, t(language, "staff.reject.cancelled", number=cancelled.number))

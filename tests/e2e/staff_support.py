@@ -91,7 +91,8 @@ def text_of(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "")
 
 
-async def _people(services: Services) -> None:
+async def add_people(services: Services) -> None:
+    """The resident and the two staff members, registered (staff with their role)."""
     await services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
     for telegram_id, name in ((STAFF_ID, "张社工"), (STAFF_2_ID, "李社工")):
         await services.residents.register(telegram_id, telegram_id, name, "zh-hans")
@@ -106,7 +107,7 @@ async def desk(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[D
         tmp_path,
         live_knowledge,
         clock=clock,
-        setup=_people,
+        setup=add_people,
         staff_chat_id=STAFF_CHAT,
         delivery=DeliveryConfig(
             send_rate=1000, private_chat_rate=100, group_per_minute=10_000, poll_interval_s=0.05
