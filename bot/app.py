@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
@@ -65,14 +66,21 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     # Telegram shows these in the "/" menu: Chinese by default, English for English clients.
     await application.bot.set_my_commands(bot_commands("zh-Hans"))
     await application.bot.set_my_commands(bot_commands("en"), language_code="en")
+    may_send: Callable[[], bool] | None = None
+    if application.bot_data["scheduler_timezone"] is not None:
+        # The monthly 居务公开 bulletin exists from the first start (officials may remove it).
+        await ensure_default_disclosure(services.bulletins, services.db)
+        scheduler = register_jobs(application, timezone=application.bot_data["scheduler_timezone"])
+        if not services.db.is_sqlite:
+            # Several processes (behind a webhook) share one bot's Telegram limits and each
+            # chat's order: only the scheduler leader sends, and a standby takes over with
+            # the leadership (within a minute of the leader's death).
+            may_send = scheduler.leads
     await start_delivery(
         application,
         services,
         application.bot_data["delivery_config"],
         prepare=staff_card_topics(services),
+        may_send=may_send,
     )
-    if application.bot_data["scheduler_timezone"] is not None:
-        # The monthly 居务公开 bulletin exists from the first start (officials may remove it).
-        await ensure_default_disclosure(services.bulletins, services.db)
-        register_jobs(application, timezone=application.bot_data["scheduler_timezone"])
     log.info("linli is ready as @%s", application.bot.username)

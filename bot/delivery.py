@@ -43,6 +43,7 @@ class DeliveryWorker:
         clock: Clock | None = None,
         limits: SendLimits | None = None,
         prepare: Prepare | None = None,
+        may_send: Callable[[], bool] | None = None,
     ) -> None:
         self.bot = bot
         self.service = service
@@ -57,6 +58,9 @@ class DeliveryWorker:
         self._inflight: dict[asyncio.Task[None], _Send] = {}
         self._stop = asyncio.Event()
         self._sent = SentBatcher(service)
+        # Whether this process sends right now (asked before each claim); bot/app.py gives
+        # sending to the scheduler leader on PostgreSQL: Telegram's limits are per bot.
+        self.may_send: Callable[[], bool] = may_send or (lambda: True)
 
     def nudge(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -99,7 +103,7 @@ class DeliveryWorker:
         while not self._stop.is_set():
             generation = self.service.nudge.generation
             free = self.config.concurrency - len(inflight)
-            rows = await self._claim(free, bulk) if free > 0 else []
+            rows = await self._claim(free, bulk) if free > 0 and self.may_send() else []
             for message in rows:
                 send = _Send(message, self.migrated.get(message.chat_id, message.chat_id))
                 task = asyncio.create_task(self._deliver(send))

@@ -90,6 +90,10 @@ class Scheduler:
             )
         return result
 
+    def leads(self) -> bool:
+        """Whether this process leads, as of the last refresh (asked by the delivery worker)."""
+        return self.leader.held
+
     async def refresh_leadership(self) -> bool:
         """Keep or seek leadership (every minute); False, logged, if that failed."""
         self._tried = True

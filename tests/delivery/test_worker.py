@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+
+import pytest
 
 from bot.bot_api import TINY_PNG
 from bot.delivery_limits import DeliveryConfig
+from storage.leader import LeaderLock
 from storage.models import PRIORITY_BULK
 from storage.repositories import residents as residents_repo
 from tests.delivery.conftest import SPEED, Outbox
@@ -198,3 +202,27 @@ async def test_paid_broadcast_mode_marks_only_bulk_rows(outbox: Outbox) -> None:
     }
     assert paid == {201: True, 202: None}
     assert worker.limiter.limits.paid_overall.count == 1000
+
+
+async def test_a_process_that_does_not_lead_sends_nothing_until_it_does(outbox: Outbox) -> None:
+    # Processes behind a webhook share one bot's Telegram limits (bot/app.py): on PostgreSQL
+    # only the scheduler leader's worker claims rows.
+    if outbox.db.is_sqlite:
+        pytest.skip("SQLite has one process, which always leads")
+    leader, standby = LeaderLock(outbox.db), LeaderLock(outbox.db)
+    try:
+        assert await leader.refresh() and not await standby.refresh()
+        await outbox.resident(201)
+        await outbox.queue(201)
+        await outbox.start(may_send=lambda: standby.held)
+        await asyncio.sleep(0.3)  # several of the worker's polls (1 s virtual at 50x)
+        assert await outbox.statuses() == ["pending"]
+        assert outbox.api.sent_to(201) == []
+
+        await leader.release()  # the leader stops: the standby takes over at its next try
+        assert await standby.refresh()
+        await _sent_all(outbox, 1)
+        assert [m["text"] for m in outbox.api.sent_to(201)] == ["谢谢你的反馈！"]
+    finally:
+        await leader.release()
+        await standby.release()
