@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.bot_api.registry import Upload, method, require
 from bot.bot_api.world import JSON, ApiError, World, bad_request
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @method("getMe")
@@ -35,14 +39,28 @@ async def get_updates(world: World, params: JSON, uploads: dict[str, Upload]) ->
 
 @method("setWebhook")
 async def set_webhook(world: World, params: JSON, uploads: dict[str, Upload]) -> bool:
+    """Records every parameter (secret_token too); from now on bot_api.webhook posts the
+    updates there. http:// is accepted for a loopback host, as a local Bot API server does."""
     require(params, "url")
+    url = urlsplit(str(params["url"]))
+    loopback = url.hostname in ("localhost", "127.0.0.1", "::1")
+    if url.scheme != "https" and not (url.scheme == "http" and loopback):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.get("secret_token")
+    if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+        raise bad_request("secret token contains unallowed characters")
+    if params.get("drop_pending_updates"):
+        world.pending_updates.clear()
     world.webhook = {"url": params["url"], **{k: v for k, v in params.items() if k != "url"}}
+    world.webhook_error = {}
+    world.webhook_wakeup.set()
     return True
 
 
 @method("deleteWebhook")
 async def delete_webhook(world: World, params: JSON, uploads: dict[str, Upload]) -> bool:
     world.webhook = {"url": ""}
+    world.webhook_error = {}
     if params.get("drop_pending_updates"):
         world.pending_updates.clear()
     return True
@@ -54,6 +72,7 @@ async def get_webhook_info(world: World, params: JSON, uploads: dict[str, Upload
         "url": world.webhook.get("url", ""),
         "has_custom_certificate": False,
         "pending_update_count": len(world.pending_updates),
+        **world.webhook_error,
         **(
             {"allowed_updates": world.webhook["allowed_updates"]}
             if "allowed_updates" in world.webhook

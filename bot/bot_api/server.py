@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self
 
 from aiohttp import web
@@ -20,6 +22,7 @@ from bot.bot_api.recorder import BotCall, CallLog
 from bot.bot_api.registry import METHODS, Upload
 from bot.bot_api.text import decode_param
 from bot.bot_api.users import SimulatedUsers
+from bot.bot_api.webhook import WebhookPusher
 from bot.bot_api.world import JSON, ApiError, World
 
 _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
@@ -68,6 +71,7 @@ class BotApiServer(SimulatedUsers, CallLog):
         self.faults = FaultPlan()
         self.flood: FloodGuard | None = FloodGuard(flood_limits) if flood_limits else None
         self._runner: web.AppRunner | None = None
+        self._webhook = WebhookPusher(self.world)
 
     # --- addresses -------------------------------------------------------------------------
 
@@ -131,6 +135,25 @@ class BotApiServer(SimulatedUsers, CallLog):
         key = json.dumps(scope or {"type": "default"}, sort_keys=True), language_code
         return self.world.commands.get(key, [])
 
+    # --- webhook ---------------------------------------------------------------------------
+
+    @property
+    def webhook(self) -> JSON:
+        """What the last setWebhook gave (url, secret_token, …); url "" when none is set.
+        While one is set, updates are posted there as Telegram would (bot_api.webhook)."""
+        return self.world.webhook
+
+    async def post_to_webhook(self, update: JSON, secret_token: str | None) -> int:
+        """POST `update` to the webhook URL with this X-Telegram-Bot-Api-Secret-Token (None:
+        without the header), as Telegram would; returns the HTTP status the bot answered."""
+        return await self._webhook.post(update, secret_token)
+
+    @contextmanager
+    def holding_webhook_updates(self) -> Iterator[None]:
+        """Updates injected inside the block wait; Telegram posts them after it."""
+        with self._webhook.holding():
+            yield
+
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> Self:
@@ -145,12 +168,14 @@ class BotApiServer(SimulatedUsers, CallLog):
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1]
         self.world.closing = False
+        await self._webhook.start()
         return self
 
     async def stop(self) -> None:
         # Release long polls first so the HTTP server does not wait for them.
         self.world.closing = True
         self.world.wake_pollers()
+        await self._webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

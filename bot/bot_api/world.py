@@ -76,6 +76,8 @@ class World:
     blocked_chats: set[int] = field(default_factory=set)
     migrated_chats: dict[int, int] = field(default_factory=dict)
     webhook: JSON = field(default_factory=lambda: {"url": ""})
+    webhook_error: JSON = field(default_factory=dict)  # last_error_date, last_error_message
+    webhook_wakeup: asyncio.Event = field(default_factory=asyncio.Event)  # bot_api.webhook
     commands: dict[tuple[str, str], list[JSON]] = field(default_factory=dict)
     _message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -164,6 +166,7 @@ class World:
         self.pending_updates.append(update)
         self.injected_updates.append(update)
         self._new_updates.set()
+        self.webhook_wakeup.set()
         return update
 
     def update_id_of(self, payload: JSON) -> int:
