@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.kb_cli import add_kb_commands
+from bot.log_secrets import hide_secrets_in_logs
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeBaseError
 from services.holidays import HolidayFileError
@@ -22,6 +23,9 @@ def _configure_logging(settings: Settings) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
+    # Nor the token or the webhook secret from anywhere: at DEBUG, PTB logs the Bot API URL
+    # and every call's parameters (setWebhook's secret_token among them).
+    hide_secrets_in_logs(settings.secrets(), logging.getLogger().handlers)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

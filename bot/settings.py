@@ -6,8 +6,10 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.webhook import SECRET_RULE, Webhook, check_secret, check_webhook_url, split_listen_address
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///var/linli.sqlite3"
@@ -47,6 +49,11 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(default=5, ge=1)
     send_claim_timeout_s: float = Field(default=120, gt=0)
     send_concurrency: int = Field(default=16, ge=1, le=256)
+    # Webhook mode (bot/webhook.py): set the URL and linli receives updates there, not by
+    # polling. The secret is declared after the URL so that its check can see the URL.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1:8443"
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -63,6 +70,34 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_webhook_url(value)
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _check_webhook_listen(cls, value: str) -> str:
+        split_listen_address(value)
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            check_secret(value.get_secret_value())
+            return value
+        if info.data.get("webhook_url"):
+            raise ValueError(f"required when LINLI_WEBHOOK_URL is set ({SECRET_RULE})")
+        return None
 
     @field_validator("timezone")
     @classmethod
@@ -86,6 +121,18 @@ class Settings(BaseSettings):
 
     def token(self) -> str | None:
         return self.bot_token.get_secret_value() if self.bot_token else None
+
+    def webhook(self) -> Webhook | None:
+        """How to receive updates by webhook, or None to poll."""
+        if self.webhook_url is None or self.webhook_secret is None:
+            return None
+        host, port = split_listen_address(self.webhook_listen)
+        return Webhook(self.webhook_url, host, port, self.webhook_secret.get_secret_value())
+
+    def secrets(self) -> tuple[str, ...]:
+        """The values that must never reach a log."""
+        found = (self.bot_token, self.webhook_secret)
+        return tuple(s.get_secret_value() for s in found if s and s.get_secret_value())
 
 
 def load_settings(**overrides: object) -> Settings:
