@@ -29,7 +29,7 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run_polling
+    from bot.runner import run_telegram
 
     settings = load_settings()
     if settings.token() is None:
@@ -40,7 +40,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     _configure_logging(settings)
-    return run_polling(settings)
+    return run_telegram(settings)
 
 
 def _cmd_console(args: argparse.Namespace) -> int:
@@ -113,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="linli", description="linli (邻里): the community service centre's Telegram bot."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = sub.add_parser("run", help="run the bot on Telegram (long polling)")
+    run = sub.add_parser(
+        "run", help="run the bot on Telegram (long polling, or a webhook with LINLI_WEBHOOK_URL)"
+    )
     run.set_defaults(func=_cmd_run)
 
     console = sub.add_parser("console", help="chat with linli in this terminal, no Telegram")

@@ -9,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from telegram.ext import Application
+from telegram.ext import Application, Updater
 
 from bot.app import build_application
 from bot.calendar_cli import warn_if_calendar_runs_out, work_calendar
@@ -17,6 +17,7 @@ from bot.delivery import stop_delivery
 from bot.delivery_limits import DeliveryConfig
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
+from bot.webhook import Webhook
 from services import Services, open_services
 
 log = logging.getLogger("linli.bot")
@@ -24,25 +25,52 @@ POLL_PAUSE_S = 0.02
 
 
 @contextlib.asynccontextmanager
-async def running(application: Application, *, poll_timeout: int = 10) -> AsyncIterator[None]:  # type: ignore[type-arg]
-    """Initialise, start long polling, and on exit stop everything in the right order."""
+async def running(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    poll_timeout: int = 10,
+    webhook: Webhook | None = None,
+) -> AsyncIterator[None]:
+    """Initialise, start receiving updates (long polling, or ``webhook``), and on exit stop
+    everything in the right order."""
     async with application:
         # PTB calls post_init only inside run_polling/run_webhook; we run the pieces ourselves.
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
-        assert application.updater is not None
-        # A short pause between polls lets updates that arrive together come in one getUpdates
-        # call: under load the polling round trips were a sixth of the bot's time (py-spy on
-        # benchmarks/bench_updates.py); a quiet bot answers at most 20 ms later.
-        await application.updater.start_polling(timeout=poll_timeout, poll_interval=POLL_PAUSE_S)
+        updater = application.updater
+        assert updater is not None
         try:
+            # Inside the try: a webhook port already in use must still stop what started.
+            await _receive_updates(updater, poll_timeout, webhook)
             yield
         finally:
             await stop_delivery(application)
-            await application.updater.stop()
+            if updater.running:
+                await updater.stop()  # also stops the webhook server; the webhook stays set
             await application.stop()
             await stop_scheduler(application)  # releases the leader lock after the JobQueue
+
+
+async def _receive_updates(updater: Updater, poll_timeout: int, webhook: Webhook | None) -> None:
+    if webhook is None:
+        # A short pause between polls lets updates that arrive together come in one getUpdates
+        # call: under load the polling round trips were a sixth of the bot's time (py-spy on
+        # benchmarks/bench_updates.py); a quiet bot answers at most 20 ms later.
+        await updater.start_polling(timeout=poll_timeout, poll_interval=POLL_PAUSE_S)
+        return
+    # Polling asks for Telegram's default set of updates (no allowed_updates); so does this.
+    # Updates Telegram holds for the webhook are kept: another process may be serving it.
+    host, port = webhook.listen_host, webhook.listen_port
+    await updater.start_webhook(
+        host,
+        port,
+        webhook.url_path,
+        webhook_url=webhook.url,
+        secret_token=webhook.secret,
+        drop_pending_updates=False,
+    )
+    log.info("receiving updates by webhook at %s (listening on %s:%d)", webhook.url, host, port)
 
 
 @contextlib.asynccontextmanager
@@ -80,12 +108,12 @@ async def _serve(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with running(application):
+        async with running(application, webhook=settings.webhook()):
             await stop.wait()
             log.info("stopping")
 
 
-def run_polling(settings: Settings) -> int:
-    """``linli run``: serve Telegram until SIGINT or SIGTERM."""
+def run_telegram(settings: Settings) -> int:
+    """``linli run``: serve Telegram (polling, or the webhook if set) until SIGINT or SIGTERM."""
     asyncio.run(_serve(settings))
     return 0

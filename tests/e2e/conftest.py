@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 from bot.app import build_application
 from bot.delivery_limits import DeliveryConfig
 from bot.runner import running
+from bot.webhook import Webhook
 from services import Services, open_services
 from services.container import utc_now
 from services.knowledge_base import LiveKnowledge
@@ -27,6 +29,17 @@ STAFF_CHAT_ID = -1009000
 FAST_DELIVERY = DeliveryConfig(
     send_rate=1000, private_chat_rate=200, group_per_minute=6000, poll_interval_s=0.05
 )
+WEBHOOK_SECRET = "test-Secret_0123456789"
+
+
+def local_webhook(port: int | None = None) -> Webhook:
+    """A webhook on a free local port, at a path with characters a pattern would misread."""
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}/tg/linli-hook.v1"
+    return Webhook(url, "127.0.0.1", port, WEBHOOK_SECRET)
 
 
 @dataclass
@@ -69,11 +82,13 @@ async def start_linli(
     admin_ids: tuple[int, ...] = (),
     staff_chat_id: int | None = None,
     delivery: DeliveryConfig = FAST_DELIVERY,
+    webhook: Webhook | None = None,
 ) -> AsyncIterator[tuple[BotApiServer, Services]]:
     """linli on a fresh SQLite database in ``tmp_path``, running against a fake Telegram.
 
     ``setup`` prepares the database (people, roles) before the application starts; the
-    application runs its own delivery worker, without scheduled jobs.
+    application runs its own delivery worker, without scheduled jobs. It long-polls, or with
+    ``webhook`` (such as ``local_webhook()``) serves it, and the fake Telegram posts there.
     """
     services = await open_services(
         f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
@@ -96,7 +111,7 @@ async def start_linli(
                 overall_rate=0,
                 delivery=delivery,
             )
-            async with running(application, poll_timeout=1):
+            async with running(application, poll_timeout=1, webhook=webhook):
                 yield api, services
     finally:
         await services.close()
@@ -107,13 +122,18 @@ async def _staff_member(services: Services) -> None:
 
 
 @pytest.fixture
-async def linli(tmp_path: Path, live_knowledge: LiveKnowledge) -> AsyncIterator[Linli]:
+async def linli(
+    request: pytest.FixtureRequest, tmp_path: Path, live_knowledge: LiveKnowledge
+) -> AsyncIterator[Linli]:
+    """linli polling; ``@pytest.mark.parametrize("linli", ["webhook"], indirect=True)``
+    runs a test with linli receiving updates by webhook instead."""
     async with start_linli(
         tmp_path,
         live_knowledge,
         setup=_staff_member,
         admin_ids=(ADMIN_ID,),
         staff_chat_id=STAFF_CHAT_ID,
+        webhook=local_webhook() if getattr(request, "param", "polling") == "webhook" else None,
     ) as (api, services):
         resident = api.user(RESIDENT_ID, "小王", language_code="zh-hans")
         admin = api.user(ADMIN_ID, "管理员", language_code="zh-hans")
