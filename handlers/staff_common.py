@@ -21,6 +21,7 @@ from handlers.people import Caller, services_of
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
+from services.tickets.desk import CannotMerge, NotStaff
 from services.tickets.validation import MAX_MESSAGE
 
 NUMBER = re.compile(r"^#?(\d{4}-\d{4,5})$")
@@ -84,6 +85,13 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         )
     except NotFound:
         return Refused(t(language, "staff.not_found", number=number))
+    except NotStaff as exc:
+        return Refused(t(language, "staff.not_staff", telegram_id=exc.telegram_id))
+    except CannotMerge as exc:
+        if exc.itself:
+            return Refused(t(language, "staff.merge_itself", number=exc.number))
+        status = t(language, f"staff.status.{exc.status}")
+        return Refused(t(language, "staff.merge_closed", number=exc.number, status=status))
     except InvalidInput as exc:
         return Refused(t(language, "staff.invalid_input", detail=str(exc)))
 

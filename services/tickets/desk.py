@@ -25,6 +25,24 @@ from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
 
+class NotStaff(InvalidInput):
+    """/assign named someone without a staff role."""
+
+    def __init__(self, telegram_id: int) -> None:
+        self.telegram_id = telegram_id
+        super().__init__(f"{telegram_id} is not a staff member")
+
+
+class CannotMerge(InvalidInput):
+    """/merge named the ticket itself, or one that is no longer open, as the target."""
+
+    def __init__(self, number: str, status: str, itself: bool) -> None:
+        self.number = number
+        self.status = status
+        self.itself = itself
+        super().__init__(f"cannot merge into {number} ({status})")
+
+
 class StaffActions(TicketCore):
     """What staff do to tickets."""
 
@@ -79,7 +97,7 @@ class StaffActions(TicketCore):
             staff, ticket = await self._checked(session, actor, number, Action.ASSIGN)
             person = await residents_repo.get_resident(session, assignee)
             if person is None or Role(person.role) not in STAFF_ROLES:
-                raise InvalidInput(f"{assignee} is not a staff member")
+                raise NotStaff(assignee)
             details = {"from": ticket.assignee_telegram_id, "to": assignee}
             ticket.assignee_telegram_id = assignee
             event = await self._record(session, ticket, staff, EventKind.ASSIGN, details=details)
@@ -100,7 +118,7 @@ class StaffActions(TicketCore):
             staff, ticket = await self._checked(session, actor, number, Action.MERGE)
             target = await self._ticket(session, into)
             if target.id == ticket.id or not lifecycle.is_open(target.status):
-                raise InvalidInput(f"cannot merge into {target.number} ({target.status})")
+                raise CannotMerge(target.number, target.status, itself=target.id == ticket.id)
             now = self._clock()
             await repo.move_followers(session, ticket.id, target.id, now)
             if ticket.resident_id != target.resident_id:
