@@ -62,7 +62,14 @@ async def _report(args: argparse.Namespace) -> int:
     if report.is_empty:
         print(f"No tickets and no questions in {period.label}: every figure is zero.",
               file=sys.stderr)  # fmt: skip
-    return _write(report, args.fmt, args.out)
+    if args.out is not None and args.out.is_dir():
+        print(f"Cannot write {args.out}: it is a folder; give a file name", file=sys.stderr)
+        return 1
+    try:
+        return _write(report, args.fmt, args.out)
+    except OSError as exc:
+        print(f"Cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 def _now() -> datetime:

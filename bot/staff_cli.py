@@ -13,14 +13,28 @@ ROLES = ("staff", "official", "admin")
 
 def add_staff_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add = sub.add_parser("add", help="give a Telegram user a role")
-    add.add_argument("telegram_id", type=int, help="the person's numeric Telegram user id")
+    add.add_argument("telegram_id", type=_user_id, help="the person's numeric Telegram user id")
     add.add_argument("--role", choices=ROLES, default="staff")
     add.set_defaults(func=lambda a: _run(_grant(a.telegram_id, a.role)))
     remove = sub.add_parser("remove", help="make a person an ordinary resident again")
-    remove.add_argument("telegram_id", type=int)
+    remove.add_argument("telegram_id", type=_user_id)
     remove.set_defaults(func=lambda a: _run(_grant(a.telegram_id, "resident")))
     lst = sub.add_parser("list", help="list staff, officials and admins")
     lst.set_defaults(func=lambda a: _run(_list()))
+
+
+def _user_id(text: str) -> int:
+    """A Telegram user id: a positive number (a group's id is negative)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a person: a Telegram user id is a positive number"
+            " (negative ids are groups and channels)"
+        )
+    return number
 
 
 def _run(coro: object) -> int:

@@ -80,3 +80,15 @@ def test_empty_period_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     captured = capsys.readouterr()
     assert "No tickets and no questions in 2026-06" in captured.err
     assert json.loads(captured.out)["received"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "out"), [("xlsx", "missing/dir/r.xlsx"), ("csv", "."), ("json", "missing/r.json")]
+)
+def test_an_unwritable_out_file_is_one_clear_line(
+    fmt: str, out: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert linli_report("--period", "2026-10", "--format", fmt, "--out", out) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Cannot write {out}") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
