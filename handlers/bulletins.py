@@ -31,11 +31,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
 def describe(language: str, bulletin: BulletinView, context: Context) -> str:
     """One bulletin: number, name, schedule, audience, next run, first line of its text."""
-    when = t(language, f"bulletin.every.{bulletin.recurrence}", at=f"{bulletin.at:%H:%M}")
+    on = ""
     if bulletin.weekday is not None:
-        when += " " + t(language, f"bulletin.weekday.{WEEKDAYS[bulletin.weekday]}")
+        on = t(language, f"bulletin.weekday.{WEEKDAYS[bulletin.weekday]}")
     if bulletin.day_of_month is not None:
-        when += " " + t(language, "bulletin.day", day=bulletin.day_of_month)
+        on = t(language, "bulletin.day", day=bulletin.day_of_month)
+    when = t(language, f"bulletin.every.{bulletin.recurrence}", on=on, at=f"{bulletin.at:%H:%M}")
     tz = services_of(context).bulletins.tz
     return t(
         language,

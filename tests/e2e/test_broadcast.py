@@ -211,7 +211,7 @@ async def test_bulletins_added_listed_and_removed(linli: Linli) -> None:
     added = await write(
         linli, boss, command + "本周受理 {received} 件，办结 {resolved} 件。", "已添加"
     )
-    assert "每周 09:00 周一" in text_of(added) and "订阅“居务公开”的居民" in text_of(added)
+    assert "每周一 09:00｜" in text_of(added) and "订阅“居务公开”的居民" in text_of(added)
     await write(linli, boss, "/bulletin_add every=weekly at=09:00 文本", "需要写 weekday")
     await write(
         linli, boss, "/bulletin_add every=daily at=8:00 topic=八卦 文本", "没有“八卦”这个主题"

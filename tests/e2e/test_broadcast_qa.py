@@ -1,0 +1,45 @@
+"""/broadcast and /bulletins corner cases an official runs into: a preview's confirm tapped
+twice before linli answers sends the notice once and says so to the second tap; a bulletin's
+schedule reads in the order people say it (每月 1 日 09:00, not 每月 09:00 1 日)."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.e2e.test_broadcast import (
+    WATER,
+    compose,
+    expect,
+    official,
+    press,
+    resident,
+    text_of,
+    write,
+)
+
+
+async def test_confirm_tapped_twice_sends_once(linli: Linli) -> None:
+    boss = await official(linli)
+    neighbour = await resident(linli, RESIDENT_ID)
+    audience = await compose(linli, boss)
+    urgent = await press(linli, boss, audience, "👥 全体居民", "第 3 步")
+    when = await press(linli, boss, urgent, "普通（免打扰时段内等到结束再送）", "第 4 步")
+    preview = await press(linli, boss, when, "⚡ 确认后立即发送", "第 5 步")
+    linli.api.press_button(boss, preview, label="✅ 确认发送")
+    linli.api.press_button(boss, preview, label="✅ 确认发送")
+    await expect(linli, boss, "开始发送")
+    await expect(linli, boss, "这条通知已经不是草稿了")
+    await expect(linli, neighbour, WATER)
+    (notice,) = await linli.services.notices.list_notices(boss["id"])
+    assert notice.status == "queued"
+    assert sum(WATER in text_of(m) for m in linli.api.sent_to(neighbour["id"])) == 1
+
+
+async def test_a_bulletin_schedule_reads_naturally(linli: Linli) -> None:
+    boss = await official(linli)
+    for command, said in [
+        ("every=monthly at=09:00 day=1 月报", "#1 月报\n每月 1 日 09:00｜"),
+        ("every=quarterly at=08:30 day=31 季报", "#2 季报\n每季度首月 31 日 08:30｜"),
+        ("every=weekly at=18:00 weekday=fri 周报", "#3 周报\n每周五 18:00｜"),
+        ("every=daily at=07:00 日报", "#4 日报\n每天 07:00｜"),
+    ]:
+        await write(linli, boss, f"/bulletin_add {command}", said)
