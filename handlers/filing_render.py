@@ -93,7 +93,7 @@ def ticket_detail(language: str, ticket: TicketView, tz: tzinfo) -> str:
     lines.append("")
     lines.append(t(language, "ticket.timeline"))
     lines.extend(event_line(language, e, ticket.is_owner, tz) for e in ticket.timeline)
-    if ticket.is_owner:
+    if ticket.is_owner and ticket.can_follow_up:
         lines.append("")
         lines.append(t(language, "ticket.how_to_add", number=ticket.number))
     return "\n".join(lines)

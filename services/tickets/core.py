@@ -175,6 +175,7 @@ class TicketCore:
             merged_into=await self._merged_number(session, ticket),
             rating_solved=ticket.rating_solved,
             rating_score=ticket.rating_score,
+            can_follow_up=lifecycle.allows(lifecycle.Action.FOLLOWUP, ticket.status),
             timeline=tuple(public_event(e) for e in events if is_public(e)),
         )
 

@@ -75,9 +75,14 @@ class InvalidTransition(ServiceError):
         super().__init__(f"ticket {number}: cannot {action.value} a ticket that is {status}")
 
 
+def allows(action: Action, status: str) -> bool:
+    """True when ``action`` may happen in ``status``."""
+    return TicketStatus(status) in ALLOWED_FROM[action]
+
+
 def check(number: str, action: Action, status: str) -> None:
     """Raise InvalidTransition unless ``action`` is allowed in ``status``."""
-    if TicketStatus(status) not in ALLOWED_FROM[action]:
+    if not allows(action, status):
         raise InvalidTransition(number, action, status)
 
 

@@ -55,6 +55,8 @@ class TicketView:
     merged_into: str | None
     rating_solved: bool | None
     rating_score: int | None
+    can_follow_up: bool
+    """The filer may still add details (the ticket is open, or resolved and not yet rated)."""
     timeline: tuple[PublicEventView, ...]
 
 

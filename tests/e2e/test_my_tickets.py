@@ -181,3 +181,15 @@ async def test_complain_button_under_a_none_answer_starts_filing(linli: Linli) -
     none_answer = await say(linli, "明天天气怎么样")
     question = await press(linli, none_answer, "📝 我要投诉或反映问题")
     assert "请选一个类别" in question["text"]
+
+
+async def test_a_finished_ticket_does_not_invite_follow_ups(linli: Linli) -> None:
+    rejected, still_open = await file(linli), await file(linli)
+    await linli.services.tickets.reject(STAFF_ID, rejected, "不属于社区管理范围")
+    await linli.api.wait_for(  # the rejection is delivered first, so it is not taken for an answer
+        lambda: next((m for m in linli.api.sent_to(RESIDENT_ID) if "原因" in m["text"]), None)
+    )
+    detail = (await say(linli, f"/ticket {rejected}"))["text"]
+    assert "/followup" not in detail  # a follow-up would only be refused
+    assert "不能再补充" in (await say(linli, f"/followup {rejected} 还在吵"))["text"]
+    assert f"/followup {still_open}" in (await say(linli, f"/ticket {still_open}"))["text"]
