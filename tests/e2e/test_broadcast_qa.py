@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.e2e.conftest import RESIDENT_ID, Linli
 from tests.e2e.test_broadcast import (
+    OFFICIAL_ID,
     WATER,
     compose,
     expect,
@@ -43,3 +44,16 @@ async def test_a_bulletin_schedule_reads_naturally(linli: Linli) -> None:
         ("every=daily at=07:00 日报", "#4 日报\n每天 07:00｜"),
     ]:
         await write(linli, boss, f"/bulletin_add {command}", said)
+
+
+async def test_an_english_official_composing_in_chinese_stays_in_english(linli: Linli) -> None:
+    """The notice and its sending time are content for residents: typing them in Chinese
+    does not switch the official's steps to Chinese halfway through."""
+    boss = await official(linli)
+    await linli.services.residents.set_language(OFFICIAL_ID, "en")
+    await write(linli, boss, "/broadcast", "step 1 of 5")
+    audience = await write(linli, boss, WATER, "Step 2")
+    urgent = await press(linli, boss, audience, "👥 All residents", "Step 3")
+    when = await press(linli, boss, urgent, "Ordinary (waits for quiet hours to end)", "Step 4")
+    await press(linli, boss, when, "🕘 Send at a time", "Type the sending time")
+    await write(linli, boss, "明天9点", "Step 5")
