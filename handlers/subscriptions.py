@@ -154,6 +154,10 @@ async def quiet_command(update: Update, context: Context) -> None:
             return
         if len(args) != 2:
             raise InvalidInput("two times are needed")
+        bad = next((a for a in args if not _is_clock(a)), None)
+        if bad is not None:
+            await reply(update, t(lang, "quiet.bad_time", text=bad) + "\n" + t(lang, "quiet.usage"))
+            return
         start, end = parse_clock(args[0]), parse_clock(args[1])
         await subscriptions.set_quiet_hours(uid, start, end)
     except InvalidInput:
@@ -161,6 +165,14 @@ async def quiet_command(update: Update, context: Context) -> None:
         return
     key = "quiet.off" if start == end else "quiet.set"
     await reply(update, t(lang, key, start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
+
+
+def _is_clock(text: str) -> bool:
+    try:
+        parse_clock(text)
+    except InvalidInput:
+        return False
+    return True
 
 
 async def on_button(update: Update, context: Context) -> None:
