@@ -20,7 +20,13 @@ from handlers.people import Caller, identify, services_of
 from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.tickets import DraftView
-from services.tickets.validation import MAX_DESCRIPTION, MAX_PHOTOS
+from services.tickets.validation import (
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_PHOTOS,
+    MIN_DESCRIPTION,
+    has_words,
+)
 
 
 async def ask(update: Update, caller: Caller, draft: DraftView) -> None:
@@ -88,6 +94,8 @@ async def _description(
         length = len(m.text.strip())
         if length > MAX_DESCRIPTION:
             await _again(update, caller, d, "filing.too_long", length=length, max=MAX_DESCRIPTION)
+        elif length >= MIN_DESCRIPTION and not has_words(m.text):
+            await _again(update, caller, d, "filing.no_words")
         else:
             await _again(update, caller, d, "filing.too_short", length=length)
 
@@ -105,7 +113,8 @@ async def _location(
         else:
             await _again(update, caller, d, "filing.need_place")
     except InvalidInput:
-        await _again(update, caller, d, "filing.bad_place")
+        too_long = m.text is not None and len(m.text.strip()) > MAX_LOCATION
+        await _again(update, caller, d, "filing.bad_place" if too_long else "filing.need_place")
 
 
 async def _photo(

@@ -25,6 +25,12 @@ _LANDLINE = re.compile(r"(0[12]\d|0[3-9]\d{2})-?(\d{7,8})")
 _PHONE_NOISE = re.compile(r"[\s()（）]")
 
 
+def has_words(value: str) -> bool:
+    """True when the text has a letter, a Chinese character or a digit, not only emoji,
+    punctuation or spaces."""
+    return any(ch.isalnum() for ch in value)
+
+
 def category(value: str) -> str:
     """A complaint category id (not "enquiry": that one is filed from a question)."""
     if value == ENQUIRY:
@@ -37,6 +43,8 @@ def description(value: str) -> str:
     text = value.strip()
     if len(text) < MIN_DESCRIPTION:
         raise InvalidInput(f"the description needs at least {MIN_DESCRIPTION} characters")
+    if not has_words(text):
+        raise InvalidInput("the description has no words, only emoji or punctuation")
     if len(text) > MAX_DESCRIPTION:
         raise InvalidInput(
             f"the description may have at most {MAX_DESCRIPTION} characters (it has {len(text)})"
@@ -57,7 +65,7 @@ def question(value: str) -> str:
 def location_text(value: str) -> str:
     """A typed address or place description."""
     text = value.strip()
-    if not text:
+    if not has_words(text):
         raise InvalidInput("the place is empty: type an address or send a location")
     if len(text) > MAX_LOCATION:
         raise InvalidInput(f"the place may have at most {MAX_LOCATION} characters")

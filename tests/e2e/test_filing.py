@@ -136,12 +136,17 @@ async def test_bad_input_at_every_step_is_explained_and_changes_nothing(linli: L
     assert "现在只有 0 个字" in (await say(linli, "   "))["text"]
     too_long = await say(linli, "吵" * 5000)
     assert "最多 2000 字，你发来的有 5000 字" in too_long["text"]
+    emoji_only = await say(linli, "😡" * 12)
+    assert "请用文字写一写" in emoji_only["text"] and "现在只有" not in emoji_only["text"]
     assert (await draft(linli)).description is None
     await say(linli, NOISE)
 
     [refused] = await bot_answers(api, lambda: api.send_sticker(user))
     assert "请输入地址，或者发送一个定位" in refused["text"]
     assert "地址太长" in (await say(linli, "路" * 600))["text"]
+    for nothing in ("   ", "😀", "📍📍！"):  # no place in it: asked again, not taken
+        assert "请输入地址，或者发送一个定位" in (await say(linli, nothing))["text"]
+    assert (await draft(linli)).location_text is None
     await say(linli, "幸福小区3号楼2单元")
 
     for act, expected in (
