@@ -15,12 +15,16 @@ from handlers.render import (
     main_menu_keyboard,
 )
 from handlers.replies import replace, reply
+from handlers.staff_common import in_staff_chat, staff_language
 from services import LANGUAGES
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caller = await identify(update, context)
     if caller is None:
+        return
+    if in_staff_chat(update, context):  # the staff work there: no resident menu
+        await reply(update, t(staff_language(context), "staff.help"))
         return
     name = caller.resident.display_name or "居民"
     await reply(
@@ -30,8 +34,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caller = await identify(update, context)
-    if caller is not None:
-        await send_help(update, caller)
+    if caller is None:
+        return
+    if in_staff_chat(update, context):
+        await reply(update, t(staff_language(context), "staff.help"))
+        return
+    await send_help(update, caller)
 
 
 async def send_help(update: Update, caller: Caller) -> None:
