@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from bot.cli_args import calendar_year
 from bot.settings import Settings, load_settings
 from services.holiday_alerts import WARN_AHEAD
 from services.holidays import load_holiday_file
@@ -49,7 +50,11 @@ def add_calendar_commands(subparsers: Any) -> Any:
         "check", help="whether this year's and next year's holidays are known, and from where"
     )
     check.add_argument(
-        "years", nargs="*", type=int, metavar="YEAR", help="default: this year and the next"
+        "years",
+        nargs="*",
+        type=calendar_year,
+        metavar="YEAR",
+        help="default: this year and the next",
     )
     check.set_defaults(func=run_check)
     return commands

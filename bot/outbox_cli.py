@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from bot.cli_args import positive_int
 from bot.settings import Settings, load_settings
 from services.delivery import DeadLetterView, DeliveryService
 from services.residents import ResidentService
@@ -25,7 +26,7 @@ def add_outbox_commands(subparsers: Any) -> Any:
     outbox = subparsers.add_parser("outbox", help="messages waiting, sent and given up on")
     commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     dead = commands.add_parser("dead", help="list dead letters, newest first")
-    dead.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    dead.add_argument("--limit", type=positive_int, default=50, help="how many (default 50)")
     dead.set_defaults(func=lambda a: asyncio.run(_dead(a.limit)))
     counts = commands.add_parser("counts", help="messages per status")
     counts.set_defaults(func=lambda a: asyncio.run(_counts()))
@@ -49,7 +50,7 @@ async def _ask(settings: Settings, question: Callable[[DeliveryService], Awaitab
 
 async def _dead(limit: int) -> int:
     settings = load_settings()
-    letters = await _ask(settings, lambda service: service.list_dead_letters(max(1, limit)))
+    letters = await _ask(settings, lambda service: service.list_dead_letters(limit))
     if letters is None:
         return 2
     if not letters:

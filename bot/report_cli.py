@@ -67,6 +67,8 @@ async def _report(args: argparse.Namespace) -> int:
         return 1
     try:
         return _write(report, args.fmt, args.out)
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: bot.cli ends quietly
     except OSError as exc:
         print(f"Cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot.cli_args import whole_number
 from bot.settings import load_settings
 from services import InvalidInput, ResidentView, Services, open_services
 
@@ -25,10 +26,7 @@ def add_staff_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def _user_id(text: str) -> int:
     """A Telegram user id: a positive number (a group's id is negative)."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    number = whole_number(text)
     if number <= 0:
         raise argparse.ArgumentTypeError(
             f"{text} is not a person: a Telegram user id is a positive number"

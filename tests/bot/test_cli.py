@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,35 @@ def test_kb_unanswered_on_an_empty_log(capsys: pytest.CaptureFixture[str]) -> No
     assert "No unanswered" in capsys.readouterr().out
     assert main(["kb", "unanswered", "--since", "yesterday"]) == 2
     assert "--since takes a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["outbox", "dead", "--limit", "-3"], "-3 is not a count: give 1 or more"),
+        (["calendar", "check", "0"], "0 is not a year: write four digits, e.g. 2027"),
+        (["calendar", "check", "99999"], "99999 is not a year"),
+        (["staff", "add", "-5"], "-5 is not a person"),
+    ],
+)
+def test_absurd_numbers_are_refused_with_a_reason(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
+    # `linli report | head`: head exits before linli has written everything.
+    argv = [sys.executable, "-m", "bot.cli", "report", "--period", "2026-11", "--format", "json"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    child = subprocess.Popen(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before the first write
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
