@@ -47,9 +47,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^cp:"))
     application.add_handler(CallbackQueryHandler(ask_person, pattern=r"^ask:"))
     filing = filing_state.has_draft(application)
+    # A rating comment asked for after the draft was started is the more recent question:
+    # its text goes to my_tickets.on_comment (start() forgets an older one).
+    comment = filing_state.owes_comment(application)
     application.add_handler(
         MessageHandler(
-            private & filing & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            private & filing & ~comment & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
             filing_steps.on_message,
         ),
         group=-1,
@@ -78,6 +81,7 @@ async def start(
             with contextlib.suppress(InvalidInput):
                 draft = await tickets.update_draft(uid, category=category, step="description")
     draft_owners(context).add(uid)
+    pending_comments(context).pop(uid, None)  # the next text is for the draft now
     text, keyboard = prompt(caller.language, draft)
     await reply(update, t(caller.language, intro) + "\n\n" + text, keyboard)
 
