@@ -195,36 +195,35 @@ async def test_a_finished_ticket_does_not_invite_follow_ups(linli: Linli) -> Non
     assert f"/followup {still_open}" in (await say(linli, f"/ticket {still_open}"))["text"]
 
 
+async def resolved(linli: Linli, number: str) -> dict:
+    """Staff accept and resolve the ticket; returns the rating request the resident gets."""
+    await linli.services.tickets.accept(STAFF_ID, number)
+    await linli.services.tickets.resolve(STAFF_ID, number)
+    return await linli.api.wait_for(
+        lambda: next(
+            (m for m in linli.api.sent_to(RESIDENT_ID)[::-1]
+             if number in m["text"] and "👎 没解决" in button_labels(m)),
+            None,
+        )
+    )  # fmt: skip
+
+
 async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(linli: Linli) -> None:
     svc = linli.services.tickets
     number = await file(linli)
-    await svc.accept(STAFF_ID, number)
-    await svc.resolve(STAFF_ID, number)
-    request = await linli.api.wait_for(
-        lambda: next(
-            (m for m in linli.api.sent_to(RESIDENT_ID) if "👎 没解决" in button_labels(m)), None
-        )
-    )
+    request = await resolved(linli, number)
     await say(linli, "/complain")  # a new complaint left at its first step
-    ask = await bot_edit(linli, await bot_edit(linli, request, "👎 没解决"), "2 ⭐")
+    await bot_edit(linli, await bot_edit(linli, request, "👎 没解决"), "2 ⭐")
     # The comment was asked for last: the text is the comment, not a filing answer.
     reopened = await say(linli, "还是很吵，根本没人来过")
     assert f"工单 {number} 已重新打开" in reopened["text"]
     assert (
         await svc.get_ticket_for_staff(STAFF_ID, number)
     ).rating_comment == "还是很吵，根本没人来过"
-    assert (await linli.services.tickets.get_draft(RESIDENT_ID)) is not None  # still there
+    assert (await svc.get_draft(RESIDENT_ID)) is not None  # still there
 
     second = await file(linli)
-    await svc.accept(STAFF_ID, second)
-    await svc.resolve(STAFF_ID, second)
-    request = await linli.api.wait_for(
-        lambda: next(
-            (m for m in linli.api.sent_to(RESIDENT_ID)[::-1] if second in m["text"]
-             and "👎 没解决" in button_labels(m)), None
-        )
-    )  # fmt: skip
-    await bot_edit(linli, await bot_edit(linli, request, "👍 解决了"), "4 ⭐")
+    await bot_edit(linli, await bot_edit(linli, await resolved(linli, second), "👍 解决了"), "4 ⭐")
     question = await say(linli, "/complain")  # filing asked last: the text goes to the draft
     assert "请选一个类别" in question["text"]
     assert "请点下面的按钮选一个类别" in (await say(linli, "楼道灯坏了"))["text"]
