@@ -40,6 +40,7 @@ from handlers.people import Caller, identify, services_of
 from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.tickets import InvalidTransition
+from services.tickets.validation import ticket_number
 
 
 class _RepliesToTicket(filters.MessageFilter):
@@ -93,9 +94,10 @@ async def ticket_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     tickets = services_of(context).tickets
     try:
-        if not is_number(args[0]):
+        number = ticket_number(args[0])
+        if number is None:
             raise NotFound(args[0])
-        ticket = await tickets.get_ticket_for_resident(caller.resident.telegram_id, args[0])
+        ticket = await tickets.get_ticket_for_resident(caller.resident.telegram_id, number)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=args[0][:20]))
         return
@@ -134,6 +136,7 @@ async def _followup(
 ) -> None:
     lang = caller.language
     try:
+        number = ticket_number(number) or number
         if not is_number(number):
             raise NotFound(number)
         await services_of(context).tickets.followup(caller.resident.telegram_id, number, text)

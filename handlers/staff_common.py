@@ -7,7 +7,6 @@ a button answer or a reply, so none of them reaches the error handler.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -22,9 +21,8 @@ from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
 from services.tickets.desk import CannotMerge, NotStaff
-from services.tickets.validation import MAX_MESSAGE
+from services.tickets.validation import MAX_MESSAGE, ticket_number
 
-NUMBER = re.compile(r"^#?(\d{4}-\d{4,5})$")
 T = TypeVar("T")
 
 
@@ -60,9 +58,8 @@ def is_staff(caller: Caller) -> bool:
 
 
 def parse_number(token: str | None) -> str | None:
-    """ "2611-0042" or "#2611-0042" → "2611-0042"; None for anything else."""
-    match = NUMBER.match(token.strip()) if token else None
-    return match.group(1) if match else None
+    """ "2611-0042", "#2611-0042", "26110042" or full-width → "2611-0042"; None otherwise."""
+    return ticket_number(token) if token else None
 
 
 def too_long(language: str, text: str) -> Refused | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from services.categories import ENQUIRY, get_category
 from services.errors import InvalidInput
@@ -23,6 +24,17 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 # then a 7-8 digit local number, with or without a dash.
 _LANDLINE = re.compile(r"(0[12]\d|0[3-9]\d{2})-?(\d{7,8})")
 _PHONE_NOISE = re.compile(r"[\s()（）]")
+_TYPED_NUMBER = re.compile(r"#?(\d{4})-?(\d{4,5})")
+
+
+def ticket_number(value: str) -> str | None:
+    """A ticket number as people type it → "2611-0042", or None when it is not one.
+
+    Full-width digits and dash (a Chinese input method's "２６１１－００４２"), a leading "#"
+    (as on the staff cards) and a missing dash ("26110042", as read out) are all accepted.
+    """
+    typed = _TYPED_NUMBER.fullmatch(unicodedata.normalize("NFKC", value).strip())
+    return f"{typed.group(1)}-{typed.group(2)}" if typed else None
 
 
 def has_words(value: str) -> bool:

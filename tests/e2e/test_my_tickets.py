@@ -228,3 +228,14 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
     assert "请选一个类别" in question["text"]
     assert "请点下面的按钮选一个类别" in (await say(linli, "楼道灯坏了"))["text"]
     assert (await svc.get_ticket_for_staff(STAFF_ID, second)).status == "resolved"
+
+
+async def test_a_number_typed_with_a_chinese_input_method_is_found(linli: Linli) -> None:
+    number = await file(linli)  # 2611-0001
+    wide = number.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    for typed in (wide, f"#{number}", number.replace("-", "")):
+        detail = (await say(linli, f"/ticket {typed}"))["text"]
+        assert detail.startswith(f"工单 {number} · 噪音扰民"), typed
+    sent = await say(linli, f"/followup {wide} 今晚又开始了")
+    assert f"已转给负责工单 {number} 的工作人员" in sent["text"]
+    assert "没有找到工单" in (await say(linli, "/ticket 2611-1"))["text"]

@@ -38,3 +38,12 @@ async def test_assign_to_someone_without_a_staff_role_is_refused_in_words(desk: 
     assert unknown["text"].startswith("999 不是工作人员")
     ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
     assert ticket.assignee_telegram_id is None
+
+
+async def test_a_number_typed_full_width_or_without_its_dash_is_understood(desk: Desk) -> None:
+    number = await desk.file()
+    wide = number.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    [accepted] = await desk.say(f"/accept {wide}")
+    assert accepted["text"] == f"#{number} 已受理，由你负责。"
+    [noted] = await desk.say(f"/note {number.replace('-', '')} 已电话联系")
+    assert noted["text"] == f"工单 {number} 的内部备注已记录（居民看不到）。"

@@ -1,0 +1,32 @@
+"""What people type, read the way they mean it: ticket numbers and words."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.tickets.validation import has_words, ticket_number
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("2611-0042", "2611-0042"),
+        (" #2611-0042 ", "2611-0042"),
+        ("２６１１－００４２", "2611-0042"),  # a Chinese input method in full-width mode
+        ("26110042", "2611-0042"),  # read out on the phone, no dash
+        ("2611-10042", "2611-10042"),
+        ("2611-99999", "2611-99999"),
+        ("2611-1", None),
+        ("abc", None),
+        ("-1", None),
+        ("2611-0042x", None),
+        ("", None),
+    ],
+)
+def test_ticket_numbers_as_typed(typed: str, number: str | None) -> None:
+    assert ticket_number(typed) == number
+
+
+def test_words_are_letters_chinese_characters_or_digits() -> None:
+    assert has_words("3号楼") and has_words("Building") and has_words("楼")
+    assert not has_words("😀😀") and not has_words("！？…") and not has_words("   ")
