@@ -94,13 +94,16 @@ def coordinates(latitude: float, longitude: float) -> tuple[float, float]:
 def phone(value: str) -> str:
     """A Chinese mobile (13812345678) or landline with area code (021-12345678).
 
-    Spaces and brackets are ignored and a +86 / 0086 prefix is dropped; mobiles are stored as
-    11 digits, landlines as "area-number".
+    Spaces and brackets are ignored, full-width digits read as digits, and a +86 / 0086
+    prefix is dropped (restoring a landline's 0); mobiles are stored as 11 digits,
+    landlines as "area-number".
     """
-    text = _PHONE_NOISE.sub("", value)
+    text = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", value))  # full-width too
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):
             text = text[len(prefix) :].lstrip("-")
+            if not _MOBILE.fullmatch(text.replace("-", "")):
+                text = "0" + text  # +86 21 … is 021 …: the trunk 0 is left out abroad
     if _MOBILE.fullmatch(text.replace("-", "")):
         return text.replace("-", "")
     landline = _LANDLINE.fullmatch(text)

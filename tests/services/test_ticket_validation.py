@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.tickets.validation import has_words, ticket_number
+from services.errors import InvalidInput
+from services.tickets.validation import has_words, phone, ticket_number
 
 
 @pytest.mark.parametrize(
@@ -30,3 +31,24 @@ def test_ticket_numbers_as_typed(typed: str, number: str | None) -> None:
 def test_words_are_letters_chinese_characters_or_digits() -> None:
     assert has_words("3号楼") and has_words("Building") and has_words("楼")
     assert not has_words("😀😀") and not has_words("！？…") and not has_words("   ")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("１３８１２３４５６７８", "13812345678"),  # full-width digits
+        ("021－12345678", "021-12345678"),  # full-width dash
+        ("+86 21 1234 5678", "021-12345678"),  # international form drops the trunk 0
+        ("+86-21-12345678", "021-12345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+    ],
+)
+def test_phone_numbers_as_typed(typed: str, stored: str) -> None:
+    assert phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["12345", "+86 12345", "021-123", "2112345678"])
+def test_not_phone_numbers(typed: str) -> None:
+    with pytest.raises(InvalidInput):
+        phone(typed)
