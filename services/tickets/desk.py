@@ -105,9 +105,11 @@ class StaffActions(TicketCore):
                 await notify.to_person(
                     session, ticket, event, person, self.settings, "staff.assigned",
                     {"number": ticket.number, "category": ticket.category,
-                     "description": ticket.description,
+                     "description": ticket.description, "phone": ticket.phone or "",
                      "resolution_due_at": ticket.resolution_due_at.isoformat()},
                 )  # fmt: skip
+            else:
+                await self._tell_phone(session, ticket, event, person)
             return await self._staff_view(session, ticket, actor, events=False)
 
     async def merge(
@@ -220,11 +222,24 @@ class StaffActions(TicketCore):
         text = None if message is None or not message.strip() else check.message(message)
         async with self._db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, action)
-            if take and ticket.assignee_telegram_id is None:
+            took = take and ticket.assignee_telegram_id is None
+            if took:
                 ticket.assignee_telegram_id = actor
             event = await self._apply(session, ticket, staff, action, text)
             await self._announce(session, ticket, event, text)
+            if took:
+                await self._tell_phone(session, ticket, event, staff)
             return await self._staff_view(session, ticket, actor, events=False)
+
+    async def _tell_phone(
+        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, assignee: Resident
+    ) -> None:
+        """The full phone number, privately to the new assignee (the staff chat sees it masked)."""
+        if ticket.phone:
+            params = {"number": ticket.number, "phone": ticket.phone}
+            await notify.to_person(
+                session, ticket, event, assignee, self.settings, "staff.contact", params
+            )
 
     async def _apply(
         self, session: AsyncSession, ticket: Ticket, staff: Resident | None, action: Action,

@@ -70,14 +70,16 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     assert [(chat, key) for chat, key, _ in messages] == [
         (STAFF_CHAT, "staff.card"),
         (RESIDENT, "ticket.status_changed"),
+        (STAFF, "staff.contact"),  # the full phone number, to the new assignee only
         (RESIDENT, "ticket.staff_reply"),
         (RESIDENT, "ticket.status_changed"),
         (RESIDENT, "ticket.rate_request"),
         (STAFF_CHAT, "staff.reopened"),
         (RESIDENT, "ticket.rate_request"),
     ]
-    assert messages[2][2] == {"number": number, "message": "已联系物业，今晚上门查看"}
-    assert messages[5][2]["comment"] == "昨晚还在施工"
+    assert messages[2][2] == {"number": number, "phone": "13812345678"}
+    assert messages[3][2] == {"number": number, "message": "已联系物业，今晚上门查看"}
+    assert messages[6][2]["comment"] == "昨晚还在施工"
     # The card for a reopened ticket offers what staff can still do with it.
     assert await _buttons(desk, "staff.card") == [
         ["accept", "reply"], ["resolve", "reject"], ["assign"]
@@ -200,7 +202,7 @@ async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
         await desk.service.merge(STAFF, keep, keep)
     await desk.service.accept(STAFF, keep)
     keys = [(chat, key) for chat, key, _ in await _outbox(desk)]
-    assert keys[-1] == (NEIGHBOUR, "ticket.status_changed")  # now follows the kept ticket
+    assert keys[-2] == (NEIGHBOUR, "ticket.status_changed")  # now follows the kept ticket
 
 
 async def test_unrated_tickets_close_after_the_configured_days(desk: Desk) -> None:
