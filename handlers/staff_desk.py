@@ -59,7 +59,17 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     staff_chat = filters.Chat(chat_id)
     application.add_handler(CommandHandler("ticket", _stop(ticket_command), staff_chat & once), -1)
     application.add_handler(CommandHandler("cancel", _stop(cancel_command), staff_chat & once), -1)
+    residents_only = CommandHandler(RESIDENT_COMMANDS, _stop(resident_command), staff_chat & once)
+    application.add_handler(residents_only, -1)
     application.add_handler(MessageHandler(staff_chat & ~filters.COMMAND, on_staff_message), -1)
+
+
+RESIDENT_COMMANDS = ("complain", "mytickets", "followup")
+"""Resident commands, which work in a private chat only: in the staff chat, say so."""
+
+
+async def resident_command(update: Update, context: Context) -> None:
+    await reply(update, t(staff_language(context), "staff.resident_command"))
 
 
 def _stop(callback: Callable[[Update, Context], Any]) -> Callback:

@@ -16,3 +16,9 @@ async def test_help_in_the_staff_chat_lists_the_staff_commands(desk: Desk) -> No
         for shown in ("/queue", "/mine", "/accept", "/reply", "/note", "/resolve", "/reject"):
             assert shown in text
         assert "投诉或反映问题" not in text and not answer.get("reply_markup")
+
+
+async def test_resident_commands_in_the_staff_chat_point_to_a_private_chat(desk: Desk) -> None:
+    for command in ("/complain", "/mytickets", "/followup 2611-0001 你好"):
+        [answer] = await desk.say(command)
+        assert text_of(answer) == "这是居民用的命令，请私聊「邻里」使用。", command
