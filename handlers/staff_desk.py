@@ -57,6 +57,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")
         return
     staff_chat = filters.Chat(chat_id)
+    other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
+    application.add_handler(MessageHandler(staff_chat & other_command & once, drop_prompt), -2)
     application.add_handler(CommandHandler("ticket", _stop(ticket_command), staff_chat & once), -1)
     application.add_handler(CommandHandler("cancel", _stop(cancel_command), staff_chat & once), -1)
     residents_only = CommandHandler(RESIDENT_COMMANDS, _stop(resident_command), staff_chat & once)
@@ -129,6 +131,19 @@ async def _message_action(
         await reply(update, outcome.text)
     else:
         await reply(update, await done_text(context, language, action, outcome))
+
+
+async def drop_prompt(update: Update, context: Context) -> None:
+    """Any other command from someone with an open reject prompt drops it (and says so), so
+    that their next chat message is not sent to a resident as a rejection reason; the
+    command itself then runs as usual (group -1)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    dropped = await services_of(context).tickets.cancel_reject_prompt(user.id, chat.id)
+    if dropped is not None:
+        text = t(staff_language(context), "staff.reject.dropped", number=dropped.number)
+        await reply(update, text)
 
 
 async def cancel_command(update: Update, context: Context) -> None:

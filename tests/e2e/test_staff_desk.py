@@ -127,6 +127,22 @@ async def test_a_reject_prompt_can_be_cancelled(desk: Desk) -> None:
     assert await desk.status(number) == "new"
 
 
+async def test_another_command_drops_the_reject_prompt(desk: Desk) -> None:
+    # Otherwise the next bit of staff talk would reach the resident as a rejection reason.
+    number = await desk.file()
+    await desk.press(await desk.card(number), "❌ 不予受理")
+    await desk.api.wait_for(lambda: find(desk, "❌ 请写不予受理的原因"))
+    dropped, queue = await desk.say("/queue", count=2)
+    assert dropped["text"].startswith(f"工单 {number} 的不予受理已放下")
+    assert queue["text"].startswith("📋")
+    events = await desk.events()
+    desk.api.send_text(desk.staff, "这个是不是上周那个？", chat=desk.chat)
+    [nothing] = await desk.say("/cancel")
+    assert nothing["text"] == "没有正在进行的操作。"
+    assert await desk.status(number) == "new" and await desk.events() == events
+    assert "ticket.rejected" not in [key for key, _ in await desk.outbox(RESIDENT_ID)]
+
+
 async def test_resolve_by_button_then_a_note_for_the_resident(desk: Desk) -> None:
     number = await desk.file()
     card = await desk.card(number)
