@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from services import ResidentView, Services, reply_language
+from services.languages import says_script
+
+SCRIPT_MEMORY_S = 30 * 60
+"""How long a script the person wrote in (other than their setting) also holds for their
+button presses, commands and numbers: a resident who types Traditional and then taps a
+button expects the next step in Traditional too."""
+_LAST_SCRIPT = "people.last_script"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,23 @@ async def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller
         language_code=user.language_code,
     )
     # Only a message the person typed says which script they use; a button press carries the
-    # bot's own text, so it keeps the person's setting.
+    # bot's own text, so it follows what they last wrote (per process, for a while).
     text = update.message.text if update.message and update.message.text else ""
-    return Caller(resident, reply_language(resident.language, text))
+    return Caller(resident, _language(context, resident.language, text))
+
+
+def _language(context: ContextTypes.DEFAULT_TYPE, preferred: str, text: str) -> str:
+    memory = context.user_data if context.user_data is not None else {}
+    if says_script(text):
+        language = reply_language(preferred, text)
+        if language == preferred:
+            memory.pop(_LAST_SCRIPT, None)
+        else:
+            memory[_LAST_SCRIPT] = (language, preferred, time.monotonic())
+        return language
+    remembered = memory.get(_LAST_SCRIPT)
+    # A changed setting (/language) wins over what was written before it.
+    fresh = remembered and time.monotonic() - remembered[2] < SCRIPT_MEMORY_S
+    if fresh and remembered[1] == preferred:
+        return str(remembered[0])
+    return preferred

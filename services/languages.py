@@ -23,6 +23,18 @@ def language_from_client(language_code: str | None, default: str) -> str:
     return default
 
 
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def says_script(text: str) -> bool:
+    """Whether typed ``text`` shows which language its writer uses: Chinese characters or a
+    Latin word do; a command, a number or an emoji does not."""
+    typed = text.strip()
+    if not typed or typed.startswith("/"):
+        return False
+    return bool(_CJK.search(typed) or _WORD.search(typed))
+
+
 def reply_language(preferred: str, text: str) -> str:
     """The language for the reply to ``text``.
 

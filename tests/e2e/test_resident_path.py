@@ -228,3 +228,20 @@ async def test_one_residents_quick_messages_are_answered_in_order(linli: Linli) 
         )
     ]
     assert titles == expected
+
+
+async def test_buttons_and_commands_follow_the_script_just_written(linli: Linli) -> None:
+    [answer] = await linli.say(linli.resident, "請問低保怎麼申請")
+    assert "戶口" in answer["text"]
+    await linli.press(linli.resident, answer, "👍 有幫助")
+    thanks = await linli.api.wait_for(
+        lambda: (m := linli.api.last_message(200001)) and "謝" in m.get("text", "") and m
+    )
+    assert "谢" not in thanks["text"]
+    [menu] = await linli.say(linli.resident, "/menu")
+    assert menu["text"] == "請選擇服務類別："
+    # Writing Simplified again brings the setting back.
+    [again] = await linli.say(linli.resident, "低保怎么申请")
+    assert "户口" in again["text"]
+    [menu] = await linli.say(linli.resident, "/menu")
+    assert menu["text"] == "请选择服务类别："
