@@ -9,8 +9,6 @@ draft changes only when the input is valid.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -29,12 +27,12 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 async def on_message(update: Update, context: Context) -> None:
-    message, caller = update.message, await identify(update, context)
+    # The notice, a name or a time is written for residents, usually in Chinese: it says
+    # nothing about the official's own language, so every step keeps theirs.
+    message = update.message
+    caller = await identify(update, context, text_is_for_others=True)
     if message is None or caller is None:
         return
-    # The notice, a name or a time is written for residents, usually in Chinese: it says
-    # nothing about the official's own language, so every step keeps their setting.
-    caller = replace(caller, language=caller.resident.language)
     try:
         if steps(context).get(caller.resident.telegram_id) == TEXT:
             await _text(update, context, caller, message)

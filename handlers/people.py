@@ -29,8 +29,14 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return services
 
 
-async def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | None:
-    """Register (or refresh) the sender and pick the reply language for this update."""
+async def identify(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, text_is_for_others: bool = False
+) -> Caller | None:
+    """Register (or refresh) the sender and pick the reply language for this update.
+
+    ``text_is_for_others``: what they typed is content for someone else (a notice for
+    residents), which says nothing about their own language.
+    """
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None:
@@ -44,6 +50,8 @@ async def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller
     # Only a message the person typed says which script they use; a button press carries the
     # bot's own text, so it follows what they last wrote (per process, for a while).
     text = update.message.text if update.message and update.message.text else ""
+    if text_is_for_others:
+        text = ""
     return Caller(resident, _language(context, resident.language, text))
 
 

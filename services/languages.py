@@ -28,10 +28,10 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 
 def says_script(text: str) -> bool:
     """Whether typed ``text`` shows which language its writer uses: Chinese characters or a
-    Latin word do; a command, a number or an emoji does not."""
+    Latin word do (in a command, only its arguments count); a number or an emoji does not."""
     typed = text.strip()
-    if not typed or typed.startswith("/"):
-        return False
+    if typed.startswith("/"):
+        typed = typed.partition(" ")[2]
     return bool(_CJK.search(typed) or _WORD.search(typed))
 
 

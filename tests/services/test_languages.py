@@ -29,6 +29,7 @@ def test_reply_language(preferred: str, text: str, expected: str) -> None:
         ("hello", True),
         ("/cancel", False),
         ("/ticket 2611-0042", False),
+        ("/unsubscribe 社區活動", True),
         ("13812345678", False),
         ("😡😡", False),
         ("  ", False),
