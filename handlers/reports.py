@@ -83,12 +83,14 @@ async def export_command(update: Update, context: Context) -> None:
     if caller is None:
         return
     words = list(context.args or [])
-    kind = next((w.lower() for w in words if w.lower() in FORMATS), "xlsx")
+    kinds = [w.lower() for w in words if w.lower() in FORMATS]
     personal = any(w in PERSONAL_WORDS for w in words)
     rest = [w for w in words if w.lower() not in FORMATS and w not in PERSONAL_WORDS]
-    if len(rest) > 1:
-        await reply(update, t(caller.language, "reports.bad_format", text=" ".join(rest)))
+    if len(rest) > 1 or len(set(kinds)) > 1:  # two periods, or both xlsx and csv
+        unclear = rest if len(rest) > 1 else kinds
+        await reply(update, t(caller.language, "reports.bad_format", text=" ".join(unclear)))
         return
+    kind = kinds[0] if kinds else "xlsx"
     chat = update.effective_chat
     if personal and chat is not None and chat.type != ChatType.PRIVATE:
         await reply(update, t(caller.language, "reports.personal_private_only"))

@@ -72,6 +72,8 @@ async def test_empty_future_and_malformed_periods(linli: Linli) -> None:
     assert "看不懂“下下个月”" in bad["text"] and "2026-Q4" in bad["text"]
     (bad_export,) = await ask(linli, boss, "/export 2026-11 2026-10")
     assert "/export [时间段] [xlsx|csv]" in bad_export["text"]
+    (two_formats,) = await ask(linli, boss, "/export month xlsx csv")
+    assert two_formats["text"].startswith("看不懂“xlsx csv”")
 
 
 async def test_export_sends_a_workbook_without_personal_data(linli: Linli) -> None:
