@@ -24,11 +24,12 @@ from telegram.ext import (
 from handlers import filing_state, filing_steps
 from handlers.callbacks import int_arg
 from handlers.filing_prompts import edit_keyboard, next_step, prompt, similar_message
-from handlers.filing_render import category_name, filed_text, local_time
+from handlers.filing_render import category_name, filed_text
 from handlers.filing_state import draft_owners, pending_comments
 from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify, services_of
+from handlers.render import when
 from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
 from services.tickets import DraftView
@@ -268,6 +269,6 @@ async def ask_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     except (NotFound, InvalidInput):
         await reply(update, t(lang, "stale_button"))
         return
-    due = local_time(ticket.response_due_at, tickets.calendar.tz)
+    due = when(lang, ticket.response_due_at, tickets.calendar.tz)
     key = "enquiry.filed" if filed else "enquiry.already"
     await reply(update, t(lang, key, number=ticket.number, response_due=due))

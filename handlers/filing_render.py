@@ -8,6 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from handlers.i18n import t
+from handlers.render import when
 from services.tickets import STAFF_SIGNATURE, PublicEventView, TicketView
 
 # "2611-0042": four digits of year and month, a dash, four (or five) digits of sequence.
@@ -36,11 +37,6 @@ def category_name(language: str, category: str) -> str:
 
 def status_name(language: str, status: str) -> str:
     return t(language, f"status.{status}")
-
-
-def local_time(moment: datetime, tz: tzinfo) -> str:
-    """ "11-03 14:20" in the district's time zone."""
-    return moment.astimezone(tz).strftime("%m-%d %H:%M")
 
 
 def age(language: str, since: datetime, now: datetime | None = None) -> str:
@@ -79,7 +75,7 @@ def ticket_detail(language: str, ticket: TicketView, tz: tzinfo) -> str:
             category=category_name(language, ticket.category),
             status=status_name(language, ticket.status),
             description=ticket.description,
-            filed=local_time(ticket.created_at, tz),
+            filed=when(language, ticket.created_at, tz),
         )
     ]
     if ticket.location_text or ticket.latitude is not None:
@@ -89,7 +85,7 @@ def ticket_detail(language: str, ticket: TicketView, tz: tzinfo) -> str:
     if ticket.merged_into:
         lines.append(t(language, "ticket.merged_into", into=ticket.merged_into))
     if ticket.status in ("new", "accepted", "in_progress", "reopened"):
-        lines.append(t(language, "ticket.due", due=local_time(ticket.resolution_due_at, tz)))
+        lines.append(t(language, "ticket.due", due=when(language, ticket.resolution_due_at, tz)))
     lines.append("")
     lines.append(t(language, "ticket.timeline"))
     lines.extend(event_line(language, e, ticket.is_owner, tz) for e in ticket.timeline)
@@ -122,7 +118,7 @@ def event_line(language: str, event: PublicEventView, is_owner: bool, tz: tzinfo
     message = f"：{event.message}" if event.message else ""
     if language == "en" and event.message:
         message = f": {event.message}"
-    return f"• {local_time(event.at, tz)} {who} · {what}{message}"
+    return f"• {when(language, event.at, tz)} {who} · {what}{message}"
 
 
 def filed_text(language: str, ticket: TicketView, tz: tzinfo) -> str:
@@ -131,7 +127,7 @@ def filed_text(language: str, ticket: TicketView, tz: tzinfo) -> str:
         language,
         "filing.filed",
         number=ticket.number,
-        response_due=local_time(ticket.response_due_at, tz),
+        response_due=when(language, ticket.response_due_at, tz),
     )
 
 

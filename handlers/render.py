@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callbacks import encode
 from handlers.i18n import localize, t
 from services import CategoryView, ContactView, EntryView
+from services.worktime import TIMEZONE
+
+
+def when(language: str, at: datetime | str, tz: tzinfo = TIMEZONE) -> str:
+    """A due time or timestamp in the district's time zone: "11月2日 10:00", "2/11 10:00"."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    local = moment.astimezone(tz)
+    return t(language, "datetime", month=local.month, day=local.day, time=f"{local:%H:%M}")
 
 
 def entry_text(language: str, entry: EntryView) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.i18n import localize, t
+from handlers.render import when
 from services.categories import CATEGORIES
 from services.tickets import StaffEventView, StaffTicketView, mask_phone
 from services.tickets.notify import CARD_ACTIONS
@@ -32,13 +33,6 @@ def ticket_in_first_line(text: str | None) -> str | None:
         return None
     match = TICKET_REF.search(text.split("\n", 1)[0])
     return match.group(1) if match else None
-
-
-def when(language: str, at: datetime | str, tz: tzinfo = TIMEZONE) -> str:
-    """A due time or timestamp in the district's time zone: "11月2日 10:00"."""
-    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
-    local = moment.astimezone(tz)
-    return t(language, "staff.datetime", month=local.month, day=local.day, time=f"{local:%H:%M}")
 
 
 def category_name(language: str, category_id: str) -> str:

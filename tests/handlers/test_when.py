@@ -1,0 +1,30 @@
+"""Dates and times as residents and staff read them: one format, in the district's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from handlers.filing_render import filed_text
+from handlers.render import when
+from services.tickets import TicketView
+from services.worktime import TIMEZONE
+
+FILED = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def test_one_format_per_language_in_shanghai_time() -> None:
+    assert when("zh-Hans", FILED) == "11月2日 10:00"
+    assert when("zh-Hant", FILED.isoformat()) == "11月2日 10:00"
+    assert when("en", FILED) == "2/11 10:00"
+
+
+def test_residents_see_the_same_format_as_staff() -> None:
+    ticket = TicketView(
+        number="2611-0042", category="noise", status="new", description="夜里施工",
+        location_text="幸福小区", latitude=None, longitude=None, photos=(), anonymous=False,
+        is_owner=True, created_at=FILED, response_due_at=FILED + timedelta(hours=4),
+        resolution_due_at=FILED + timedelta(days=3), is_overdue=False, reject_reason=None,
+        merged_into=None, rating_solved=None, rating_score=None, can_follow_up=True,
+        timeline=(),
+    )  # fmt: skip
+    assert "11月2日 14:00 前受理" in filed_text("zh-Hans", ticket, TIMEZONE)
