@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from telegram import Message
 from telegram.ext import Application, ContextTypes, filters
 
-from handlers.idle_drafts import expire_every_minute
+from handlers.idle_drafts import expire_every_minute, follow_other_processes
 from services import Services
 from services.notice_drafts import NoticeDrafts
 
@@ -63,6 +63,15 @@ def ask_for_text(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) -> None:
     context.application.bot_data[_TEXT_ASKED][telegram_id] = services.delivery.clock()
 
 
+async def load_composers(application: Application) -> None:  # type: ignore[type-arg]
+    """Add everyone with an open broadcast draft to this process's map; their next message
+    brings back the draft's preview (a restart, or a draft begun in another process)."""
+    services: Services = application.bot_data["services"]
+    found: dict[int, str] = application.bot_data[_STEPS]
+    for owner in await NoticeDrafts(services.db).owners():
+        found.setdefault(owner, BUTTONS)
+
+
 def drafts(context: ContextTypes.DEFAULT_TYPE) -> NoticeDrafts:
     services: Services = context.application.bot_data["services"]
     return NoticeDrafts(services.db)
@@ -77,15 +86,14 @@ def install(application: Application) -> Composing:  # type: ignore[type-arg]
         application.bot_data[_TEXT_ASKED] = {}
         previous = application.post_init
 
-        async def load(app: Application) -> None:  # type: ignore[type-arg]
+        async def start(app: Application) -> None:  # type: ignore[type-arg]
             if previous is not None:
                 await previous(app)
-            services: Services = app.bot_data["services"]
-            for owner in await NoticeDrafts(services.db).owners():
-                found.setdefault(owner, BUTTONS)
+            await load_composers(app)
 
-        application.post_init = load
+        application.post_init = start
         expire_every_minute(application, "broadcast.expire", expire_idle_drafts)
+        follow_other_processes(application, "broadcast.follow", load_composers)
     return Composing(application.bot_data[_STEPS])
 
 

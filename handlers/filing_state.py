@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from telegram import Message
 from telegram.ext import Application, ContextTypes, filters
 
-from handlers.idle_drafts import expire_every_minute
+from handlers.idle_drafts import expire_every_minute, follow_other_processes
 from services import Services
 
 log = logging.getLogger("linli.handlers.filing")
@@ -82,14 +82,20 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
     application.bot_data[_COMMENTS] = {}
     previous = application.post_init
 
-    async def load(app: Application) -> None:  # type: ignore[type-arg]
+    async def start(app: Application) -> None:  # type: ignore[type-arg]
         if previous is not None:
             await previous(app)
-        services: Services = app.bot_data["services"]
-        owners.update(await services.tickets.draft_owners())
+        await load_draft_owners(app)
 
-    application.post_init = load
+    application.post_init = start
     expire_every_minute(application, "filing.expire", expire_idle_drafts)
+    follow_other_processes(application, "filing.follow", load_draft_owners)
+
+
+async def load_draft_owners(application: Application) -> None:  # type: ignore[type-arg]
+    """Add everyone with a filing draft in the database to this process's set."""
+    services: Services = application.bot_data["services"]
+    application.bot_data[_OWNERS].update(await services.tickets.draft_owners())
 
 
 def has_draft(application: Application) -> Among:  # type: ignore[type-arg]
