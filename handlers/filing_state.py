@@ -6,13 +6,12 @@ of their owners in memory so that ordinary questions, the bulk of all messages, 
 database read to rule out a draft. The set is loaded before polling starts (post_init) and
 kept in step on start, discard, submit and expiry.
 
-The set is per process. linli consumes updates in one process (long polling), where it is
-exact. Behind a webhook with several processes, a resident whose draft was started in another
-process would be missed by this one and get a Q&A answer instead of the next filing step;
-such a deployment should route a chat's updates to one process (sticky by chat id), since
-the per-chat ordering of updates needs that anyway. A stale entry (draft expired or
-submitted elsewhere) is harmless: the handler finds no draft, drops the entry and lets the
-message through to the question path.
+The set is per process. With long polling one process consumes updates and it is exact.
+Behind a webhook with several processes (PostgreSQL), each adds the drafts begun in the
+others every two seconds (idle_drafts.follow_other_processes), so only a resident who
+answers within those seconds in another process gets a Q&A answer instead of the next
+filing step. A stale entry (draft expired or submitted elsewhere) is harmless: the handler
+finds no draft, drops the entry and lets the message through to the question path.
 
 Rating comments are a short-lived wait (one optional message), kept in memory only: after a
 restart the "skip" button still rates, since the buttons carry everything.
