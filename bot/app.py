@@ -9,6 +9,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.delivery import start_delivery
 from bot.delivery_limits import DeliveryConfig
+from bot.knowledge_follow import follow_knowledge_files
 from bot.scheduler import register_jobs
 from bot.staff_topics_hook import staff_card_topics
 from bot.update_order import PerChatUpdateProcessor
@@ -57,6 +58,7 @@ def build_application(
     # None (tests): no scheduled jobs, so background reminders do not interleave with a test.
     application.bot_data["scheduler_timezone"] = scheduler_timezone
     register_handlers(application)
+    follow_knowledge_files(application)
     return application
 
 

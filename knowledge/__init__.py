@@ -5,7 +5,12 @@ Pure: no Telegram, no database. ``load_knowledge_base`` reads and validates the 
 """
 
 from knowledge.config import MatcherConfig, load_matcher_config
-from knowledge.loader import check_knowledge_base, default_data_dir, load_knowledge_base
+from knowledge.loader import (
+    check_knowledge_base,
+    default_data_dir,
+    files_version,
+    load_knowledge_base,
+)
 from knowledge.matcher import Matcher
 from knowledge.model import (
     Candidate,
@@ -34,6 +39,7 @@ __all__ = [
     "Problem",
     "check_knowledge_base",
     "default_data_dir",
+    "files_version",
     "load_knowledge_base",
     "load_matcher_config",
     "rendered_answer",

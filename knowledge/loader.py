@@ -49,6 +49,15 @@ def default_data_dir() -> Path:
     return Path(str(resources.files("knowledge").joinpath("data")))
 
 
+def files_version(path: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+    """Name, modification time and size of every file the knowledge base is read from: a
+    change in any of them (an edit, a reload's rewrite of _learned.yaml) changes this."""
+    folder = path or default_data_dir()
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    stats = [(f.name, f.stat()) for f in files if f.is_file()]
+    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+
+
 def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     """Load and validate the knowledge base in ``path`` (default: the bundled one).
 

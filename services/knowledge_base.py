@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from knowledge import KnowledgeBase, Matcher, load_knowledge_base
+from knowledge import KnowledgeBase, KnowledgeBaseError, Matcher, files_version, load_knowledge_base
 from knowledge.model import Entry
 from services.views import CategoryView, ContactView, EntryView
 
@@ -22,6 +22,8 @@ class LiveKnowledge:
 
     def __init__(self, kb_dir: Path | None) -> None:
         self._kb_dir = kb_dir
+        self._loaded = files_version(kb_dir)
+        self._refused: object = None
         self.matcher = Matcher(load_knowledge_base(kb_dir))
 
     @property
@@ -30,7 +32,25 @@ class LiveKnowledge:
 
     async def reload(self) -> int:
         """Re-read the knowledge-base files; returns the number of entries now live."""
+        version = files_version(self._kb_dir)
         self.matcher = await asyncio.to_thread(_build, self._kb_dir)
+        self._loaded = version
+        return len(self.kb.entries)
+
+    async def reload_if_changed(self) -> int | None:
+        """Reload if the files changed since they were last loaded (an operator's edit, or a
+        /reload or the learning loop in another process); the entry count, or None when
+        nothing changed. Invalid files raise KnowledgeBaseError once per version and leave
+        the running knowledge base in place."""
+        version = files_version(self._kb_dir)
+        if version in (self._loaded, self._refused):
+            return None
+        try:
+            self.matcher = await asyncio.to_thread(_build, self._kb_dir)
+        except KnowledgeBaseError:
+            self._refused = version
+            raise
+        self._loaded = version
         return len(self.kb.entries)
 
     def entry_view(self, entry_id: str) -> EntryView | None:

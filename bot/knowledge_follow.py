@@ -1,0 +1,47 @@
+"""Every process follows the knowledge-base files: a change is live within seconds.
+
+Behind a webhook each process holds its own matcher, so an admin's /reload or the learning
+loop's new `_learned.yaml` in one process must reach the others; an operator's edit to the
+files is picked up the same way. Files that do not validate are reported once per version
+in the log and the running knowledge base stays, as with /reload.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import Application, CallbackContext
+
+from knowledge import KnowledgeBaseError
+from services import Services
+
+log = logging.getLogger("linli.knowledge")
+
+FOLLOW_EVERY_S = 5
+
+
+def follow_knowledge_files(application: Application) -> None:  # type: ignore[type-arg]
+    """Check the files every FOLLOW_EVERY_S seconds (no JobQueue: never)."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            reload_if_changed, FOLLOW_EVERY_S, first=FOLLOW_EVERY_S, name="knowledge.follow"
+        )
+
+
+async def reload_if_changed(context: CallbackContext[Any, Any, Any, Any]) -> int | None:
+    """One check; the new entry count when the files changed and loaded, else None."""
+    services: Services = context.application.bot_data["services"]
+    try:
+        count = await services.knowledge.reload_if_changed()
+    except KnowledgeBaseError as exc:
+        log.error(
+            "the knowledge-base files changed but have %d problem(s), first: %s; the running "
+            "knowledge base stays (linli kb check lists them all)",
+            len(exc.problems),
+            exc.problems[0] if exc.problems else "?",
+        )
+        return None
+    if count is not None:
+        log.info("knowledge base reloaded after its files changed: %d entries", count)
+    return count
