@@ -22,6 +22,7 @@ from services.notice_views import Audience
 from services.subscriptions import TOPICS, parse_clock
 
 _WORD = re.compile(r"\s*([a-z_]+)=(\S+)")
+_EMPTY_WORD = re.compile(r"\s*([a-z_]+)=(\s|$)")  # "name= 每周公开": a space after "="
 _EVERY = {
     "daily": "daily",
     "weekly": "weekly",
@@ -58,6 +59,8 @@ def parse_bulletin(text: str) -> BulletinSpec:
             raise BulletinArgsError("bad_key", key)
         words[key] = value
         position = match.end()
+    if (empty := _EMPTY_WORD.match(text, position)) is not None and empty[1] in _KEYS:
+        raise BulletinArgsError("empty_value", empty[1])
     template = text[position:].strip()
     if not template or "every" not in words or "at" not in words:
         raise BulletinArgsError("usage")

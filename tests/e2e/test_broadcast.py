@@ -213,6 +213,8 @@ async def test_bulletins_added_listed_and_removed(linli: Linli) -> None:
     )
     assert "每周一 09:00｜" in text_of(added) and "订阅“居务公开”的居民" in text_of(added)
     await write(linli, boss, "/bulletin_add every=weekly at=09:00 文本", "需要写 weekday")
+    empty_name = "/bulletin_add every=daily at=8:00 name= 日报 文本"
+    await write(linli, boss, empty_name, "“name=”后面是空的")
     await write(
         linli, boss, "/bulletin_add every=daily at=8:00 topic=八卦 文本", "没有“八卦”这个主题"
     )
