@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from telegram import Message
 from telegram.ext import Application, ContextTypes, filters
 
-from handlers.idle_drafts import expire_every_minute, follow_other_processes
+from handlers.idle_drafts import keep_drafts_in_step
 from services import Services
 from services.notice_drafts import NoticeDrafts
 
@@ -84,16 +84,7 @@ def install(application: Application) -> Composing:  # type: ignore[type-arg]
         found: dict[int, str] = {}
         application.bot_data[_STEPS] = found
         application.bot_data[_TEXT_ASKED] = {}
-        previous = application.post_init
-
-        async def start(app: Application) -> None:  # type: ignore[type-arg]
-            if previous is not None:
-                await previous(app)
-            await load_composers(app)
-
-        application.post_init = start
-        expire_every_minute(application, "broadcast.expire", expire_idle_drafts)
-        follow_other_processes(application, "broadcast.follow", load_composers)
+        keep_drafts_in_step(application, "broadcast", load_composers, expire_idle_drafts)
     return Composing(application.bot_data[_STEPS])
 
 

@@ -8,7 +8,7 @@ kept in step on start, discard, submit and expiry.
 
 The set is per process. With long polling one process consumes updates and it is exact.
 Behind a webhook with several processes (PostgreSQL), each adds the drafts begun in the
-others every two seconds (idle_drafts.follow_other_processes), so only a resident who
+others every two seconds (idle_drafts.keep_drafts_in_step), so only a resident who
 answers within those seconds in another process gets a Q&A answer instead of the next
 filing step. A stale entry (draft expired or submitted elsewhere) is harmless: the handler
 finds no draft, drops the entry and lets the message through to the question path.
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from telegram import Message
 from telegram.ext import Application, ContextTypes, filters
 
-from handlers.idle_drafts import expire_every_minute, follow_other_processes
+from handlers.idle_drafts import keep_drafts_in_step
 from services import Services
 
 log = logging.getLogger("linli.handlers.filing")
@@ -79,16 +79,7 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
     owners: set[int] = set()
     application.bot_data[_OWNERS] = owners
     application.bot_data[_COMMENTS] = {}
-    previous = application.post_init
-
-    async def start(app: Application) -> None:  # type: ignore[type-arg]
-        if previous is not None:
-            await previous(app)
-        await load_draft_owners(app)
-
-    application.post_init = start
-    expire_every_minute(application, "filing.expire", expire_idle_drafts)
-    follow_other_processes(application, "filing.follow", load_draft_owners)
+    keep_drafts_in_step(application, "filing", load_draft_owners, expire_idle_drafts)
 
 
 async def load_draft_owners(application: Application) -> None:  # type: ignore[type-arg]

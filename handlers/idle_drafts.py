@@ -1,10 +1,11 @@
-"""Drafts and other processes: idle drafts expire every minute, and on PostgreSQL the drafts
-begun in other processes are picked up every two seconds (JobQueue jobs).
+"""Keeping each process's view of who is in the middle of a draft (filing, broadcast):
+loaded at start, idle drafts expired every minute, and on PostgreSQL the drafts begun in
+other processes picked up every two seconds (JobQueue jobs).
 
-Both run in every process that consumes updates, not only in the scheduler leader
-(bot/scheduler.py), because they keep this process's in-memory view of who is in the middle
-of a draft. Several processes expiring at once are harmless: each draft is dropped by one
-conditional statement, so it is dropped, and its owner told, once.
+The jobs run in every process that consumes updates, not only in the scheduler leader
+(bot/scheduler.py), because they keep this process's in-memory view. Several processes
+expiring at once are harmless: each draft is dropped by one conditional statement, so it is
+dropped, and its owner told, once.
 """
 
 from __future__ import annotations
@@ -21,42 +22,45 @@ Expire = Callable[[Application, datetime], Awaitable[object]]  # type: ignore[ty
 Load = Callable[[Application], Awaitable[object]]  # type: ignore[type-arg]
 
 
-def expire_every_minute(
+def keep_drafts_in_step(
     application: Application,  # type: ignore[type-arg]
-    name: str,
+    kind: str,
+    load: Load,
     expire: Expire,
 ) -> None:
-    """Run ``expire(application, now)`` every EXPIRY_EVERY_S seconds (no JobQueue: never)."""
-    if application.job_queue is None:
+    """Keep this process's view of who is in the middle of a ``kind`` draft: ``load`` the
+    owners from the database before polling starts (and, on PostgreSQL, every
+    FOLLOW_EVERY_S seconds), and ``expire`` idle drafts every EXPIRY_EVERY_S seconds.
+
+    ``load`` only adds owners: one whose draft ended elsewhere is harmless (the handler finds
+    no draft and lets the message through). Behind a webhook several processes share the
+    database, so a draft started in one must reach the others; SQLite has one process.
+    """
+    previous = application.post_init
+
+    async def start(app: Application) -> None:  # type: ignore[type-arg]
+        if previous is not None:
+            await previous(app)
+        await load(app)
+
+    application.post_init = start
+    queue = application.job_queue
+    if queue is None:
         return
 
-    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def expire_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
         await expire(context.application, datetime.now(UTC))
 
-    application.job_queue.run_repeating(
-        job, interval=EXPIRY_EVERY_S, first=EXPIRY_EVERY_S, name=name
+    queue.run_repeating(
+        expire_idle, interval=EXPIRY_EVERY_S, first=EXPIRY_EVERY_S, name=f"{kind}.expire"
     )
-
-
-def follow_other_processes(
-    application: Application,  # type: ignore[type-arg]
-    name: str,
-    load: Load,
-) -> None:
-    """On PostgreSQL, run ``load(application)`` every FOLLOW_EVERY_S seconds.
-
-    Behind a webhook several processes share the database, and a draft started in one must
-    be known to the others, which hold their own in-memory view of who is in the middle of
-    one. ``load`` only adds owners: one whose draft ended elsewhere is harmless (the handler
-    finds no draft and lets the message through). SQLite has one process: nothing to follow.
-    """
     services: Any = application.bot_data.get("services")
-    if application.job_queue is None or services is None or services.db.is_sqlite:
+    if services is None or services.db.is_sqlite:
         return
 
-    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def follow(context: ContextTypes.DEFAULT_TYPE) -> None:
         await load(context.application)
 
-    application.job_queue.run_repeating(
-        job, interval=FOLLOW_EVERY_S, first=FOLLOW_EVERY_S, name=name
+    queue.run_repeating(
+        follow, interval=FOLLOW_EVERY_S, first=FOLLOW_EVERY_S, name=f"{kind}.follow"
     )
