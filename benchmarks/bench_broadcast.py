@@ -23,7 +23,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.bot_api import BotApiServer, FloodLimits, Limit
+from bot_api_emulator import BotApiServer, FloodLimits, Limit
 from storage import Database
 from storage.migrate import upgrade
 from storage.repositories import outbox as outbox_repo
@@ -61,10 +61,10 @@ async def _worker(url: str, api_url: str, rate: float) -> None:
     """The child process: deliver until nothing is pending or claimed."""
     from telegram import Bot
 
-    from bot.delivery import DeliveryWorker
-    from bot.delivery_limits import DeliveryConfig
+    from bot.delivery.limits import DeliveryConfig
+    from bot.delivery.worker import DeliveryWorker
     from services.delivery import DeliveryService
-    from services.residents import ResidentService
+    from services.residents.service import ResidentService
 
     db = Database(url)
     service = DeliveryService(db, ResidentService(db, lambda: datetime.now(UTC), "zh-Hans"))

@@ -25,9 +25,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.notice_fanout import queue_notice
-from services.notices import NoticeService
-from services.worktime import TIMEZONE
+from services.notices.broadcasts import NoticeService
+from services.notices.fanout import queue_notice
+from services.workdays.worktime import TIMEZONE
 from storage import Database, Role
 from storage.db import normalise_url
 from storage.migrate import upgrade

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.bot_api import BotApiServer
+from bot_api_emulator import BotApiServer
 
 QUESTIONS = [
     "低保怎么申请",
@@ -69,7 +69,7 @@ async def start_linli(api: BotApiServer, workdir: Path) -> asyncio.subprocess.Pr
         "LINLI_LOG_LEVEL": "WARNING",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=workdir
+        sys.executable, "-m", "bot.cli.main", "run", env=env, cwd=workdir
     )
     await api.wait_for_call("setMyCommands", count=2, timeout=60)  # linli is ready
     return process

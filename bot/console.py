@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from bot.app import build_application
-from bot.bot_api import BotApiServer
-from bot.bot_api.recorder import BotCall
 from bot.runner import linli_services, running
 from bot.settings import Settings
+from bot_api_emulator import BotApiServer
+from bot_api_emulator.recorder import BotCall
 
 STAFF_GROUP_ID = -1009000
 SHOWN_METHODS = {"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "sendMediaGroup"}

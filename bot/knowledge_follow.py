@@ -9,10 +9,8 @@ in the log and the running knowledge base stays, as with /reload.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from telegram.ext import Application, CallbackContext
-
+from handlers.context import Context, LinliApp
 from knowledge import KnowledgeBaseError
 from services import Services
 
@@ -21,7 +19,7 @@ log = logging.getLogger("linli.knowledge")
 FOLLOW_EVERY_S = 5
 
 
-def follow_knowledge_files(application: Application) -> None:  # type: ignore[type-arg]
+def follow_knowledge_files(application: LinliApp) -> None:
     """Check the files every FOLLOW_EVERY_S seconds (no JobQueue: never)."""
     if application.job_queue is not None:
         application.job_queue.run_repeating(
@@ -29,9 +27,9 @@ def follow_knowledge_files(application: Application) -> None:  # type: ignore[ty
         )
 
 
-async def reload_if_changed(context: CallbackContext[Any, Any, Any, Any]) -> int | None:
+async def reload_if_changed(context: Context) -> int | None:
     """One check; the new entry count when the files changed and loaded, else None."""
-    services: Services = context.application.bot_data["services"]
+    services: Services = context.services
     try:
         count = await services.knowledge.reload_if_changed()
     except KnowledgeBaseError as exc:

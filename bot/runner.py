@@ -9,15 +9,17 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from telegram.ext import Application, Updater
+from telegram.ext import Updater
 
 from bot.app import build_application
-from bot.calendar_cli import warn_if_calendar_runs_out, work_calendar
-from bot.delivery import stop_delivery
-from bot.delivery_limits import DeliveryConfig
+from bot.cli.calendar import warn_if_calendar_runs_out, work_calendar
+from bot.context import runtime_of
+from bot.delivery.limits import DeliveryConfig
+from bot.delivery.worker import stop_delivery
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
 from bot.webhook import Webhook
+from handlers.context import LinliApp
 from services import Services, open_services
 
 log = logging.getLogger("linli.bot")
@@ -26,7 +28,7 @@ POLL_PAUSE_S = 0.02
 
 @contextlib.asynccontextmanager
 async def running(
-    application: Application,  # type: ignore[type-arg]
+    application: LinliApp,
     *,
     poll_timeout: int = 10,
     webhook: Webhook | None = None,
@@ -45,7 +47,7 @@ async def running(
             await _receive_updates(updater, poll_timeout, webhook)
             yield
         finally:
-            await stop_delivery(application)
+            await stop_delivery(runtime_of(application).delivery)
             if updater.running:
                 await updater.stop()  # also stops the webhook server; the webhook stays set
             await application.stop()

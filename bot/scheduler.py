@@ -21,14 +21,15 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import CallbackContext
 
+from bot.context import runtime_of
+from handlers.context import LinliApp
 from services import Services
 from storage.leader import LeaderLock
 
 log = logging.getLogger("linli.scheduler")
 
-SCHEDULER_KEY = "scheduler"  # application.bot_data[SCHEDULER_KEY] is the Scheduler
 LEADER_JOB = "scheduler.leader"
 LEADER_EVERY = timedelta(minutes=1)
 STARTUP_DELAY_S = 10.0  # after the leader's first try, before the catch-up runs
@@ -139,7 +140,7 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
 
 
 def register_jobs(
-    application: Application,  # type: ignore[type-arg]
+    application: LinliApp,
     *,
     timezone: str | None = None,
     scheduler: Scheduler | None = None,
@@ -151,15 +152,15 @@ def register_jobs(
     Daily jobs run at their local time in ``timezone`` (default: the working calendar's,
     Asia/Shanghai, which the reminders use to decide what is due) and once
     ``startup_delay`` seconds after start; repeating ones first run then too. The
-    Scheduler is kept in ``bot_data[SCHEDULER_KEY]`` for ``stop_scheduler``.
+    Scheduler is kept on the Application's runtime for ``stop_scheduler``.
     """
     queue = application.job_queue
     if queue is None:
         raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
-    services: Services = application.bot_data["services"]
+    services = application.bot_data.services
     if scheduler is None:
         scheduler = Scheduler(LeaderLock(services.db))
-    application.bot_data[SCHEDULER_KEY] = scheduler
+    runtime_of(application).scheduler = scheduler
     tz = services.reminders.calendar.tz if timezone is None else ZoneInfo(timezone)
 
     async def refresh(_context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -188,8 +189,8 @@ def _callback(scheduler: Scheduler, job: ScheduledJob) -> JobCallback:
     return run
 
 
-async def stop_scheduler(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_scheduler(application: LinliApp) -> None:
     """Release scheduler leadership at shutdown (no-op when no jobs were registered)."""
-    scheduler = application.bot_data.get(SCHEDULER_KEY)
-    if isinstance(scheduler, Scheduler):
+    scheduler = runtime_of(application).scheduler
+    if scheduler is not None:
         await scheduler.stop()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from handlers.callbacks import Callback
+from handlers.context import Context
 from handlers.i18n import localize, t
-from handlers.people import Caller, identify, services_of
+from handlers.people import Caller, identify
 from handlers.render import (
     categories_keyboard,
     category_keyboard,
@@ -15,11 +15,11 @@ from handlers.render import (
     main_menu_keyboard,
 )
 from handlers.replies import replace, reply
-from handlers.staff_common import in_staff_chat, staff_language
+from handlers.staff.common import in_staff_chat, staff_language
 from services import LANGUAGES
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
@@ -32,7 +32,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
@@ -49,13 +49,13 @@ async def send_help(update: Update, caller: Caller) -> None:
     await reply(update, text)
 
 
-async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is not None:
         await reply(update, t(caller.language, "language.prompt"), language_keyboard())
 
 
-async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: Callback) -> None:
+async def choose_language(update: Update, context: Context, cb: Callback) -> None:
     user = update.effective_user
     if user is None:
         return
@@ -64,20 +64,18 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb
         if caller is not None:
             await replace(update, t(caller.language, "language.prompt"), language_keyboard())
         return
-    resident = await services_of(context).residents.set_language(user.id, cb.args[0])
+    resident = await context.services.residents.set_language(user.id, cb.args[0])
     await replace(update, t(resident.language, "language.set"))
 
 
-async def menu_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def menu_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is not None:
         await show_categories(update, context, caller, edit=False)
 
 
-async def show_categories(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, *, edit: bool
-) -> None:
-    categories = services_of(context).knowledge.categories()
+async def show_categories(update: Update, context: Context, caller: Caller, *, edit: bool) -> None:
+    categories = context.services.knowledge.categories()
     if not categories:
         await reply(update, t(caller.language, "menu.empty"))
         return
@@ -86,10 +84,8 @@ async def show_categories(
     await (replace if edit else reply)(update, text, keyboard)
 
 
-async def show_category(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, category_id: str
-) -> None:
-    categories = services_of(context).knowledge.categories()
+async def show_category(update: Update, context: Context, caller: Caller, category_id: str) -> None:
+    categories = context.services.knowledge.categories()
     category = next((c for c in categories if c.id == category_id), None)
     if category is None:
         await show_categories(update, context, caller, edit=True)

@@ -7,15 +7,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, Update
-from telegram.ext import ContextTypes
 
 from handlers.callbacks import Callback, decode
+from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from services.errors import PermissionDenied
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = Context
 Handler = Callable[[Update, Context], Awaitable[None]]
 CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
 

@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
+
+from handlers.context import Context, LinliApp
 
 EXPIRY_EVERY_S = 60
 FOLLOW_EVERY_S = 2
@@ -23,7 +25,7 @@ Load = Callable[[Application], Awaitable[object]]  # type: ignore[type-arg]
 
 
 def keep_drafts_in_step(
-    application: Application,  # type: ignore[type-arg]
+    application: LinliApp,
     kind: str,
     load: Load,
     expire: Expire,
@@ -38,7 +40,7 @@ def keep_drafts_in_step(
     """
     previous = application.post_init
 
-    async def start(app: Application) -> None:  # type: ignore[type-arg]
+    async def start(app: LinliApp) -> None:
         if previous is not None:
             await previous(app)
         await load(app)
@@ -48,17 +50,17 @@ def keep_drafts_in_step(
     if queue is None:
         return
 
-    async def expire_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def expire_idle(context: Context) -> None:
         await expire(context.application, datetime.now(UTC))
 
     queue.run_repeating(
         expire_idle, interval=EXPIRY_EVERY_S, first=EXPIRY_EVERY_S, name=f"{kind}.expire"
     )
-    services: Any = application.bot_data.get("services")
+    services: Any = application.bot_data._services
     if services is None or services.db.is_sqlite:
         return
 
-    async def follow(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def follow(context: Context) -> None:
         await load(context.application)
 
     queue.run_repeating(

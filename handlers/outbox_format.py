@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from handlers import calendar_render, filing_render, staff_render
+from handlers.admin import calendar_render
+from handlers.filing import render as filing_render
+from handlers.staff import render as staff_render
 
 Formatter = Callable[[str, str, Mapping[str, Any]], dict[str, Any]]
 

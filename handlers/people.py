@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from services import ResidentView, Services, reply_language
-from services.languages import says_script
+from handlers.context import Context
+from services import ResidentView, reply_language
+from services.residents.languages import says_script
 
 SCRIPT_MEMORY_S = 30 * 60
 """How long a script the person wrote in (other than their setting) also holds for their
@@ -24,13 +24,8 @@ class Caller:
     language: str
 
 
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    services: Services = context.application.bot_data["services"]
-    return services
-
-
 async def identify(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, text_is_for_others: bool = False
+    update: Update, context: Context, *, text_is_for_others: bool = False
 ) -> Caller | None:
     """Register (or refresh) the sender and pick the reply language for this update.
 
@@ -41,7 +36,7 @@ async def identify(
     chat = update.effective_chat
     if user is None or chat is None:
         return None
-    resident = await services_of(context).residents.register(
+    resident = await context.services.residents.register(
         telegram_id=user.id,
         chat_id=chat.id if chat.type == chat.PRIVATE else user.id,
         display_name=user.full_name,
@@ -55,7 +50,7 @@ async def identify(
     return Caller(resident, _language(context, resident.language, text))
 
 
-def _language(context: ContextTypes.DEFAULT_TYPE, preferred: str, text: str) -> str:
+def _language(context: Context, preferred: str, text: str) -> str:
     memory = context.user_data if context.user_data is not None else {}
     if says_script(text):
         language = reply_language(preferred, text)

@@ -7,34 +7,31 @@ from collections.abc import Awaitable, Callable
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from handlers import (
-    admin,
-    broadcast,
-    bulletins,
-    common,
-    filing,
-    kb_learning,
-    my_tickets,
-    questions,
-    reports,
-    staff_desk,
-    subscriptions,
-)
+from handlers import common
+from handlers.admin import kb_learning
+from handlers.admin import reload as admin
+from handlers.broadcast import commands as broadcast
+from handlers.bulletins import commands as bulletins
 from handlers.callbacks import Callback, decode
+from handlers.context import Context, LinliApp
 from handlers.errors import on_error
+from handlers.filing import commands as filing
 from handlers.i18n import t
 from handlers.people import Caller, identify
+from handlers.questions import answers as questions
 from handlers.replies import reply
+from handlers.reports import commands as reports
+from handlers.staff import desk as staff_desk
+from handlers.subscriptions import commands as subscriptions
+from handlers.tickets import commands as my_tickets
 
-CallbackAction = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller, Callback], Awaitable[None]]
+CallbackAction = Callable[[Update, Context, Caller, Callback], Awaitable[None]]
 
 # Commands shown in Telegram's menu, in order; descriptions come from the catalogs.
 PUBLIC_COMMANDS = (
@@ -56,7 +53,7 @@ def bot_commands(language: str) -> list[BotCommand]:
     return [BotCommand(name, t(language, f"command.{name}")) for name in PUBLIC_COMMANDS]
 
 
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_callback(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
@@ -75,19 +72,19 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await action(update, context, caller, cb)  # type: ignore[arg-type]
 
 
-async def _menu(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+async def _menu(u: Update, c: Context, caller: Caller, cb: Callback) -> None:
     await common.show_categories(u, c, caller, edit=True)
 
 
-async def _category(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+async def _category(u: Update, c: Context, caller: Caller, cb: Callback) -> None:
     await common.show_category(u, c, caller, cb.args[0] if cb.args else "")
 
 
-async def _help(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+async def _help(u: Update, c: Context, caller: Caller, cb: Callback) -> None:
     await common.send_help(u, caller)
 
 
-async def _language(u: Update, c: ContextTypes.DEFAULT_TYPE, caller: Caller, cb: Callback) -> None:
+async def _language(u: Update, c: Context, caller: Caller, cb: Callback) -> None:
     await common.choose_language(u, c, cb)
 
 
@@ -103,7 +100,7 @@ _CALLBACK_ACTIONS: dict[str, CallbackAction] = {
 }
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     message = update.message
     if message is None or message.text is None:
         return
@@ -115,16 +112,16 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await reply(update, t(caller.language, "unknown_command"))
 
 
-def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def register_handlers(application: LinliApp) -> None:
     """Add every handler, in the order PTB should try them.
 
     Ticket handlers come first: they intercept a resident in the middle of filing and every
     message in the staff chat (handler group -1) before the question-and-answer path.
     """
-    # --- tickets: filing and the resident's tickets (handlers/filing.py, handlers/my_tickets.py)
+    # --- tickets: filing (handlers/filing/) and the resident's tickets (handlers/tickets/)
     filing.register(application)
     my_tickets.register(application)
-    # --- tickets: the staff desk (handlers/staff_desk.py)
+    # --- tickets: the staff desk (handlers/staff/desk.py)
     staff_desk.register(application)
     reports.register(application)
     # --- notices: /broadcast, /notices, subscriptions, bulletins (handlers/broadcast*.py, ...)

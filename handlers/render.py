@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callbacks import encode
 from handlers.i18n import localize, t
 from services import CategoryView, ContactView, EntryView
-from services.worktime import TIMEZONE
+from services.workdays.worktime import TIMEZONE
 
 
 def when(language: str, at: datetime | str, tz: tzinfo = TIMEZONE) -> str:

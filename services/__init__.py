@@ -2,7 +2,7 @@
 
 from services.container import Services, open_services
 from services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.languages import LANGUAGES, reply_language
+from services.residents.languages import LANGUAGES, reply_language
 from services.views import AnswerView, CategoryView, ContactView, EntryView, ResidentView
 
 __all__ = [

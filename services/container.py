@@ -8,20 +8,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.bulletins import BulletinService
 from services.delivery import DeliveryService
-from services.disclosure_bulletin import DisclosureFigures
-from services.enquiries import EnquiryService
-from services.holiday_alerts import HolidayAlertService
-from services.kb_learning import KbLearningService
-from services.knowledge_base import LiveKnowledge
-from services.notices import NoticeService
-from services.reminders import ReminderService, ReminderSettings
+from services.knowledge.learning import KbLearningService
+from services.knowledge.live import LiveKnowledge
+from services.notices.broadcasts import NoticeService
+from services.notices.bulletins import BulletinService
+from services.notices.disclosure_bulletin import DisclosureFigures
+from services.notices.subscriptions import SubscriptionService
 from services.reports import ReportService
-from services.residents import ResidentService
-from services.subscriptions import SubscriptionService
+from services.residents.service import ResidentService
 from services.tickets import TicketService, TicketSettings
-from services.worktime import WorkCalendar
+from services.tickets.enquiries import EnquiryService
+from services.tickets.reminders import ReminderService, ReminderSettings
+from services.workdays.alerts import HolidayAlertService
+from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.migrate import prepare
 

@@ -1,6 +1,6 @@
 """Delivering the outbox, Telegram-free: claims, outcomes, retry policy and dead letters.
 
-The worker in ``bot/delivery.py`` does the sending; every decision about what happens to a
+The worker in ``bot/delivery/worker.py`` does the sending; every decision about what happens to a
 row afterwards (retry when, give up when, who becomes inactive) is made here, each outcome
 in its own short transaction so a crash loses at most the sends that were in flight.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.residents import ResidentService
+from services.residents.service import ResidentService
 from storage import Database, Role
 from storage.models import PRIORITY_BULK, OutboxMessage
 from storage.repositories import outbox as repo

@@ -1,11 +1,11 @@
 """What expiring any kind of draft shares: telling its owner, through the outbox, that it
 was dropped.
 
-Filing drafts (services/tickets/drafts.py) and broadcast drafts (services/notices.py) each
-drop their idle rows with one statement that re-checks the age, then call this in the same
-transaction: the message is committed with the change, so it is sent (and retried) even if
-linli stops right after the commit, and its idempotency key keeps a repeated run from
-queueing it twice.
+Filing drafts (services/tickets/drafts.py) and broadcast drafts
+(services/notices/broadcasts.py) each drop their idle rows with one statement that
+re-checks the age, then call this in the same transaction: the message is committed with
+the change, so it is sent (and retried) even if linli stops right after the commit, and its
+idempotency key keeps a repeated run from queueing it twice.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from storage import Database
 from storage.db import normalise_url
 from storage.migrate import upgrade

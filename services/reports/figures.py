@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from services.reports.model import Figures, Group, KbFigures, TicketRow, TrendPoint
-from services.worktime import WorkCalendar
+from services.workdays.worktime import WorkCalendar
 from storage.models import OPEN_STATUSES, TicketStatus
 
 SATISFIED_SCORE = 4

@@ -5,7 +5,8 @@ can identify a person in a complaint: phone numbers, ID-card and other long numb
 Telegram @handles and links, e-mail addresses, the name the resident gave, house numbers
 (楼/栋/单元/室/号 and the like: "the community" is as precise as a public text gets) and the
 forms of address that carry a surname (王阿姨, 李先生, 张师傅). What is left is meant to be
-read as one neutral line; the exact patterns are tested in tests/services/test_disclosure.py.
+read as one neutral line; the exact patterns are tested in
+tests/services/notices/test_disclosure.py.
 """
 
 from __future__ import annotations

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services.categories import get_category
 from services.errors import InvalidInput, PermissionDenied
 from services.reports import figures as calc
 from services.reports.model import UNASSIGNED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
 from services.reports.scrub import scrub
-from services.worktime import WorkCalendar
+from services.tickets.categories import get_category
+from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.models import QueryLog, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import residents as residents_repo

@@ -27,7 +27,7 @@ from services.tickets.views import (
     resident_label,
     staff_event,
 )
-from services.worktime import WorkCalendar
+from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.models import EventKind, Resident, Ticket, TicketEvent
 from storage.repositories import residents as residents_repo

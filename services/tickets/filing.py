@@ -13,10 +13,10 @@ from enum import Enum
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.categories import ENQUIRY, get_category
 from services.errors import InvalidInput, NotFound
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
+from services.tickets.categories import ENQUIRY, get_category
 from services.tickets.drafts import DraftUpkeep
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from services.categories import ENQUIRY, get_category
 from services.errors import InvalidInput
+from services.tickets.categories import ENQUIRY, get_category
 
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 2000

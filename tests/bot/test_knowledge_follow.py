@@ -13,7 +13,7 @@ from telegram.ext import ApplicationBuilder
 
 from bot.knowledge_follow import FOLLOW_EVERY_S, follow_knowledge_files, reload_if_changed
 from knowledge import default_data_dir
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 
 
 def test_the_check_runs_every_few_seconds() -> None:
@@ -30,8 +30,7 @@ async def test_a_broken_version_is_logged_and_the_running_one_stays(
     kb_dir = tmp_path / "kb"
     shutil.copytree(default_data_dir(), kb_dir)
     live = LiveKnowledge(kb_dir)
-    application = SimpleNamespace(bot_data={"services": SimpleNamespace(knowledge=live)})
-    context = SimpleNamespace(application=application)
+    context = SimpleNamespace(services=SimpleNamespace(knowledge=live))
     (kb_dir / "_learned.yaml").write_text("alternates: {gone-entry: [问]}\n", "utf-8")
 
     with caplog.at_level(logging.ERROR, logger="linli.knowledge"):

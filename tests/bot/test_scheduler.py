@@ -15,19 +15,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 
+from bot.context import context_types, runtime_of
 from bot.scheduler import (
     LEADER_JOB,
-    SCHEDULER_KEY,
     ScheduledJob,
     Scheduler,
     register_jobs,
     scheduled_jobs,
     stop_scheduler,
 )
+from handlers.context import LinliApp
 from services import Services, open_services
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from storage import Database
 from storage.leader import LeaderLock
 from storage.models import OutboxMessage
@@ -86,9 +87,9 @@ async def lite_services(
         yield services
 
 
-def application_with(services: Services) -> Application:  # type: ignore[type-arg]
-    application = ApplicationBuilder().token("123:TEST").build()
-    application.bot_data["services"] = services
+def application_with(services: Services) -> LinliApp:
+    application = ApplicationBuilder().token("123:TEST").context_types(context_types()).build()
+    application.bot_data.services = services
     return application
 
 
@@ -96,7 +97,7 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
     application = application_with(lite_services)
     scheduler = register_jobs(application)  # the working calendar's zone: Asia/Shanghai
 
-    assert application.bot_data[SCHEDULER_KEY] is scheduler
+    assert runtime_of(application).scheduler is scheduler
     assert application.job_queue is not None
     names = sorted(job.name or "" for job in application.job_queue.jobs())
     assert names == [
@@ -186,7 +187,7 @@ async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(
     await desk.service.note(STAFF, number, "still looking for the building manager")
     application = application_with(services)
     scheduler = register_jobs(application, scheduler=Scheduler(LeaderLock(database), clock))
-    jobs = {job.name: job for job in scheduled_jobs(application.bot_data["services"])}
+    jobs = {job.name: job for job in scheduled_jobs(application.bot_data.services)}
     try:
         assert await scheduler.refresh_leadership()
         # linli was down from 10:00 until 16:10; it comes back and the hourly ticks resume.

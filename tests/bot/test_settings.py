@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _configure_logging
+from bot.cli.main import _configure_logging
 from bot.settings import SettingsError, load_settings
 from bot.webhook import Webhook
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import DeliveryWorker, start_delivery, stop_delivery
-from bot.delivery_limits import DeliveryConfig, SendLimits
+from bot.delivery.limits import DeliveryConfig, SendLimits
+from bot.delivery.worker import DeliveryWorker, start_delivery, stop_delivery
 from services.delivery import DeliveryService
-from services.residents import ResidentService
+from services.residents.service import ResidentService
 from storage import Database
 from storage.models import OutboxMessage
 from storage.repositories import outbox as outbox_repo
@@ -112,12 +112,12 @@ class Outbox:
         # Virtual time runs 50x: a 120 s claim timeout would be 2.4 s of a loaded test run.
         config = config or DeliveryConfig(claim_timeout_s=3600)
         worker = await start_delivery(application, services, config, limits=limits, **kw)
-        self.workers.append(application)
+        self.workers.append(worker)
         return worker
 
     async def stop(self) -> None:
-        for application in self.workers:
-            await stop_delivery(application)
+        for worker in self.workers:
+            await stop_delivery(worker)
         self.workers.clear()
 
     async def rows(self) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from bot.delivery_limits import DeliveryConfig, Rate, RealClock, SendLimits
+from bot.delivery.limits import DeliveryConfig, Rate, RealClock, SendLimits
 from storage.models import PRIORITY_BULK
 from tests.delivery.conftest import Outbox
 

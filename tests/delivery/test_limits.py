@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from bot.delivery_limits import DeliveryConfig, Rate, RealClock, SendLimiter, SendLimits
+from bot.delivery.limits import DeliveryConfig, Rate, RealClock, SendLimiter, SendLimits
 from storage.models import PRIORITY_BULK
 from tests.delivery.conftest import Outbox
 from tests.fakes.bot_api import FloodLimits, Limit

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox_cli import add_outbox_commands
+from bot.cli.outbox import add_outbox_commands
 from services.delivery import DeliveryService, RetryPolicy
-from services.residents import ResidentService
+from services.residents.service import ResidentService
 from storage import Database
 from storage.migrate import upgrade
 from storage.repositories import outbox as outbox_repo

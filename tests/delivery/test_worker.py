@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from bot.bot_api import TINY_PNG
-from bot.delivery_limits import DeliveryConfig
+from bot.delivery.limits import DeliveryConfig
+from bot_api_emulator import TINY_PNG
 from storage.leader import LeaderLock
 from storage.models import PRIORITY_BULK
 from storage.repositories import residents as residents_repo

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
-from bot.delivery_limits import DeliveryConfig
+from bot.delivery.limits import DeliveryConfig
 from bot.runner import running
 from bot.webhook import Webhook
 from services import Services, open_services
 from services.container import utc_now
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from tests.fakes.bot_api import BotApiServer
 
 ADMIN_ID = 900001

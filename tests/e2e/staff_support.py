@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.delivery_limits import DeliveryConfig
+from bot.delivery.limits import DeliveryConfig
 from services import Services
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, TicketEvent
 from tests.e2e.conftest import start_linli

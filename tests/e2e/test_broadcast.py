@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from bot.app import build_application
 from bot.runner import running
 from services import open_services
-from services.knowledge_base import LiveKnowledge
-from services.notice_views import Audience
+from services.knowledge.live import LiveKnowledge
+from services.notices.views import Audience
 from tests.e2e.conftest import RESIDENT_ID, Linli
 from tests.fakes.bot_api import BotApiServer
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.app import build_application
 from bot.runner import running
-from handlers.broadcast_state import expire_idle_drafts
+from handlers.broadcast.state import expire_idle_drafts
 from services import open_services
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from tests.e2e.conftest import FAST_DELIVERY, Linli
 from tests.e2e.test_broadcast import (
     OFFICIAL_ID,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from bot.runner import running
-from handlers.filing_state import expire_idle_drafts
+from handlers.filing.state import expire_idle_drafts
 from services import open_services
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, Ticket, TicketFollower
 from tests.e2e.conftest import FAST_DELIVERY, RESIDENT_ID, STAFF_CHAT_ID, Linli

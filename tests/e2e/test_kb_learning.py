@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from knowledge import default_data_dir
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from tests.e2e.conftest import ADMIN_ID, RESIDENT_ID, Linli, start_linli
 from tests.fakes.bot_api import BotApiServer
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.filing_render import outbox_params
+from handlers.filing.render import outbox_params
 from handlers.i18n import t
 from services.tickets import Complaint
 from storage.models import Ticket, TicketEvent

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from services.bulletins import BulletinSpec, parse_weekday
-from services.notice_views import OPERATOR, Audience
-from services.subscriptions import parse_clock
+from services.notices.bulletins import BulletinSpec, parse_weekday
+from services.notices.subscriptions import parse_clock
+from services.notices.views import OPERATOR, Audience
 from tests.e2e.conftest import Linli
 
 OFFICIAL_ID = 300001

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.staff_topics import ForumChats, card_thread
+from handlers.staff.topics import ForumChats, card_thread
 from services.tickets import Complaint
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 from tests.fakes.bot_api import make_bot

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.i18n import t
-from handlers.staff_render import outbox_params
+from handlers.staff.render import outbox_params
 from services.tickets import Complaint
 from tests.e2e.staff_support import (
     NOISE,

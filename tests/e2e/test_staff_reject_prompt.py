@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.app import build_application
 from bot.runner import running
 from services import Services, open_services
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from services.tickets import REJECT_PROMPT_TTL
 from storage.models import RejectPrompt
 from tests.e2e.conftest import FAST_DELIVERY

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from services import Services
-from services.knowledge_base import LiveKnowledge
-from services.notice_views import Audience
+from services.knowledge.live import LiveKnowledge
+from services.notices.views import Audience
 from tests.e2e.conftest import RESIDENT_ID, start_linli
 from tests.e2e.test_broadcast import OFFICIAL_ID, expect, press, text_of, write
 from tests.fakes.bot_api import BotApiServer

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.log_secrets import hide_secrets_in_logs
-from services.knowledge_base import LiveKnowledge
+from services.knowledge.live import LiveKnowledge
 from tests.e2e.conftest import RESIDENT_ID, WEBHOOK_SECRET, Linli, local_webhook, start_linli
 
 webhook_mode = pytest.mark.parametrize("linli", ["webhook"], indirect=True)

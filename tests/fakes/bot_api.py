@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.bot_api import (
+from bot_api_emulator import (
     TINY_PNG,
     ApiError,
     BotApiServer,

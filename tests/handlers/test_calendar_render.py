@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.delivery_send import render_text
+from bot.delivery.send import render_text
 from services.delivery import OutgoingMessage
-from services.holiday_alerts import MESSAGE_KEY
+from services.workdays.alerts import MESSAGE_KEY
 
 
 def alert(language: str, file: str = "") -> OutgoingMessage:

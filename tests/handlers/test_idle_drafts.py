@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 from telegram.ext import ApplicationBuilder
 
-from handlers import broadcast_state, filing_state
+from bot.context import context_types
+from handlers.broadcast import state as broadcast_state
+from handlers.filing import state as filing_state
 from handlers.idle_drafts import EXPIRY_EVERY_S, FOLLOW_EVERY_S
 from services.tickets import TicketService, TicketSettings
 from storage import Database
@@ -17,7 +19,7 @@ T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 
 def test_filing_and_broadcast_drafts_expire_every_minute() -> None:
-    application = ApplicationBuilder().token("123:TEST").build()
+    application = ApplicationBuilder().token("123:TEST").context_types(context_types()).build()
     filing_state.install(application)
     broadcast_state.install(application)
     broadcast_state.install(application)  # a second install adds nothing
@@ -34,10 +36,10 @@ async def test_drafts_begun_in_another_process_are_picked_up(database: Database)
     tickets = TicketService(database, lambda: T0, TicketSettings())
     async with database.transaction() as session:
         await upsert_resident(session, telegram_id=201, chat_id=201, display_name="", now=T0)
-    application = ApplicationBuilder().token("123:TEST").build()
-    application.bot_data["services"] = SimpleNamespace(db=database, tickets=tickets)
+    application = ApplicationBuilder().token("123:TEST").context_types(context_types()).build()
+    application.bot_data.services = SimpleNamespace(db=database, tickets=tickets)
     filing_state.install(application)
-    owners = application.bot_data[filing_state._OWNERS]
+    owners = application.bot_data.flow_state[filing_state._OWNERS]
 
     await tickets.start_draft(201)  # as another process would: straight to the database
     assert 201 not in owners

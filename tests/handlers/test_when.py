@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from handlers.filing_render import filed_text
+from handlers.filing.render import filed_text
 from handlers.render import when
 from services.tickets import TicketView
-from services.worktime import TIMEZONE
+from services.workdays.worktime import TIMEZONE
 
 FILED = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

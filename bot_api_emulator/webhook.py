@@ -1,0 +1,91 @@
+"""Telegram's side of a webhook: pending updates are POSTed, in order, to the URL setWebhook
+gave, with its secret_token in the X-Telegram-Bot-Api-Secret-Token header."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+
+import aiohttp
+
+from bot_api_emulator.world import JSON, World
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+RETRY_S = 0.05  # Telegram backs off for longer; tests want the retry soon
+
+
+class WebhookPusher:
+    """Delivers the world's pending updates while a webhook is set (getUpdates is refused
+    then), removing each once the bot answers 2xx and retrying it otherwise."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.held = False
+        self._session: aiohttp.ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Keep updates pending (not posted) inside the block; they go out after it."""
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+            self.world.webhook_wakeup.set()
+
+    async def post(self, update: JSON, secret_token: str | None) -> int:
+        """POST one update to the webhook URL with this secret header (None: no header);
+        the HTTP status the bot answered."""
+        url = self.world.webhook.get("url")
+        if not url or self._session is None:
+            raise RuntimeError("no webhook is set, or the server is not running")
+        headers = {SECRET_HEADER: secret_token} if secret_token is not None else {}
+        async with self._session.post(url, json=update, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    async def _run(self) -> None:
+        world = self.world
+        while True:
+            await world.webhook_wakeup.wait()
+            world.webhook_wakeup.clear()
+            while world.webhook.get("url") and world.pending_updates and not self.held:
+                update = world.pending_updates[0]
+                if not await self._deliver(update):
+                    await asyncio.sleep(RETRY_S)
+                    continue
+                if world.pending_updates and world.pending_updates[0] is update:
+                    world.pending_updates.pop(0)
+                world.update_deliveries.setdefault(update["update_id"], time.perf_counter())
+
+    async def _deliver(self, update: JSON) -> bool:
+        try:
+            status = await self.post(update, self.world.webhook.get("secret_token"))
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            error = f"Connection failed: {exc.__class__.__name__}"
+        else:
+            if 200 <= status < 300:
+                return True
+            error = f"Wrong response from the webhook: {status}"
+        self.world.webhook_error = {
+            "last_error_date": int(time.time()),
+            "last_error_message": error,
+        }
+        return False

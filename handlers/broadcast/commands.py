@@ -1,0 +1,205 @@
+"""/broadcast: officials and admins compose a notice step by step, driven by the draft in the
+database: text (or a photo with a caption) → audience → urgent? → now or at a time →
+preview with the number of recipients → confirm or discard.
+
+Buttons are "bc:<action>:<notice id>[:<choice>]"; typed answers are taken in handler group
+-1 (broadcast_input.py), and so is /cancel of an official composing, so that the filing
+conversation's /cancel keeps working for everyone else. /notices and /cancel_notice live in
+broadcast_notices.py.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.broadcast import notices as broadcast_notices
+from handlers.broadcast import state as broadcast_state
+from handlers.broadcast.flow import ask, is_official, refused, show_preview
+from handlers.broadcast.input import on_message, start_draft
+from handlers.broadcast.render import audience_text
+from handlers.broadcast.state import (
+    BUILDING,
+    COMMUNITY,
+    TEXT,
+    TIME,
+    TOPIC,
+    ask_for_text,
+    drafts,
+    steps,
+)
+from handlers.callbacks import int_arg
+from handlers.context import Context, LinliApp
+from handlers.filing.state import draft_owners
+from handlers.guards import pressed
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.replies import reply, settle
+from services.errors import ServiceError
+from services.notices.views import Audience
+
+Context = Context
+
+
+def register(application: LinliApp) -> None:
+    """/broadcast, /cancel while composing, the bc: buttons, typed input; /notices."""
+    composing = broadcast_state.install(application)
+    private, once = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("broadcast", broadcast_command, once))
+    application.add_handler(
+        CommandHandler("cancel", cancel_command, private & composing & once), group=-1
+    )
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:"))
+    application.add_handler(
+        MessageHandler(
+            private & composing & once & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message
+        ),
+        group=-1,
+    )
+    broadcast_notices.register(application)
+
+
+async def broadcast_command(update: Update, context: Context) -> None:
+    """Start composing (the text may follow the command), or resume the open draft."""
+    caller = await identify(update, context)
+    chat = update.effective_chat
+    if caller is None or chat is None:
+        return
+    if not await is_official(context, caller):
+        await reply(update, t(caller.language, "broadcast.denied"))
+        return
+    if chat.type != chat.PRIVATE:
+        await reply(update, t(caller.language, "broadcast.private_only"))
+        return
+    uid = caller.resident.telegram_id
+    text = " ".join(context.args or [])
+    try:
+        notice_id = await drafts(context).open_draft(uid)
+        if notice_id is not None:
+            await show_preview(update, context, caller, notice_id, "broadcast.resume")
+        elif text.strip():
+            await start_draft(update, context, caller, text, None)
+        else:
+            ask_for_text(context, uid)
+            await reply(update, t(caller.language, "broadcast.ask_text"))
+    except ServiceError as error:
+        await refused(update, context, caller, error)
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel while composing: the draft is discarded and never sent."""
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    uid = caller.resident.telegram_id
+    step = steps(context).pop(uid, None)
+    notice_id = await drafts(context).open_draft(uid)
+    if notice_id is None and step != TEXT:
+        return  # the draft is gone (expired, or sent elsewhere): an ordinary /cancel
+    if notice_id is not None:
+        try:
+            await context.services.notices.cancel(uid, notice_id)
+        except ServiceError as error:
+            await refused(update, context, caller, error)
+            raise ApplicationHandlerStop from None
+    await reply(update, t(caller.language, "broadcast.cancelled"))
+    if uid not in draft_owners(context):
+        raise ApplicationHandlerStop  # otherwise the filing /cancel ends that draft too
+
+
+async def on_button(update: Update, context: Context) -> None:
+    press = await pressed(update, context)
+    notice_id = int_arg(press.callback, 1) if press is not None else None
+    if press is None or notice_id is None:
+        return
+    cb, caller = press.callback, press.caller
+    action, choice = cb.args[0], cb.args[2] if len(cb.args) > 2 else ""
+    handler = _BUTTONS.get(action)
+    if handler is None:
+        await reply(update, t(caller.language, "stale_button"))
+        return
+    try:
+        await handler(update, context, caller, notice_id, choice)
+    except ServiceError as error:
+        await refused(update, context, caller, error)
+
+
+async def _audience(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    lang = caller.language
+    await settle(u, t(lang, f"broadcast.button.{choice}"))
+    if choice in (TOPIC, COMMUNITY, BUILDING):
+        await ask(u, c, caller, notice_id, choice)
+        return
+    audience = Audience.staff() if choice == "staff" else Audience.everyone()
+    await c.services.notices.set_audience(caller.resident.telegram_id, notice_id, audience)
+    await ask(u, c, caller, notice_id, "urgent")
+
+
+async def _topic(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    audience = Audience.topic(choice)
+    view = await c.services.notices.set_audience(caller.resident.telegram_id, notice_id, audience)
+    await settle(u, audience_text(caller.language, view.audience))
+    await ask(u, c, caller, notice_id, "urgent")
+
+
+async def _urgent(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    urgent = choice == "1"
+    await c.services.notices.set_urgent(caller.resident.telegram_id, notice_id, urgent)
+    await settle(u, t(caller.language, "broadcast.yes" if urgent else "broadcast.no"))
+    await ask(u, c, caller, notice_id, "when")
+
+
+async def _when(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    if choice == "at":
+        await settle(u, t(caller.language, "broadcast.button.later"))
+        await ask(u, c, caller, notice_id, TIME)
+        return
+    await c.services.notices.set_send_at(caller.resident.telegram_id, notice_id, None)
+    await settle(u, t(caller.language, "broadcast.button.now"))
+    await show_preview(u, c, caller, notice_id)
+
+
+async def _edit(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    step = {"aud": "audience", "urg": "urgent", "when": "when"}.get(choice, "preview")
+    await ask(u, c, caller, notice_id, step)
+
+
+async def _confirm(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    notices, lang = c.services.notices, caller.language
+    notice = await notices.confirm(caller.resident.telegram_id, notice_id)
+    steps(c).pop(caller.resident.telegram_id, None)
+    await settle(u, t(lang, "broadcast.button.confirmed"))
+    if notice.send_at is not None:
+        when = notice.send_at.astimezone(notices.tz).strftime("%Y-%m-%d %H:%M")
+        await reply(u, t(lang, "broadcast.scheduled", id=notice.id, when=when))
+    else:
+        await reply(u, t(lang, "broadcast.sending", id=notice.id, recipients=notice.recipients))
+
+
+async def _discard(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
+    notices, uid = c.services.notices, caller.resident.telegram_id
+    if (await notices.get(uid, notice_id)).status != "draft":
+        # An old preview's button: a notice already confirmed is stopped with /cancel_notice.
+        await reply(u, t(caller.language, "broadcast.gone"))
+        return
+    await notices.cancel(uid, notice_id)
+    steps(c).pop(caller.resident.telegram_id, None)
+    await settle(u, t(caller.language, "broadcast.button.discarded"))
+    await reply(u, t(caller.language, "broadcast.cancelled"))
+
+
+_BUTTONS = {
+    "aud": _audience,
+    "top": _topic,
+    "urg": _urgent,
+    "when": _when,
+    "edit": _edit,
+    "ok": _confirm,
+    "no": _discard,
+}

@@ -1,0 +1,88 @@
+"""The steps of /broadcast that both buttons and typed input lead to: the next question,
+the preview, and turning the notice service's refusals into words.
+
+Every step reads or changes the draft in the database through NoticeService (which checks
+the official's role on every call) and then asks the next question.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.broadcast.render import (
+    audience_prompt,
+    preview_keyboard,
+    preview_text,
+    topic_prompt,
+    urgent_prompt,
+    when_prompt,
+)
+from handlers.broadcast.state import BUTTONS, TOPIC, TYPED, steps
+from handlers.context import Context
+from handlers.i18n import t
+from handlers.people import Caller
+from handlers.replies import reply
+from services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from services.notices.views import OFFICIAL_ROLES
+
+Context = Context
+_BUTTON_PROMPTS = {
+    "audience": audience_prompt,
+    TOPIC: topic_prompt,
+    "urgent": urgent_prompt,
+    "when": when_prompt,
+}
+
+
+async def ask(update: Update, context: Context, caller: Caller, notice_id: int, step: str) -> None:
+    """Ask the question of ``step`` about draft ``notice_id`` and remember what it waits for:
+    audience, topic, urgent, when (buttons), community, building, time (typed), preview."""
+    if step == "preview":
+        await show_preview(update, context, caller, notice_id)
+        return
+    steps(context)[caller.resident.telegram_id] = step if step in TYPED else BUTTONS
+    if step in _BUTTON_PROMPTS:
+        await reply(update, *_BUTTON_PROMPTS[step](caller.language, notice_id))
+    else:
+        await reply(update, t(caller.language, f"broadcast.ask_{step}"))
+
+
+async def show_preview(
+    update: Update, context: Context, caller: Caller, notice_id: int, intro: str | None = None
+) -> None:
+    """The notice exactly as residents will get it, then who and when, with the buttons."""
+    notices, lang = context.services.notices, caller.language
+    preview = await notices.preview(caller.resident.telegram_id, notice_id)
+    steps(context)[caller.resident.telegram_id] = BUTTONS
+    chat, notice = update.effective_chat, preview.notice
+    if intro:
+        await reply(update, t(lang, intro))
+    body = t(lang, "notice.body", text=notice.text)
+    if chat is not None and notice.photo_file_id:
+        await chat.send_photo(notice.photo_file_id, caption=body)
+    else:
+        await reply(update, body)
+    summary = preview_text(lang, preview, notices.tz)
+    await reply(update, summary, preview_keyboard(lang, notice))
+
+
+async def refused(update: Update, context: Context, caller: Caller, error: ServiceError) -> None:
+    """Say why the step could not be taken; a draft that is gone ends the conversation."""
+    uid = caller.resident.telegram_id
+    if isinstance(error, PermissionDenied):
+        steps(context).pop(uid, None)
+        await reply(update, t(caller.language, "broadcast.denied"))
+    elif isinstance(error, (NotFound, InvalidInput)):
+        steps(context).pop(uid, None)
+        await reply(update, t(caller.language, "broadcast.gone"))
+    else:
+        raise error
+
+
+async def is_official(context: Context, caller: Caller) -> bool:
+    """Whether the caller may broadcast (the service checks again on every call)."""
+    try:
+        await context.services.residents.require_role(caller.resident.telegram_id, *OFFICIAL_ROLES)
+    except PermissionDenied:
+        return False
+    return True

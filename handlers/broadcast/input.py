@@ -1,0 +1,127 @@
+"""Typed input while an official composes a broadcast: the text (or a photo with its caption),
+a topic, a community or building name, a sending time.
+
+Registered in handler group -1 for officials with an open draft (broadcast_state), so the
+question path never sees these messages; commands are not taken, so /help works and /cancel
+reaches handlers/broadcast/commands.py. Whatever arrives, the official gets a clear answer and the
+draft changes only when the input is valid.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ApplicationHandlerStop
+
+from handlers.broadcast.flow import ask, refused, show_preview
+from handlers.broadcast.render import find_topic, topic_list
+from handlers.broadcast.state import BUILDING, COMMUNITY, TEXT, TIME, TOPIC, drafts, steps
+from handlers.context import Context
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.replies import reply
+from services.errors import ServiceError
+from services.notices.broadcasts import MAX_CAPTION, MAX_TEXT
+from services.notices.drafts import SendTimeError, parse_send_at
+from services.notices.views import Audience
+
+Context = Context
+
+
+async def on_message(update: Update, context: Context) -> None:
+    # The notice, a name or a time is written for residents, usually in Chinese: it says
+    # nothing about the official's own language, so every step keeps theirs.
+    message = update.message
+    caller = await identify(update, context, text_is_for_others=True)
+    if message is None or caller is None:
+        return
+    try:
+        if steps(context).get(caller.resident.telegram_id) == TEXT:
+            await _text(update, context, caller, message)
+        elif not await _answer(update, context, caller, message):
+            return  # no open draft any more: an ordinary message
+    except ServiceError as error:
+        await refused(update, context, caller, error)
+    raise ApplicationHandlerStop
+
+
+async def _answer(update: Update, context: Context, caller: Caller, message: Message) -> bool:
+    """Take the answer to the question asked last; False when the draft is gone."""
+    uid = caller.resident.telegram_id
+    notice_id = await drafts(context).open_draft(uid)
+    if notice_id is None:  # sent, discarded or expired elsewhere
+        steps(context).pop(uid, None)
+        return False
+    step, text = steps(context).get(uid), message.text or ""
+    if step == TOPIC:
+        await _topic(update, context, caller, notice_id, text)
+    elif step in (COMMUNITY, BUILDING):
+        await _tag(update, context, caller, notice_id, step, text)
+    elif step == TIME:
+        await _time(update, context, caller, notice_id, text)
+    else:  # a question answered with buttons (or unknown after a restart): the preview
+        await show_preview(update, context, caller, notice_id, "broadcast.use_buttons")
+    return True
+
+
+async def _text(update: Update, context: Context, caller: Caller, message: Message) -> None:
+    """The notice itself: text, or a photo with the text as its caption."""
+    lang = caller.language
+    photo = message.photo[-1].file_id if message.photo else None
+    text = (message.caption if photo else message.text) or ""
+    limit = MAX_CAPTION if photo else MAX_TEXT
+    if not photo and not message.text:
+        await reply(update, t(lang, "broadcast.text_or_photo"))
+    elif not text.strip():
+        await reply(update, t(lang, "broadcast.empty_caption" if photo else "broadcast.empty"))
+    elif len(text.strip()) > limit:
+        key = "broadcast.caption_too_long" if photo else "broadcast.too_long"
+        await reply(update, t(lang, key, limit=limit, length=len(text.strip())))
+    else:
+        await start_draft(update, context, caller, text, photo)
+
+
+async def start_draft(
+    update: Update, context: Context, caller: Caller, text: str, photo: str | None
+) -> None:
+    """Create the draft from the text and go on to the audience."""
+    notice = await context.services.notices.create_draft(caller.resident.telegram_id, text, photo)
+    await ask(update, context, caller, notice.id, "audience")
+
+
+async def _topic(
+    update: Update, context: Context, caller: Caller, notice_id: int, text: str
+) -> None:
+    topic = find_topic(text)
+    if topic is None:
+        names = topic_list(caller.language)
+        await reply(update, t(caller.language, "broadcast.unknown_topic", text=text, names=names))
+        await ask(update, context, caller, notice_id, TOPIC)
+        return
+    uid = caller.resident.telegram_id
+    await context.services.notices.set_audience(uid, notice_id, Audience.topic(topic.id))
+    await ask(update, context, caller, notice_id, "urgent")
+
+
+async def _tag(
+    update: Update, context: Context, caller: Caller, notice_id: int, kind: str, text: str
+) -> None:
+    name = text.strip()
+    if not name or len(name) > 64:
+        await reply(update, t(caller.language, "broadcast.bad_tag"))
+        return
+    audience = Audience.community(name) if kind == COMMUNITY else Audience.building(name)
+    await context.services.notices.set_audience(caller.resident.telegram_id, notice_id, audience)
+    await ask(update, context, caller, notice_id, "urgent")
+
+
+async def _time(
+    update: Update, context: Context, caller: Caller, notice_id: int, text: str
+) -> None:
+    services = context.services
+    try:
+        send_at = parse_send_at(text, services.delivery.clock(), services.notices.tz)
+    except SendTimeError as error:
+        await reply(update, t(caller.language, f"broadcast.time_{error.reason}", text=text))
+        return
+    await services.notices.set_send_at(caller.resident.telegram_id, notice_id, send_at)
+    await show_preview(update, context, caller, notice_id)

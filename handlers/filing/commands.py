@@ -1,0 +1,266 @@
+"""/complain: the filing conversation, driven by the draft in the database.
+
+Each step reads the draft, applies one change and asks the next question, so a restart in
+the middle resumes exactly where the resident was. Buttons are "cp:…" (filing_prompts.py);
+"ask:<query_id>" turns an unanswered question into an enquiry. Typed input during filing is
+taken by filing_steps.py (handler group -1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.callbacks import int_arg
+from handlers.context import Context, LinliApp
+from handlers.filing import state as filing_state
+from handlers.filing import steps as filing_steps
+from handlers.filing.prompts import edit_keyboard, next_step, prompt, similar_message
+from handlers.filing.render import category_name, filed_text
+from handlers.filing.state import draft_owners, pending_comments
+from handlers.guards import pressed
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.render import when
+from handlers.replies import reply, settle
+from services import InvalidInput, NotFound
+from services.tickets import DraftView
+
+Button = Callable[[Update, Context, Caller, DraftView, tuple[str, ...]], Awaitable[None]]
+
+
+def register(application: LinliApp) -> None:
+    """/complain, /cancel, the cp: and ask: buttons, and typed input while filing."""
+    filing_state.install(application)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("complain", complain_command, filters=private))
+    application.add_handler(CommandHandler("cancel", cancel_command, filters=private))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^cp:"))
+    application.add_handler(CallbackQueryHandler(ask_person, pattern=r"^ask:"))
+    filing = filing_state.has_draft(application)
+    # A rating comment asked for after the draft was started is the more recent question:
+    # its text goes to my_tickets.on_comment (start() forgets an older one).
+    comment = filing_state.owes_comment(application)
+    application.add_handler(
+        MessageHandler(
+            private & filing & ~comment & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            filing_steps.on_message,
+        ),
+        group=-1,
+    )
+
+
+async def complain_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    if caller is not None:
+        await start(update, context, caller, None)
+
+
+async def start(update: Update, context: Context, caller: Caller, category: str | None) -> None:
+    """Begin filing, or pick up the unfinished draft where the resident left it."""
+    tickets = context.services.tickets
+    uid = caller.resident.telegram_id
+    draft = await tickets.get_draft(uid)
+    intro = "filing.resume"
+    if draft is None:
+        intro = "filing.intro"
+        draft = await tickets.start_draft(uid)
+        if category is not None:
+            # A stale button naming a retired category: the resident chooses instead.
+            with contextlib.suppress(InvalidInput):
+                draft = await tickets.update_draft(uid, category=category, step="description")
+    draft_owners(context).add(uid)
+    pending_comments(context).pop(uid, None)  # the next text is for the draft now
+    text, keyboard = prompt(caller.language, draft)
+    await reply(update, t(caller.language, intro) + "\n\n" + text, keyboard)
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    uid = caller.resident.telegram_id
+    dropped = await context.services.tickets.discard_draft(uid)
+    draft_owners(context).discard(uid)
+    waiting = pending_comments(context).pop(uid, None)
+    key = "filing.cancelled" if dropped else "filing.nothing_to_cancel"
+    if waiting is not None and not dropped:
+        key = "rating.comment_cancelled"
+    await reply(update, t(caller.language, key))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    press = await pressed(update, context)
+    if press is None:
+        return
+    cb, caller = press.callback, press.caller
+    action, args = (cb.args[0], cb.args[1:]) if cb.args else ("", ())
+    if action == "new":
+        await start(update, context, caller, args[0] if args else None)
+        return
+    uid = caller.resident.telegram_id
+    draft = await context.services.tickets.get_draft(uid)
+    if draft is None:
+        draft_owners(context).discard(uid)
+        key = "filing.already_filed" if action in ("submit", "force") else "filing.no_draft"
+        await reply(update, t(caller.language, key))
+        return
+    step, handler = _BUTTONS.get(action, ("", None))
+    if handler is None or (step and draft.step != step):
+        await filing_steps.stale(update, caller, draft)
+        return
+    await handler(update, context, caller, draft, args)
+
+
+async def _category(
+    u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
+) -> None:
+    category = args[0] if args else ""
+    try:
+        draft = await c.services.tickets.update_draft(
+            caller.resident.telegram_id, category=category, step=next_step(d, "category")
+        )
+    except InvalidInput:
+        await filing_steps.stale(u, caller, d)
+        return
+    await settle(u, category_name(caller.language, category))
+    await filing_steps.ask(u, caller, draft)
+
+
+async def _skip(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]) -> None:
+    """ "Done"/"skip" under photos, "skip" under phone: move on (a skipped phone is none)."""
+    tickets, uid, step = c.services.tickets, caller.resident.telegram_id, next_step(d, d.step)
+    if d.step == "phone":
+        draft = await tickets.update_draft(uid, phone=None, step=step)
+    else:
+        draft = await tickets.update_draft(uid, step=step)
+    await settle(u, t(caller.language, f"filing.settled.{d.step}", count=len(d.photos)))
+    await filing_steps.ask(u, caller, draft)
+
+
+async def _anonymous(
+    u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
+) -> None:
+    anonymous = args[:1] == ("1",)
+    draft = await c.services.tickets.update_draft(
+        caller.resident.telegram_id, anonymous=anonymous, step="confirm"
+    )
+    await settle(u, t(caller.language, "filing.yes" if anonymous else "filing.no"))
+    await filing_steps.ask(u, caller, draft)
+
+
+async def _submit(
+    u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
+) -> None:
+    """ "Submit": first show similar open tickets, if there are any."""
+    await _file(u, c, caller, d, check_similar=True)
+
+
+async def _force(
+    u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
+) -> None:
+    """ "File mine anyway" under the similar tickets."""
+    await _file(u, c, caller, d, check_similar=False)
+
+
+async def _file(
+    u: Update, c: Context, caller: Caller, d: DraftView, *, check_similar: bool
+) -> None:
+    tickets, lang = c.services.tickets, caller.language
+    if check_similar and d.category and d.description:
+        similar = await tickets.similar_open_tickets(d.category, d.description)
+        if similar:
+            await reply(u, *similar_message(lang, similar))
+            return
+    try:
+        ticket = await tickets.submit_draft(caller.resident.telegram_id)
+    except NotFound:
+        await reply(u, t(lang, "filing.already_filed"))
+        return
+    except InvalidInput:  # an edit emptied a required part: ask for what is missing
+        await filing_steps.ask(u, caller, d)
+        return
+    draft_owners(c).discard(caller.resident.telegram_id)
+    await settle(u, t(lang, "filing.settled.submitted"))
+    await reply(u, filed_text(lang, ticket, tickets.calendar.tz))
+
+
+async def _follow(
+    u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
+) -> None:
+    number, lang = (args[0] if args else ""), caller.language
+    try:
+        await c.services.tickets.follow_ticket(
+            caller.resident.telegram_id, number, discard_draft=True
+        )
+    except (NotFound, InvalidInput):
+        await reply(u, t(lang, "filing.cannot_follow", number=number))
+        return
+    draft_owners(c).discard(caller.resident.telegram_id)
+    await settle(u, t(lang, "filing.settled.followed", number=number))
+    await reply(u, t(lang, "filing.following", number=number))
+
+
+async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]) -> None:
+    """ "Edit": choose a part; then ask that step again (photos start over)."""
+    if not args:
+        await reply(u, t(caller.language, "filing.edit_which"), edit_keyboard(caller.language))
+        return
+    try:
+        draft = await c.services.tickets.update_draft(
+            caller.resident.telegram_id, step=args[0], clear_photos=args[0] == "photos"
+        )
+    except InvalidInput:
+        draft = d
+    await filing_steps.ask(u, caller, draft)
+
+
+async def _cancel(
+    u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
+) -> None:
+    await c.services.tickets.discard_draft(caller.resident.telegram_id)
+    draft_owners(c).discard(caller.resident.telegram_id)
+    await settle(u, t(caller.language, "filing.settled.cancelled"))
+    await reply(u, t(caller.language, "filing.cancelled"))
+
+
+# action -> (the step the button belongs to, "" for any step; what it does)
+_BUTTONS: dict[str, tuple[str, Button]] = {
+    "cat": ("category", _category),
+    "photos": ("photos", _skip),
+    "phone": ("phone", _skip),
+    "anon": ("anonymous", _anonymous),
+    "submit": ("confirm", _submit),
+    "force": ("confirm", _force),
+    "follow": ("confirm", _follow),
+    "edit": ("confirm", _edit),
+    "cancel": ("", _cancel),
+}
+
+
+async def ask_person(update: Update, context: Context) -> None:
+    """ "Ask a person" under an unanswered question: it becomes an enquiry ticket (once)."""
+    press = await pressed(update, context)
+    if press is None:
+        return
+    cb, caller = press.callback, press.caller
+    query_id = int_arg(cb, 0)
+    tickets, lang = context.services.tickets, caller.language
+    try:
+        if query_id is None:
+            raise NotFound("question")
+        ticket, filed = await tickets.file_enquiry_from_query(caller.resident.telegram_id, query_id)
+    except (NotFound, InvalidInput):
+        await reply(update, t(lang, "stale_button"))
+        return
+    due = when(lang, ticket.response_due_at, tickets.calendar.tz)
+    key = "enquiry.filed" if filed else "enquiry.already"
+    await reply(update, t(lang, key, number=ticket.number, response_due=due))

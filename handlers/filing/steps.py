@@ -1,0 +1,154 @@
+"""Typed input while filing: a description, a place, photos, a phone number.
+
+Registered in handler group -1 for residents with a draft (filing_state.has_draft), so the
+question path never sees these messages; commands are not taken, so /help or /cancel keep
+working mid-filing. Whatever arrives, the resident gets a clear answer and the draft changes
+only when the input is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import ApplicationHandlerStop
+
+from handlers.context import Context
+from handlers.filing.prompts import next_step, prompt
+from handlers.filing.state import draft_owners
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.replies import reply
+from services import InvalidInput, NotFound
+from services.tickets import DraftView
+from services.tickets.validation import (
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_PHOTOS,
+    MIN_DESCRIPTION,
+    has_words,
+)
+
+
+async def ask(update: Update, caller: Caller, draft: DraftView) -> None:
+    """Ask the draft's current question."""
+    await reply(update, *prompt(caller.language, draft))
+
+
+async def stale(update: Update, caller: Caller, draft: DraftView) -> None:
+    """A button of a step already done (or not yet reached): say where we are instead."""
+    text, keyboard = prompt(caller.language, draft)
+    await reply(update, t(caller.language, "filing.stale") + "\n\n" + text, keyboard)
+
+
+async def _again(
+    update: Update, caller: Caller, draft: DraftView, key: str, **params: object
+) -> None:
+    """Refuse the input with ``key``'s explanation and repeat the step's buttons."""
+    _text, keyboard = prompt(caller.language, draft)
+    await reply(update, t(caller.language, key, **params), keyboard)
+
+
+async def on_message(update: Update, context: Context) -> None:
+    message = update.message
+    caller = await identify(update, context)
+    if message is None or caller is None:
+        return
+    uid = caller.resident.telegram_id
+    draft = await context.services.tickets.get_draft(uid)
+    if draft is None:  # expired or filed (e.g. in another process): an ordinary message
+        draft_owners(context).discard(uid)
+        return
+    try:
+        if draft.step == "description":
+            await _description(update, context, caller, draft, message)
+        elif draft.step == "location":
+            await _location(update, context, caller, draft, message)
+        elif draft.step == "photos":
+            await _photo(update, context, caller, draft, message)
+        elif draft.step == "phone":
+            await _phone(update, context, caller, draft, message)
+        else:  # category, anonymous, confirm: answered with buttons
+            await _again(update, caller, draft, f"filing.use_buttons.{draft.step}")
+    except NotFound:  # the draft expired between reading it and writing to it
+        draft_owners(context).discard(uid)
+        await reply(update, t(caller.language, "filing.no_draft"))
+    raise ApplicationHandlerStop
+
+
+async def _save(update: Update, context: Context, caller: Caller, **fields: Any) -> None:
+    draft = await context.services.tickets.update_draft(caller.resident.telegram_id, **fields)
+    await ask(update, caller, draft)
+
+
+async def _description(
+    update: Update, context: Context, caller: Caller, d: DraftView, m: Message
+) -> None:
+    if not m.text:
+        await _again(update, caller, d, "filing.need_text")
+        return
+    try:
+        await _save(update, context, caller, description=m.text, step=next_step(d, d.step))
+    except InvalidInput:
+        length = len(m.text.strip())
+        if length > MAX_DESCRIPTION:
+            await _again(update, caller, d, "filing.too_long", length=length, max=MAX_DESCRIPTION)
+        elif length >= MIN_DESCRIPTION and not has_words(m.text):
+            await _again(update, caller, d, "filing.no_words")
+        else:
+            await _again(update, caller, d, "filing.too_short", length=length)
+
+
+async def _location(
+    update: Update, context: Context, caller: Caller, d: DraftView, m: Message
+) -> None:
+    step = next_step(d, d.step)
+    try:
+        if m.location is not None:
+            where = (m.location.latitude, m.location.longitude)
+            await _save(update, context, caller, location=where, step=step)
+        elif m.text:
+            await _save(update, context, caller, location_text=m.text, step=step)
+        else:
+            await _again(update, caller, d, "filing.need_place")
+    except InvalidInput:
+        too_long = m.text is not None and len(m.text.strip()) > MAX_LOCATION
+        await _again(update, caller, d, "filing.bad_place" if too_long else "filing.need_place")
+
+
+async def _photo(
+    update: Update, context: Context, caller: Caller, d: DraftView, m: Message
+) -> None:
+    if not m.photo:
+        is_image_file = m.document is not None and (m.document.mime_type or "").startswith("image/")
+        await _again(
+            update, caller, d, "filing.photo_as_file" if is_image_file else "filing.not_a_photo"
+        )
+        return
+    count = len(d.photos) + 1
+    if count > MAX_PHOTOS:
+        await _again(update, caller, d, "filing.photos_full", max=MAX_PHOTOS)
+        return
+    file_id = m.photo[-1].file_id  # the largest size
+    if count == MAX_PHOTOS:
+        await _save(update, context, caller, add_photo=file_id, step=next_step(d, d.step))
+        return
+    draft = await context.services.tickets.update_draft(
+        caller.resident.telegram_id, add_photo=file_id
+    )
+    _text, keyboard = prompt(caller.language, draft)
+    text = t(caller.language, "filing.photo_received", count=count, max=MAX_PHOTOS)
+    await reply(update, text, keyboard)
+
+
+async def _phone(
+    update: Update, context: Context, caller: Caller, d: DraftView, m: Message
+) -> None:
+    number = m.contact.phone_number if m.contact is not None else m.text
+    if not number:
+        await _again(update, caller, d, "filing.bad_phone")
+        return
+    try:
+        await _save(update, context, caller, phone=number, step=next_step(d, d.step))
+    except InvalidInput:
+        await _again(update, caller, d, "filing.bad_phone")

@@ -1,0 +1,143 @@
+"""The resident's questions: free text in, answer / suggestions / honest "I don't know" out."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, MessageEntityType
+
+from handlers.callbacks import Callback, int_arg
+from handlers.context import Context
+from handlers.i18n import localize, t
+from handlers.people import Caller, identify
+from handlers.render import answer_keyboard, entry_text, none_keyboard, suggestions_keyboard
+from handlers.replies import reply
+from services import AnswerView, InvalidInput, NotFound
+
+
+def addressed_text(update: Update, bot_username: str) -> str | None:
+    """The question in a message, or None when linli should stay quiet.
+
+    In private chats every text is for linli. In groups linli answers only when mentioned or
+    when someone replies to one of its messages; the mention itself is cut from the question.
+    """
+    message = update.message
+    if message is None or message.text is None:
+        return None
+    if message.chat.type == ChatType.PRIVATE:
+        return message.text
+    mention = f"@{bot_username}".lower()
+    mentioned = any(
+        e.type == MessageEntityType.MENTION and text.lower() == mention
+        for e, text in message.parse_entities().items()
+    )
+    replied = (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.username == bot_username
+    )
+    if not (mentioned or replied):
+        return None
+    return message.text.replace(f"@{bot_username}", " ").strip()
+
+
+async def on_text(update: Update, context: Context) -> None:
+    question = addressed_text(update, context.bot.username)
+    if question is None:
+        return
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    try:
+        outcome = await context.services.enquiries.ask(caller.resident.telegram_id, question)
+    except InvalidInput:
+        await reply(update, t(caller.language, "too_short"))
+        return
+    await send_outcome(update, context, caller, outcome)
+
+
+async def send_outcome(
+    update: Update, context: Context, caller: Caller, outcome: AnswerView
+) -> None:
+    lang = caller.language
+    if outcome.kind == "answer" and outcome.entry is not None:
+        keyboard = answer_keyboard(lang, outcome.entry, outcome.query_id)
+        await reply(update, entry_text(lang, outcome.entry), keyboard)
+    elif outcome.kind == "suggest" and outcome.suggestions:
+        keyboard = suggestions_keyboard(lang, outcome.query_id, outcome.suggestions)
+        await reply(update, t(lang, "suggest.intro"), keyboard)
+    elif outcome.kind == "too_short":
+        await reply(update, t(lang, "too_short"))
+    else:
+        text = t(lang, "none.text", reach=reach_text(context, lang))
+        await reply(update, text, none_keyboard(lang, outcome.query_id))
+
+
+def reach_text(context: Context, language: str) -> str:
+    contact = context.services.knowledge.human_contact()
+    if contact is None:
+        return t(language, "none.reach_generic")
+    return t(
+        language,
+        "none.reach",
+        office=localize(language, contact.office, ""),
+        phone=contact.phone,
+        hours=localize(language, contact.hours, ""),
+    )
+
+
+async def on_non_text(update: Update, context: Context) -> None:
+    """Stickers, photos, voice and files in the question path: say linli reads text."""
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    caller = await identify(update, context)
+    if caller is not None:
+        await reply(update, t(caller.language, "non_text"))
+
+
+async def show_entry(update: Update, context: Context, caller: Caller, cb: Callback) -> None:
+    """A menu, related-entry or "did you mean" button: show that entry."""
+    services = context.services
+    user_id = caller.resident.telegram_id
+    try:
+        if cb.kind == "pick":
+            query_id, entry_id = int_arg(cb, 0), cb.args[1] if len(cb.args) > 1 else ""
+            if query_id is None:
+                raise NotFound(entry_id)
+            entry = await services.enquiries.choose(user_id, query_id, entry_id)
+        else:
+            query_id, entry = None, services.enquiries.entry(cb.args[0] if cb.args else "")
+    except NotFound:
+        await reply(update, t(caller.language, "stale_button"))
+        return
+    await reply(
+        update,
+        entry_text(caller.language, entry),
+        answer_keyboard(caller.language, entry, query_id),
+    )
+
+
+async def none_of_these(update: Update, context: Context, caller: Caller, cb: Callback) -> None:
+    query_id = int_arg(cb, 0)
+    if query_id is not None:
+        await context.services.enquiries.reject_suggestions(caller.resident.telegram_id, query_id)
+    text = t(caller.language, "suggest.none_reply", reach=reach_text(context, caller.language))
+    await reply(update, text)
+
+
+async def feedback(update: Update, context: Context, caller: Caller, cb: Callback) -> None:
+    query_id, helpful = int_arg(cb, 0), int_arg(cb, 1)
+    if query_id is None or helpful not in (0, 1):
+        await reply(update, t(caller.language, "stale_button"))
+        return
+    stored = await context.services.enquiries.feedback(
+        caller.resident.telegram_id, query_id, helpful == 1
+    )
+    key = "feedback.not_yours" if not stored else "feedback.thanks" if helpful else "feedback.sorry"
+    message = update.callback_query.message if update.callback_query else None
+    if stored and isinstance(message, Message) and message.reply_markup is not None:
+        # Drop the 👍/👎 row (always the first) so the choice is visibly taken and a second
+        # press has nothing to hit; the related-entry buttons stay.
+        rows = message.reply_markup.inline_keyboard[1:]
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    await reply(update, t(caller.language, key))

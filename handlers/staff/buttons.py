@@ -1,0 +1,210 @@
+"""The staff card's buttons: tk:<accept|reply|resolve|reject|assign>:<ticket id>.
+
+Accept and resolve act at once; reply asks for a reply to the prompt; reject takes the
+staff member's next message (or a reply to the prompt) as the reason (staff_desk.py reads
+it; the ticket service keeps the open prompt, so it survives a restart); assign lists the
+staff as tk:assignto:<ticket id>:<telegram id>. Every press is answered; a press the
+ticket's status no longer allows (a double press) is answered with the reason and changes
+nothing. The pressed message shows the new status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from handlers.callbacks import Callback, decode, int_arg
+from handlers.context import Context
+from handlers.i18n import t
+from handlers.people import identify
+from handlers.replies import reply
+from handlers.staff.commands import done_text
+from handlers.staff.common import Refused, assignee_name, attempt, is_staff, staff_language
+from handlers.staff.render import card_keyboard, status_line, ticket_in_first_line, with_status
+from services.tickets import StaffTicketView, lifecycle
+from services.tickets.lifecycle import Action
+
+log = logging.getLogger("linli.staff")
+Context = Context
+PATTERN = r"^tk:(accept|reply|resolve|reject|assign|assignto):"
+_MAX_CAPTION = 1024
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """tk:<action>:<ticket id>[:<telegram id>] on a card, a prompt or the assign list."""
+    query = update.callback_query
+    caller = await identify(update, context)
+    cb = decode(query.data if query else None)
+    ticket_id = int_arg(cb, 1) if cb else None
+    if query is None or caller is None or cb is None or ticket_id is None:
+        return
+    language = staff_language(context) if is_staff(caller) else caller.language
+    tickets = context.services.tickets
+    lookup = tickets.get_ticket_for_staff_by_id(caller.resident.telegram_id, ticket_id)
+    view = await attempt(language, str(ticket_id), cb.args[0], lookup)
+    if isinstance(view, Refused):
+        await query.answer(view.text, show_alert=True)
+        return
+    await _PRESSES[cb.args[0]](update, context, language, view, cb)
+
+
+async def _change(
+    update: Update, context: Context, language: str, view: StaffTicketView, action: str
+) -> StaffTicketView | None:
+    """Accept or resolve from a button; answers the press and updates the card."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    tickets = context.services.tickets
+    actor = update.effective_user.id
+    call = (
+        tickets.accept(actor, view.number)
+        if action == "accept"
+        else tickets.resolve(actor, view.number)
+    )
+    outcome = await attempt(language, view.number, action, call)
+    if isinstance(outcome, Refused):
+        await query.answer(outcome.text, show_alert=True)
+        return None
+    await query.answer(await done_text(context, language, action, outcome))
+    await refresh(context, language, query.message, outcome)
+    return outcome
+
+
+async def _accept(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
+    await _change(u, c, lang, view, "accept")
+
+
+async def _resolve(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
+    # One press resolves (the common case); a note for the resident is a reply to the
+    # follow-up, which is a ticket message, so it needs no state.
+    if await _change(u, c, lang, view, "resolve") is not None:
+        await _say_under_card(u, t(lang, "staff.resolved.followup", number=view.number))
+
+
+async def _allowed(view: StaffTicketView, action: str) -> StaffTicketView:
+    lifecycle.check(view.number, Action(action), view.status)
+    return view
+
+
+async def _prompt(
+    update: Update, language: str, view: StaffTicketView, action: str, text: str
+) -> Message | None:
+    """Ask for what an action needs, if the ticket's status allows the action at all."""
+    query = update.callback_query
+    assert query is not None
+    allowed = await attempt(language, view.number, action, _allowed(view, action))
+    if isinstance(allowed, Refused):
+        await query.answer(allowed.text, show_alert=True)
+        return None
+    await query.answer()
+    return await _say_under_card(update, text)
+
+
+async def _reply(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
+    await _prompt(u, lang, view, "reply", t(lang, "staff.reply.prompt", number=view.number))
+
+
+async def _reject(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
+    text = t(lang, "staff.reject.prompt", number=view.number)
+    prompt = await _prompt(u, lang, view, "reject", text)
+    if prompt is None or u.effective_user is None:
+        return
+    tickets = c.services.tickets
+    call = tickets.open_reject_prompt(
+        u.effective_user.id, prompt.chat_id, view.number, prompt.message_id
+    )
+    opened = await attempt(lang, view.number, "reject", call)
+    if isinstance(opened, Refused):  # the press was already answered: say it under the card
+        await _say_under_card(u, opened.text)
+
+
+async def _assign(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
+    query = u.callback_query
+    assert query is not None
+    allowed = await attempt(lang, view.number, "assign", _allowed(view, "assign"))
+    people = await c.services.residents.list_staff()
+    if isinstance(allowed, Refused) or not people:
+        await query.answer(allowed.text if isinstance(allowed, Refused) else "", show_alert=True)
+        if not people:
+            await _say_under_card(u, t(lang, "staff.assign.nobody"))
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                p.display_name or str(p.telegram_id),
+                callback_data=f"tk:assignto:{view.id}:{p.telegram_id}",
+            )
+        ]
+        for p in people
+    ]
+    await query.answer()
+    await _say_under_card(
+        u, t(lang, "staff.assign.prompt", number=view.number), InlineKeyboardMarkup(rows)
+    )
+
+
+async def _assign_to(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
+    query, target = u.callback_query, int_arg(cb, 2)
+    assert query is not None and u.effective_user is not None
+    if target is None:
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    call = c.services.tickets.assign(u.effective_user.id, view.number, target)
+    outcome = await attempt(lang, view.number, "assign", call)
+    if isinstance(outcome, Refused):
+        await query.answer(outcome.text, show_alert=True)
+        return
+    done = await done_text(c, lang, "assign", outcome)
+    await query.answer(done)
+    if isinstance(query.message, Message):
+        await _edit(query.message, done, None)
+        await refresh(c, lang, query.message.reply_to_message, outcome)
+
+
+_PRESSES: dict[
+    str, Callable[[Update, Context, str, StaffTicketView, Callback], Awaitable[None]]
+] = {
+    "accept": _accept,
+    "resolve": _resolve,
+    "reply": _reply,
+    "reject": _reject,
+    "assign": _assign,
+    "assignto": _assign_to,
+}
+
+
+async def _say_under_card(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """A message answering the pressed card, in the card's topic."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        return await query.message.reply_text(text, reply_markup=keyboard, do_quote=True)
+    return await reply(update, text, keyboard)
+
+
+async def refresh(context: Context, language: str, message: Any, view: StaffTicketView) -> None:
+    """Show the ticket's new status (and the buttons still useful) on a ticket message."""
+    if not isinstance(message, Message):
+        return
+    body = message.text or message.caption
+    if not body or ticket_in_first_line(body) != view.number:
+        return
+    line = status_line(language, view, await assignee_name(context, view))
+    await _edit(message, with_status(body, line), card_keyboard(language, view))
+
+
+async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    try:
+        if message.caption is None:
+            await message.edit_text(text, reply_markup=keyboard)
+        elif len(text) <= _MAX_CAPTION:
+            await message.edit_caption(text, reply_markup=keyboard)
+        else:
+            await message.edit_reply_markup(keyboard)
+    except BadRequest as exc:  # unchanged, or too old to edit: the answer already said it
+        log.debug("could not update message %s: %s", message.message_id, exc.message)

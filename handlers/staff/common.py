@@ -1,0 +1,103 @@
+"""What the staff desk's buttons, commands and messages share: where, who, and refusals.
+
+Every staff action goes to the ticket service with the caller's Telegram id; the service
+checks the role and the lifecycle. Its refusals come back here as one short sentence for
+a button answer or a reply, so none of them reaches the error handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import TypeVar
+
+from telegram import Update
+
+from handlers.context import Context
+from handlers.i18n import t
+from handlers.people import Caller
+from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.residents.service import STAFF_ROLES
+from services.tickets import InvalidTransition, StaffTicketView
+from services.tickets.desk import CannotMerge, NotStaff
+from services.tickets.validation import MAX_MESSAGE, ticket_number
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A service refusal, already said in words."""
+
+    text: str
+
+
+def in_staff_chat(update: Update, context: Context) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.id == context.staff_chat_id
+
+
+def staff_language(context: Context) -> str:
+    """Everything in the staff chat is read by the whole team: one language for all."""
+    return context.services.tickets.settings.staff_language
+
+
+def district_tz(context: Context) -> tzinfo:
+    return context.services.tickets.calendar.tz
+
+
+def is_staff(caller: Caller) -> bool:
+    """The role as registered; the service checks it again on every action."""
+    return caller.resident.role in STAFF_ROLES
+
+
+def parse_number(token: str | None) -> str | None:
+    """ "2611-0042", "#2611-0042", "26110042" or full-width → "2611-0042"; None otherwise."""
+    return ticket_number(token) if token else None
+
+
+def too_long(language: str, text: str) -> Refused | None:
+    if len(text.strip()) > MAX_MESSAGE:
+        return Refused(t(language, "staff.too_long", limit=MAX_MESSAGE))
+    return None
+
+
+async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -> T | Refused:
+    """Await a ticket-service call; a refusal becomes a Refused with the reason in words."""
+    try:
+        return await call
+    except PermissionDenied:
+        return Refused(t(language, "staff.only"))
+    except InvalidTransition as exc:
+        status = t(language, f"staff.status.{exc.status}")
+        verb = t(language, f"staff.action.{action}")
+        return Refused(
+            t(language, "staff.invalid_transition", number=exc.number, status=status, action=verb)
+        )
+    except NotFound:
+        return Refused(t(language, "staff.not_found", number=number))
+    except NotStaff as exc:
+        return Refused(t(language, "staff.not_staff", telegram_id=exc.telegram_id))
+    except CannotMerge as exc:
+        if exc.itself:
+            return Refused(t(language, "staff.merge_itself", number=exc.number))
+        status = t(language, f"staff.status.{exc.status}")
+        return Refused(t(language, "staff.merge_closed", number=exc.number, status=status))
+    except InvalidInput as exc:
+        return Refused(t(language, "staff.invalid_input", detail=str(exc)))
+
+
+async def staff_names(context: Context) -> dict[int, str]:
+    """Telegram id → name of everyone with a staff role (shown to staff only)."""
+    people = await context.services.residents.list_staff()
+    return {p.telegram_id: p.display_name or str(p.telegram_id) for p in people}
+
+
+async def assignee_name(context: Context, view: StaffTicketView) -> str | None:
+    if view.assignee_telegram_id is None:
+        return None
+    person = await context.services.residents.get(view.assignee_telegram_id)
+    if person is None:
+        return str(view.assignee_telegram_id)
+    return person.display_name or str(person.telegram_id)

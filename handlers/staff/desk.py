@@ -1,0 +1,160 @@
+"""The staff desk in the staff chat: registration, and messages that act on tickets.
+
+A staff reply to any ticket message of linli's (a card, a follow-up, a prompt: their first
+line names the ticket, see staff_render) goes to the resident, signed by the community by
+the service; a reject prompt's next message is the reason (staff_buttons). Commands are in
+staff_commands. Everything in the staff chat stops here (handler group -1), so staff talk
+never reaches the question-and-answer path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.context import Context, LinliApp
+from handlers.i18n import t
+from handlers.people import identify
+from handlers.replies import reply
+from handlers.staff.buttons import PATTERN, on_button
+from handlers.staff.commands import (
+    ACTS,
+    act_command,
+    done_text,
+    mine_command,
+    queue_command,
+    ticket_command,
+)
+from handlers.staff.common import Refused, attempt, is_staff, staff_language
+from handlers.staff.render import ticket_in_first_line
+
+log = logging.getLogger("linli.staff")
+Context = Context
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def register(application: LinliApp) -> None:
+    """Add the staff desk's handlers in group -1; each stops the update it handled."""
+    once = filters.UpdateType.MESSAGE  # an edited command must not act twice
+    for name in ACTS:
+        application.add_handler(CommandHandler(name, _stop(act_command(name)), once), -1)
+    application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
+    application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
+    application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
+    chat_id = application.bot_data.staff_chat_id
+    if chat_id is None:
+        log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")
+        return
+    staff_chat = filters.Chat(chat_id)
+    other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
+    application.add_handler(MessageHandler(staff_chat & other_command & once, drop_prompt), -2)
+    application.add_handler(CommandHandler("ticket", _stop(ticket_command), staff_chat & once), -1)
+    application.add_handler(CommandHandler("cancel", _stop(cancel_command), staff_chat & once), -1)
+    residents_only = CommandHandler(RESIDENT_COMMANDS, _stop(resident_command), staff_chat & once)
+    application.add_handler(residents_only, -1)
+    application.add_handler(MessageHandler(staff_chat & ~filters.COMMAND, on_staff_message), -1)
+
+
+RESIDENT_COMMANDS = ("complain", "mytickets", "followup")
+"""Resident commands, which work in a private chat only: in the staff chat, say so."""
+
+
+async def resident_command(update: Update, context: Context) -> None:
+    await reply(update, t(staff_language(context), "staff.resident_command"))
+
+
+def _stop(callback: Callable[[Update, Context], Any]) -> Callback:
+    async def handled(update: Update, context: Context) -> None:
+        await callback(update, context)
+        raise ApplicationHandlerStop
+
+    return handled
+
+
+async def on_staff_message(update: Update, context: Context) -> None:
+    """A message in the staff chat: a reject reason, a reply to a resident, or staff talk."""
+    message, user = update.message, update.effective_user
+    if message is None or user is None or user.is_bot:
+        raise ApplicationHandlerStop  # edits and service messages: nothing to do
+    replied = message.reply_to_message
+    if replied is not None and replied.message_id == message.message_thread_id:
+        replied = None  # in a forum topic, every message "replies" to the topic's first one
+    replied_to = None if replied is None else replied.message_id
+    tickets = context.services.tickets
+    prompt = await tickets.take_reject_prompt(user.id, message.chat_id, replied_to)
+    if prompt is not None:
+        await _message_action(update, context, prompt.number, "reject", message.text)
+    elif (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == context.bot.id
+    ):
+        number = ticket_in_first_line(replied.text or replied.caption)
+        await _message_action(update, context, number, "reply", message.text)
+    raise ApplicationHandlerStop
+
+
+async def _message_action(
+    update: Update, context: Context, number: str | None, action: str, text: str | None
+) -> None:
+    """Reject with ``text`` as the reason, or reply with it to the resident."""
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    language = staff_language(context)
+    if not is_staff(caller):
+        await reply(update, t(caller.language, "staff.only"))
+        return
+    if number is None:  # a reply to a message of linli's that is about no one ticket
+        await reply(update, t(language, "staff.which_ticket"))
+        return
+    if not text:
+        await reply(update, t(language, "staff.text_only"))
+        return
+    act = ACTS[action]
+    tickets = context.services.tickets
+    outcome = await attempt(
+        language, number, action, act.call(tickets, caller.resident.telegram_id, number, text)
+    )
+    if isinstance(outcome, Refused):
+        await reply(update, outcome.text)
+    else:
+        await reply(update, await done_text(context, language, action, outcome))
+
+
+async def drop_prompt(update: Update, context: Context) -> None:
+    """Any other command from someone with an open reject prompt drops it (and says so), so
+    that their next chat message is not sent to a resident as a rejection reason; the
+    command itself then runs as usual (group -1)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    dropped = await context.services.tickets.cancel_reject_prompt(user.id, chat.id)
+    if dropped is not None:
+        text = t(staff_language(context), "staff.reject.dropped", number=dropped.number)
+        await reply(update, text)
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel in the staff chat: drop the caller's reject prompt."""
+    chat = update.effective_chat
+    caller = await identify(update, context)
+    if chat is None or caller is None:
+        return
+    language = staff_language(context)
+    tickets = context.services.tickets
+    cancelled = await tickets.cancel_reject_prompt(caller.resident.telegram_id, chat.id)
+    if cancelled is None:
+        await reply(update, t(language, "staff.nothing_to_cancel"))
+    else:
+        await reply(update, t(language, "staff.reject.cancelled", number=cancelled.number))

@@ -1,0 +1,252 @@
+"""The resident's tickets after filing: /mytickets, /ticket, follow-ups, and the rating.
+
+Follow-ups: ``/followup <no> <text>``, or a reply to any linli message that names a ticket
+number. Rating (after "resolved"): ``tk:rate:<ticket id>:y|n`` comes from the outbox message
+"ticket.rate_request"; then ``tk:score:<number>:<y|n>:<1-5>`` and an optional comment (the
+next text, or ``tk:nocomment:<number>:<y|n>:<score>``). The buttons carry everything the
+rating needs, so only the typed comment depends on memory (filing_state.PendingRating).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.callbacks import encode
+from handlers.context import Context, LinliApp
+from handlers.filing import state as filing_state
+from handlers.filing.render import (
+    find_number,
+    is_number,
+    numbers_in,
+    ticket_detail,
+    ticket_line,
+)
+from handlers.filing.state import PendingRating, pending_comments
+from handlers.guards import pressed
+from handlers.i18n import t
+from handlers.people import Caller, identify
+from handlers.replies import reply
+from services import InvalidInput, NotFound
+from services.tickets import InvalidTransition
+from services.tickets.validation import ticket_number
+
+
+class _RepliesToTicket(filters.MessageFilter):
+    """A reply to one of linli's messages that names a ticket number."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        return find_number(replied.text or replied.caption) is not None
+
+
+def register(application: LinliApp) -> None:
+    """/mytickets, /ticket, /followup (private chats), replies, and the rating buttons."""
+    filing_state.install(application)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("mytickets", mytickets_command, filters=private))
+    application.add_handler(CommandHandler("ticket", ticket_command, filters=private))
+    application.add_handler(CommandHandler("followup", followup_command, filters=private))
+    application.add_handler(
+        CallbackQueryHandler(on_rating_button, pattern=r"^tk:(rate|score|nocomment):")
+    )
+    text = private & filters.TEXT & ~filters.COMMAND
+    comment = filing_state.owes_comment(application)
+    application.add_handler(MessageHandler(text & comment, on_comment), group=-1)
+    application.add_handler(
+        MessageHandler(text & filters.REPLY & _RepliesToTicket(), on_reply), group=-1
+    )
+
+
+async def mytickets_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    mine = await context.services.tickets.list_my_tickets(caller.resident.telegram_id)
+    lang = caller.language
+    if not mine:
+        await reply(update, t(lang, "mytickets.empty"))
+        return
+    lines = [t(lang, "mytickets.title")] + [ticket_line(lang, ticket) for ticket in mine]
+    await reply(update, "\n".join([*lines, "", t(lang, "mytickets.hint")]))
+
+
+async def ticket_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    args, lang = context.args or [], caller.language
+    if not args:
+        await reply(update, t(lang, "ticket.usage"))
+        return
+    tickets = context.services.tickets
+    try:
+        number = ticket_number(args[0])
+        if number is None:
+            raise NotFound(args[0])
+        ticket = await tickets.get_ticket_for_resident(caller.resident.telegram_id, number)
+    except NotFound:
+        await reply(update, t(lang, "ticket.not_found", number=args[0][:20]))
+        return
+    await reply(update, ticket_detail(lang, ticket, tickets.calendar.tz))
+
+
+async def followup_command(update: Update, context: Context) -> None:
+    caller = await identify(update, context)
+    message = update.message
+    if caller is None or message is None or message.text is None:
+        return
+    parts = message.text.split(maxsplit=2)
+    if len(parts) < 3:
+        await reply(update, t(caller.language, "followup.usage"))
+        return
+    await _followup(update, context, caller, parts[1], parts[2])
+
+
+async def on_reply(update: Update, context: Context) -> None:
+    """A reply to linli's ticket message adds to that ticket."""
+    caller = await identify(update, context)
+    message = update.message
+    if caller is None or message is None or message.reply_to_message is None:
+        return
+    replied = message.reply_to_message
+    numbers = numbers_in(replied.text or replied.caption)
+    if len(numbers) == 1:
+        await _followup(update, context, caller, numbers[0], message.text or "")
+    else:  # e.g. a reply to /mytickets: which ticket is meant is anybody's guess
+        await reply(update, t(caller.language, "followup.which"))
+    raise ApplicationHandlerStop
+
+
+async def _followup(
+    update: Update, context: Context, caller: Caller, number: str, text: str
+) -> None:
+    lang = caller.language
+    try:
+        number = ticket_number(number) or number
+        if not is_number(number):
+            raise NotFound(number)
+        await context.services.tickets.followup(caller.resident.telegram_id, number, text)
+    except NotFound:
+        await reply(update, t(lang, "ticket.not_found", number=number[:20]))
+    except InvalidTransition:
+        await reply(update, t(lang, "followup.closed", number=number))
+    except InvalidInput:
+        await reply(update, t(lang, "followup.bad_text"))
+    else:
+        await reply(update, t(lang, "followup.sent", number=number))
+
+
+async def _edit_pressed(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show ``text`` on the pressed message (a quick double press may find it already so)."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        with contextlib.suppress(BadRequest):
+            await query.message.edit_text(text, reply_markup=keyboard)
+
+
+def _rating_button(
+    label: str, kind: str, number: str, solved: str, *more: object
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode("tk", kind, number, solved, *more))
+
+
+async def on_rating_button(update: Update, context: Context) -> None:
+    press = await pressed(update, context)
+    if press is None:
+        return
+    cb, caller = press.callback, press.caller
+    if len(cb.args) < 3 or cb.args[2] not in ("y", "n"):
+        return
+    kind, key, solved = cb.args[0], cb.args[1], cb.args[2]
+    tickets, uid, lang = context.services.tickets, caller.resident.telegram_id, caller.language
+    try:
+        if kind == "rate":
+            ticket = await tickets.get_own_ticket_by_id(uid, int(key) if key.isdigit() else -1)
+        else:
+            ticket = await tickets.get_ticket_for_resident(uid, key)
+    except NotFound:
+        await reply(update, t(lang, "stale_button"))
+        return
+    if ticket.status != "resolved" or not ticket.is_owner:
+        await reply(update, t(lang, "rating.already", number=ticket.number))
+        return
+    score = int(cb.args[3]) if len(cb.args) > 3 and cb.args[3] in ("1", "2", "3", "4", "5") else 0
+    if kind == "rate":
+        stars = [
+            _rating_button(
+                t(lang, "rating.score_button", score=s), "score", ticket.number, solved, s
+            )
+            for s in range(1, 6)
+        ]
+        await _edit_pressed(
+            update, t(lang, "rating.ask_score", number=ticket.number), InlineKeyboardMarkup([stars])
+        )
+    elif kind == "score" and score:
+        pending_comments(context)[uid] = PendingRating(
+            ticket.number, solved == "y", score, time.monotonic()
+        )
+        skip = _rating_button(
+            t(lang, "rating.skip_comment"), "nocomment", ticket.number, solved, score
+        )
+        key = "rating.ask_comment" if solved == "y" else "rating.ask_what_is_wrong"
+        await _edit_pressed(update, t(lang, key, score=score), InlineKeyboardMarkup([[skip]]))
+    elif kind == "nocomment" and score:
+        pending_comments(context).pop(uid, None)
+        await _rate(
+            update, context, caller, PendingRating(ticket.number, solved == "y", score, 0), None
+        )
+
+
+async def on_comment(update: Update, context: Context) -> None:
+    """The optional comment on a rating (the next text after choosing a score)."""
+    caller = await identify(update, context)
+    message = update.message
+    if caller is None or message is None:
+        return
+    pending = pending_comments(context).pop(caller.resident.telegram_id, None)
+    if pending is not None:
+        await _rate(update, context, caller, pending, message.text)
+        raise ApplicationHandlerStop
+
+
+async def _rate(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    rating: PendingRating,
+    comment: str | None,
+) -> None:
+    lang, uid = caller.language, caller.resident.telegram_id
+    try:
+        await context.services.tickets.rate(
+            uid, rating.number, rating.solved, rating.score, comment
+        )
+    except InvalidTransition:
+        await reply(update, t(lang, "rating.already", number=rating.number))
+        return
+    except NotFound:
+        await reply(update, t(lang, "stale_button"))
+        return
+    except InvalidInput:  # the comment is too long: let them try again
+        pending_comments(context)[uid] = rating
+        await reply(update, t(lang, "rating.comment_too_long"))
+        return
+    if update.callback_query is not None:
+        await _edit_pressed(update, t(lang, "rating.recorded", score=rating.score))
+    key = "rating.thanks" if rating.solved else "rating.reopened"
+    await reply(update, t(lang, key, number=rating.number))

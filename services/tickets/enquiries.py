@@ -1,0 +1,90 @@
+"""Residents' questions: match against the knowledge base, log, and take feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from knowledge import DecisionKind
+from services.errors import InvalidInput, NotFound
+from services.knowledge.live import LiveKnowledge
+from services.knowledge.query_log import QueryLogWriter
+from services.views import AnswerView, EntryView
+from storage import Database
+from storage.repositories import query_log
+from storage.repositories import residents as residents_repo
+from storage.repositories.query_log import LoggedQuestion
+
+Clock = Callable[[], datetime]
+# Longer questions are cut before matching and logging: nobody's real question is this long,
+# and it keeps one pasted novel from costing the matcher or the log anything.
+MAX_QUESTION_CHARS = 1000
+
+
+class EnquiryService:
+    """The resident's question-and-answer path."""
+
+    def __init__(self, db: Database, knowledge: LiveKnowledge, clock: Clock) -> None:
+        self._db = db
+        self._knowledge = knowledge
+        self._clock = clock
+        self._log = QueryLogWriter(db)
+
+    async def ask(self, telegram_id: int, text: str) -> AnswerView:
+        """Decide answer / suggest / none for a question and record it in the query log."""
+        question = text.strip()[:MAX_QUESTION_CHARS]
+        if not question:
+            raise InvalidInput("empty question")
+        decision = self._knowledge.matcher.decide(question)
+        query_id = await self._log.log(
+            LoggedQuestion(
+                asker_telegram_id=telegram_id,
+                asked_at=self._clock(),
+                raw_text=question,
+                normalized_text=decision.normalized,
+                decision=decision.kind.value,
+                entry_id=decision.entry_id,
+                score=round(decision.score, 4),
+                candidates=[
+                    {"entry_id": c.entry_id, "score": c.score} for c in decision.candidates
+                ],
+            )
+        )
+        entry = None
+        if decision.kind is DecisionKind.ANSWER and decision.entry_id is not None:
+            entry = self._knowledge.entry_view(decision.entry_id)
+        suggestions = tuple(
+            t for c in decision.suggestions() if (t := self._knowledge.titles(c.entry_id))
+        )
+        return AnswerView(decision.kind.value, query_id, entry, suggestions)
+
+    async def choose(self, telegram_id: int, query_id: int, entry_id: str) -> EntryView:
+        """The resident picked a "did you mean" suggestion: show it and log the choice."""
+        entry = self.entry(entry_id)
+        async with self._db.transaction() as session:
+            resident = await residents_repo.get_resident(session, telegram_id)
+            if resident is not None:
+                await query_log.set_chosen_entry(session, query_id, resident.id, entry_id)
+        return entry
+
+    async def reject_suggestions(self, telegram_id: int, query_id: int) -> None:
+        """The resident said none of the suggestions fit: that is a 👎, so operators see the
+        question among the unanswered ones."""
+        await self.feedback(telegram_id, query_id, helpful=False)
+
+    async def feedback(self, telegram_id: int, query_id: int, helpful: bool) -> bool:
+        """Store 👍/👎 for an answer; False when the query is not the resident's."""
+        async with self._db.transaction() as session:
+            resident = await residents_repo.get_resident(session, telegram_id)
+            if resident is None:
+                return False
+            return await query_log.set_feedback(
+                session, query_id, resident.id, 1 if helpful else -1, self._clock()
+            )
+
+    def entry(self, entry_id: str) -> EntryView:
+        """One entry for display (menu browsing, follow-up buttons)."""
+        view = self._knowledge.entry_view(entry_id)
+        if view is None:
+            raise NotFound(entry_id)
+        return view

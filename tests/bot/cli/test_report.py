@@ -1,0 +1,94 @@
+"""``linli report``: JSON on stdout, xlsx and CSV files, clear answers to bad periods."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.cli import report as report_cli
+from storage import Database
+from storage.migrate import upgrade
+from tests.services import report_tickets as data
+
+
+def linli_report(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="linli")
+    report_cli.add_report_commands(parser.add_subparsers())
+    args = parser.parse_args(["report", *argv])
+    return int(args.func(args))
+
+
+@pytest.fixture(autouse=True)
+def october(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3"
+
+    async def fill() -> None:
+        db = Database(url)
+        await upgrade(db)
+        await data.add_october(db)
+        await db.dispose()
+
+    asyncio.run(fill())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LINLI_DATABASE_URL", url)
+    monkeypatch.setattr(report_cli, "_now", lambda: data.NOW)
+
+
+def test_json_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert linli_report("--period", "2026-10", "--format", "json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["received"], out["response_rate"], out["confirmed_resolution_rate"]) == (
+        8,
+        0.7143,
+        0.2857,
+    )
+    assert out["by_category"]["noise"]["received"] == 3
+    assert data.PHONE not in json.dumps(out)
+
+
+def test_files_and_personal_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert linli_report("--period", "2026-10", "--format", "xlsx") == 0
+    book = openpyxl.load_workbook(tmp_path / "linli-report-2026-10.xlsx")
+    assert data.PHONE not in str(list(book["工单"].values))
+    out = tmp_path / "full.xlsx"
+    assert linli_report("--period", "2026-10", "--format", "xlsx", "--out", str(out),
+                        "--with-personal-data") == 0  # fmt: skip
+    assert data.PHONE in str(list(openpyxl.load_workbook(out)["工单"].values))
+    assert "with personal data" in capsys.readouterr().err
+    assert linli_report("--period", "2026-10", "--format", "csv", "--out", "r.csv") == 0
+    with (tmp_path / "r-tickets.csv").open(encoding="utf-8-sig") as fh:
+        assert len(list(csv.reader(fh))) == 9
+
+
+@pytest.mark.parametrize(
+    ("period", "said"),
+    [("2026-13", "Cannot read the period"), ("2027-01", "has not started yet")],
+)
+def test_bad_periods(period: str, said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert linli_report("--period", period) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_empty_period_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert linli_report("--period", "2026-06") == 0
+    captured = capsys.readouterr()
+    assert "No tickets and no questions in 2026-06" in captured.err
+    assert json.loads(captured.out)["received"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "out"), [("xlsx", "missing/dir/r.xlsx"), ("csv", "."), ("json", "missing/r.json")]
+)
+def test_an_unwritable_out_file_is_one_clear_line(
+    fmt: str, out: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert linli_report("--period", "2026-10", "--format", fmt, "--out", out) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Cannot write {out}") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

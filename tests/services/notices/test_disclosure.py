@@ -1,0 +1,105 @@
+"""The monthly disclosure and the scrubber behind it: nothing personal reaches the public."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.notices.disclosure import disclosure_text, previous_month, resolved_complaints
+from services.reports import ReportService, month_period
+from services.reports.scrub import one_line, scrub
+from storage import Database
+from tests.services import report_tickets as data
+
+PHONE_LIKE = re.compile(r"1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}")
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        ("请联系王阿姨 138 1234 5678", ["王阿姨", "138", "5678"], ["请联系"]),
+        ("电话+86-139-1234-5678，座机021-12345678", ["139", "021", "12345678"], ["电话"]),
+        ("幸福小区3号楼2单元501室噪音", ["3号楼", "501"], ["幸福小区", "噪音"]),
+        ("身份证11010519491231002X", ["110105"], ["身份证"]),
+        ("我的tg是 @wangwei123 id 5512345678", ["wangwei", "5512345678"], ["我的tg是"]),
+        ("邮箱 wang@example.com 网址 https://t.me/x", ["example", "t.me"], ["邮箱"]),
+        ("老张和小李说施工队总是来", ["老张", "小李"], ["施工队总是来"]),
+        ("小区里两小时都在施工，老师也反映了", [], ["小区里两小时都在施工，老师也反映了"]),
+    ],
+)
+def test_scrub(text: str, gone: list[str], kept: list[str]) -> None:
+    out = scrub(text)
+    for piece in gone:
+        assert piece not in out, out
+    for piece in kept:
+        assert piece in out, out
+
+
+def test_scrub_removes_known_names_in_any_script() -> None:
+    assert "Wang" not in scrub("I am Wang Wei from building 3", ["Wang Wei"])
+    assert "李建国" not in scrub("李建国反映楼道堆物", ["李建国"])
+    assert scrub(None) == "" and scrub("  多个   空格\n换行 ") == "多个 空格 换行"
+
+
+@given(
+    st.from_regex(r"1[3-9]\d{9}", fullmatch=True),
+    st.sampled_from(["", " ", "-"]),
+    st.text(alphabet="噪音扰民楼道垃圾，。", max_size=10),
+)
+def test_no_mobile_number_survives(number: str, sep: str, around: str) -> None:
+    written = f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
+    out = scrub(f"{around}电话{written}{around}")
+    assert not PHONE_LIKE.search(out) and number[-4:] not in out
+
+
+def test_one_line() -> None:
+    assert one_line("第一句。第二句。") == "第一句。"
+    assert one_line("很长" * 40, 10) == "很长很长很长很长很…"
+
+
+@pytest.fixture
+async def service(database: Database) -> ReportService:
+    await data.add_october(database)
+    return ReportService(database, lambda: data.NOW)
+
+
+@pytest.mark.parametrize("personal", [False, True])
+async def test_disclosure_has_no_personal_data(service: ReportService, personal: bool) -> None:
+    report = await service.report(month_period(2026, 10), with_personal_data=personal)
+    text = disclosure_text(report)
+    for secret in (data.PHONE, "王阿姨", "李先生", "张三", "张社工", "李社工", "502", "3号楼"):
+        assert secret not in text
+    for telegram_id in (data.WANG, data.LI, data.ZHANG, data.STAFF_A, data.STAFF_B):
+        assert str(telegram_id) not in text
+    assert not re.search(r"\d{5,}", text)
+
+
+async def test_disclosure_lists_resolved_complaints_and_the_rates(service: ReportService) -> None:
+    report = await service.report(month_period(2026, 10))
+    assert [r.number for r in resolved_complaints(report)] == [
+        "2610-0001",
+        "2610-0002",
+        "2610-0003",
+    ]
+    text = disclosure_text(report)
+    assert text.startswith("【居务公开】2026年10月")
+    assert "响应率：71.4%" in text and "解决率：57.1%（其中经居民确认解决 28.6%）" in text
+    assert "满意率：66.7%（共 3 条评价）" in text
+    assert "1. 噪音扰民：某处楼上每天晚上装修，电钻很吵。 —— 办理：已约谈业主" in text
+    assert "用时 18 个工作小时" in text and "用时 19 个工作小时" in text
+    assert "高龄补贴" not in text  # an enquiry, not a complaint
+
+
+async def test_disclosure_of_an_empty_month(service: ReportService) -> None:
+    text = disclosure_text(await service.report(month_period(2026, 6)))
+    assert "本期没有收到群众反映" in text and "响应率：暂无" in text
+    assert "本期没有已办结的投诉" in text
+
+
+def test_previous_month() -> None:
+    assert previous_month(date(2027, 1, 1)).label == "2026-12"
+    assert previous_month(date(2026, 11, 30)).label == "2026-10"
