@@ -26,6 +26,7 @@ from telegram.ext import CallbackContext
 from bot.context import runtime_of
 from handlers.context import LinliApp
 from services import Services
+from services.residents.awaiting import BROADCAST_IDLE, FILING_IDLE
 from storage.leader import LeaderLock
 
 log = logging.getLogger("linli.scheduler")
@@ -35,6 +36,7 @@ LEADER_EVERY = timedelta(minutes=1)
 STARTUP_DELAY_S = 10.0  # after the leader's first try, before the catch-up runs
 REMINDERS_EVERY = timedelta(hours=1)
 DUE_EVERY = timedelta(minutes=1)  # notices and bulletins
+EXPIRY_EVERY = timedelta(minutes=1)  # idle drafts, answers no longer awaited
 CLOSE_UNRATED_AT = time(3, 0)
 KB_DIGEST_AT = time(9, 0)
 HOLIDAY_ALERT_AT = time(9, 30)
@@ -109,6 +111,24 @@ class Scheduler:
         await self.leader.release()
 
 
+def expire_filing_drafts(services: Services) -> Action:
+    """Drop filing drafts idle for FILING_IDLE (their owners are told through the outbox)."""
+
+    async def expire(now: datetime) -> tuple[int, ...]:
+        return await services.tickets.expire_drafts(now, FILING_IDLE)
+
+    return expire
+
+
+def expire_broadcast_drafts(services: Services) -> Action:
+    """Discard broadcast drafts idle for BROADCAST_IDLE (their authors are told)."""
+
+    async def expire(now: datetime) -> tuple[int, ...]:
+        return await services.notices.expire_drafts(now, BROADCAST_IDLE)
+
+    return expire
+
+
 def scheduled_jobs(services: Services) -> list[ScheduledJob]:
     """Every job linli runs, each one a use case of ``services``."""
     reminders = services.reminders
@@ -135,6 +155,9 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
             daily_at=HOLIDAY_ALERT_AT,
         ),
         ScheduledJob("notices.send_due", services.notices.send_due_notices, DUE_EVERY),
+        ScheduledJob("filing.expire_drafts", expire_filing_drafts(services), EXPIRY_EVERY),
+        ScheduledJob("broadcast.expire_drafts", expire_broadcast_drafts(services), EXPIRY_EVERY),
+        ScheduledJob("awaiting.expire", services.awaiting.expire, EXPIRY_EVERY),
         ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),
     ]
 

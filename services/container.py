@@ -16,6 +16,7 @@ from services.notices.bulletins import BulletinService
 from services.notices.disclosure_bulletin import DisclosureFigures
 from services.notices.subscriptions import SubscriptionService
 from services.reports import ReportService
+from services.residents.awaiting import AwaitingService
 from services.residents.service import ResidentService
 from services.tickets import TicketService, TicketSettings
 from services.tickets.enquiries import EnquiryService
@@ -47,6 +48,7 @@ class Services:
     reminders: ReminderService
     kb_learning: KbLearningService
     holiday_alerts: HolidayAlertService
+    awaiting: AwaitingService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -105,6 +107,7 @@ async def open_services(
             calendar,
         ),
         residents=residents,
+        awaiting=AwaitingService(db, clock),
         enquiries=EnquiryService(db, knowledge, clock),
         tickets=TicketService(
             db,

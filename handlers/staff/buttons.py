@@ -29,7 +29,6 @@ from services.tickets import StaffTicketView, lifecycle
 from services.tickets.lifecycle import Action
 
 log = logging.getLogger("linli.staff")
-Context = Context
 PATTERN = r"^tk:(accept|reply|resolve|reject|assign|assignto):"
 _MAX_CAPTION = 1024
 

@@ -33,8 +33,6 @@ from handlers.staff.render import queue_text, ticket_text
 from services.errors import ServiceError
 from services.tickets import StaffTicketView, TicketService
 
-Context = Context
-
 
 async def gate(update: Update, context: Context) -> tuple[Caller, str] | None:
     """The caller and the staff language, or None after telling them why not."""

@@ -39,7 +39,6 @@ from handlers.staff.common import Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
 
 log = logging.getLogger("linli.staff")
-Context = Context
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 

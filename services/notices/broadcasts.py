@@ -169,6 +169,11 @@ class NoticeService:
             await session.flush()
             return (await views_with_figures(session, [notice]))[0]
 
+    async def open_draft(self, actor: int) -> int | None:
+        """The id of ``actor``'s newest open draft, if they have one (their own only)."""
+        async with self._db.transaction() as session:
+            return await repo.get_open_draft_id(session, actor)
+
     async def get(self, actor: int, notice_id: int) -> NoticeView:
         """One notice with its delivery figures."""
         async with self._db.transaction() as session:

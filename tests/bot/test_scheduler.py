@@ -101,7 +101,10 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
     assert application.job_queue is not None
     names = sorted(job.name or "" for job in application.job_queue.jobs())
     assert names == [
+        "awaiting.expire",
+        "broadcast.expire_drafts",
         "bulletins.run_due",
+        "filing.expire_drafts",
         "holiday_alerts.warn_admins",
         "holiday_alerts.warn_admins.startup",
         "kb_learning.digest",

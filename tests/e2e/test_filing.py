@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from bot.runner import running
-from handlers.filing.state import expire_idle_drafts
+from bot.scheduler import expire_filing_drafts
 from services import open_services
 from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
@@ -277,7 +277,7 @@ async def test_a_restart_mid_filing_resumes_and_idle_drafts_expire(
             assert (await draft(linli)).description == NOISE
 
             clock.offset = timedelta(0)
-            assert await expire_idle_drafts(application, clock()) == (RESIDENT_ID,)
+            assert await expire_filing_drafts(linli.services)(clock()) == (RESIDENT_ID,)
             await api.wait_for(lambda: "清掉" in api.last_message(RESIDENT_ID)["text"])
             assert await draft(linli) is None
             assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")

@@ -224,7 +224,12 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
 
     second = await file(linli)
     await bot_edit(linli, await bot_edit(linli, await resolved(linli, second), "👍 解决了"), "4 ⭐")
-    question = await say(linli, "/complain")  # filing asked last: the text goes to the draft
+    # Filing asked last: the text goes to the draft, and the resident hears that the
+    # comment is no longer awaited (their score is still one "skip" away).
+    told, question = await bot_answers(
+        linli.api, lambda: linli.api.send_text(linli.resident, "/complain"), count=2
+    )
+    assert "评价的文字意见先不写了" in told["text"] and "跳过，直接提交" in told["text"]
     assert "请选一个类别" in question["text"]
     assert "请点下面的按钮选一个类别" in (await say(linli, "楼道灯坏了"))["text"]
     assert (await svc.get_ticket_for_staff(STAFF_ID, second)).status == "resolved"
