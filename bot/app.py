@@ -11,8 +11,7 @@ from bot.context import context_types, runtime_of
 from bot.delivery.limits import DeliveryConfig
 from bot.delivery.staff_topics import staff_card_topics
 from bot.delivery.worker import start_delivery
-from bot.knowledge_follow import follow_knowledge_files
-from bot.scheduler import register_jobs
+from bot.scheduler import register_jobs, register_process_jobs
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
 from handlers.context import LinliApp
@@ -61,7 +60,7 @@ def build_application(
     runtime.delivery_config = delivery or DeliveryConfig()
     runtime.scheduler_timezone = scheduler_timezone
     register_handlers(application)
-    follow_knowledge_files(application)
+    register_process_jobs(application)
     return application
 
 

@@ -10,6 +10,8 @@ Only the scheduler leader does the work (storage.leader: a PostgreSQL advisory l
 SQLite the single process). A tick in a process that does not lead does nothing, and every
 process retries leadership every minute, so a standby takes over within a minute of the
 leader's death. A job that raises is logged with its name; it never stops the application.
+The few jobs that keep a process's own state (following the knowledge-base files) run in
+every process: ``register_process_jobs``. Every timer of linli is registered here.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import CallbackContext
 
 from bot.context import runtime_of
+from bot.knowledge_follow import reload_if_changed
 from handlers.context import LinliApp
 from services import Services
 from services.residents.awaiting import BROADCAST_IDLE, FILING_IDLE
@@ -37,6 +40,7 @@ STARTUP_DELAY_S = 10.0  # after the leader's first try, before the catch-up runs
 REMINDERS_EVERY = timedelta(hours=1)
 DUE_EVERY = timedelta(minutes=1)  # notices and bulletins
 EXPIRY_EVERY = timedelta(minutes=1)  # idle drafts, answers no longer awaited
+KB_FOLLOW_EVERY_S = 5  # a knowledge-base change is live in every process within this
 CLOSE_UNRATED_AT = time(3, 0)
 KB_DIGEST_AT = time(9, 0)
 HOLIDAY_ALERT_AT = time(9, 30)
@@ -160,6 +164,15 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
         ScheduledJob("awaiting.expire", services.awaiting.expire, EXPIRY_EVERY),
         ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),
     ]
+
+
+def register_process_jobs(application: LinliApp) -> None:
+    """Jobs every process runs, leader or not, because they keep its own state: following
+    the knowledge-base files (each process holds its own matcher). No JobQueue: none."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            reload_if_changed, KB_FOLLOW_EVERY_S, first=KB_FOLLOW_EVERY_S, name="knowledge.follow"
+        )
 
 
 def register_jobs(
