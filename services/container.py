@@ -35,6 +35,7 @@ class Services:
     """linli's use cases, sharing one database and one live knowledge base."""
 
     db: Database
+    calendar: WorkCalendar  # the working days (with the operator's holiday file), shared
     knowledge: LiveKnowledge
     residents: ResidentService
     enquiries: EnquiryService
@@ -90,6 +91,7 @@ async def open_services(
     db.on_outbox_commit(delivery.nudge.notify)
     return Services(
         db=db,
+        calendar=calendar,
         knowledge=knowledge,
         delivery=delivery,
         reports=reports,
