@@ -122,7 +122,9 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
             daily_at=reminders.settings.digest_at,
         ),
         ScheduledJob(
-            "tickets.close_unrated", services.tickets.close_unrated, daily_at=CLOSE_UNRATED_AT
+            "tickets.close_unrated",
+            services.tickets.system.close_unrated,
+            daily_at=CLOSE_UNRATED_AT,
         ),
         # Daily, weekly in effect: the service sends one digest a week.
         ScheduledJob(

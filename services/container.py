@@ -17,7 +17,7 @@ from services.notices.disclosure_bulletin import DisclosureFigures
 from services.notices.subscriptions import SubscriptionService
 from services.reports import ReportService
 from services.residents.service import ResidentService
-from services.tickets import TicketService, TicketSettings
+from services.tickets import Tickets, TicketSettings
 from services.tickets.enquiries import EnquiryService
 from services.tickets.reminders import ReminderService, ReminderSettings
 from services.workdays.alerts import HolidayAlertService
@@ -39,7 +39,7 @@ class Services:
     knowledge: LiveKnowledge
     residents: ResidentService
     enquiries: EnquiryService
-    tickets: TicketService
+    tickets: Tickets
     delivery: DeliveryService
     reports: ReportService
     notices: NoticeService
@@ -108,7 +108,7 @@ async def open_services(
         ),
         residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
-        tickets=TicketService(
+        tickets=Tickets(
             db,
             clock,
             TicketSettings(staff_chat_id=staff_chat_id, default_language=default_language),

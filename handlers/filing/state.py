@@ -86,7 +86,7 @@ def install(application: LinliApp) -> None:
 async def load_draft_owners(application: LinliApp) -> None:
     """Add everyone with a filing draft in the database to this process's set."""
     services: Services = application.bot_data.services
-    application.bot_data.flow_state[_OWNERS].update(await services.tickets.draft_owners())
+    application.bot_data.flow_state[_OWNERS].update(await services.tickets.system.draft_owners())
 
 
 def has_draft(application: LinliApp) -> Among:
@@ -106,7 +106,7 @@ async def expire_idle_drafts(
     """Drop drafts idle longer than IDLE (their owners are told through the outbox) and
     forget rating comments nobody wrote; returns whose drafts expired."""
     services: Services = application.bot_data.services
-    expired = await services.tickets.expire_drafts(now, IDLE)
+    expired = await services.tickets.system.expire_drafts(now, IDLE)
     application.bot_data.flow_state[_OWNERS].difference_update(expired)
     comments: dict[int, PendingRating] = application.bot_data.flow_state[_COMMENTS]
     cutoff = time.monotonic() - COMMENT_WAIT_S

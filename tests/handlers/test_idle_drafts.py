@@ -11,7 +11,7 @@ from bot.context import context_types
 from handlers.broadcast import state as broadcast_state
 from handlers.filing import state as filing_state
 from handlers.idle_drafts import EXPIRY_EVERY_S, FOLLOW_EVERY_S
-from services.tickets import TicketService, TicketSettings
+from services.tickets import Tickets, TicketSettings
 from storage import Database
 from storage.repositories.residents import upsert_resident
 
@@ -33,7 +33,7 @@ def test_filing_and_broadcast_drafts_expire_every_minute() -> None:
 
 async def test_drafts_begun_in_another_process_are_picked_up(database: Database) -> None:
     """On PostgreSQL several processes (behind a webhook) share the drafts; SQLite has one."""
-    tickets = TicketService(database, lambda: T0, TicketSettings())
+    tickets = Tickets(database, lambda: T0, TicketSettings())
     async with database.transaction() as session:
         await upsert_resident(session, telegram_id=201, chat_id=201, display_name="", now=T0)
     application = ApplicationBuilder().token("123:TEST").context_types(context_types()).build()
@@ -41,7 +41,7 @@ async def test_drafts_begun_in_another_process_are_picked_up(database: Database)
     filing_state.install(application)
     owners = application.bot_data.flow_state[filing_state._OWNERS]
 
-    await tickets.start_draft(201)  # as another process would: straight to the database
+    await tickets.filing.start_draft(201)  # as another process would: straight to the database
     assert 201 not in owners
     await filing_state.load_draft_owners(application)
     assert 201 in owners
