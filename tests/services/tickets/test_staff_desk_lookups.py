@@ -1,8 +1,6 @@
-"""Lookups the staff desk in Telegram needs: a card button's ticket id, a forum topic."""
+"""Lookups the staff desk in Telegram needs: a card button's ticket id, a forum topic's ticket."""
 
 from __future__ import annotations
-
-import asyncio
 
 import pytest
 
@@ -31,26 +29,3 @@ async def test_a_forum_topic_maps_to_its_ticket(desk: Desk) -> None:
     assert (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).staff_thread_id == 77
     with pytest.raises(PermissionDenied):
         await desk.tickets.staff.number_for_thread(RESIDENT, 77)
-
-
-async def test_the_first_topic_recorded_wins(desk: Desk) -> None:
-    number = await file_noise(desk)
-    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).id
-    first, second = await asyncio.gather(
-        desk.tickets.system.set_staff_thread(ticket_id, 11),
-        desk.tickets.system.set_staff_thread(ticket_id, 12),
-    )
-    assert first == second
-    assert await desk.tickets.system.set_staff_thread(ticket_id, 13) == first
-    with pytest.raises(NotFound):
-        await desk.tickets.system.set_staff_thread(ticket_id + 100, 14)
-
-
-async def test_the_topic_of_a_ticket_is_none_until_recorded(desk: Desk) -> None:
-    number = await file_noise(desk)
-    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).id
-    assert await desk.tickets.system.staff_thread(ticket_id) is None
-    await desk.tickets.system.set_staff_thread(ticket_id, 21)
-    assert await desk.tickets.system.staff_thread(ticket_id) == 21
-    with pytest.raises(NotFound):
-        await desk.tickets.system.staff_thread(ticket_id + 100)

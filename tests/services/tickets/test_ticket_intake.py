@@ -1,15 +1,13 @@
-"""Draft upkeep (owners, expiry), enquiries from the query log, following instead of filing,
-and the rating buttons' lookup by ticket id."""
+"""Enquiries from the query log, following instead of filing, and the rating buttons'
+lookup by ticket id."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from services.errors import NotFound
-from storage.models import OutboxMessage, Ticket
+from storage.models import Ticket
 from storage.repositories.query_log import LoggedQuestion, add_query
 from storage.repositories.residents import get_resident
 from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, file_noise
@@ -19,40 +17,6 @@ async def _log_question(desk: Desk, who: int, text: str) -> int:
     async with desk.db.transaction() as session:
         assert await get_resident(session, who) is not None
         return await add_query(session, LoggedQuestion(who, T0, text, text, "none", None, 0.0, []))
-
-
-async def test_draft_owners_and_expiry(desk: Desk) -> None:
-    svc = desk.tickets
-    assert await svc.system.draft_owners() == frozenset()
-    await svc.filing.start_draft(RESIDENT)
-    desk.clock.advance(minutes=20)
-    await svc.filing.start_draft(NEIGHBOUR)
-    assert await svc.system.draft_owners() == {RESIDENT, NEIGHBOUR}
-
-    desk.clock.advance(minutes=15)  # RESIDENT idle 35 min, NEIGHBOUR 15 min
-    expired = await svc.system.expire_drafts(desk.clock.now, timedelta(minutes=30))
-
-    assert expired == (RESIDENT,)
-    async with desk.db.transaction() as session:
-        [message] = list(await session.scalars(select(OutboxMessage)))
-    assert (message.telegram_id, message.message_key, message.params) == (
-        RESIDENT,
-        "filing.expired",
-        {"minutes": 30},
-    )
-    assert await svc.filing.get_draft(RESIDENT) is None
-    assert await svc.filing.get_draft(NEIGHBOUR) is not None
-    assert await svc.system.draft_owners() == {NEIGHBOUR}
-    assert await svc.system.expire_drafts(desk.clock.now, timedelta(minutes=30)) == ()
-
-
-async def test_typing_keeps_a_draft_alive(lite_desk: Desk) -> None:
-    svc = lite_desk.tickets
-    await svc.filing.start_draft(RESIDENT)
-    lite_desk.clock.advance(minutes=25)
-    await svc.filing.update_draft(RESIDENT, category="noise", step="description")
-    lite_desk.clock.advance(minutes=25)
-    assert await svc.system.expire_drafts(lite_desk.clock.now, timedelta(minutes=30)) == ()
 
 
 async def test_an_enquiry_from_the_query_log_is_filed_once(lite_desk: Desk) -> None:
