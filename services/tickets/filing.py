@@ -250,15 +250,20 @@ class Filing:
             as_resident=True,
             filed=True,
         )
-        params = notify.card_params(ticket, filer)
+        await self._post_card(session, ticket, event, filer)
+        return ticket, event
+
+    async def _post_card(
+        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, filer: Resident
+    ) -> None:
+        """The new ticket's card in the staff chat: its details, photos and first actions."""
         await notify.to_staff_chat(
             session,
             ticket,
             event,
             self._trail.settings,
             "staff.card",
-            params,
+            notify.card_params(ticket, filer),
             buttons=notify.staff_buttons(ticket.id, ticket.status),
             photos=list(ticket.photos),
         )
-        return ticket, event
