@@ -119,7 +119,7 @@ def expire_filing_drafts(services: Services) -> Action:
     """Drop filing drafts idle for FILING_IDLE (their owners are told through the outbox)."""
 
     async def expire(now: datetime) -> tuple[int, ...]:
-        return await services.tickets.expire_drafts(now, FILING_IDLE)
+        return await services.tickets.system.expire_drafts(now, FILING_IDLE)
 
     return expire
 
@@ -146,7 +146,9 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
             daily_at=reminders.settings.digest_at,
         ),
         ScheduledJob(
-            "tickets.close_unrated", services.tickets.close_unrated, daily_at=CLOSE_UNRATED_AT
+            "tickets.close_unrated",
+            services.tickets.system.close_unrated,
+            daily_at=CLOSE_UNRATED_AT,
         ),
         # Daily, weekly in effect: the service sends one digest a week.
         ScheduledJob(

@@ -54,15 +54,17 @@ async def start(update: Update, context: Context, caller: Caller, category: str 
     """Begin filing, or pick up the unfinished draft where the resident left it."""
     tickets = context.services.tickets
     uid = caller.resident.telegram_id
-    draft = await tickets.get_draft(uid)
+    draft = await tickets.filing.get_draft(uid)
     intro = "filing.resume"
     if draft is None:
         intro = "filing.intro"
-        draft = await tickets.start_draft(uid)
+        draft = await tickets.filing.start_draft(uid)
         if category is not None:
             # A stale button naming a retired category: the resident chooses instead.
             with contextlib.suppress(InvalidInput):
-                draft = await tickets.update_draft(uid, category=category, step="description")
+                draft = await tickets.filing.update_draft(
+                    uid, category=category, step="description"
+                )
     await claim(update, context, caller, Owed.FILING)
     text, keyboard = prompt(caller.language, draft)
     await reply(update, t(caller.language, intro) + "\n\n" + text, keyboard)
@@ -72,7 +74,7 @@ async def cancel_filing(
     update: Update, context: Context, caller: Caller, owed: AwaitingView | None = None
 ) -> bool:
     """/cancel while filing (and when nothing is owed: a draft left aside is dropped too)."""
-    dropped = await context.services.tickets.discard_draft(caller.resident.telegram_id)
+    dropped = await context.services.tickets.filing.discard_draft(caller.resident.telegram_id)
     key = "filing.cancelled" if dropped else "filing.nothing_to_cancel"
     await reply(update, t(caller.language, key))
     return True
@@ -88,7 +90,7 @@ async def on_button(update: Update, context: Context) -> None:
         await start(update, context, caller, args[0] if args else None)
         return
     uid = caller.resident.telegram_id
-    draft = await context.services.tickets.get_draft(uid)
+    draft = await context.services.tickets.filing.get_draft(uid)
     if draft is None:
         await release(context, uid, Owed.FILING)
         key = "filing.already_filed" if action in ("submit", "force") else "filing.no_draft"
@@ -108,7 +110,7 @@ async def _category(
 ) -> None:
     category = args[0] if args else ""
     try:
-        draft = await c.services.tickets.update_draft(
+        draft = await c.services.tickets.filing.update_draft(
             caller.resident.telegram_id, category=category, step=next_step(d, "category")
         )
     except InvalidInput:
@@ -122,9 +124,9 @@ async def _skip(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
     """ "Done"/"skip" under photos, "skip" under phone: move on (a skipped phone is none)."""
     tickets, uid, step = c.services.tickets, caller.resident.telegram_id, next_step(d, d.step)
     if d.step == "phone":
-        draft = await tickets.update_draft(uid, phone=None, step=step)
+        draft = await tickets.filing.update_draft(uid, phone=None, step=step)
     else:
-        draft = await tickets.update_draft(uid, step=step)
+        draft = await tickets.filing.update_draft(uid, step=step)
     await settle(u, t(caller.language, f"filing.settled.{d.step}", count=len(d.photos)))
     await filing_steps.ask(u, caller, draft)
 
@@ -133,7 +135,7 @@ async def _anonymous(
     u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
 ) -> None:
     anonymous = args[:1] == ("1",)
-    draft = await c.services.tickets.update_draft(
+    draft = await c.services.tickets.filing.update_draft(
         caller.resident.telegram_id, anonymous=anonymous, step="confirm"
     )
     await settle(u, t(caller.language, "filing.yes" if anonymous else "filing.no"))
@@ -159,12 +161,12 @@ async def _file(
 ) -> None:
     tickets, lang = c.services.tickets, caller.language
     if check_similar and d.category and d.description:
-        similar = await tickets.similar_open_tickets(d.category, d.description)
+        similar = await tickets.filing.similar_open_tickets(d.category, d.description)
         if similar:
             await reply(u, *similar_message(lang, similar))
             return
     try:
-        ticket = await tickets.submit_draft(caller.resident.telegram_id)
+        ticket = await tickets.filing.submit_draft(caller.resident.telegram_id)
     except NotFound:
         await reply(u, t(lang, "filing.already_filed"))
         return
@@ -173,7 +175,7 @@ async def _file(
         return
     await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(lang, "filing.settled.submitted"))
-    await reply(u, filed_text(lang, ticket, tickets.calendar.tz))
+    await reply(u, filed_text(lang, ticket, tickets.timezone))
 
 
 async def _follow(
@@ -181,7 +183,7 @@ async def _follow(
 ) -> None:
     number, lang = (args[0] if args else ""), caller.language
     try:
-        await c.services.tickets.follow_ticket(
+        await c.services.tickets.filing.follow_ticket(
             caller.resident.telegram_id, number, discard_draft=True
         )
     except (NotFound, InvalidInput):
@@ -198,7 +200,7 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
         await reply(u, t(caller.language, "filing.edit_which"), edit_keyboard(caller.language))
         return
     try:
-        draft = await c.services.tickets.update_draft(
+        draft = await c.services.tickets.filing.update_draft(
             caller.resident.telegram_id, step=args[0], clear_photos=args[0] == "photos"
         )
     except InvalidInput:
@@ -209,7 +211,7 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
 async def _cancel(
     u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
 ) -> None:
-    await c.services.tickets.discard_draft(caller.resident.telegram_id)
+    await c.services.tickets.filing.discard_draft(caller.resident.telegram_id)
     await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(caller.language, "filing.settled.cancelled"))
     await reply(u, t(caller.language, "filing.cancelled"))
@@ -240,10 +242,12 @@ async def ask_person(update: Update, context: Context) -> None:
     try:
         if query_id is None:
             raise NotFound("question")
-        ticket, filed = await tickets.file_enquiry_from_query(caller.resident.telegram_id, query_id)
+        ticket, filed = await tickets.filing.file_enquiry_from_query(
+            caller.resident.telegram_id, query_id
+        )
     except (NotFound, InvalidInput):
         await reply(update, t(lang, "stale_button"))
         return
-    due = when(lang, ticket.response_due_at, tickets.calendar.tz)
+    due = when(lang, ticket.response_due_at, tickets.timezone)
     key = "enquiry.filed" if filed else "enquiry.already"
     await reply(update, t(lang, key, number=ticket.number, response_due=due))

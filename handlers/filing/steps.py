@@ -56,7 +56,7 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
     if message is None or caller is None:
         return False
     uid = caller.resident.telegram_id
-    draft = await context.services.tickets.get_draft(uid)
+    draft = await context.services.tickets.filing.get_draft(uid)
     if draft is None:  # expired or filed: an ordinary message
         await release(context, uid, Owed.FILING)
         return False
@@ -78,7 +78,9 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
 
 
 async def _save(update: Update, context: Context, caller: Caller, **fields: Any) -> None:
-    draft = await context.services.tickets.update_draft(caller.resident.telegram_id, **fields)
+    draft = await context.services.tickets.filing.update_draft(
+        caller.resident.telegram_id, **fields
+    )
     await ask(update, caller, draft)
 
 
@@ -134,7 +136,7 @@ async def _photo(
     if count == MAX_PHOTOS:
         await _save(update, context, caller, add_photo=file_id, step=next_step(d, d.step))
         return
-    draft = await context.services.tickets.update_draft(
+    draft = await context.services.tickets.filing.update_draft(
         caller.resident.telegram_id, add_photo=file_id
     )
     _text, keyboard = prompt(caller.language, draft)

@@ -71,7 +71,7 @@ async def mytickets_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
-    mine = await context.services.tickets.list_my_tickets(caller.resident.telegram_id)
+    mine = await context.services.tickets.resident.list_my_tickets(caller.resident.telegram_id)
     lang = caller.language
     if not mine:
         await reply(update, t(lang, "mytickets.empty"))
@@ -93,11 +93,11 @@ async def ticket_command(update: Update, context: Context) -> None:
         number = ticket_number(args[0])
         if number is None:
             raise NotFound(args[0])
-        ticket = await tickets.get_ticket_for_resident(caller.resident.telegram_id, number)
+        ticket = await tickets.resident.get_ticket_for_resident(caller.resident.telegram_id, number)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=args[0][:20]))
         return
-    await reply(update, ticket_detail(lang, ticket, tickets.calendar.tz))
+    await reply(update, ticket_detail(lang, ticket, tickets.timezone))
 
 
 async def followup_command(update: Update, context: Context) -> None:
@@ -135,7 +135,7 @@ async def _followup(
         number = ticket_number(number) or number
         if not is_number(number):
             raise NotFound(number)
-        await context.services.tickets.followup(caller.resident.telegram_id, number, text)
+        await context.services.tickets.resident.followup(caller.resident.telegram_id, number, text)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=number[:20]))
     except InvalidTransition:
@@ -173,9 +173,11 @@ async def on_rating_button(update: Update, context: Context) -> None:
     tickets, uid, lang = context.services.tickets, caller.resident.telegram_id, caller.language
     try:
         if kind == "rate":
-            ticket = await tickets.get_own_ticket_by_id(uid, int(key) if key.isdigit() else -1)
+            ticket = await tickets.resident.get_own_ticket_by_id(
+                uid, int(key) if key.isdigit() else -1
+            )
         else:
-            ticket = await tickets.get_ticket_for_resident(uid, key)
+            ticket = await tickets.resident.get_ticket_for_resident(uid, key)
     except NotFound:
         await reply(update, t(lang, "stale_button"))
         return
@@ -259,7 +261,7 @@ async def _rate(
 ) -> None:
     lang, uid = caller.language, caller.resident.telegram_id
     try:
-        await context.services.tickets.rate(
+        await context.services.tickets.resident.rate(
             uid, rating.number, rating.solved, rating.score, comment
         )
     except InvalidTransition:

@@ -245,14 +245,14 @@ async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
     solved, unsolved = await file_noise(desk), await file_noise(desk)
     desk.clock.advance(hours=1)
     for number in (solved, unsolved):
-        await desk.service.accept(STAFF, number)
+        await desk.tickets.staff.accept(STAFF, number)
     desk.clock.advance(hours=2)
     for number in (solved, unsolved):
-        await desk.service.resolve(STAFF, number, "已处理")
-    await desk.service.rate(RESIDENT, solved, True, 5)
-    await desk.service.rate(RESIDENT, unsolved, False, 2, "还是很吵")
-    await desk.service.resolve(STAFF, unsolved, "再次上门处理")
-    await desk.service.close(STAFF, unsolved)
+        await desk.tickets.staff.resolve(STAFF, number, "已处理")
+    await desk.tickets.resident.rate(RESIDENT, solved, True, 5)
+    await desk.tickets.resident.rate(RESIDENT, unsolved, False, 2, "还是很吵")
+    await desk.tickets.staff.resolve(STAFF, unsolved, "再次上门处理")
+    await desk.tickets.staff.close(STAFF, unsolved)
     report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
     f = report.totals
     assert (f.received, f.response_rate, f.median_first_response_h) == (2, 1.0, 1.0)
