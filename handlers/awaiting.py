@@ -56,10 +56,10 @@ def input_router(routes: Mapping[Owed, Route]) -> Callable[[Update, Context], Aw
         if user is None:
             return
         owed = await context.services.awaiting.awaiting(user.id)
-        if owed is None:
-            return
-        taken = await routes[owed.kind](update, context, owed)
-        if taken:
+        route = routes.get(owed.kind) if owed is not None else None
+        if route is None or owed is None:
+            return  # nothing owed, or owed elsewhere (a reject reason in the staff chat)
+        if await route(update, context, owed):
             raise ApplicationHandlerStop
 
     return route
@@ -74,7 +74,7 @@ def cancel_command(
         caller = await identify(update, context)
         if caller is None:
             return
-        owed = await context.services.awaiting.done(caller.resident.telegram_id)
+        owed = await context.services.awaiting.done(caller.resident.telegram_id, *cancels)
         if owed is None or not await cancels[owed.kind](update, context, caller, owed):
             await otherwise(update, context, caller)
 

@@ -2,7 +2,8 @@
 
 A resident filing owes the next step of their complaint, an official composing a broadcast
 the answer to the question asked last, a resident who chose a score the comment on it, an
-admin the entry id for a group of unanswered questions. Kept in the database (one row per
+admin the entry id for a group of unanswered questions, a staff member who pressed reject
+the reason (in the staff chat: services/tickets/prompts.py). Kept in the database (one row per
 person), so every process behind a webhook routes the next message alike, and a restart
 loses nothing. Starting another flow replaces what was owed; the caller gets back what it
 replaced, so that the person can be told.
@@ -27,12 +28,15 @@ class Owed(StrEnum):
     BROADCAST = "broadcast"  # reference "<notice id>:<step>" of the open draft
     RATING_COMMENT = "rating_comment"  # reference "<ticket number>:<y|n>:<score>"
     KB_ENTRY = "kb_entry"  # reference: the group of unanswered questions
+    REJECT_REASON = "reject_reason"  # in the staff chat; reference: the ticket's id
 
 
 FILING_IDLE = timedelta(minutes=30)
 """A filing draft nobody touched for this long is dropped (and its owner told)."""
 BROADCAST_IDLE = timedelta(minutes=60)
 """A broadcast draft nobody touched for this long is discarded (and its author told)."""
+REJECT_PROMPT_TTL = timedelta(minutes=10)
+"""A reject prompt in the staff chat takes no answer after this long."""
 
 # How long linli waits for an answer that no draft holds; None: as long as the draft lives
 # (the drafts' own expiry, above, ends those).
@@ -42,6 +46,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.BROADCAST_TEXT: BROADCAST_IDLE,
     Owed.RATING_COMMENT: timedelta(minutes=30),
     Owed.KB_ENTRY: timedelta(minutes=30),
+    Owed.REJECT_REASON: REJECT_PROMPT_TTL,
 }
 
 
@@ -112,6 +117,6 @@ def _still_owed(kind: str, expires_at: datetime | None, now: datetime) -> Owed |
     newer linli, after a downgrade)."""
     if kind not in _KINDS:
         return None
-    if expires_at is not None and expires_at <= now:
+    if expires_at is not None and expires_at < now:
         return None
     return Owed(kind)

@@ -15,11 +15,12 @@ services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
 
 from __future__ import annotations
 
+from services.residents.awaiting import REJECT_PROMPT_TTL
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
-from services.tickets.prompts import REJECT_PROMPT_TTL, RejectPrompts
+from services.tickets.prompts import RejectPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
 from services.tickets.system import SystemTickets

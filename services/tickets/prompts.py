@@ -1,25 +1,24 @@
-"""The staff desk's "reject: reason?" prompts, kept in the database so they survive a restart.
+"""The staff desk's "reject: reason?" prompts: what a staff member owes linli next, kept
+with every other such answer (services/residents/awaiting.py), so they survive a restart
+and every process sees them.
 
 Pressing reject on a card posts a prompt in the staff chat; the staff member's next message
-there, or anyone's reply to the prompt, is the reason (StaffDesk.reject then rejects).
-Each staff member has at most one open prompt per chat. A prompt left unanswered for
-REJECT_PROMPT_TTL takes no message any more; it is deleted the next time a prompt is opened,
-taken or cancelled.
+there, or anyone's reply to the prompt, is the reason (StaffDesk.reject then rejects). A
+person owes one thing at a time, so a new prompt (or another flow) replaces an open one. A
+prompt left unanswered for REJECT_PROMPT_TTL takes no message any more; the scheduled
+``awaiting.expire`` job deletes it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.residents.awaiting import REJECT_PROMPT_TTL, Owed
 from services.tickets.trail import TicketTrail
 from services.tickets.views import RejectPromptView
-from storage.models import RejectPrompt
-from storage.repositories import reject_prompts as prompts
+from storage.models import Awaiting
+from storage.repositories import awaiting as owed_repo
 from storage.repositories import tickets as repo
-
-REJECT_PROMPT_TTL = timedelta(minutes=10)
 
 
 class RejectPrompts:
@@ -32,19 +31,21 @@ class RejectPrompts:
         self, actor: int, chat_id: int, number: str, prompt_message_id: int
     ) -> RejectPromptView:
         """Remember that ``actor`` was asked, by the message ``prompt_message_id`` in
-        ``chat_id``, for the reason to reject ``number``; their earlier prompt there is
+        ``chat_id``, for the reason to reject ``number``; whatever they owed before is
         replaced. PermissionDenied unless staff; NotFound for an unknown number."""
+        now = self._trail.clock()
         async with self._trail.db.transaction() as session:
             await self._trail.staff(session, actor)
             ticket = await self._trail.ticket(session, number)
-            now = await self._forget_expired(session)
-            await prompts.save_reject_prompt(
+            await owed_repo.save_awaiting(
                 session,
+                telegram_id=actor,
+                kind=Owed.REJECT_REASON.value,
+                reference=str(ticket.id),
+                expires_at=now + REJECT_PROMPT_TTL,
+                updated_at=now,
                 chat_id=chat_id,
-                staff_telegram_id=actor,
-                ticket_id=ticket.id,
-                prompt_message_id=prompt_message_id,
-                asked_at=now,
+                message_id=prompt_message_id,
             )
             return RejectPromptView(ticket.number, prompt_message_id, now)
 
@@ -57,34 +58,38 @@ class RejectPrompts:
         prompt. None when there is none, when it is too old, or when the sender holds no
         staff role (their message takes nothing, so the prompt stays open)."""
         async with self._trail.db.transaction() as session:
-            await self._forget_expired(session)
             if await self._trail.staff_member(session, actor) is None:
                 return None
             if replied_to is None:
-                taken = await prompts.take_reject_prompt(session, chat_id, staff_telegram_id=actor)
+                taken = await self._take(session, chat_id, telegram_id=actor)
             else:
-                taken = await prompts.take_reject_prompt(
-                    session, chat_id, prompt_message_id=replied_to
-                )
+                taken = await self._take(session, chat_id, message_id=replied_to)
             return None if taken is None else await self._prompt_view(session, taken)
 
     async def cancel(self, actor: int, chat_id: int) -> RejectPromptView | None:
         """Drop ``actor``'s open prompt in ``chat_id`` (/cancel); None when they have none
         (or hold no staff role)."""
         async with self._trail.db.transaction() as session:
-            await self._forget_expired(session)
             if await self._trail.staff_member(session, actor) is None:
                 return None
-            taken = await prompts.take_reject_prompt(session, chat_id, staff_telegram_id=actor)
+            taken = await self._take(session, chat_id, telegram_id=actor)
             return None if taken is None else await self._prompt_view(session, taken)
 
-    async def _forget_expired(self, session: AsyncSession) -> datetime:
-        """Delete every prompt older than REJECT_PROMPT_TTL; returns now."""
-        now = self._trail.clock()
-        await prompts.delete_reject_prompts_before(session, now - REJECT_PROMPT_TTL)
-        return now
+    async def _take(self, session: AsyncSession, chat_id: int, **which: int) -> Awaiting | None:
+        return await owed_repo.take_asked_in_chat(
+            session,
+            kind=Owed.REJECT_REASON.value,
+            chat_id=chat_id,
+            now=self._trail.clock(),
+            **which,
+        )
 
-    async def _prompt_view(self, session: AsyncSession, prompt: RejectPrompt) -> RejectPromptView:
-        ticket = await repo.get_ticket(session, prompt.ticket_id)
-        assert ticket is not None  # the foreign key keeps the ticket
-        return RejectPromptView(ticket.number, prompt.prompt_message_id, prompt.asked_at)
+    async def _prompt_view(
+        self, session: AsyncSession, prompt: Awaiting
+    ) -> RejectPromptView | None:
+        """The prompt as handlers see it; None if its ticket is gone (no foreign key holds
+        a reference, so a ticket erased meanwhile leaves nothing to reject)."""
+        ticket = await repo.get_ticket(session, int(prompt.reference))
+        if ticket is None or prompt.message_id is None:
+            return None
+        return RejectPromptView(ticket.number, prompt.message_id, prompt.updated_at)

@@ -160,27 +160,3 @@ class FilingDraft(Base):
     anonymous: Mapped[bool | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-
-class RejectPrompt(Base):
-    """A staff member's open "reject: reason?" prompt in a staff chat (survives a restart).
-
-    One per staff member and chat: pressing reject again replaces it. A reply to the prompt
-    message (``prompt_message_id``) or the staff member's next message is the reason.
-    """
-
-    __tablename__ = "reject_prompts"
-    __table_args__ = (
-        Index(
-            "ix_reject_prompts_chat_id_prompt_message_id",
-            "chat_id",
-            "prompt_message_id",
-            unique=True,
-        ),
-    )
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    staff_telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    prompt_message_id: Mapped[int] = mapped_column(BigInteger)
-    asked_at: Mapped[datetime]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Awaiting, FilingDraft, Notice, NoticeStatus, Resident
 
-_CHANGES = ("kind", "reference", "expires_at", "updated_at")
+_CHANGES = ("kind", "reference", "expires_at", "updated_at", "chat_id", "message_id")
 
 
 async def get_awaiting(session: AsyncSession, telegram_id: int) -> Awaiting | None:
@@ -31,6 +31,8 @@ async def save_awaiting(
     reference: str,
     expires_at: datetime | None,
     updated_at: datetime,
+    chat_id: int | None = None,
+    message_id: int | None = None,
 ) -> None:
     """Set what the person owes, replacing whatever they owed before."""
     values = {
@@ -39,6 +41,8 @@ async def save_awaiting(
         "reference": reference,
         "expires_at": expires_at,
         "updated_at": updated_at,
+        "chat_id": chat_id,
+        "message_id": message_id,
     }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(Awaiting).values(values)
@@ -62,6 +66,31 @@ async def delete_awaiting(
     return removed
 
 
+async def take_asked_in_chat(
+    session: AsyncSession,
+    *,
+    kind: str,
+    chat_id: int,
+    now: datetime,
+    telegram_id: int | None = None,
+    message_id: int | None = None,
+) -> Awaiting | None:
+    """Remove and return the unexpired ``kind`` row asked in ``chat_id``: the one asked by
+    the message ``message_id``, or else the one ``telegram_id`` owes; give exactly one.
+    One DELETE ... RETURNING, so two answers at once (even in two processes) take it once."""
+    if (message_id is None) == (telegram_id is None):
+        raise ValueError("give message_id or telegram_id")
+    which = (
+        Awaiting.telegram_id == telegram_id
+        if message_id is None
+        else Awaiting.message_id == message_id
+    )
+    alive = Awaiting.expires_at.is_(None) | (Awaiting.expires_at >= now)
+    stmt = delete(Awaiting).where(Awaiting.kind == kind, Awaiting.chat_id == chat_id, which, alive)
+    taken: Awaiting | None = await session.scalar(stmt.returning(Awaiting))
+    return taken
+
+
 async def delete_lapsed(
     session: AsyncSession, now: datetime, *, filing: str, broadcast: str
 ) -> int:
@@ -76,7 +105,7 @@ async def delete_lapsed(
         )
     )
     lapsed = (
-        (Awaiting.expires_at.is_not(None) & (Awaiting.expires_at <= now))
+        (Awaiting.expires_at.is_not(None) & (Awaiting.expires_at < now))
         | ((Awaiting.kind == filing) & no_draft)
         | ((Awaiting.kind == broadcast) & no_notice)
     )

@@ -17,7 +17,7 @@ from bot.runner import running
 from services import Services, open_services
 from services.knowledge.live import LiveKnowledge
 from services.tickets import REJECT_PROMPT_TTL
-from storage.models import RejectPrompt
+from storage.models import Awaiting
 from tests.e2e.conftest import FAST_DELIVERY
 from tests.e2e.staff_support import (
     RESIDENT_ID,
@@ -66,7 +66,7 @@ async def _asked(desk: Desk) -> dict[str, Any]:
     prompt = await desk.api.wait_for(lambda: find(desk, PROMPT))
     for _ in range(250):
         async with desk.services.db.transaction() as session:
-            if await session.scalar(select(func.count()).select_from(RejectPrompt)):
+            if await session.scalar(select(func.count()).where(Awaiting.kind == "reject_reason")):
                 return prompt
         await asyncio.sleep(0.02)
     raise AssertionError("the prompt was posted but not recorded")

@@ -1,5 +1,6 @@
-"""The staff chat's "reject: reason?" prompts, kept in the database (SQLite and PostgreSQL):
-opened, taken by the answer, replaced, cancelled, expired, and only ever taken once."""
+"""The staff chat's "reject: reason?" prompts, kept in the database (SQLite and PostgreSQL)
+as what the staff member owes linli next: opened, taken by the answer, replaced, cancelled,
+expired, and only ever taken once."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from services.errors import NotFound, PermissionDenied
+from services.residents.awaiting import AwaitingService
 from services.tickets import REJECT_PROMPT_TTL, RejectPromptView
-from storage.models import RejectPrompt
+from storage.models import Awaiting
 from tests.services.conftest import (
     RESIDENT,
     STAFF,
@@ -27,8 +29,10 @@ OTHER_CHAT = -1009999
 async def _rows(desk: Desk) -> list[tuple[int, int, int, int]]:
     """What the table holds: (chat, staff member, ticket id, prompt message id)."""
     async with desk.db.transaction() as session:
-        rows = await session.scalars(select(RejectPrompt).order_by(RejectPrompt.chat_id))
-        return [(r.chat_id, r.staff_telegram_id, r.ticket_id, r.prompt_message_id) for r in rows]
+        rows = await session.scalars(
+            select(Awaiting).where(Awaiting.kind == "reject_reason").order_by(Awaiting.chat_id)
+        )
+        return [(r.chat_id, r.telegram_id, int(r.reference), r.message_id) for r in rows]
 
 
 async def _ticket_id(desk: Desk, number: str) -> int:
@@ -76,13 +80,14 @@ async def test_a_reply_to_another_message_leaves_the_own_prompt_open(desk: Desk)
 
 
 async def test_prompts_belong_to_their_chat(desk: Desk) -> None:
+    # A person owes one thing at a time: a prompt opened in another chat replaces this one.
     number = await file_noise(desk)
     await desk.tickets.reject_prompts.open(STAFF, STAFF_CHAT, number, 41)
     await desk.tickets.reject_prompts.open(STAFF, OTHER_CHAT, number, 41)
-    assert len(await _rows(desk)) == 2
+    assert [row[0] for row in await _rows(desk)] == [OTHER_CHAT]
+    assert await desk.tickets.reject_prompts.take(STAFF, STAFF_CHAT, None) is None
+    assert await desk.tickets.reject_prompts.take(STAFF_2, STAFF_CHAT, 41) is None
     assert await desk.tickets.reject_prompts.cancel(STAFF, OTHER_CHAT) is not None
-    assert await desk.tickets.reject_prompts.take(STAFF, OTHER_CHAT, None) is None
-    assert await desk.tickets.reject_prompts.take(STAFF, STAFF_CHAT, 41) is not None
 
 
 async def test_cancel_drops_the_callers_prompt(desk: Desk) -> None:
@@ -104,7 +109,9 @@ async def test_a_prompt_expires_and_is_cleaned_up(desk: Desk) -> None:
     await desk.tickets.reject_prompts.open(STAFF_2, STAFF_CHAT, number, 43)
     desk.clock.advance(seconds=REJECT_PROMPT_TTL.total_seconds() + 1)
     assert await desk.tickets.reject_prompts.take(STAFF, STAFF_CHAT, None) is None
-    assert await _rows(desk) == []  # the colleague's old prompt went too
+    # The scheduled job forgets both, the colleague's old prompt too.
+    assert await AwaitingService(desk.db, desk.clock).expire(desk.clock()) == 2
+    assert await _rows(desk) == []
     await desk.tickets.reject_prompts.open(STAFF, STAFF_CHAT, number, 44)
     desk.clock.advance(seconds=REJECT_PROMPT_TTL.total_seconds() + 1)
     assert await desk.tickets.reject_prompts.take(STAFF_2, STAFF_CHAT, 44) is None
