@@ -156,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli.calendar import add_calendar_commands
 
     add_calendar_commands(sub)
+    from bot.cli.doctor import add_doctor_command
+
+    add_doctor_command(sub)
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))
