@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
+    from bot.cli.backup import add_backup_commands
+
+    add_backup_commands(db_sub)
 
     kb_commands = add_kb_commands(sub)
     unanswered = kb_commands.add_parser(
