@@ -69,8 +69,10 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
         pytest.skip("openssl is not installed: no certificate for nginx -t")
     cert, key = folder / "fullchain.pem", folder / "privkey.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=bot.example.org", "-keyout", str(key), "-out", str(cert)],
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-subj", "/CN=bot.example.org", "-keyout", str(key), "-out", str(cert)),
+        ],
         check=True,
         capture_output=True,
     )
@@ -90,14 +92,14 @@ def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
         f"{kind}_temp_path {tmp_path / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    (tmp_path / "nginx.conf").write_text(
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
         f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'error.log'};\nevents {{}}\n"
         f"http {{ access_log {tmp_path / 'access.log'}; {temp} include {tmp_path}/site.conf; }}\n",
         encoding="utf-8",
     )
     done = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log")]
-        + ["-c", str(tmp_path / "nginx.conf")],
+        [nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
         capture_output=True,
         text=True,
         check=False,
