@@ -12,6 +12,7 @@ from bot.delivery.limits import DeliveryConfig
 from bot.delivery.staff_topics import staff_card_topics
 from bot.delivery.worker import start_delivery
 from bot.knowledge_follow import follow_knowledge_files
+from bot.logs import name_handlers
 from bot.scheduler import register_jobs
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
@@ -61,6 +62,7 @@ def build_application(
     runtime.delivery_config = delivery or DeliveryConfig()
     runtime.scheduler_timezone = scheduler_timezone
     register_handlers(application)
+    name_handlers(application)  # log lines say which handler ran (bot/logs.py)
     follow_knowledge_files(application)
     return application
 

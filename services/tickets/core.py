@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import NotFound, PermissionDenied
+from services.log_context import bind_ticket
 from services.tickets import lifecycle
 from services.tickets.views import (
     StaffTicketView,
@@ -81,6 +82,7 @@ class TicketCore:
         ticket = await repo.get_ticket_by_number(session, number.strip(), for_update=True)
         if ticket is None:
             raise NotFound(f"ticket {number}")
+        bind_ticket(ticket.number)
         return ticket
 
     async def _record(

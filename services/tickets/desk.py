@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
+from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.core import STAFF_ROLES, TicketCore
@@ -171,6 +172,7 @@ class StaffActions(TicketCore):
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None:
                 raise NotFound(f"ticket id {ticket_id}")
+            bind_ticket(ticket.number)
             return await self._staff_view(session, ticket, actor, events=False)
 
     async def number_for_thread(self, actor: int, thread_id: int) -> str:

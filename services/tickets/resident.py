@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.errors import InvalidInput, NotFound
+from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.desk import StaffActions
@@ -29,6 +30,7 @@ class ResidentActions(StaffActions):
             ticket = await repo.get_ticket_by_number(session, number.strip())
             if ticket is None:
                 raise NotFound(f"ticket {number}")
+            bind_ticket(ticket.number)
             if ticket.resident_id == person.id:
                 return await self._resident_view(session, ticket, is_owner=True)
             follows = await session.get(TicketFollower, (ticket.id, person.id))
