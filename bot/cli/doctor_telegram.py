@@ -26,14 +26,22 @@ async def telegram_findings(settings: Settings) -> list[Finding]:
     token = settings.token()
     if token is None:
         return [error("token", "LINLI_BOT_TOKEN is not set", "get one from @BotFather")]
-    request = HTTPXRequest(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S)
+    requests = [HTTPXRequest(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S) for _ in "ab"]
     bot = Bot(
         token,
         base_url=f"{settings.bot_api_url}/bot",
         base_file_url=f"{settings.bot_api_url}/file/bot",
-        request=request,
-        get_updates_request=HTTPXRequest(),
+        request=requests[0],
+        get_updates_request=requests[1],
     )
+    try:
+        return await _with_bot(bot, settings)
+    finally:
+        for request in requests:
+            await request.shutdown()
+
+
+async def _with_bot(bot: Bot, settings: Settings) -> list[Finding]:
     try:
         me = await bot.get_me()
     except InvalidToken:
@@ -52,13 +60,10 @@ async def telegram_findings(settings: Settings) -> list[Finding]:
                 "check the network, proxy and LINLI_BOT_API_URL",
             )
         ]
-    try:
-        findings = [ok("token", f"accepted: @{me.username} (id {me.id}, {me.first_name})")]
-        findings += await _webhook_findings(bot, settings)
-        findings += await _staff_chat_findings(bot, me.id, settings.staff_chat_id)
-        return findings
-    finally:
-        await request.shutdown()
+    findings = [ok("token", f"accepted: @{me.username} (id {me.id}, {me.first_name})")]
+    findings += await _webhook_findings(bot, settings)
+    findings += await _staff_chat_findings(bot, me.id, settings.staff_chat_id)
+    return findings
 
 
 def _reason(exc: TelegramError) -> str:
