@@ -26,7 +26,7 @@ async def telegram_findings(settings: Settings) -> list[Finding]:
     token = settings.token()
     if token is None:
         return [error("token", "LINLI_BOT_TOKEN is not set", "get one from @BotFather")]
-    requests = [HTTPXRequest(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S) for _ in "ab"]
+    requests = [HTTPXRequest(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S) for _ in range(2)]
     bot = Bot(
         token,
         base_url=f"{settings.bot_api_url}/bot",

@@ -184,3 +184,29 @@ async def test_the_commands_back_up_sqlite_while_a_writer_holds_its_lock(
     assert "Restored" in capsys.readouterr().out
     with sqlite3.connect(source) as restored:
         assert restored.execute("SELECT period FROM ticket_sequences").fetchall() == [("2611",)]
+
+
+async def test_the_commands_round_trip_on_both_databases(
+    database: Database,
+    live_knowledge: LiveKnowledge,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await fill(database, live_knowledge)
+    before = await contents(database)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(
+        "LINLI_DATABASE_URL", database.engine.url.render_as_string(hide_password=False)
+    )
+    file = tmp_path / "nightly.backup"
+    assert await asyncio.to_thread(main, ["db", "backup", str(file)]) == 0
+    assert file.exists() and not file.with_name("nightly.backup.partial").exists()
+    assert await asyncio.to_thread(main, ["db", "restore", str(file)]) == 2
+    assert "add --force to replace them" in capsys.readouterr().err
+    async with database.transaction() as session:
+        await session.execute(text("DELETE FROM ticket_followers"))
+        await session.execute(text("UPDATE tickets SET description = 'changed after the backup'"))
+    assert await asyncio.to_thread(main, ["db", "restore", str(file), "--force"]) == 0
+    assert "Run `linli db upgrade` if this linli is newer" in capsys.readouterr().out
+    assert await contents(database) == before
