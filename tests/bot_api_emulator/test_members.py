@@ -66,3 +66,20 @@ async def test_unknown_chat_and_unknown_user_are_telegrams_400(bot: Bot) -> None
 def test_an_unknown_status_is_refused_at_once(api: BotApiServer) -> None:
     with pytest.raises(ValueError, match="unknown status"):
         api.set_member(GROUP, STAFF, "owner")
+
+
+async def test_get_chat_describes_the_group_and_says_when_it_moved(
+    api: BotApiServer, bot: Bot
+) -> None:
+    chat = await bot.get_chat(GROUP)
+    assert (chat.id, chat.title, chat.type, chat.is_forum) == (
+        GROUP,
+        "Staff desk",
+        "supergroup",
+        True,
+    )
+    api.migrate_group(GROUP, -1009999)
+    with pytest.raises(tg_error.ChatMigrated) as moved:
+        await bot.get_chat(GROUP)
+    assert moved.value.new_chat_id == -1009999
+    assert (await bot.get_chat(-1009999)).is_forum is True
