@@ -283,3 +283,14 @@ def test_invalid_settings_stop_the_doctor_with_exit_2(
         "error    settings: Invalid setting LINLI_TIMEZONE: Value error, unknown time zone "
         "'Mars/Base' → correct the variable named (see the README)\n"
     )
+
+
+async def test_a_staff_group_that_moved_names_its_new_id(
+    healthy: Database, api: BotApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api.migrate_group(STAFF_CHAT, -1005550002)
+    code, lines = await run_doctor(capsys)
+    assert code == 2
+    assert line_about(lines, f"staff chat {STAFF_CHAT}").endswith(
+        "the group became a supergroup with a new id → set LINLI_STAFF_CHAT_ID=-1005550002"
+    )
