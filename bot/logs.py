@@ -71,7 +71,8 @@ class _Masking(logging.Formatter):
 
 
 class TextFormatter(_Masking):
-    """``time LEVEL logger: message [update 12 message, handler …, ticket …, 3.1 ms]``."""
+    """``time LEVEL logger: message [update id 12, update kind message, handler …, ticket …,
+    3.1 ms]``: the context fields the record has, after the message (before a traceback)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
