@@ -11,6 +11,7 @@ from bot.context import context_types, runtime_of
 from bot.delivery.limits import DeliveryConfig
 from bot.delivery.staff_topics import staff_card_topics
 from bot.delivery.worker import start_delivery
+from bot.logs import name_handlers
 from bot.scheduler import register_jobs, register_process_jobs
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
@@ -60,6 +61,7 @@ def build_application(
     runtime.delivery_config = delivery or DeliveryConfig()
     runtime.scheduler_timezone = scheduler_timezone
     register_handlers(application)
+    name_handlers(application)  # log lines say which handler ran (bot/logs.py)
     register_process_jobs(application)
     return application
 

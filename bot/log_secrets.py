@@ -20,21 +20,22 @@ class HideSecrets(logging.Filter):
         super().__init__()
         self._secrets = tuple(s for s in secrets if s)
 
-    def _masked(self, text: str) -> str:
+    def masked(self, text: str) -> str:
+        """`text` with every secret replaced by ``***``."""
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = self._masked(message)
+        masked = self.masked(message)
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
             # Formatters reuse exc_text, so the traceback is written masked.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._masked(record.exc_text)
+            record.exc_text = self.masked(record.exc_text)
         return True
 
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     default_language: Language = "zh-Hans"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=())
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # text for people, json (one object per line) for log collectors: bot/logs.py.
+    log_format: Literal["text", "json"] = "text"
     # Messages per second for direct replies; Telegram allows about 30. 0 lifts the cap (for a
     # self-hosted Bot API server or benchmarks against the local one).
     reply_rate: float = Field(default=30, ge=0)

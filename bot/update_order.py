@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.logs import logged_update
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Many residents are served at once; each resident's own messages are answered in order.
@@ -26,6 +28,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
+        # Every log line of the update names it; one line closes it with its duration.
+        coroutine = logged_update(update, coroutine)
         if key is None:
             await coroutine
             return

@@ -16,7 +16,7 @@ from typing import Any, Self
 from aiohttp import web
 
 # Importing the method modules registers their methods.
-from bot_api_emulator import account, messages  # noqa: F401
+from bot_api_emulator import account, members, messages  # noqa: F401
 from bot_api_emulator.faults import FaultPlan, FloodGuard, FloodLimits, FloodViolation
 from bot_api_emulator.recorder import BotCall, CallLog
 from bot_api_emulator.registry import METHODS, Upload
@@ -116,6 +116,13 @@ class BotApiServer(SimulatedUsers, CallLog):
             chat_id=chat_id,
             migrate_to_chat_id=migrate_to_chat_id,
         )
+
+    def set_member(self, chat: int | JSON, user_id: int, status: str, **rights: Any) -> None:
+        """Make ``user_id`` (the bot's id too) a creator, administrator, member, restricted,
+        left or kicked in this group; administrators get every right unless ``rights`` say
+        otherwise (``can_manage_topics=False``)."""
+        chat_id = int(chat["id"]) if isinstance(chat, dict) else int(chat)
+        self.world.members[(chat_id, user_id)] = members.member_record(status, **rights)
 
     def enforce_flood_limits(self, limits: FloodLimits | None = FloodLimits()) -> None:  # noqa: B008
         """Start refusing sends beyond `limits` with 429 (None switches enforcement off)."""

@@ -79,6 +79,8 @@ class World:
     webhook_error: JSON = field(default_factory=dict)  # last_error_date, last_error_message
     webhook_wakeup: asyncio.Event = field(default_factory=asyncio.Event)  # bot_api.webhook
     commands: dict[tuple[str, str], list[JSON]] = field(default_factory=dict)
+    # (chat id, user id) → a ChatMember without its user (status and rights): getChatMember.
+    members: dict[tuple[int, int], JSON] = field(default_factory=dict)
     _message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

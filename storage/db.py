@@ -52,7 +52,7 @@ def normalise_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver) if driver else parsed
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     """The file behind an SQLite URL, or None for in-memory and ``file:`` URI databases."""
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
@@ -99,7 +99,7 @@ class Database:
     def _create_engine(self, echo: bool) -> AsyncEngine:
         if not self.is_sqlite:
             return create_async_engine(self._url, echo=echo, pool_pre_ping=True)
-        path = _sqlite_file(self._url)
+        path = sqlite_file(self._url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self._url, echo=echo)

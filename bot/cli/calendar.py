@@ -37,7 +37,7 @@ def warn_if_calendar_runs_out(calendar: WorkCalendar, today: date) -> list[int]:
             year,
             LIBRARY,
             max(today, date(year, 1, 1)),
-            _remedy(calendar, year),
+            remedy(calendar, year),
         )
     return missing
 
@@ -71,7 +71,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{year.year}\t{_source(year, calendar)}")
     missing = [year.year for year in coverage if not year.covered]
     for year in missing:
-        print(_remedy(calendar, year))
+        print(remedy(calendar, year))
     return 1 if missing else 0
 
 
@@ -90,7 +90,8 @@ def _source(year: YearCoverage, calendar: WorkCalendar) -> str:
     return "not covered: counted Monday–Friday"
 
 
-def _remedy(calendar: WorkCalendar, year: int) -> str:
+def remedy(calendar: WorkCalendar, year: int) -> str:
+    """How to add the holidays of `year`: the State Council notice and where to put them."""
     notice = f"国务院办公厅关于{year}年部分节假日安排的通知"
     where = (
         f"the holiday file {calendar.holidays.source}"

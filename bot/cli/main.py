@@ -10,23 +10,27 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli.kb import add_kb_commands
-from bot.log_secrets import hide_secrets_in_logs
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeBaseError
 from services.workdays.holidays import HolidayFileError
 from storage import PendingMigrationsError, UnknownRevisionError
 
+# Errors main() reports in one line or a list of problems, from any command.
+_REPORTED = (
+    SettingsError,
+    PendingMigrationsError,
+    UnknownRevisionError,
+    KnowledgeBaseError,
+    HolidayFileError,
+)
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    # Nor the token or the webhook secret from anywhere: at DEBUG, PTB logs the Bot API URL
-    # and every call's parameters (setWebhook's secret_token among them).
-    hide_secrets_in_logs(settings.secrets(), logging.getLogger().handlers)
+
+def _configure_logging(settings: Settings) -> logging.Handler:
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token; at DEBUG, PTB
+    # logs the Bot API URL and every call's parameters (setWebhook's secret_token among them,
+    # and residents' messages): bot/logs.py masks the secrets and cuts those parameters.
+    return configure_logging(settings.log_level, settings.log_format, settings.secrets())
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -40,8 +44,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    _configure_logging(settings)
-    return run_telegram(settings)
+    handler = _configure_logging(settings)
+    from telegram.error import InvalidToken
+
+    try:
+        return run_telegram(settings)
+    except InvalidToken:
+        # PTB's message repeats the token: say it in our words, without it.
+        print(
+            "Telegram rejected LINLI_BOT_TOKEN (401 Unauthorized): copy the token again from "
+            "@BotFather (/mybots → API Token); `linli doctor` checks it.",
+            file=sys.stderr,
+        )
+        return 2
+    except _REPORTED:
+        raise  # main() says these in one line
+    except Exception:
+        # A traceback Python prints itself bypasses the log handlers that mask the token and
+        # the webhook secret: write it through them instead.
+        logging.getLogger("linli").exception("linli stopped on an unexpected error")
+        return 1
+    finally:
+        logging.getLogger().removeHandler(handler)  # main() may run again in this process
 
 
 def _cmd_console(args: argparse.Namespace) -> int:
@@ -133,6 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
+    from bot.cli.backup import add_backup_commands
+
+    add_backup_commands(db_sub)
 
     kb_commands = add_kb_commands(sub)
     unanswered = kb_commands.add_parser(
@@ -156,6 +183,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli.calendar import add_calendar_commands
 
     add_calendar_commands(sub)
+    from bot.cli.doctor import add_doctor_command
+
+    add_doctor_command(sub)
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))

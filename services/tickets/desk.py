@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
+from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
@@ -163,6 +164,7 @@ class StaffDesk:
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None:
                 raise NotFound(f"ticket id {ticket_id}")
+            bind_ticket(ticket.number)
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def number_for_thread(self, actor: int, thread_id: int) -> str:

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
+from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.categories import ENQUIRY, get_category
@@ -241,6 +242,7 @@ class Filing:
             response_due_at=response_due,
             resolution_due_at=resolution_due,
         )
+        bind_ticket(ticket.number)
         event = await self._trail.record(
             session,
             ticket,

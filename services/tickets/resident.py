@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
+from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
@@ -32,6 +33,7 @@ class ResidentTickets:
             ticket = await repo.get_ticket_by_number(session, number.strip())
             if ticket is None:
                 raise NotFound(f"ticket {number}")
+            bind_ticket(ticket.number)
             if ticket.resident_id == person.id:
                 return await self._trail.resident_view(session, ticket, is_owner=True)
             follows = await session.get(TicketFollower, (ticket.id, person.id))

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import NotFound, PermissionDenied
+from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets.lifecycle import Action
 from services.tickets.settings import TicketSettings
@@ -77,6 +78,7 @@ class TicketTrail:
         ticket = await repo.get_ticket_by_number(session, number.strip(), for_update=True)
         if ticket is None:
             raise NotFound(f"ticket {number}")
+        bind_ticket(ticket.number)
         return ticket
 
     async def record(
