@@ -15,6 +15,7 @@ from services.notices.broadcasts import NoticeService
 from services.notices.bulletins import BulletinService
 from services.notices.disclosure_bulletin import DisclosureFigures
 from services.notices.subscriptions import SubscriptionService
+from services.ops import OpsService
 from services.reports import ReportService
 from services.residents.service import ResidentService
 from services.tickets import TicketService, TicketSettings
@@ -47,6 +48,7 @@ class Services:
     reminders: ReminderService
     kb_learning: KbLearningService
     holiday_alerts: HolidayAlertService
+    ops: OpsService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -104,6 +106,7 @@ async def open_services(
             ReminderSettings(staff_chat_id=staff_chat_id, default_language=default_language),
             calendar,
         ),
+        ops=OpsService(db, knowledge, clock),
         residents=residents,
         enquiries=EnquiryService(db, knowledge, clock),
         tickets=TicketService(

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import events
 from services.errors import NotFound, PermissionDenied
 from services.tickets import lifecycle
 from services.tickets.views import (
@@ -121,6 +122,7 @@ class TicketCore:
             and kind not in (EventKind.NOTE, EventKind.ASSIGN)
         ):
             ticket.first_response_at = now
+        _count_event(session, ticket.category, to_status, filed)
         return await repo.add_event(
             session,
             ticket_id=ticket.id,
@@ -213,3 +215,14 @@ class TicketCore:
             rating_comment=ticket.rating_comment,
             events=tuple(staff_event(e) for e in trail),
         )
+
+
+_ENDED = frozenset({"closed", "rejected", "merged"})
+
+
+def _count_event(session: AsyncSession, category: str, to_status: str | None, filed: bool) -> None:
+    """Filed and ended tickets for the metrics, once the transaction commits."""
+    if filed:
+        events.emit_after_commit(session, events.TICKET_FILED, category=category)
+    elif to_status in _ENDED:
+        events.emit_after_commit(session, events.TICKET_CLOSED, category=category, status=to_status)
