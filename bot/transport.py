@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urlencode, urlsplit
@@ -60,6 +61,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect_timeout",
+        "_env_proxies",
         "_media_write_timeout",
         "_pool",
         "_pool_size",
@@ -91,6 +93,7 @@ class AiohttpRequest(BaseRequest):
         self._proxy = None if proxy is None else check_proxy_url(proxy, "aiohttp")
         self._session: aiohttp.ClientSession | None = None
         self._pool: asyncio.Semaphore | None = None
+        self._env_proxies: dict[str, str | None] = {}  # "scheme://host" → proxy from the env
 
     @property
     def read_timeout(self) -> float | None:
@@ -110,10 +113,11 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             return
         connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
-        # trust_env: HTTPS_PROXY / ALL_PROXY / NO_PROXY from the environment, as httpx does.
+        # Not trust_env: aiohttp would then read ~/.netrc and the environment on every
+        # request (py-spy: 3 % of linli's time); _proxy_for reads the environment once.
+        self._env_proxies = {}
         self._session = aiohttp.ClientSession(
             connector=connector,
-            trust_env=self._proxy is None,
             headers={"User-Agent": self.USER_AGENT},
             timeout=aiohttp.ClientTimeout(total=None),
         )
@@ -162,7 +166,7 @@ class AiohttpRequest(BaseRequest):
                     data=body,
                     headers=headers,
                     timeout=timeout,
-                    proxy=self._proxy,
+                    proxy=self._proxy or self._proxy_for(url),
                 ) as response:
                     return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's own timeouts subclass TimeoutError too
@@ -171,6 +175,21 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(_without_url(f"aiohttp.{type(exc).__name__}: {exc}", url)) from exc
         finally:
             pool.release()
+
+    def _proxy_for(self, url: str) -> str | None:
+        """HTTP(S)_PROXY / ALL_PROXY unless NO_PROXY names the host, as httpx reads them;
+        decided once per scheme and host."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._env_proxies:
+            found = urllib.request.getproxies_environment()
+            proxy = found.get(parts.scheme) or found.get("all")
+            if proxy and urllib.request.proxy_bypass_environment(parts.hostname or "", found):
+                proxy = None
+            if proxy and not urlsplit(proxy).scheme.startswith("http"):
+                proxy = None  # a socks ALL_PROXY is httpx's business, not aiohttp's
+            self._env_proxies[key] = proxy
+        return self._env_proxies[key]
 
 
 async def _acquire(pool: asyncio.Semaphore, pool_timeout: float | None) -> None:

@@ -181,8 +181,9 @@ async def test_a_full_pool_is_a_pool_timeout(server: BotApiServer, transport: Tr
             await first  # the stalled call ends in the emulator's late 502
 
 
+@pytest.mark.parametrize("configured", ["setting", "environment"])
 async def test_calls_go_through_the_configured_proxy(
-    server: BotApiServer, transport: Transport
+    server: BotApiServer, transport: Transport, configured: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
 
@@ -209,10 +210,14 @@ async def test_calls_go_through_the_configured_proxy(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
+        proxy_url = f"http://127.0.0.1:{port}"
+        if configured == "environment":  # HTTP_PROXY, as httpx reads it
+            for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+                monkeypatch.delenv(name, raising=False)
+            monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        setting = proxy_url if configured == "setting" else None
         # The Bot API's host is one that does not resolve: only the proxy can reach it.
-        async with bot_on(
-            server, transport, proxy=f"http://127.0.0.1:{port}", url="http://bot-api.invalid"
-        ) as bot:
+        async with bot_on(server, transport, proxy=setting, url="http://bot-api.invalid") as bot:
             sent = await bot.send_message(RESIDENT, "经代理")
     finally:
         await runner.cleanup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_application
@@ -25,6 +27,7 @@ from tests.fakes.bot_api import BotApiServer
 RESIDENT_ID = 200001
 STAFF_ID = 700001
 STAFF_CHAT_ID = -1009000
+ALERTS = Path(__file__).resolve().parents[2] / "docs" / "prometheus-alerts.yml"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -133,6 +136,10 @@ async def test_metrics_count_what_residents_and_staff_did(linli: Running) -> Non
     # No label carries a person or a ticket.
     label_values = {v for _, labels in samples for _, v in labels}
     assert not any(str(RESIDENT_ID) in v or filed.number in v for v in label_values)
+    # The sample alerting rules name only series linli exports.
+    rules = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))["groups"][0]["rules"]
+    named = {n for rule in rules for n in re.findall(r"linli_[a-z0-9_]+", rule["expr"])}
+    assert named and named <= {name for name, _ in samples}
 
 
 async def test_open_and_overdue_tickets_are_gauges(linli: Running) -> None:
