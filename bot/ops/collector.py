@@ -19,11 +19,13 @@ from prometheus_client.registry import Collector
 from bot.context import Runtime
 from services import Services
 from services.ops import OpsFigures
+from services.tickets.categories import CATEGORIES
 
 log = logging.getLogger("linli.ops")
 SEND_RATE_WINDOW_S = 60.0
 REFRESH_TIMEOUT_S = 5.0
 # The delivery worker's own counts (bot/delivery/worker.py) exported as results of sends.
+_CATEGORIES = frozenset(c.id for c in CATEGORIES)
 _SEND_RESULTS = ("sent", "blocked", "flood_waits", "retried", "dead", "deferred", "migrated")
 
 
@@ -104,8 +106,9 @@ class LinliCollector(Collector):
             ),
         ):
             family = GaugeMetricFamily(name, help_text, labels=["category"])
-            for category, count in sorted(values.items()):
-                family.add_metric([category], count)
+            # Every category, at 0 too: a dashboard's series should not come and go.
+            for category in sorted(_CATEGORIES | values.keys()):
+                family.add_metric([category], values.get(category, 0))
             yield family
         outbox = GaugeMetricFamily(
             "linli_outbox_messages",
