@@ -13,11 +13,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import ClientSession, web
-from telegram import Bot, InputFile, InputMediaPhoto
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+)
 from telegram import error as tg_error
 
 from bot.transport import TRANSPORTS, AiohttpRequest, Transport, api_method, make_request
-from tests.fakes.bot_api import TINY_PNG, BotApiServer
+from tests.fakes.bot_api import TINY_PNG, BotApiServer, button_labels
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 RESIDENT = 42
@@ -65,9 +71,11 @@ async def bot(server: BotApiServer, transport: Transport) -> AsyncIterator[Bot]:
 async def test_a_message_round_trip_keeps_chinese_text_and_buttons(
     server: BotApiServer, bot: Bot
 ) -> None:
-    sent = await bot.send_message(RESIDENT, "低保怎么申请？& = + %", reply_markup=None)
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("👍 有用", callback_data="fb:1:+")]])
+    sent = await bot.send_message(RESIDENT, "低保怎么申请？& = + %", reply_markup=buttons)
     assert sent.text == "低保怎么申请？& = + %"
     assert server.calls("sendMessage", RESIDENT)[-1].params["text"] == "低保怎么申请？& = + %"
+    assert button_labels(server.sent_to(RESIDENT)[-1]) == ["👍 有用"]
 
 
 async def test_uploads_arrive_whole_and_download_again(server: BotApiServer, bot: Bot) -> None:
