@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -185,3 +189,44 @@ async def test_readyz_says_when_the_database_needs_migrating(linli: Running) -> 
     assert "pending migration" in body["checks"]["database"]
     assert "linli db upgrade" in body["checks"]["database"]
     assert body["checks"]["bot_api"] == "ok"
+
+
+async def test_linli_run_serves_the_listener_named_by_its_settings(tmp_path: Path) -> None:
+    """The settings reach `linli run`: LINLI_METRICS_LISTEN and LINLI_TRANSPORT."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    async with BotApiServer() as api:
+        env = {
+            **os.environ,
+            "LINLI_BOT_TOKEN": api.token,
+            "LINLI_BOT_API_URL": api.url,
+            "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}",
+            "LINLI_METRICS_LISTEN": f"127.0.0.1:{port}",
+            "LINLI_TRANSPORT": "httpx",
+            "LINLI_LOG_LEVEL": "WARNING",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli.main", "run", env=env, cwd=tmp_path
+        )
+        try:
+            running_linli = Running(api, None, f"http://127.0.0.1:{port}", None)  # type: ignore[arg-type]
+            status, body = await _first_answer(running_linli, "/readyz")
+            assert (status, body["status"]) == (200, "ready")
+            samples = await running_linli.scrape()
+            assert value(samples, "linli_bot_api_requests_total", method="getMe", outcome="ok") >= 1
+        finally:
+            process.terminate()
+            await process.wait()
+    assert process.returncode == 0
+
+
+async def _first_answer(linli: Running, path: str) -> tuple[int, dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return await linli.json(path)
+        except aiohttp.ClientConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
