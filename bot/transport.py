@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput, UploadFileDict
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 Transport = Literal["aiohttp", "httpx"]
@@ -106,10 +106,6 @@ class AiohttpRequest(BaseRequest):
     def proxy(self) -> str | None:
         return self._proxy
 
-    @property
-    def pool_size(self) -> int:
-        return self._pool_size
-
     async def initialize(self) -> None:
         """Open the session (its sockets belong to the running event loop)."""
         if self._session is not None and not self._session.closed:
@@ -172,7 +168,8 @@ class AiohttpRequest(BaseRequest):
                 ) as response:
                     return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's own timeouts subclass TimeoutError too
-            raise TimedOut(_without_url(f"Timed out: {exc}", url)) from exc
+            detail = f": {exc}" if str(exc) else ""
+            raise TimedOut(_without_url(f"Timed out{detail}", url)) from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(_without_url(f"aiohttp.{type(exc).__name__}: {exc}", url)) from exc
         finally:
@@ -277,7 +274,7 @@ class ObservedRequest(BaseRequest):
         except TimedOut:
             self.observer(name, "timeout", time.perf_counter() - started)
             raise
-        except (TelegramError, Exception):
+        except Exception:  # NetworkError, or anything else BaseRequest will wrap as one
             self.observer(name, "network_error", time.perf_counter() - started)
             raise
         self.observer(name, outcome_of(status), time.perf_counter() - started)
