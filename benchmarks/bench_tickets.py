@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.tickets import Complaint, TicketService, TicketSettings
+from services.tickets import Complaint, Tickets, TicketSettings
 from storage import Database
 from storage.db import normalise_url
 from storage.migrate import upgrade
@@ -48,7 +48,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _prepare(db: Database) -> TicketService:
+async def _prepare(db: Database) -> Tickets:
     await upgrade(db)
     now = datetime.now(UTC)
     async with db.transaction() as session:
@@ -60,14 +60,14 @@ async def _prepare(db: Database) -> TicketService:
                 display_name="居民",
                 now=now,
             )
-    return TicketService(db, lambda: datetime.now(UTC), TicketSettings(staff_chat_id=-100999))
+    return Tickets(db, lambda: datetime.now(UTC), TicketSettings(staff_chat_id=-100999))
 
 
-async def _filer(svc: TicketService, count: int, offset: int, out: list[float]) -> None:
+async def _filer(svc: Tickets, count: int, offset: int, out: list[float]) -> None:
     for i in range(count):
         n = offset + i
         started = time.perf_counter()
-        await svc.file_complaint(FIRST_ID + n % RESIDENTS, COMPLAINTS[n % len(COMPLAINTS)])
+        await svc.filing.file_complaint(FIRST_ID + n % RESIDENTS, COMPLAINTS[n % len(COMPLAINTS)])
         out.append((time.perf_counter() - started) * 1000)
 
 

@@ -11,9 +11,8 @@ from bot.context import context_types, runtime_of
 from bot.delivery.limits import DeliveryConfig
 from bot.delivery.staff_topics import staff_card_topics
 from bot.delivery.worker import start_delivery
-from bot.knowledge_follow import follow_knowledge_files
 from bot.ops.metrics import Metrics
-from bot.scheduler import register_jobs
+from bot.scheduler import register_jobs, register_process_jobs
 from bot.transport import Transport, make_request
 from bot.update_order import PerChatUpdateProcessor
 from handlers import bot_commands, register_handlers
@@ -79,7 +78,7 @@ def build_application(
     runtime.metrics = metrics
     runtime.ops_listen = ops_listen
     register_handlers(application)
-    follow_knowledge_files(application)
+    register_process_jobs(application)
     return application
 
 

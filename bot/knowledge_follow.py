@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from handlers.context import Context, LinliApp
+from handlers.context import Context
 from knowledge import KnowledgeBaseError
 from services import Services
 
 log = logging.getLogger("linli.knowledge")
-
-FOLLOW_EVERY_S = 5
-
-
-def follow_knowledge_files(application: LinliApp) -> None:
-    """Check the files every FOLLOW_EVERY_S seconds (no JobQueue: never)."""
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            reload_if_changed, FOLLOW_EVERY_S, first=FOLLOW_EVERY_S, name="knowledge.follow"
-        )
 
 
 async def reload_if_changed(context: Context) -> int | None:

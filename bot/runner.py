@@ -98,7 +98,7 @@ async def _serve(settings: Settings) -> None:
     token = settings.token()
     assert token is not None
     async with linli_services(settings) as services:
-        warn_if_calendar_runs_out(services.tickets.calendar, datetime.now(settings.tz).date())
+        warn_if_calendar_runs_out(services.calendar, datetime.now(settings.tz).date())
         application = build_application(
             services,
             token=token,

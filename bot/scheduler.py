@@ -10,6 +10,8 @@ Only the scheduler leader does the work (storage.leader: a PostgreSQL advisory l
 SQLite the single process). A tick in a process that does not lead does nothing, and every
 process retries leadership every minute, so a standby takes over within a minute of the
 leader's death. A job that raises is logged with its name; it never stops the application.
+The few jobs that keep a process's own state (following the knowledge-base files) run in
+every process: ``register_process_jobs``. Every timer of linli is registered here.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from zoneinfo import ZoneInfo
 from telegram.ext import CallbackContext
 
 from bot.context import runtime_of
+from bot.knowledge_follow import reload_if_changed
 from handlers.context import LinliApp
 from services import Services
+from services.residents.awaiting import BROADCAST_IDLE, FILING_IDLE
 from storage.leader import LeaderLock
 
 log = logging.getLogger("linli.scheduler")
@@ -35,6 +39,8 @@ LEADER_EVERY = timedelta(minutes=1)
 STARTUP_DELAY_S = 10.0  # after the leader's first try, before the catch-up runs
 REMINDERS_EVERY = timedelta(hours=1)
 DUE_EVERY = timedelta(minutes=1)  # notices and bulletins
+EXPIRY_EVERY = timedelta(minutes=1)  # idle drafts, answers no longer awaited
+KB_FOLLOW_EVERY_S = 5  # a knowledge-base change is live in every process within this
 CLOSE_UNRATED_AT = time(3, 0)
 KB_DIGEST_AT = time(9, 0)
 HOLIDAY_ALERT_AT = time(9, 30)
@@ -109,6 +115,24 @@ class Scheduler:
         await self.leader.release()
 
 
+def expire_filing_drafts(services: Services) -> Action:
+    """Drop filing drafts idle for FILING_IDLE (their owners are told through the outbox)."""
+
+    async def expire(now: datetime) -> tuple[int, ...]:
+        return await services.tickets.system.expire_drafts(now, FILING_IDLE)
+
+    return expire
+
+
+def expire_broadcast_drafts(services: Services) -> Action:
+    """Discard broadcast drafts idle for BROADCAST_IDLE (their authors are told)."""
+
+    async def expire(now: datetime) -> tuple[int, ...]:
+        return await services.notices.expire_drafts(now, BROADCAST_IDLE)
+
+    return expire
+
+
 def scheduled_jobs(services: Services) -> list[ScheduledJob]:
     """Every job linli runs, each one a use case of ``services``."""
     reminders = services.reminders
@@ -122,7 +146,9 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
             daily_at=reminders.settings.digest_at,
         ),
         ScheduledJob(
-            "tickets.close_unrated", services.tickets.close_unrated, daily_at=CLOSE_UNRATED_AT
+            "tickets.close_unrated",
+            services.tickets.system.close_unrated,
+            daily_at=CLOSE_UNRATED_AT,
         ),
         # Daily, weekly in effect: the service sends one digest a week.
         ScheduledJob(
@@ -135,8 +161,20 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
             daily_at=HOLIDAY_ALERT_AT,
         ),
         ScheduledJob("notices.send_due", services.notices.send_due_notices, DUE_EVERY),
+        ScheduledJob("filing.expire_drafts", expire_filing_drafts(services), EXPIRY_EVERY),
+        ScheduledJob("broadcast.expire_drafts", expire_broadcast_drafts(services), EXPIRY_EVERY),
+        ScheduledJob("awaiting.expire", services.awaiting.expire, EXPIRY_EVERY),
         ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),
     ]
+
+
+def register_process_jobs(application: LinliApp) -> None:
+    """Jobs every process runs, leader or not, because they keep its own state: following
+    the knowledge-base files (each process holds its own matcher). No JobQueue: none."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            reload_if_changed, KB_FOLLOW_EVERY_S, first=KB_FOLLOW_EVERY_S, name="knowledge.follow"
+        )
 
 
 def register_jobs(

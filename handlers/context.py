@@ -21,8 +21,6 @@ class BotData:
     def __init__(self) -> None:
         self._services: Services | None = None
         self.staff_chat_id: int | None = None
-        # Transitional: the in-memory sets of the filing and broadcast flows.
-        self.flow_state: dict[str, Any] = {}
 
     @property
     def services(self) -> Services:

@@ -15,7 +15,6 @@ from handlers.people import Caller, identify
 from handlers.replies import reply
 from services.errors import PermissionDenied
 
-Context = Context
 Handler = Callable[[Update, Context], Awaitable[None]]
 CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
 

@@ -16,12 +16,15 @@ from telegram.ext import (
 from handlers import common
 from handlers.admin import kb_learning
 from handlers.admin import reload as admin
+from handlers.awaiting import INPUT_GROUP, Cancel, Route, cancel_command, input_router
 from handlers.broadcast import commands as broadcast
+from handlers.broadcast import input as broadcast_input
 from handlers.bulletins import commands as bulletins
 from handlers.callbacks import Callback, decode
 from handlers.context import Context, LinliApp
 from handlers.errors import on_error
 from handlers.filing import commands as filing
+from handlers.filing import steps as filing_steps
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.questions import answers as questions
@@ -30,6 +33,7 @@ from handlers.reports import commands as reports
 from handlers.staff import desk as staff_desk
 from handlers.subscriptions import commands as subscriptions
 from handlers.tickets import commands as my_tickets
+from services.residents.awaiting import Owed
 
 CallbackAction = Callable[[Update, Context, Caller, Callback], Awaitable[None]]
 
@@ -112,12 +116,36 @@ async def unknown_command(update: Update, context: Context) -> None:
         await reply(update, t(caller.language, "unknown_command"))
 
 
+# What a person owes linli next → the handler of their typed message, and of their /cancel.
+ROUTES: dict[Owed, Route] = {
+    Owed.FILING: filing_steps.on_message,
+    Owed.BROADCAST_TEXT: broadcast_input.on_message,
+    Owed.BROADCAST: broadcast_input.on_message,
+    Owed.RATING_COMMENT: my_tickets.on_comment,
+    Owed.KB_ENTRY: kb_learning.on_typed_entry,
+}
+CANCELS: dict[Owed, Cancel] = {
+    Owed.FILING: filing.cancel_filing,
+    Owed.BROADCAST_TEXT: broadcast.cancel_broadcast,
+    Owed.BROADCAST: broadcast.cancel_broadcast,
+    Owed.RATING_COMMENT: my_tickets.cancel_comment,
+    Owed.KB_ENTRY: kb_learning.cancel_entry,
+}
+
+
 def register_handlers(application: LinliApp) -> None:
     """Add every handler, in the order PTB should try them.
 
     Ticket handlers come first: they intercept a resident in the middle of filing and every
     message in the staff chat (handler group -1) before the question-and-answer path.
     """
+    # --- typed private messages: to the flow the person owes an answer (handlers/awaiting.py)
+    private = filters.ChatType.PRIVATE
+    typed = private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    application.add_handler(MessageHandler(typed, input_router(ROUTES)), group=INPUT_GROUP)
+    application.add_handler(
+        CommandHandler("cancel", cancel_command(CANCELS, filing.cancel_filing), private)
+    )
     # --- tickets: filing (handlers/filing/) and the resident's tickets (handlers/tickets/)
     filing.register(application)
     my_tickets.register(application)

@@ -17,8 +17,9 @@ from services.notices.disclosure_bulletin import DisclosureFigures
 from services.notices.subscriptions import SubscriptionService
 from services.ops import OpsService
 from services.reports import ReportService
+from services.residents.awaiting import AwaitingService
 from services.residents.service import ResidentService
-from services.tickets import TicketService, TicketSettings
+from services.tickets import Tickets, TicketSettings
 from services.tickets.enquiries import EnquiryService
 from services.tickets.reminders import ReminderService, ReminderSettings
 from services.workdays.alerts import HolidayAlertService
@@ -36,10 +37,11 @@ class Services:
     """linli's use cases, sharing one database and one live knowledge base."""
 
     db: Database
+    calendar: WorkCalendar  # the working days (with the operator's holiday file), shared
     knowledge: LiveKnowledge
     residents: ResidentService
     enquiries: EnquiryService
-    tickets: TicketService
+    tickets: Tickets
     delivery: DeliveryService
     reports: ReportService
     notices: NoticeService
@@ -48,6 +50,7 @@ class Services:
     reminders: ReminderService
     kb_learning: KbLearningService
     holiday_alerts: HolidayAlertService
+    awaiting: AwaitingService
     ops: OpsService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
@@ -92,6 +95,7 @@ async def open_services(
     db.on_outbox_commit(delivery.nudge.notify)
     return Services(
         db=db,
+        calendar=calendar,
         knowledge=knowledge,
         delivery=delivery,
         reports=reports,
@@ -108,8 +112,9 @@ async def open_services(
         ),
         ops=OpsService(db, knowledge, clock),
         residents=residents,
+        awaiting=AwaitingService(db, clock),
         enquiries=EnquiryService(db, knowledge, clock),
-        tickets=TicketService(
+        tickets=Tickets(
             db,
             clock,
             TicketSettings(staff_chat_id=staff_chat_id, default_language=default_language),

@@ -1,7 +1,7 @@
 """What expiring any kind of draft shares: telling its owner, through the outbox, that it
 was dropped.
 
-Filing drafts (services/tickets/drafts.py) and broadcast drafts
+Filing drafts (services/tickets/system.py) and broadcast drafts
 (services/notices/broadcasts.py) each drop their idle rows with one statement that
 re-checks the age, then call this in the same transaction: the message is committed with
 the change, so it is sent (and retried) even if linli stops right after the commit, and its

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
+from handlers.awaiting import claim, release
 from handlers.callbacks import decode
 from handlers.context import Context, LinliApp
 from handlers.i18n import localize, t
@@ -27,19 +26,16 @@ from handlers.reports.commands import explain_refusal
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.knowledge.learning import KbLearningService, LearningDecision, LearningGroup, callback
 from services.notices.disclosure_bulletin import preview
-
-Context = Context
-PENDING = "kb_learning.other"  # user_data: the group waiting for a typed entry id
+from services.residents.awaiting import AwaitingView, Owed
 
 
 def register(application: LinliApp) -> None:
-    """Add /disclosure, the digest buttons and the typed entry id (group -1)."""
+    """Add /disclosure and the digest buttons (the typed entry id arrives by
+    handlers/awaiting.py at ``on_typed_entry``)."""
     application.add_handler(
         CommandHandler("disclosure", disclosure_command, filters.UpdateType.MESSAGE)
     )
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^kl:"))
-    typed = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(typed, on_typed_entry), group=-1)
 
 
 def _learning(context: Context) -> KbLearningService:
@@ -78,8 +74,7 @@ async def on_button(update: Update, context: Context) -> None:
         elif action == "oth":
             await service.group(tid, key)  # the role check, before asking for typing
             await query.answer()
-            if context.user_data is not None:
-                context.user_data[PENDING] = key
+            await claim(update, context, caller, Owed.KB_ENTRY, key)
             await reply(update, t(caller.language, "learning.type_entry"))
         elif action == "e" and len(cb.args) == 3:
             group = await service.group(tid, key)
@@ -98,16 +93,16 @@ async def on_button(update: Update, context: Context) -> None:
         await reply(update, t(caller.language, "learning.failed", error=str(exc)))
 
 
-async def on_typed_entry(update: Update, context: Context) -> None:
-    """The entry id an admin typed after "other…" (only while one is awaited)."""
-    pending = context.user_data.pop(PENDING, None) if context.user_data is not None else None
+async def on_typed_entry(update: Update, context: Context, owed: AwaitingView) -> bool:
+    """The entry id an admin typed after "other…" (asked once: whatever comes next answers)."""
     message = update.message
-    if pending is None or message is None or message.text is None:
-        return
     caller = await identify(update, context)
-    if caller is None:
-        raise ApplicationHandlerStop
-    entry_id = message.text.strip()
+    if message is None or caller is None:
+        return False
+    await release(context, caller.resident.telegram_id, Owed.KB_ENTRY)
+    if not message.text:
+        return False
+    pending, entry_id = owed.reference, message.text.strip()
     try:
         decision = await _learning(context).attach(caller.resident.telegram_id, pending, entry_id)
     except PermissionDenied:
@@ -118,7 +113,15 @@ async def on_typed_entry(update: Update, context: Context) -> None:
         await reply(update, t(caller.language, "learning.failed", error=str(exc)))
     else:
         await reply(update, _decision_text(caller, context, decision))
-    raise ApplicationHandlerStop
+    return True
+
+
+async def cancel_entry(
+    update: Update, context: Context, caller: Caller, owed: AwaitingView
+) -> bool:
+    """/cancel instead of an entry id: the group stays in the digest, undecided."""
+    await reply(update, t(caller.language, "learning.entry_cancelled"))
+    return True
 
 
 async def _show_choices(update: Update, caller: Caller, group: LearningGroup) -> None:

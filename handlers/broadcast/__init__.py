@@ -1,0 +1,1 @@
+"""/broadcast (compose, preview, confirm a notice), /notices and /cancel_notice."""

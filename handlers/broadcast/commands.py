@@ -2,66 +2,50 @@
 database: text (or a photo with a caption) → audience → urgent? → now or at a time →
 preview with the number of recipients → confirm or discard.
 
-Buttons are "bc:<action>:<notice id>[:<choice>]"; typed answers are taken in handler group
--1 (broadcast_input.py), and so is /cancel of an official composing, so that the filing
-conversation's /cancel keeps working for everyone else. /notices and /cancel_notice live in
-broadcast_notices.py.
+Buttons are "bc:<action>:<notice id>[:<choice>]"; typed answers arrive by
+handlers/awaiting.py at input.py, and /cancel while composing at ``cancel_broadcast``.
+/notices and /cancel_notice live in notices.py.
 """
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
+from handlers.awaiting import claim, release
 from handlers.broadcast import notices as broadcast_notices
-from handlers.broadcast import state as broadcast_state
-from handlers.broadcast.flow import ask, is_official, refused, show_preview
-from handlers.broadcast.input import on_message, start_draft
-from handlers.broadcast.render import audience_text
-from handlers.broadcast.state import (
+from handlers.broadcast.flow import (
     BUILDING,
     COMMUNITY,
-    TEXT,
     TIME,
     TOPIC,
-    ask_for_text,
-    drafts,
-    steps,
+    ask,
+    is_official,
+    refused,
+    show_preview,
 )
+from handlers.broadcast.input import start_draft
+from handlers.broadcast.render import audience_text
 from handlers.callbacks import int_arg
 from handlers.context import Context, LinliApp
-from handlers.filing.state import draft_owners
 from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply, settle
 from services.errors import ServiceError
 from services.notices.views import Audience
-
-Context = Context
+from services.residents.awaiting import AwaitingView, Owed
 
 
 def register(application: LinliApp) -> None:
-    """/broadcast, /cancel while composing, the bc: buttons, typed input; /notices."""
-    composing = broadcast_state.install(application)
-    private, once = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE
+    """/broadcast, the bc: buttons; /notices."""
+    once = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("broadcast", broadcast_command, once))
-    application.add_handler(
-        CommandHandler("cancel", cancel_command, private & composing & once), group=-1
-    )
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:"))
-    application.add_handler(
-        MessageHandler(
-            private & composing & once & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message
-        ),
-        group=-1,
-    )
     broadcast_notices.register(application)
 
 
@@ -80,37 +64,34 @@ async def broadcast_command(update: Update, context: Context) -> None:
     uid = caller.resident.telegram_id
     text = " ".join(context.args or [])
     try:
-        notice_id = await drafts(context).open_draft(uid)
+        notice_id = await context.services.notices.open_draft(uid)
         if notice_id is not None:
             await show_preview(update, context, caller, notice_id, "broadcast.resume")
         elif text.strip():
             await start_draft(update, context, caller, text, None)
         else:
-            ask_for_text(context, uid)
+            await claim(update, context, caller, Owed.BROADCAST_TEXT)
             await reply(update, t(caller.language, "broadcast.ask_text"))
     except ServiceError as error:
         await refused(update, context, caller, error)
 
 
-async def cancel_command(update: Update, context: Context) -> None:
+async def cancel_broadcast(
+    update: Update, context: Context, caller: Caller, owed: AwaitingView
+) -> bool:
     """/cancel while composing: the draft is discarded and never sent."""
-    caller = await identify(update, context)
-    if caller is None:
-        return
     uid = caller.resident.telegram_id
-    step = steps(context).pop(uid, None)
-    notice_id = await drafts(context).open_draft(uid)
-    if notice_id is None and step != TEXT:
-        return  # the draft is gone (expired, or sent elsewhere): an ordinary /cancel
+    notice_id = await context.services.notices.open_draft(uid)
+    if notice_id is None and owed.kind is Owed.BROADCAST:
+        return False  # the draft is gone (expired, or sent elsewhere): an ordinary /cancel
     if notice_id is not None:
         try:
             await context.services.notices.cancel(uid, notice_id)
         except ServiceError as error:
             await refused(update, context, caller, error)
-            raise ApplicationHandlerStop from None
+            return True
     await reply(update, t(caller.language, "broadcast.cancelled"))
-    if uid not in draft_owners(context):
-        raise ApplicationHandlerStop  # otherwise the filing /cancel ends that draft too
+    return True
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -173,7 +154,7 @@ async def _edit(u: Update, c: Context, caller: Caller, notice_id: int, choice: s
 async def _confirm(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
     notices, lang = c.services.notices, caller.language
     notice = await notices.confirm(caller.resident.telegram_id, notice_id)
-    steps(c).pop(caller.resident.telegram_id, None)
+    await release(c, caller.resident.telegram_id, Owed.BROADCAST)
     await settle(u, t(lang, "broadcast.button.confirmed"))
     if notice.send_at is not None:
         when = notice.send_at.astimezone(notices.tz).strftime("%Y-%m-%d %H:%M")
@@ -189,7 +170,7 @@ async def _discard(u: Update, c: Context, caller: Caller, notice_id: int, choice
         await reply(u, t(caller.language, "broadcast.gone"))
         return
     await notices.cancel(uid, notice_id)
-    steps(c).pop(caller.resident.telegram_id, None)
+    await release(c, uid, Owed.BROADCAST)
     await settle(u, t(caller.language, "broadcast.button.discarded"))
     await reply(u, t(caller.language, "broadcast.cancelled"))
 

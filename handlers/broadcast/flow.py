@@ -2,13 +2,16 @@
 the preview, and turning the notice service's refusals into words.
 
 Every step reads or changes the draft in the database through NoticeService (which checks
-the official's role on every call) and then asks the next question.
+the official's role on every call) and then asks the next question; asking claims the
+official's next typed message for it (handlers/awaiting.py), with the draft's id and the
+step in the reference: "<notice id>:<step>".
 """
 
 from __future__ import annotations
 
 from telegram import Update
 
+from handlers.awaiting import claim, release
 from handlers.broadcast.render import (
     audience_prompt,
     preview_keyboard,
@@ -17,15 +20,20 @@ from handlers.broadcast.render import (
     urgent_prompt,
     when_prompt,
 )
-from handlers.broadcast.state import BUTTONS, TOPIC, TYPED, steps
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller
 from handlers.replies import reply
 from services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.notices.views import OFFICIAL_ROLES
+from services.residents.awaiting import Owed
 
-Context = Context
+# The question asked last, as the reference of what the official owes: typed answers
+# (topic, community, building, time) or buttons (any other step shows the preview again).
+TOPIC, COMMUNITY, BUILDING, TIME = "topic", "community", "building", "time"
+BUTTONS = "buttons"
+TYPED = (TOPIC, COMMUNITY, BUILDING, TIME)
+
 _BUTTON_PROMPTS = {
     "audience": audience_prompt,
     TOPIC: topic_prompt,
@@ -40,11 +48,22 @@ async def ask(update: Update, context: Context, caller: Caller, notice_id: int, 
     if step == "preview":
         await show_preview(update, context, caller, notice_id)
         return
-    steps(context)[caller.resident.telegram_id] = step if step in TYPED else BUTTONS
+    await claim(update, context, caller, Owed.BROADCAST, owed_step(notice_id, step))
     if step in _BUTTON_PROMPTS:
         await reply(update, *_BUTTON_PROMPTS[step](caller.language, notice_id))
     else:
         await reply(update, t(caller.language, f"broadcast.ask_{step}"))
+
+
+def owed_step(notice_id: int, step: str) -> str:
+    """The reference of a broadcast step: which draft, and which question."""
+    return f"{notice_id}:{step if step in TYPED else BUTTONS}"
+
+
+def step_owed(reference: str) -> tuple[int, str] | None:
+    """The draft and question of an ``owed_step`` reference (None if it is not one)."""
+    notice_id, _, step = reference.partition(":")
+    return (int(notice_id), step) if notice_id.isdecimal() and step else None
 
 
 async def show_preview(
@@ -53,7 +72,7 @@ async def show_preview(
     """The notice exactly as residents will get it, then who and when, with the buttons."""
     notices, lang = context.services.notices, caller.language
     preview = await notices.preview(caller.resident.telegram_id, notice_id)
-    steps(context)[caller.resident.telegram_id] = BUTTONS
+    await claim(update, context, caller, Owed.BROADCAST, owed_step(notice_id, BUTTONS))
     chat, notice = update.effective_chat, preview.notice
     if intro:
         await reply(update, t(lang, intro))
@@ -70,10 +89,10 @@ async def refused(update: Update, context: Context, caller: Caller, error: Servi
     """Say why the step could not be taken; a draft that is gone ends the conversation."""
     uid = caller.resident.telegram_id
     if isinstance(error, PermissionDenied):
-        steps(context).pop(uid, None)
+        await release(context, uid, Owed.BROADCAST, Owed.BROADCAST_TEXT)
         await reply(update, t(caller.language, "broadcast.denied"))
     elif isinstance(error, (NotFound, InvalidInput)):
-        steps(context).pop(uid, None)
+        await release(context, uid, Owed.BROADCAST, Owed.BROADCAST_TEXT)
         await reply(update, t(caller.language, "broadcast.gone"))
     else:
         raise error

@@ -1,57 +1,69 @@
 """Typed input while an official composes a broadcast: the text (or a photo with its caption),
 a topic, a community or building name, a sending time.
 
-Registered in handler group -1 for officials with an open draft (broadcast_state), so the
-question path never sees these messages; commands are not taken, so /help works and /cancel
-reaches handlers/broadcast/commands.py. Whatever arrives, the official gets a clear answer and the
-draft changes only when the input is valid.
+Routed here by handlers/awaiting.py while the official owes the notice's text or the answer
+to a step, so the question path never sees these messages; commands are not taken, so /help
+and /cancel work. Whatever arrives, the official gets a clear answer and the draft changes
+only when the input is valid.
 """
 
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import ApplicationHandlerStop
 
-from handlers.broadcast.flow import ask, refused, show_preview
+from handlers.awaiting import release
+from handlers.broadcast.flow import (
+    BUILDING,
+    COMMUNITY,
+    TIME,
+    TOPIC,
+    ask,
+    refused,
+    show_preview,
+    step_owed,
+)
 from handlers.broadcast.render import find_topic, topic_list
-from handlers.broadcast.state import BUILDING, COMMUNITY, TEXT, TIME, TOPIC, drafts, steps
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from services.errors import ServiceError
 from services.notices.broadcasts import MAX_CAPTION, MAX_TEXT
-from services.notices.drafts import SendTimeError, parse_send_at
+from services.notices.send_time import SendTimeError, parse_send_at
 from services.notices.views import Audience
+from services.residents.awaiting import AwaitingView, Owed
 
-Context = Context
 
-
-async def on_message(update: Update, context: Context) -> None:
+async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
+    """The notice's text, or the answer to the step asked last; False when the draft is
+    gone (sent, discarded or expired: an ordinary message then)."""
     # The notice, a name or a time is written for residents, usually in Chinese: it says
     # nothing about the official's own language, so every step keeps theirs.
     message = update.message
     caller = await identify(update, context, text_is_for_others=True)
     if message is None or caller is None:
-        return
+        return False
     try:
-        if steps(context).get(caller.resident.telegram_id) == TEXT:
+        if owed.kind is Owed.BROADCAST_TEXT:
             await _text(update, context, caller, message)
-        elif not await _answer(update, context, caller, message):
-            return  # no open draft any more: an ordinary message
+        elif not await _answer(update, context, caller, message, owed.reference):
+            return False
     except ServiceError as error:
         await refused(update, context, caller, error)
-    raise ApplicationHandlerStop
+    return True
 
 
-async def _answer(update: Update, context: Context, caller: Caller, message: Message) -> bool:
+async def _answer(
+    update: Update, context: Context, caller: Caller, message: Message, reference: str
+) -> bool:
     """Take the answer to the question asked last; False when the draft is gone."""
     uid = caller.resident.telegram_id
-    notice_id = await drafts(context).open_draft(uid)
-    if notice_id is None:  # sent, discarded or expired elsewhere
-        steps(context).pop(uid, None)
+    notice_id = await context.services.notices.open_draft(uid)
+    asked = step_owed(reference)
+    if notice_id is None or asked is None:
+        await release(context, uid, Owed.BROADCAST)
         return False
-    step, text = steps(context).get(uid), message.text or ""
+    step, text = asked[1], message.text or ""
     if step == TOPIC:
         await _topic(update, context, caller, notice_id, text)
     elif step in (COMMUNITY, BUILDING):

@@ -14,7 +14,6 @@ from handlers.people import Caller
 from handlers.replies import reply
 from services.errors import InvalidInput, NotFound
 
-Context = Context
 SHOWN = 15
 
 

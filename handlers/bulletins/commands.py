@@ -20,8 +20,6 @@ from services.notices.bulletin_figures import placeholders
 from services.notices.bulletins import WEEKDAYS
 from services.notices.views import BulletinView
 
-Context = Context
-
 
 def register(application: LinliApp) -> None:
     once = filters.UpdateType.MESSAGE

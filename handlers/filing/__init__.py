@@ -1,0 +1,1 @@
+"""/complain: the filing conversation, its prompts and its typed steps."""

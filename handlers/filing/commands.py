@@ -15,47 +15,33 @@ from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
+from handlers.awaiting import claim, release
 from handlers.callbacks import int_arg
 from handlers.context import Context, LinliApp
-from handlers.filing import state as filing_state
 from handlers.filing import steps as filing_steps
 from handlers.filing.prompts import edit_keyboard, next_step, prompt, similar_message
 from handlers.filing.render import category_name, filed_text
-from handlers.filing.state import draft_owners, pending_comments
 from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.render import when
 from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
+from services.residents.awaiting import AwaitingView, Owed
 from services.tickets import DraftView
 
 Button = Callable[[Update, Context, Caller, DraftView, tuple[str, ...]], Awaitable[None]]
 
 
 def register(application: LinliApp) -> None:
-    """/complain, /cancel, the cp: and ask: buttons, and typed input while filing."""
-    filing_state.install(application)
+    """/complain and the cp: and ask: buttons (typed input arrives by handlers/awaiting.py)."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("complain", complain_command, filters=private))
-    application.add_handler(CommandHandler("cancel", cancel_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^cp:"))
     application.add_handler(CallbackQueryHandler(ask_person, pattern=r"^ask:"))
-    filing = filing_state.has_draft(application)
-    # A rating comment asked for after the draft was started is the more recent question:
-    # its text goes to my_tickets.on_comment (start() forgets an older one).
-    comment = filing_state.owes_comment(application)
-    application.add_handler(
-        MessageHandler(
-            private & filing & ~comment & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-            filing_steps.on_message,
-        ),
-        group=-1,
-    )
 
 
 async def complain_command(update: Update, context: Context) -> None:
@@ -68,33 +54,30 @@ async def start(update: Update, context: Context, caller: Caller, category: str 
     """Begin filing, or pick up the unfinished draft where the resident left it."""
     tickets = context.services.tickets
     uid = caller.resident.telegram_id
-    draft = await tickets.get_draft(uid)
+    draft = await tickets.filing.get_draft(uid)
     intro = "filing.resume"
     if draft is None:
         intro = "filing.intro"
-        draft = await tickets.start_draft(uid)
+        draft = await tickets.filing.start_draft(uid)
         if category is not None:
             # A stale button naming a retired category: the resident chooses instead.
             with contextlib.suppress(InvalidInput):
-                draft = await tickets.update_draft(uid, category=category, step="description")
-    draft_owners(context).add(uid)
-    pending_comments(context).pop(uid, None)  # the next text is for the draft now
+                draft = await tickets.filing.update_draft(
+                    uid, category=category, step="description"
+                )
+    await claim(update, context, caller, Owed.FILING)
     text, keyboard = prompt(caller.language, draft)
     await reply(update, t(caller.language, intro) + "\n\n" + text, keyboard)
 
 
-async def cancel_command(update: Update, context: Context) -> None:
-    caller = await identify(update, context)
-    if caller is None:
-        return
-    uid = caller.resident.telegram_id
-    dropped = await context.services.tickets.discard_draft(uid)
-    draft_owners(context).discard(uid)
-    waiting = pending_comments(context).pop(uid, None)
+async def cancel_filing(
+    update: Update, context: Context, caller: Caller, owed: AwaitingView | None = None
+) -> bool:
+    """/cancel while filing (and when nothing is owed: a draft left aside is dropped too)."""
+    dropped = await context.services.tickets.filing.discard_draft(caller.resident.telegram_id)
     key = "filing.cancelled" if dropped else "filing.nothing_to_cancel"
-    if waiting is not None and not dropped:
-        key = "rating.comment_cancelled"
     await reply(update, t(caller.language, key))
+    return True
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -107,13 +90,15 @@ async def on_button(update: Update, context: Context) -> None:
         await start(update, context, caller, args[0] if args else None)
         return
     uid = caller.resident.telegram_id
-    draft = await context.services.tickets.get_draft(uid)
+    draft = await context.services.tickets.filing.get_draft(uid)
     if draft is None:
-        draft_owners(context).discard(uid)
+        await release(context, uid, Owed.FILING)
         key = "filing.already_filed" if action in ("submit", "force") else "filing.no_draft"
         await reply(update, t(caller.language, key))
         return
     step, handler = _BUTTONS.get(action, ("", None))
+    # A button of the draft brings its typed steps back from any other flow.
+    await claim(update, context, caller, Owed.FILING)
     if handler is None or (step and draft.step != step):
         await filing_steps.stale(update, caller, draft)
         return
@@ -125,7 +110,7 @@ async def _category(
 ) -> None:
     category = args[0] if args else ""
     try:
-        draft = await c.services.tickets.update_draft(
+        draft = await c.services.tickets.filing.update_draft(
             caller.resident.telegram_id, category=category, step=next_step(d, "category")
         )
     except InvalidInput:
@@ -139,9 +124,9 @@ async def _skip(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
     """ "Done"/"skip" under photos, "skip" under phone: move on (a skipped phone is none)."""
     tickets, uid, step = c.services.tickets, caller.resident.telegram_id, next_step(d, d.step)
     if d.step == "phone":
-        draft = await tickets.update_draft(uid, phone=None, step=step)
+        draft = await tickets.filing.update_draft(uid, phone=None, step=step)
     else:
-        draft = await tickets.update_draft(uid, step=step)
+        draft = await tickets.filing.update_draft(uid, step=step)
     await settle(u, t(caller.language, f"filing.settled.{d.step}", count=len(d.photos)))
     await filing_steps.ask(u, caller, draft)
 
@@ -150,7 +135,7 @@ async def _anonymous(
     u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
 ) -> None:
     anonymous = args[:1] == ("1",)
-    draft = await c.services.tickets.update_draft(
+    draft = await c.services.tickets.filing.update_draft(
         caller.resident.telegram_id, anonymous=anonymous, step="confirm"
     )
     await settle(u, t(caller.language, "filing.yes" if anonymous else "filing.no"))
@@ -176,21 +161,21 @@ async def _file(
 ) -> None:
     tickets, lang = c.services.tickets, caller.language
     if check_similar and d.category and d.description:
-        similar = await tickets.similar_open_tickets(d.category, d.description)
+        similar = await tickets.filing.similar_open_tickets(d.category, d.description)
         if similar:
             await reply(u, *similar_message(lang, similar))
             return
     try:
-        ticket = await tickets.submit_draft(caller.resident.telegram_id)
+        ticket = await tickets.filing.submit_draft(caller.resident.telegram_id)
     except NotFound:
         await reply(u, t(lang, "filing.already_filed"))
         return
     except InvalidInput:  # an edit emptied a required part: ask for what is missing
         await filing_steps.ask(u, caller, d)
         return
-    draft_owners(c).discard(caller.resident.telegram_id)
+    await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(lang, "filing.settled.submitted"))
-    await reply(u, filed_text(lang, ticket, tickets.calendar.tz))
+    await reply(u, filed_text(lang, ticket, tickets.timezone))
 
 
 async def _follow(
@@ -198,13 +183,13 @@ async def _follow(
 ) -> None:
     number, lang = (args[0] if args else ""), caller.language
     try:
-        await c.services.tickets.follow_ticket(
+        await c.services.tickets.filing.follow_ticket(
             caller.resident.telegram_id, number, discard_draft=True
         )
     except (NotFound, InvalidInput):
         await reply(u, t(lang, "filing.cannot_follow", number=number))
         return
-    draft_owners(c).discard(caller.resident.telegram_id)
+    await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(lang, "filing.settled.followed", number=number))
     await reply(u, t(lang, "filing.following", number=number))
 
@@ -215,7 +200,7 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
         await reply(u, t(caller.language, "filing.edit_which"), edit_keyboard(caller.language))
         return
     try:
-        draft = await c.services.tickets.update_draft(
+        draft = await c.services.tickets.filing.update_draft(
             caller.resident.telegram_id, step=args[0], clear_photos=args[0] == "photos"
         )
     except InvalidInput:
@@ -226,8 +211,8 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
 async def _cancel(
     u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
 ) -> None:
-    await c.services.tickets.discard_draft(caller.resident.telegram_id)
-    draft_owners(c).discard(caller.resident.telegram_id)
+    await c.services.tickets.filing.discard_draft(caller.resident.telegram_id)
+    await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(caller.language, "filing.settled.cancelled"))
     await reply(u, t(caller.language, "filing.cancelled"))
 
@@ -257,10 +242,12 @@ async def ask_person(update: Update, context: Context) -> None:
     try:
         if query_id is None:
             raise NotFound("question")
-        ticket, filed = await tickets.file_enquiry_from_query(caller.resident.telegram_id, query_id)
+        ticket, filed = await tickets.filing.file_enquiry_from_query(
+            caller.resident.telegram_id, query_id
+        )
     except (NotFound, InvalidInput):
         await reply(update, t(lang, "stale_button"))
         return
-    due = when(lang, ticket.response_due_at, tickets.calendar.tz)
+    due = when(lang, ticket.response_due_at, tickets.timezone)
     key = "enquiry.filed" if filed else "enquiry.already"
     await reply(update, t(lang, key, number=ticket.number, response_due=due))

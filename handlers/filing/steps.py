@@ -1,6 +1,6 @@
 """Typed input while filing: a description, a place, photos, a phone number.
 
-Registered in handler group -1 for residents with a draft (filing_state.has_draft), so the
+Routed here by handlers/awaiting.py while the resident owes the draft's next step, so the
 question path never sees these messages; commands are not taken, so /help or /cancel keep
 working mid-filing. Whatever arrives, the resident gets a clear answer and the draft changes
 only when the input is valid.
@@ -11,15 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import ApplicationHandlerStop
 
+from handlers.awaiting import release
 from handlers.context import Context
 from handlers.filing.prompts import next_step, prompt
-from handlers.filing.state import draft_owners
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from services import InvalidInput, NotFound
+from services.residents.awaiting import AwaitingView, Owed
 from services.tickets import DraftView
 from services.tickets.validation import (
     MAX_DESCRIPTION,
@@ -49,16 +49,17 @@ async def _again(
     await reply(update, t(caller.language, key, **params), keyboard)
 
 
-async def on_message(update: Update, context: Context) -> None:
+async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
+    """The answer to the draft's current step; False when there is no draft any more."""
     message = update.message
     caller = await identify(update, context)
     if message is None or caller is None:
-        return
+        return False
     uid = caller.resident.telegram_id
-    draft = await context.services.tickets.get_draft(uid)
-    if draft is None:  # expired or filed (e.g. in another process): an ordinary message
-        draft_owners(context).discard(uid)
-        return
+    draft = await context.services.tickets.filing.get_draft(uid)
+    if draft is None:  # expired or filed: an ordinary message
+        await release(context, uid, Owed.FILING)
+        return False
     try:
         if draft.step == "description":
             await _description(update, context, caller, draft, message)
@@ -71,13 +72,15 @@ async def on_message(update: Update, context: Context) -> None:
         else:  # category, anonymous, confirm: answered with buttons
             await _again(update, caller, draft, f"filing.use_buttons.{draft.step}")
     except NotFound:  # the draft expired between reading it and writing to it
-        draft_owners(context).discard(uid)
+        await release(context, uid, Owed.FILING)
         await reply(update, t(caller.language, "filing.no_draft"))
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _save(update: Update, context: Context, caller: Caller, **fields: Any) -> None:
-    draft = await context.services.tickets.update_draft(caller.resident.telegram_id, **fields)
+    draft = await context.services.tickets.filing.update_draft(
+        caller.resident.telegram_id, **fields
+    )
     await ask(update, caller, draft)
 
 
@@ -133,7 +136,7 @@ async def _photo(
     if count == MAX_PHOTOS:
         await _save(update, context, caller, add_photo=file_id, step=next_step(d, d.step))
         return
-    draft = await context.services.tickets.update_draft(
+    draft = await context.services.tickets.filing.update_draft(
         caller.resident.telegram_id, add_photo=file_id
     )
     _text, keyboard = prompt(caller.language, draft)

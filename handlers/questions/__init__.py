@@ -1,0 +1,1 @@
+"""Residents' questions: the answer, "did you mean", feedback buttons."""

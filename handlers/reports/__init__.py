@@ -1,0 +1,1 @@
+"""/stats, /export and /disclosure wording for officials."""

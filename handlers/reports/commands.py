@@ -32,7 +32,6 @@ from services.reports import (
 from services.reports.charts import render_chart
 
 log = logging.getLogger("linli.reports")
-Context = Context
 FORMATS = ("xlsx", "csv")
 PERSONAL_WORDS = frozenset({"personal", "个人信息", "含个人信息"})
 _PERIOD_KEYS = {

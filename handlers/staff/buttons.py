@@ -29,7 +29,6 @@ from services.tickets import StaffTicketView, lifecycle
 from services.tickets.lifecycle import Action
 
 log = logging.getLogger("linli.staff")
-Context = Context
 PATTERN = r"^tk:(accept|reply|resolve|reject|assign|assignto):"
 _MAX_CAPTION = 1024
 
@@ -44,7 +43,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     language = staff_language(context) if is_staff(caller) else caller.language
     tickets = context.services.tickets
-    lookup = tickets.get_ticket_for_staff_by_id(caller.resident.telegram_id, ticket_id)
+    lookup = tickets.staff.get_ticket_for_staff_by_id(caller.resident.telegram_id, ticket_id)
     view = await attempt(language, str(ticket_id), cb.args[0], lookup)
     if isinstance(view, Refused):
         await query.answer(view.text, show_alert=True)
@@ -61,9 +60,9 @@ async def _change(
     tickets = context.services.tickets
     actor = update.effective_user.id
     call = (
-        tickets.accept(actor, view.number)
+        tickets.staff.accept(actor, view.number)
         if action == "accept"
-        else tickets.resolve(actor, view.number)
+        else tickets.staff.resolve(actor, view.number)
     )
     outcome = await attempt(language, view.number, action, call)
     if isinstance(outcome, Refused):
@@ -114,7 +113,7 @@ async def _reject(u: Update, c: Context, lang: str, view: StaffTicketView, cb: C
     if prompt is None or u.effective_user is None:
         return
     tickets = c.services.tickets
-    call = tickets.open_reject_prompt(
+    call = tickets.reject_prompts.open(
         u.effective_user.id, prompt.chat_id, view.number, prompt.message_id
     )
     opened = await attempt(lang, view.number, "reject", call)
@@ -153,7 +152,7 @@ async def _assign_to(u: Update, c: Context, lang: str, view: StaffTicketView, cb
     if target is None:
         await query.answer(t(lang, "stale_button"), show_alert=True)
         return
-    call = c.services.tickets.assign(u.effective_user.id, view.number, target)
+    call = c.services.tickets.staff.assign(u.effective_user.id, view.number, target)
     outcome = await attempt(lang, view.number, "assign", call)
     if isinstance(outcome, Refused):
         await query.answer(outcome.text, show_alert=True)

@@ -31,9 +31,7 @@ from handlers.staff.common import (
 )
 from handlers.staff.render import queue_text, ticket_text
 from services.errors import ServiceError
-from services.tickets import StaffTicketView, TicketService
-
-Context = Context
+from services.tickets import StaffDesk, StaffTicketView
 
 
 async def gate(update: Update, context: Context) -> tuple[Caller, str] | None:
@@ -68,7 +66,7 @@ async def ticket_and_text(update: Update, context: Context, caller: Caller) -> t
     if message is not None and message.is_topic_message and message.message_thread_id:
         tickets = context.services.tickets
         try:
-            return await tickets.number_for_thread(
+            return await tickets.staff.number_for_thread(
                 caller.resident.telegram_id, message.message_thread_id
             ), args
         except ServiceError:
@@ -76,7 +74,7 @@ async def ticket_and_text(update: Update, context: Context, caller: Caller) -> t
     return "", args
 
 
-Call = Callable[[TicketService, int, str, str], Awaitable[StaffTicketView]]
+Call = Callable[[StaffDesk, int, str, str], Awaitable[StaffTicketView]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +100,10 @@ async def _act(update: Update, context: Context, act: Act) -> None:
     if refused is None:
         tickets = context.services.tickets
         outcome = await attempt(
-            language, number, act.name, act.call(tickets, caller.resident.telegram_id, number, text)
+            language,
+            number,
+            act.name,
+            act.call(tickets.staff, caller.resident.telegram_id, number, text),
         )
         if isinstance(outcome, Refused):
             refused = outcome
@@ -122,11 +123,11 @@ async def done_text(context: Context, language: str, action: str, view: StaffTic
     return t(language, f"staff.done.{action}", number=view.number)
 
 
-async def _assign(s: TicketService, actor: int, number: str, text: str) -> StaffTicketView:
+async def _assign(s: StaffDesk, actor: int, number: str, text: str) -> StaffTicketView:
     return await s.assign(actor, number, int(text))
 
 
-async def _merge(s: TicketService, actor: int, number: str, text: str) -> StaffTicketView:
+async def _merge(s: StaffDesk, actor: int, number: str, text: str) -> StaffTicketView:
     return await s.merge(actor, number, parse_number(text) or text)
 
 
@@ -190,7 +191,7 @@ async def _list(update: Update, context: Context, *, mine: bool) -> None:
     caller, language = gated
     tickets = context.services.tickets
     actor = caller.resident.telegram_id
-    call = tickets.list_mine(actor) if mine else tickets.list_queue(actor)
+    call = tickets.staff.list_mine(actor) if mine else tickets.staff.list_queue(actor)
     outcome = await attempt(language, "", "accept", call)
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)
@@ -214,7 +215,7 @@ async def ticket_command(update: Update, context: Context) -> None:
         await reply(update, t(language, "staff.usage.ticket"))
         return
     tickets = context.services.tickets
-    call = tickets.get_ticket_for_staff(caller.resident.telegram_id, number)
+    call = tickets.staff.get_ticket_for_staff(caller.resident.telegram_id, number)
     outcome = await attempt(language, number, "accept", call)
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)

@@ -44,7 +44,7 @@ def staff_language(context: Context) -> str:
 
 
 def district_tz(context: Context) -> tzinfo:
-    return context.services.tickets.calendar.tz
+    return context.services.tickets.timezone
 
 
 def is_staff(caller: Caller) -> bool:

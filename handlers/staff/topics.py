@@ -13,7 +13,7 @@ from telegram import Bot
 
 from handlers.i18n import t
 from handlers.staff.render import category_name
-from services.tickets import TicketService
+from services.tickets import Tickets
 
 log = logging.getLogger("linli.staff")
 _MAX_TOPIC_NAME = 128  # Telegram's limit
@@ -33,7 +33,7 @@ class ForumChats:
 
 async def card_thread(
     bot: Bot,
-    tickets: TicketService,
+    tickets: Tickets,
     forums: ForumChats,
     chat_id: int,
     params: dict[str, object],
@@ -42,7 +42,7 @@ async def card_thread(
     """The ticket's topic in a forum staff chat, opened and recorded if it has none yet;
     None when the chat is not a forum. ``params`` are the "staff.card" row's."""
     ticket_id = int(str(params["ticket_id"]))
-    existing = await tickets.staff_thread(ticket_id)
+    existing = await tickets.system.staff_thread(ticket_id)
     if existing is not None or not await forums.is_forum(bot, chat_id):
         return existing
     name = t(
@@ -52,7 +52,7 @@ async def card_thread(
         category=category_name(language, str(params["category"])),
     )
     topic = await bot.create_forum_topic(chat_id, name[:_MAX_TOPIC_NAME])
-    in_effect = await tickets.set_staff_thread(ticket_id, topic.message_thread_id)
+    in_effect = await tickets.system.set_staff_thread(ticket_id, topic.message_thread_id)
     if in_effect != topic.message_thread_id:  # another worker was first: use its topic
         log.warning("ticket %s got two topics; using %s", params["number"], in_effect)
     return in_effect

@@ -1,0 +1,1 @@
+"""/subscribe, /unsubscribe, /quiet and /stop."""

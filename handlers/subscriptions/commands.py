@@ -21,7 +21,6 @@ from handlers.replies import replace, reply
 from services.errors import InvalidInput, NotFound
 from services.notices.subscriptions import TOPICS, PreferencesView, SubscriptionService, parse_clock
 
-Context = Context
 OFF_WORDS = frozenset({"off", "none", "关", "关闭", "關閉", "取消", "无", "無"})
 
 

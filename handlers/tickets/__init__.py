@@ -1,0 +1,1 @@
+"""A resident's own tickets: /mytickets, /ticket, follow-ups and the rating."""

@@ -4,13 +4,13 @@ Follow-ups: ``/followup <no> <text>``, or a reply to any linli message that name
 number. Rating (after "resolved"): ``tk:rate:<ticket id>:y|n`` comes from the outbox message
 "ticket.rate_request"; then ``tk:score:<number>:<y|n>:<1-5>`` and an optional comment (the
 next text, or ``tk:nocomment:<number>:<y|n>:<score>``). The buttons carry everything the
-rating needs, so only the typed comment depends on memory (filing_state.PendingRating).
+rating needs; the typed comment is owed through handlers/awaiting.py (``Rating``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -22,9 +22,9 @@ from telegram.ext import (
     filters,
 )
 
+from handlers.awaiting import claim, release
 from handlers.callbacks import encode
 from handlers.context import Context, LinliApp
-from handlers.filing import state as filing_state
 from handlers.filing.render import (
     find_number,
     is_number,
@@ -32,12 +32,12 @@ from handlers.filing.render import (
     ticket_detail,
     ticket_line,
 )
-from handlers.filing.state import PendingRating, pending_comments
 from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from services import InvalidInput, NotFound
+from services.residents.awaiting import AwaitingView, Owed
 from services.tickets import InvalidTransition
 from services.tickets.validation import ticket_number
 
@@ -54,7 +54,6 @@ class _RepliesToTicket(filters.MessageFilter):
 
 def register(application: LinliApp) -> None:
     """/mytickets, /ticket, /followup (private chats), replies, and the rating buttons."""
-    filing_state.install(application)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("mytickets", mytickets_command, filters=private))
     application.add_handler(CommandHandler("ticket", ticket_command, filters=private))
@@ -63,8 +62,6 @@ def register(application: LinliApp) -> None:
         CallbackQueryHandler(on_rating_button, pattern=r"^tk:(rate|score|nocomment):")
     )
     text = private & filters.TEXT & ~filters.COMMAND
-    comment = filing_state.owes_comment(application)
-    application.add_handler(MessageHandler(text & comment, on_comment), group=-1)
     application.add_handler(
         MessageHandler(text & filters.REPLY & _RepliesToTicket(), on_reply), group=-1
     )
@@ -74,7 +71,7 @@ async def mytickets_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
-    mine = await context.services.tickets.list_my_tickets(caller.resident.telegram_id)
+    mine = await context.services.tickets.resident.list_my_tickets(caller.resident.telegram_id)
     lang = caller.language
     if not mine:
         await reply(update, t(lang, "mytickets.empty"))
@@ -96,11 +93,11 @@ async def ticket_command(update: Update, context: Context) -> None:
         number = ticket_number(args[0])
         if number is None:
             raise NotFound(args[0])
-        ticket = await tickets.get_ticket_for_resident(caller.resident.telegram_id, number)
+        ticket = await tickets.resident.get_ticket_for_resident(caller.resident.telegram_id, number)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=args[0][:20]))
         return
-    await reply(update, ticket_detail(lang, ticket, tickets.calendar.tz))
+    await reply(update, ticket_detail(lang, ticket, tickets.timezone))
 
 
 async def followup_command(update: Update, context: Context) -> None:
@@ -138,7 +135,7 @@ async def _followup(
         number = ticket_number(number) or number
         if not is_number(number):
             raise NotFound(number)
-        await context.services.tickets.followup(caller.resident.telegram_id, number, text)
+        await context.services.tickets.resident.followup(caller.resident.telegram_id, number, text)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=number[:20]))
     except InvalidTransition:
@@ -176,9 +173,11 @@ async def on_rating_button(update: Update, context: Context) -> None:
     tickets, uid, lang = context.services.tickets, caller.resident.telegram_id, caller.language
     try:
         if kind == "rate":
-            ticket = await tickets.get_own_ticket_by_id(uid, int(key) if key.isdigit() else -1)
+            ticket = await tickets.resident.get_own_ticket_by_id(
+                uid, int(key) if key.isdigit() else -1
+            )
         else:
-            ticket = await tickets.get_ticket_for_resident(uid, key)
+            ticket = await tickets.resident.get_ticket_for_resident(uid, key)
     except NotFound:
         await reply(update, t(lang, "stale_button"))
         return
@@ -197,55 +196,86 @@ async def on_rating_button(update: Update, context: Context) -> None:
             update, t(lang, "rating.ask_score", number=ticket.number), InlineKeyboardMarkup([stars])
         )
     elif kind == "score" and score:
-        pending_comments(context)[uid] = PendingRating(
-            ticket.number, solved == "y", score, time.monotonic()
-        )
+        rating = Rating(ticket.number, solved == "y", score)
+        await claim(update, context, caller, Owed.RATING_COMMENT, rating.reference())
         skip = _rating_button(
             t(lang, "rating.skip_comment"), "nocomment", ticket.number, solved, score
         )
         key = "rating.ask_comment" if solved == "y" else "rating.ask_what_is_wrong"
         await _edit_pressed(update, t(lang, key, score=score), InlineKeyboardMarkup([[skip]]))
     elif kind == "nocomment" and score:
-        pending_comments(context).pop(uid, None)
-        await _rate(
-            update, context, caller, PendingRating(ticket.number, solved == "y", score, 0), None
-        )
+        await release(context, uid, Owed.RATING_COMMENT)
+        await _rate(update, context, caller, Rating(ticket.number, solved == "y", score), None)
 
 
-async def on_comment(update: Update, context: Context) -> None:
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A rating waiting for its optional comment."""
+
+    number: str
+    solved: bool
+    score: int
+
+    def reference(self) -> str:
+        """What the resident owes, as handlers/awaiting.py keeps it: "2611-0042:y:4"."""
+        return f"{self.number}:{'y' if self.solved else 'n'}:{self.score}"
+
+    @classmethod
+    def owed(cls, reference: str) -> Rating | None:
+        number, solved, score = ([*reference.split(":"), "", ""])[:3]
+        if solved not in ("y", "n") or score not in ("1", "2", "3", "4", "5"):
+            return None
+        return cls(number, solved == "y", int(score))
+
+
+async def on_comment(update: Update, context: Context, owed: AwaitingView) -> bool:
     """The optional comment on a rating (the next text after choosing a score)."""
-    caller = await identify(update, context)
     message = update.message
-    if caller is None or message is None:
-        return
-    pending = pending_comments(context).pop(caller.resident.telegram_id, None)
-    if pending is not None:
-        await _rate(update, context, caller, pending, message.text)
-        raise ApplicationHandlerStop
+    rating = Rating.owed(owed.reference)
+    if message is None or rating is None:
+        return False
+    caller = await identify(update, context)
+    if caller is None:
+        return False
+    if not message.text:
+        await reply(update, t(caller.language, "rating.comment_text_only"))
+        return True
+    await _rate(update, context, caller, rating, message.text)
+    return True
+
+
+async def cancel_comment(
+    update: Update, context: Context, caller: Caller, owed: AwaitingView
+) -> bool:
+    """/cancel instead of a rating comment: the score is not sent until they press skip."""
+    await reply(update, t(caller.language, "rating.comment_cancelled"))
+    return True
 
 
 async def _rate(
     update: Update,
     context: Context,
     caller: Caller,
-    rating: PendingRating,
+    rating: Rating,
     comment: str | None,
 ) -> None:
     lang, uid = caller.language, caller.resident.telegram_id
     try:
-        await context.services.tickets.rate(
+        await context.services.tickets.resident.rate(
             uid, rating.number, rating.solved, rating.score, comment
         )
     except InvalidTransition:
+        await release(context, uid, Owed.RATING_COMMENT)
         await reply(update, t(lang, "rating.already", number=rating.number))
         return
     except NotFound:
+        await release(context, uid, Owed.RATING_COMMENT)
         await reply(update, t(lang, "stale_button"))
         return
-    except InvalidInput:  # the comment is too long: let them try again
-        pending_comments(context)[uid] = rating
+    except InvalidInput:  # the comment is too long: still owed, let them try again
         await reply(update, t(lang, "rating.comment_too_long"))
         return
+    await release(context, uid, Owed.RATING_COMMENT)
     if update.callback_query is not None:
         await _edit_pressed(update, t(lang, "rating.recorded", score=rating.score))
     key = "rating.thanks" if rating.solved else "rating.reopened"

@@ -1,0 +1,1 @@
+"""The live knowledge base, the query log, unanswered questions and the learning loop."""

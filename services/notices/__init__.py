@@ -1,0 +1,1 @@
+"""Broadcasts, bulletins, subscriptions and the 居务公开 disclosure."""

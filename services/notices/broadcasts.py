@@ -158,7 +158,9 @@ class NoticeService:
         async with self._db.transaction() as session:
             await require_official(session, actor)
             notice = await repo.get_notice(session, notice_id, for_update=True)
-            if notice is None:
+            # Any official may stop a notice on its way out, but a draft is its author's.
+            draft = notice is not None and notice.status == NoticeStatus.DRAFT.value
+            if notice is None or (draft and notice.author_telegram_id != actor):
                 raise NotFound(f"notice {notice_id}")
             if notice.status == NoticeStatus.CANCELLED.value:
                 raise InvalidInput(f"notice {notice_id} is already cancelled")
@@ -168,6 +170,11 @@ class NoticeService:
             notice.cancelled_at = notice.updated_at = now
             await session.flush()
             return (await views_with_figures(session, [notice]))[0]
+
+    async def open_draft(self, actor: int) -> int | None:
+        """The id of ``actor``'s newest open draft, if they have one (their own only)."""
+        async with self._db.transaction() as session:
+            return await repo.get_open_draft_id(session, actor)
 
     async def get(self, actor: int, notice_id: int) -> NoticeView:
         """One notice with its delivery figures."""
@@ -242,9 +249,12 @@ class NoticeService:
         )
 
     async def _draft(self, session: AsyncSession, actor: int, notice_id: int) -> Notice:
+        """The draft ``notice_id`` for one of its author's steps. A draft is its author's
+        alone until confirmed: another official's button press (or a forged one) finds
+        nothing, so it can neither change nor send it."""
         await require_official(session, actor)
         notice = await repo.get_notice(session, notice_id, for_update=True)
-        if notice is None:
+        if notice is None or notice.author_telegram_id != actor:
             raise NotFound(f"notice {notice_id}")
         if notice.status != NoticeStatus.DRAFT.value:
             raise InvalidInput(f"notice {notice_id} is {notice.status}, no longer a draft")

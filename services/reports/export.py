@@ -107,12 +107,25 @@ def ticket_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet program read a cell as a formula (OWASP's list)."""
+
+
+def inert_text(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text, never runs: text a resident wrote
+    (``=HYPERLINK(...)``) gets a leading apostrophe, which Excel and LibreOffice hide."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[list[Any]]) -> bytes:
-    """Rows as CSV in UTF-8 with a byte-order mark, so that Excel shows the Chinese right."""
+    """Rows as CSV in UTF-8 with a byte-order mark, so that Excel shows the Chinese right;
+    no cell starts a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else inert_text(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -124,14 +137,22 @@ def to_xlsx(report: Report) -> bytes:
     sheet = book.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = "指标"
-    for row in figure_rows(report):
-        sheet.append(row)
-    tickets = book.create_sheet("工单")
-    for row in ticket_rows(report):
-        tickets.append(row)
+    _fill(sheet, figure_rows(report))
+    _fill(book.create_sheet("工单"), ticket_rows(report))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _fill(sheet: Any, rows: list[list[Any]]) -> None:
+    """Append ``rows``; text is stored as text, so no cell is ever a formula (openpyxl
+    takes a string starting with "=" for one) and the value reads exactly as written."""
+    for row in rows:
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
 
 
 def _values(figures: Figures) -> list[Any]:

@@ -1,0 +1,1 @@
+"""Who people are (roles, language) and what each owes linli next (awaiting)."""

@@ -1,18 +1,29 @@
 """Tickets: complaints and enquiries from filing to rating, Telegram-free.
 
-``TicketService`` is the one object handlers use; its methods come from
-filing.FilingActions (drafts, duplicates, new tickets), desk.StaffActions (staff actions and
-lists), prompts.RejectPrompts (the staff chat's "reject: reason?" prompts) and
-resident.ResidentActions (the resident's view, follow-ups, ratings, auto-close).
+``Tickets`` holds one plain object per actor, all sharing one TicketTrail (trail.py: the
+lookups, the audit trail, announcements, clock, settings and calendar):
+
+    filing          Filing           drafts, new tickets, enquiries, similar tickets, follow
+    resident        ResidentTickets  the resident's own tickets, follow-ups, ratings
+    staff           StaffDesk        staff actions on tickets, the queue and lookups
+    reject_prompts  RejectPrompts    the staff chat's "reject: reason?" prompts
+    system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
+
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
 """
 
-from services.tickets.core import TicketSettings
-from services.tickets.filing import KEEP, Complaint, FilingActions, ticket_number
+from __future__ import annotations
+
+from services.tickets.complaint import Complaint, ticket_number
+from services.tickets.desk import StaffDesk
+from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.prompts import REJECT_PROMPT_TTL, RejectPrompts
-from services.tickets.resident import ResidentActions
+from services.tickets.resident import ResidentTickets
+from services.tickets.settings import TicketSettings
+from services.tickets.system import SystemTickets
+from services.tickets.trail import Clock, TicketTrail
 from services.tickets.views import (
     STAFF_SIGNATURE,
     DraftView,
@@ -24,10 +35,29 @@ from services.tickets.views import (
     TicketView,
     mask_phone,
 )
+from services.workdays.worktime import WorkCalendar
+from storage import Database
 
 
-class TicketService(FilingActions, ResidentActions, RejectPrompts):
-    """Every ticket use case (see the module docstring for where each lives)."""
+class Tickets:
+    """The ticket use cases by actor (see the module docstring), built around one trail."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: TicketSettings | None = None,
+        calendar: WorkCalendar | None = None,
+    ) -> None:
+        trail = TicketTrail(db, clock, settings or TicketSettings(), calendar or WorkCalendar())
+        self.filing = Filing(trail)
+        self.resident = ResidentTickets(trail)
+        self.staff = StaffDesk(trail)
+        self.reject_prompts = RejectPrompts(trail)
+        self.system = SystemTickets(trail)
+        self.settings = trail.settings
+        self.timezone = trail.calendar.tz
+        """The district's time zone, for showing due times (handlers format, services count)."""
 
 
 __all__ = [
@@ -37,15 +67,20 @@ __all__ = [
     "Action",
     "Complaint",
     "DraftView",
+    "Filing",
     "InvalidTransition",
     "PublicEventView",
     "RejectPromptView",
+    "RejectPrompts",
+    "ResidentTickets",
     "SimilarTicketView",
+    "StaffDesk",
     "StaffEventView",
     "StaffTicketView",
-    "TicketService",
+    "SystemTickets",
     "TicketSettings",
     "TicketView",
+    "Tickets",
     "mask_phone",
     "ticket_number",
 ]

@@ -1,4 +1,5 @@
-"""The staff desk: every staff action on a ticket, each checked, recorded and notified.
+"""The staff desk: every staff action on a ticket, each checked, recorded and notified, and
+the lists and lookups staff work from.
 
 Each method takes the acting staff member's Telegram id and raises PermissionDenied unless
 they hold the staff, official or admin role, NotFound for an unknown number, and
@@ -8,20 +9,16 @@ public changes (signed by the community, never by name); notes and assignments s
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
-from services.tickets.core import STAFF_ROLES, TicketCore
 from services.tickets.lifecycle import Action
+from services.tickets.trail import TicketTrail
 from services.tickets.views import StaffTicketView
-from storage import Role
 from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
-from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
 
@@ -43,8 +40,11 @@ class CannotMerge(InvalidInput):
         super().__init__(f"cannot merge into {number} ({status})")
 
 
-class StaffActions(TicketCore):
-    """What staff do to tickets."""
+class StaffDesk:
+    """What staff do to tickets, and the lists and lookups they work from."""
+
+    def __init__(self, trail: TicketTrail) -> None:
+        self._trail = trail
 
     async def accept(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
         """new → accepted; the accepting staff member becomes the assignee if there is none."""
@@ -74,110 +74,102 @@ class StaffActions(TicketCore):
     async def reply(self, actor: int, number: str, text: str) -> StaffTicketView:
         """A public reply, sent to the resident and followers signed by the community."""
         text = check.message(text, "the reply")
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, Action.REPLY)
-            event = await self._record(session, ticket, staff, EventKind.REPLY, public_message=text)
+            event = await self._trail.record(
+                session, ticket, staff, EventKind.REPLY, public_message=text
+            )
             params = {"number": ticket.number, "message": text}
             await notify.to_resident_and_followers(
-                session, ticket, event, self.settings, "ticket.staff_reply", params
+                session, ticket, event, self._trail.settings, "ticket.staff_reply", params
             )
-            return await self._staff_view(session, ticket, actor, events=False)
+            return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def note(self, actor: int, number: str, text: str) -> StaffTicketView:
         """An internal note: in the audit trail, never shown to residents."""
         text = check.message(text, "the note")
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, Action.NOTE)
-            await self._record(session, ticket, staff, EventKind.NOTE, internal_note=text)
-            return await self._staff_view(session, ticket, actor, events=False)
+            await self._trail.record(session, ticket, staff, EventKind.NOTE, internal_note=text)
+            return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def assign(self, actor: int, number: str, assignee: int) -> StaffTicketView:
         """Give an open ticket to a staff member (who is told privately)."""
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, Action.ASSIGN)
-            person = await residents_repo.get_resident(session, assignee)
-            if person is None or Role(person.role) not in STAFF_ROLES:
+            person = await self._trail.staff_member(session, assignee)
+            if person is None:
                 raise NotStaff(assignee)
             details = {"from": ticket.assignee_telegram_id, "to": assignee}
             ticket.assignee_telegram_id = assignee
-            event = await self._record(session, ticket, staff, EventKind.ASSIGN, details=details)
+            event = await self._trail.record(
+                session, ticket, staff, EventKind.ASSIGN, details=details
+            )
             if assignee != actor:
                 await notify.to_person(
-                    session, ticket, event, person, self.settings, "staff.assigned",
+                    session, ticket, event, person, self._trail.settings, "staff.assigned",
                     {"number": ticket.number, "category": ticket.category,
                      "description": ticket.description, "phone": ticket.phone or "",
                      "resolution_due_at": ticket.resolution_due_at.isoformat()},
                 )  # fmt: skip
             else:
                 await self._tell_phone(session, ticket, event, person)
-            return await self._staff_view(session, ticket, actor, events=False)
+            return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def merge(
         self, actor: int, number: str, into: str, note: str | None = None
     ) -> StaffTicketView:
         """Merge a duplicate into another open ticket: its filer and followers follow that one."""
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, Action.MERGE)
-            target = await self._ticket(session, into)
+            target = await self._trail.ticket(session, into)
             if target.id == ticket.id or not lifecycle.is_open(target.status):
                 raise CannotMerge(target.number, target.status, itself=target.id == ticket.id)
-            now = self._clock()
+            now = self._trail.clock()
             await repo.move_followers(session, ticket.id, target.id, now)
             if ticket.resident_id != target.resident_id:
                 await repo.add_follower(session, target.id, ticket.resident_id, now)
             ticket.merged_into_id = target.id
-            event = await self._record(
+            event = await self._trail.record(
                 session, ticket, staff, EventKind.TRANSITION,
                 to_status=TicketStatus.MERGED.value, internal_note=note,
                 details={"into": target.number},
             )  # fmt: skip
             params = {"number": ticket.number, "into": target.number}
             await notify.to_resident_and_followers(
-                session, ticket, event, self.settings, "ticket.merged", params
+                session, ticket, event, self._trail.settings, "ticket.merged", params
             )
-            return await self._staff_view(session, ticket, actor, events=False)
+            return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def get_ticket_for_staff(self, actor: int, number: str) -> StaffTicketView:
         """One ticket with its full audit trail (/ticket in the staff chat)."""
-        async with self._db.transaction() as session:
-            await self._staff(session, actor)
-            ticket = await self._ticket(session, number)
-            return await self._staff_view(session, ticket, actor, events=True)
+        async with self._trail.db.transaction() as session:
+            await self._trail.staff(session, actor)
+            ticket = await self._trail.ticket(session, number)
+            return await self._trail.staff_view(session, ticket, actor, events=True)
 
     async def list_queue(self, actor: int, limit: int = 50) -> tuple[StaffTicketView, ...]:
         """Open tickets, the soonest resolution due first (/queue)."""
-        async with self._db.transaction() as session:
-            await self._staff(session, actor)
-            rows = await repo.list_open(session, limit=limit)
-            return tuple([await self._staff_view(session, t, actor, events=False) for t in rows])
+        return await self._list_open(actor, limit)
 
     async def list_mine(self, actor: int, limit: int = 50) -> tuple[StaffTicketView, ...]:
         """Open tickets assigned to the caller (/mine)."""
-        async with self._db.transaction() as session:
-            await self._staff(session, actor)
-            rows = await repo.list_open(session, assignee_telegram_id=actor, limit=limit)
-            return tuple([await self._staff_view(session, t, actor, events=False) for t in rows])
-
-    async def list_overdue(self) -> tuple[StaffTicketView, ...]:
-        """Open tickets past a due time at the service clock's now (scheduler; no caller)."""
-        async with self._db.transaction() as session:
-            rows = await repo.list_overdue(session, self._clock())
-            return tuple([await self._staff_view(session, t, None, events=False) for t in rows])
+        return await self._list_open(actor, limit, assignee=actor)
 
     async def get_ticket_for_staff_by_id(self, actor: int, ticket_id: int) -> StaffTicketView:
         """One ticket by its id, without the trail (card buttons carry the id, not the number)."""
-        async with self._db.transaction() as session:
-            await self._staff(session, actor)
+        async with self._trail.db.transaction() as session:
+            await self._trail.staff(session, actor)
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None:
                 raise NotFound(f"ticket id {ticket_id}")
-            return await self._staff_view(session, ticket, actor, events=False)
+            return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def number_for_thread(self, actor: int, thread_id: int) -> str:
         """The number of the ticket whose staff-chat forum topic is ``thread_id``; NotFound
         for a topic that belongs to no ticket (e.g. a topic staff opened themselves)."""
-        async with self._db.transaction() as session:
-            await self._staff(session, actor)
+        async with self._trail.db.transaction() as session:
+            await self._trail.staff(session, actor)
             # Not a hot path (one lookup per staff message in a topic), so no index is kept.
             number = await session.scalar(
                 select(Ticket.number).where(Ticket.staff_thread_id == thread_id).limit(1)
@@ -186,32 +178,19 @@ class StaffActions(TicketCore):
                 raise NotFound(f"topic {thread_id}")
             return number
 
-    async def staff_thread(self, ticket_id: int) -> int | None:
-        """The ticket's forum topic in the staff chat, if one was recorded (delivery worker;
-        no caller: asked before opening a topic, so a retried card opens no second one)."""
-        async with self._db.transaction() as session:
-            ticket = await repo.get_ticket(session, ticket_id)
-            if ticket is None:
-                raise NotFound(f"ticket id {ticket_id}")
-            return ticket.staff_thread_id
-
-    async def set_staff_thread(self, ticket_id: int, thread_id: int) -> int:
-        """Record the forum topic opened for a ticket in the staff chat (delivery worker; no
-        caller). The first topic recorded wins, so two workers racing to open one agree;
-        returns the topic in effect. NotFound for an unknown ticket id."""
-        async with self._db.transaction() as session:
-            ticket = await repo.get_ticket(session, ticket_id, for_update=True)
-            if ticket is None:
-                raise NotFound(f"ticket id {ticket_id}")
-            if ticket.staff_thread_id is None:
-                ticket.staff_thread_id = thread_id
-            return ticket.staff_thread_id
+    async def _list_open(
+        self, actor: int, limit: int, assignee: int | None = None
+    ) -> tuple[StaffTicketView, ...]:
+        async with self._trail.db.transaction() as session:
+            await self._trail.staff(session, actor)
+            rows = await repo.list_open(session, assignee_telegram_id=assignee, limit=limit)
+            return await self._trail.staff_views(session, rows, actor)
 
     async def _checked(
         self, session: AsyncSession, actor: int, number: str, action: Action
     ) -> tuple[Resident, Ticket]:
-        staff = await self._staff(session, actor)
-        ticket = await self._ticket(session, number)
+        staff = await self._trail.staff(session, actor)
+        ticket = await self._trail.ticket(session, number)
         lifecycle.check(ticket.number, action, ticket.status)
         return staff, ticket
 
@@ -220,16 +199,16 @@ class StaffActions(TicketCore):
     ) -> StaffTicketView:
         """A status change with an optional public message, notified to the resident."""
         text = None if message is None or not message.strip() else check.message(message)
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, action)
             took = take and ticket.assignee_telegram_id is None
             if took:
                 ticket.assignee_telegram_id = actor
-            event = await self._apply(session, ticket, staff, action, text)
-            await self._announce(session, ticket, event, text)
+            event = await self._trail.change_status(session, ticket, staff, action, text)
+            await self._trail.announce(session, ticket, event, text)
             if took:
                 await self._tell_phone(session, ticket, event, staff)
-            return await self._staff_view(session, ticket, actor, events=False)
+            return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def _tell_phone(
         self, session: AsyncSession, ticket: Ticket, event: TicketEvent, assignee: Resident
@@ -238,47 +217,5 @@ class StaffActions(TicketCore):
         if ticket.phone:
             params = {"number": ticket.number, "phone": ticket.phone}
             await notify.to_person(
-                session, ticket, event, assignee, self.settings, "staff.contact", params
+                session, ticket, event, assignee, self._trail.settings, "staff.contact", params
             )
-
-    async def _apply(
-        self, session: AsyncSession, ticket: Ticket, staff: Resident | None, action: Action,
-        text: str | None,
-    ) -> TicketEvent:  # fmt: skip
-        now = self._clock()
-        target = lifecycle.TARGET[action]
-        if target is TicketStatus.REJECTED:
-            ticket.reject_reason = text
-        elif target is TicketStatus.RESOLVED:
-            ticket.resolved_at = now
-        elif target is TicketStatus.REOPENED:
-            ticket.resolved_at = None
-        elif target is TicketStatus.CLOSED:
-            ticket.closed_at = now
-        return await self._record(
-            session, ticket, staff, EventKind.TRANSITION, to_status=target.value,
-            public_message=text,
-        )  # fmt: skip
-
-    async def _announce(
-        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str | None
-    ) -> None:
-        """Tell the resident and followers about a status change."""
-        params: dict[str, Any] = {
-            "number": ticket.number,
-            "status": ticket.status,
-            "message": text or "",
-        }
-        if ticket.status == TicketStatus.REJECTED:
-            key, params = "ticket.rejected", {"number": ticket.number, "reason": text or ""}
-            await notify.to_resident_and_followers(
-                session, ticket, event, self.settings, key, params
-            )
-            return
-        owner_key = owner_buttons = None
-        if ticket.status == TicketStatus.RESOLVED:
-            owner_key, owner_buttons = "ticket.rate_request", notify.rate_buttons(ticket.id)
-        await notify.to_resident_and_followers(
-            session, ticket, event, self.settings, "ticket.status_changed", params,
-            owner_key=owner_key, owner_buttons=owner_buttons,
-        )  # fmt: skip

@@ -1,5 +1,8 @@
 """Filing: the resident's draft (kept in the database), the duplicate check, and new tickets.
 
+Also the ways in that skip the draft: a complaint in one go (console, benchmark, tests) and
+an enquiry made of a question linli could not answer.
+
 A new ticket, its "filed" event and the staff card are written in one transaction; its
 number ("2611-0042": Shanghai year and month, then the month's sequence) is taken last, so
 concurrent filers hold the sequence row only for the end of their transaction.
@@ -7,7 +10,6 @@ concurrent filers hold the sequence row only for the end of their transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from rapidfuzz import fuzz, process
@@ -17,7 +19,8 @@ from services.errors import InvalidInput, NotFound
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.categories import ENQUIRY, get_category
-from services.tickets.drafts import DraftUpkeep
+from services.tickets.complaint import Complaint, checked, from_draft, ticket_number
+from services.tickets.trail import TicketTrail
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import query_log
@@ -32,43 +35,26 @@ KEEP = _Keep.KEEP
 """update_draft's default: leave this field as it is."""
 
 
-@dataclass(frozen=True, slots=True)
-class Complaint:
-    """Everything a new ticket is made of (validated)."""
+class Filing:
+    """The resident's side of filing: the draft, the duplicate check, new tickets."""
 
-    category: str
-    description: str
-    location_text: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    photos: tuple[str, ...] = ()
-    phone: str | None = None
-    anonymous: bool = False
-
-
-def ticket_number(period: str, sequence: int) -> str:
-    """The number read out on the phone: "2611-0042" is the 42nd ticket of November 2026.
-
-    Digits only (nothing to confuse, like O and 0); four digits of sequence, five past 9999.
-    """
-    return f"{period}-{sequence:04d}"
-
-
-class FilingActions(DraftUpkeep):
-    """The resident's side of filing."""
+    def __init__(self, trail: TicketTrail) -> None:
+        self._trail = trail
 
     async def start_draft(self, telegram_id: int) -> DraftView:
         """Begin (or begin again) filing: an empty draft at the "category" step."""
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             await repo.delete_draft(session, person.id)
-            draft = await repo.save_draft(session, person.id, self._clock(), step=check.STEPS[0])
+            draft = await repo.save_draft(
+                session, person.id, self._trail.clock(), step=check.STEPS[0]
+            )
             return draft_view(draft)
 
     async def get_draft(self, telegram_id: int) -> DraftView | None:
         """The draft the resident left (e.g. before a restart), or None."""
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             draft = await repo.get_draft(session, person.id)
             return None if draft is None else draft_view(draft)
 
@@ -106,19 +92,19 @@ class FilingActions(DraftUpkeep):
             fields["phone"] = None if phone is None else check.phone(phone)
         if not isinstance(anonymous, _Keep):
             fields["anonymous"] = anonymous
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             draft = await self._draft(session, telegram_id)
             photos = [] if clear_photos else list(draft.photos)
             if not isinstance(add_photo, _Keep):
                 photos = check.photos([*photos, add_photo])
             fields["photos"] = photos
-            draft = await repo.save_draft(session, draft.resident_id, self._clock(), **fields)
+            draft = await repo.save_draft(session, draft.resident_id, self._trail.clock(), **fields)
             return draft_view(draft)
 
     async def discard_draft(self, telegram_id: int) -> bool:
         """Forget the draft (/cancel, or expiry); False when there was none."""
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             return await repo.delete_draft(session, person.id)
 
     async def submit_draft(self, telegram_id: int) -> TicketView:
@@ -126,40 +112,29 @@ class FilingActions(DraftUpkeep):
 
         InvalidInput names the first missing piece (category, description or place).
         """
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             draft = await self._draft(session, telegram_id)
-            complaint = _complaint_from(draft)
-            person = await self._person(session, telegram_id)
+            complaint = from_draft(draft)
+            person = await self._trail.person(session, telegram_id)
             ticket, event = await self._file(session, person, complaint)
             await repo.delete_draft(session, person.id)
-            return await self._resident_view(session, ticket, is_owner=True, events=[event])
+            return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
     async def file_complaint(self, telegram_id: int, complaint: Complaint) -> TicketView:
         """File a complaint in one go (console, benchmark, tests); validated like a draft."""
-        checked = Complaint(
-            category=check.category(complaint.category),
-            description=check.description(complaint.description),
-            location_text=None
-            if complaint.location_text is None
-            else check.location_text(complaint.location_text),
-            latitude=complaint.latitude,
-            longitude=complaint.longitude,
-            photos=tuple(check.photos(list(complaint.photos))),
-            phone=None if complaint.phone is None else check.phone(complaint.phone),
-            anonymous=complaint.anonymous,
-        )
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
-            ticket, event = await self._file(session, person, checked)
-            return await self._resident_view(session, ticket, is_owner=True, events=[event])
+        valid = checked(complaint)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
+            ticket, event = await self._file(session, person, valid)
+            return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
     async def file_enquiry(self, telegram_id: int, question_text: str) -> TicketView:
         """Turn a question linli could not answer into an "enquiry" ticket for a person."""
         enquiry = Complaint(category=ENQUIRY, description=check.question(question_text))
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             ticket, event = await self._file(session, person, enquiry)
-            return await self._resident_view(session, ticket, is_owner=True, events=[event])
+            return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
     async def file_enquiry_from_query(
         self, telegram_id: int, query_id: int
@@ -169,30 +144,32 @@ class FilingActions(DraftUpkeep):
         Only the resident's own logged question (NotFound otherwise); pressing twice gives
         back the enquiry already filed for that question instead of a second ticket.
         """
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             query = await query_log.get_query(session, query_id)
             if query is None or query.resident_id != person.id:
                 raise NotFound(f"question {query_id}")
             text = check.question(query.raw_text)
             for mine in await repo.list_for_resident(session, person.id, limit=50):
                 if mine.category == ENQUIRY and mine.description == text:
-                    return await self._resident_view(session, mine, is_owner=True), False
+                    return await self._trail.resident_view(session, mine, is_owner=True), False
             enquiry = Complaint(category=ENQUIRY, description=text)
             ticket, event = await self._file(session, person, enquiry)
-            return await self._resident_view(session, ticket, is_owner=True, events=[event]), True
+            return await self._trail.resident_view(
+                session, ticket, is_owner=True, events=[event]
+            ), True
 
     async def similar_open_tickets(self, category: str, text: str) -> tuple[SimilarTicketView, ...]:
         """Up to three open tickets of the category whose text resembles ``text``, best first."""
         get_category(category)
-        async with self._db.transaction() as session:
+        async with self._trail.db.transaction() as session:
             candidates = await repo.list_open_in_category(session, category)
         found = process.extract(
             text.strip(),
             {t.id: t.description for t in candidates},
             scorer=fuzz.WRatio,
-            limit=self.settings.similar_limit,
-            score_cutoff=self.settings.similarity_threshold,
+            limit=self._trail.settings.similar_limit,
+            score_cutoff=self._trail.settings.similarity_threshold,
         )
         by_id = {t.id: t for t in candidates}
         return tuple(
@@ -216,20 +193,20 @@ class FilingActions(DraftUpkeep):
         ``discard_draft`` also forgets the resident's draft in the same transaction (they
         follow instead of filing).
         """
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
-            ticket = await self._ticket(session, ticket_no)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
+            ticket = await self._trail.ticket(session, ticket_no)
             if ticket.resident_id == person.id:
                 raise InvalidInput("this is your own ticket")
             if not lifecycle.is_open(ticket.status):
                 raise InvalidInput(f"ticket {ticket.number} is {ticket.status}")
-            await repo.add_follower(session, ticket.id, person.id, self._clock())
+            await repo.add_follower(session, ticket.id, person.id, self._trail.clock())
             if discard_draft:
                 await repo.delete_draft(session, person.id)
-            return await self._resident_view(session, ticket, is_owner=False)
+            return await self._trail.resident_view(session, ticket, is_owner=False)
 
     async def _draft(self, session: AsyncSession, telegram_id: int) -> FilingDraft:
-        person = await self._person(session, telegram_id)
+        person = await self._trail.person(session, telegram_id)
         draft = await repo.get_draft(session, person.id)
         if draft is None:
             raise NotFound("draft")
@@ -238,11 +215,11 @@ class FilingActions(DraftUpkeep):
     async def _file(
         self, session: AsyncSession, filer: Resident, complaint: Complaint
     ) -> tuple[Ticket, TicketEvent]:
-        now = self._clock()
+        now = self._trail.clock()
         limits = get_category(complaint.category)
-        period = now.astimezone(self.calendar.tz).strftime("%y%m")
-        response_due = self.calendar.add_working_hours(now, limits.response_hours)
-        resolution_due = self.calendar.add_working_hours(now, limits.resolution_hours)
+        period = now.astimezone(self._trail.calendar.tz).strftime("%y%m")
+        response_due = self._trail.calendar.add_working_hours(now, limits.response_hours)
+        resolution_due = self._trail.calendar.add_working_hours(now, limits.resolution_hours)
         # The month's counter row stays locked until commit (no gaps in numbers), so take the
         # number only when everything else is ready: concurrent filers wait less.
         sequence = await repo.next_sequence_value(session, period)
@@ -264,7 +241,7 @@ class FilingActions(DraftUpkeep):
             response_due_at=response_due,
             resolution_due_at=resolution_due,
         )
-        event = await self._record(
+        event = await self._trail.record(
             session,
             ticket,
             filer,
@@ -273,34 +250,20 @@ class FilingActions(DraftUpkeep):
             as_resident=True,
             filed=True,
         )
-        params = notify.card_params(ticket, filer)
+        await self._post_card(session, ticket, event, filer)
+        return ticket, event
+
+    async def _post_card(
+        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, filer: Resident
+    ) -> None:
+        """The new ticket's card in the staff chat: its details, photos and first actions."""
         await notify.to_staff_chat(
             session,
             ticket,
             event,
-            self.settings,
+            self._trail.settings,
             "staff.card",
-            params,
+            notify.card_params(ticket, filer),
             buttons=notify.staff_buttons(ticket.id, ticket.status),
             photos=list(ticket.photos),
         )
-        return ticket, event
-
-
-def _complaint_from(draft: FilingDraft) -> Complaint:
-    if draft.category is None:
-        raise InvalidInput("choose a category first")
-    if draft.description is None:
-        raise InvalidInput("describe the problem first")
-    if draft.location_text is None and draft.latitude is None:
-        raise InvalidInput("say where it is: type an address or send a location")
-    return Complaint(
-        category=draft.category,
-        description=draft.description,
-        location_text=draft.location_text,
-        latitude=draft.latitude,
-        longitude=draft.longitude,
-        photos=tuple(draft.photos),
-        phone=draft.phone,
-        anonymous=bool(draft.anonymous),
-    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.tickets.core import TicketSettings
+from services.tickets.settings import TicketSettings
 from services.tickets.views import mask_phone, resident_label
 from storage.models import Resident, Ticket, TicketEvent
 from storage.repositories import tickets as repo

@@ -7,70 +7,72 @@ resident sees only as the community (STAFF_SIGNATURE).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
-from services.tickets.desk import StaffActions
 from services.tickets.lifecycle import Action
+from services.tickets.trail import TicketTrail
 from services.tickets.views import TicketView
-from storage.models import EventKind, TicketFollower, TicketStatus
+from storage.models import EventKind, Resident, Ticket, TicketFollower, TicketStatus
 from storage.repositories import tickets as repo
 
 
-class ResidentActions(StaffActions):
-    """What residents do with their tickets, and the auto-close job (which closes like staff)."""
+class ResidentTickets:
+    """What residents do with their tickets after filing them."""
+
+    def __init__(self, trail: TicketTrail) -> None:
+        self._trail = trail
 
     async def get_ticket_for_resident(self, telegram_id: int, number: str) -> TicketView:
         """The resident's own (or followed) ticket with its public timeline; NotFound else."""
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             ticket = await repo.get_ticket_by_number(session, number.strip())
             if ticket is None:
                 raise NotFound(f"ticket {number}")
             if ticket.resident_id == person.id:
-                return await self._resident_view(session, ticket, is_owner=True)
+                return await self._trail.resident_view(session, ticket, is_owner=True)
             follows = await session.get(TicketFollower, (ticket.id, person.id))
             if follows is None:
                 raise NotFound(f"ticket {number}")
-            return await self._resident_view(session, ticket, is_owner=False)
+            return await self._trail.resident_view(session, ticket, is_owner=False)
 
     async def get_own_ticket_by_id(self, telegram_id: int, ticket_id: int) -> TicketView:
         """The resident's own ticket by its id (the rating buttons carry ids); NotFound else."""
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None or ticket.resident_id != person.id:
                 raise NotFound(f"ticket #{ticket_id}")
-            return await self._resident_view(session, ticket, is_owner=True, timeline=False)
+            return await self._trail.resident_view(session, ticket, is_owner=True, timeline=False)
 
     async def list_my_tickets(self, telegram_id: int, limit: int = 20) -> tuple[TicketView, ...]:
         """The resident's own tickets, newest first, without timelines (/mytickets)."""
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
             rows = await repo.list_for_resident(session, person.id, limit=limit)
             return tuple(
-                [await self._resident_view(session, t, is_owner=True, timeline=False) for t in rows]
+                [
+                    await self._trail.resident_view(session, t, is_owner=True, timeline=False)
+                    for t in rows
+                ]
             )
 
     async def followup(self, telegram_id: int, number: str, text: str) -> TicketView:
         """The filer adds to an open (or resolved) ticket; it reaches the staff chat."""
         text = check.message(text, "the follow-up")
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
-            ticket = await self._ticket(session, number)
-            if ticket.resident_id != person.id:
-                raise NotFound(f"ticket {number}")
-            lifecycle.check(ticket.number, Action.FOLLOWUP, ticket.status)
-            event = await self._record(
+        async with self._trail.db.transaction() as session:
+            person, ticket = await self._own(session, telegram_id, number, Action.FOLLOWUP)
+            event = await self._trail.record(
                 session, ticket, person, EventKind.FOLLOWUP, public_message=text, as_resident=True
             )
             params = {"ticket_id": ticket.id, "number": ticket.number, "text": text}
             await notify.to_staff_chat(
-                session, ticket, event, self.settings, "staff.followup", params
+                session, ticket, event, self._trail.settings, "staff.followup", params
             )
-            return await self._resident_view(session, ticket, is_owner=True)
+            return await self._trail.resident_view(session, ticket, is_owner=True)
 
     async def rate(
         self, telegram_id: int, number: str, solved: bool, score: int, comment: str | None = None
@@ -80,20 +82,16 @@ class ResidentActions(StaffActions):
         if not 1 <= score <= 5:
             raise InvalidInput("the rating is from 1 to 5")
         comment = None if comment is None or not comment.strip() else check.message(comment)
-        async with self._db.transaction() as session:
-            person = await self._person(session, telegram_id)
-            ticket = await self._ticket(session, number)
-            if ticket.resident_id != person.id:
-                raise NotFound(f"ticket {number}")
-            lifecycle.check(ticket.number, Action.RATE, ticket.status)
-            now = self._clock()
+        async with self._trail.db.transaction() as session:
+            person, ticket = await self._own(session, telegram_id, number, Action.RATE)
+            now = self._trail.clock()
             ticket.rating_solved, ticket.rating_score = solved, score
             ticket.rating_comment = comment
             if solved:
                 target, ticket.closed_at = TicketStatus.CLOSED, now
             else:
                 target, ticket.resolved_at = TicketStatus.REOPENED, None
-            event = await self._record(
+            event = await self._trail.record(
                 session, ticket, person, EventKind.RATING, to_status=target.value,
                 public_message=comment, details={"solved": solved, "score": score},
                 as_resident=True,
@@ -101,35 +99,26 @@ class ResidentActions(StaffActions):
             params = {"number": ticket.number, "status": ticket.status, "message": ""}
             for follower in await repo.list_followers(session, ticket.id):
                 await notify.to_person(
-                    session, ticket, event, follower, self.settings, "ticket.status_changed",
+                    session, ticket, event, follower, self._trail.settings, "ticket.status_changed",
                     params,
                 )  # fmt: skip
             if not solved:
                 await notify.to_staff_chat(
-                    session, ticket, event, self.settings, "staff.reopened",
+                    session, ticket, event, self._trail.settings, "staff.reopened",
                     {"ticket_id": ticket.id, "number": ticket.number, "score": score,
                      "comment": comment or ""},
                     buttons=notify.staff_buttons(ticket.id, ticket.status),
                 )  # fmt: skip
-            return await self._resident_view(session, ticket, is_owner=True)
+            return await self._trail.resident_view(session, ticket, is_owner=True)
 
-    async def close_unrated(self, now: datetime) -> int:
-        """Close tickets resolved more than ``auto_close_days`` before ``now`` that nobody
-        rated (scheduler); returns how many were closed. Each closes in its own transaction,
-        re-checked, so a rating arriving at the same moment wins cleanly."""
-        cutoff = now - timedelta(days=self.settings.auto_close_days)
-        async with self._db.transaction() as session:
-            numbers = [t.number for t in await repo.list_resolved_before(session, cutoff)]
-        closed = 0
-        for number in numbers:
-            async with self._db.transaction() as session:
-                ticket = await repo.get_ticket_by_number(session, number, for_update=True)
-                if ticket is None or ticket.status != TicketStatus.RESOLVED:
-                    continue
-                if ticket.resolved_at is None or ticket.resolved_at >= cutoff:
-                    continue
-                event = await self._apply(session, ticket, None, Action.CLOSE, None)
-                event.details = {"reason": "unrated", "days": self.settings.auto_close_days}
-                await self._announce(session, ticket, event, None)
-                closed += 1
-        return closed
+    async def _own(
+        self, session: AsyncSession, telegram_id: int, number: str, action: Action
+    ) -> tuple[Resident, Ticket]:
+        """The filer and their ticket, locked, if ``action`` is allowed in its status; NotFound
+        when it is not theirs (the same answer as for a number that does not exist)."""
+        person = await self._trail.person(session, telegram_id)
+        ticket = await self._trail.ticket(session, number)
+        if ticket.resident_id != person.id:
+            raise NotFound(f"ticket {number}")
+        lifecycle.check(ticket.number, action, ticket.status)
+        return person, ticket

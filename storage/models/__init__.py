@@ -7,6 +7,7 @@ tests/storage/test_migrations.py fails if a module in this folder is left out.
 Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTime).
 """
 
+from storage.models.awaiting import Awaiting
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.notices import (
     AudienceKind,
@@ -41,6 +42,7 @@ __all__ = [
     "PRIORITY_BULK",
     "PRIORITY_PERSONAL",
     "AudienceKind",
+    "Awaiting",
     "Base",
     "Bulletin",
     "EventKind",

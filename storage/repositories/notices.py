@@ -143,3 +143,15 @@ async def discard_idle_drafts(
         .execution_options(synchronize_session=False)
     )
     return [(notice_id, author) for notice_id, author in await session.execute(stmt)]
+
+
+async def get_open_draft_id(session: AsyncSession, author_telegram_id: int) -> int | None:
+    """The id of this author's newest draft, if they have one."""
+    found: int | None = await session.scalar(
+        select(Notice.id)
+        .where(Notice.status == NoticeStatus.DRAFT.value)
+        .where(Notice.author_telegram_id == author_telegram_id)
+        .order_by(Notice.id.desc())
+        .limit(1)
+    )
+    return found

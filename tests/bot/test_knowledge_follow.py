@@ -11,17 +11,18 @@ from types import SimpleNamespace
 import pytest
 from telegram.ext import ApplicationBuilder
 
-from bot.knowledge_follow import FOLLOW_EVERY_S, follow_knowledge_files, reload_if_changed
+from bot.knowledge_follow import reload_if_changed
+from bot.scheduler import KB_FOLLOW_EVERY_S, register_process_jobs
 from knowledge import default_data_dir
 from services.knowledge.live import LiveKnowledge
 
 
 def test_the_check_runs_every_few_seconds() -> None:
     application = ApplicationBuilder().token("123:TEST").build()
-    follow_knowledge_files(application)
+    register_process_jobs(application)
     assert application.job_queue is not None
     jobs = {job.name: job.job.trigger.interval for job in application.job_queue.jobs()}
-    assert jobs == {"knowledge.follow": timedelta(seconds=FOLLOW_EVERY_S)}
+    assert jobs == {"knowledge.follow": timedelta(seconds=KB_FOLLOW_EVERY_S)}
 
 
 async def test_a_broken_version_is_logged_and_the_running_one_stays(

@@ -101,7 +101,10 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
     assert application.job_queue is not None
     names = sorted(job.name or "" for job in application.job_queue.jobs())
     assert names == [
+        "awaiting.expire",
+        "broadcast.expire_drafts",
         "bulletins.run_due",
+        "filing.expire_drafts",
         "holiday_alerts.warn_admins",
         "holiday_alerts.warn_admins.startup",
         "kb_learning.digest",
@@ -184,7 +187,7 @@ async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(
     database = services.db
     desk = Desk(database, clock, services.tickets)
     number = await file_noise(desk)  # first response due at 14:00
-    await desk.service.note(STAFF, number, "still looking for the building manager")
+    await desk.tickets.staff.note(STAFF, number, "still looking for the building manager")
     application = application_with(services)
     scheduler = register_jobs(application, scheduler=Scheduler(LeaderLock(database), clock))
     jobs = {job.name: job for job in scheduled_jobs(application.bot_data.services)}
@@ -270,12 +273,12 @@ async def test_the_daily_job_closes_resolved_tickets_nobody_rated(
 ) -> None:
     desk = Desk(lite_services.db, clock, lite_services.tickets)
     number = await file_noise(desk)
-    await desk.service.accept(STAFF, number)
-    await desk.service.resolve(STAFF, number, "已处理")
+    await desk.tickets.staff.accept(STAFF, number)
+    await desk.tickets.staff.resolve(STAFF, number, "已处理")
     jobs = {job.name: job for job in scheduled_jobs(lite_services)}
     scheduler = Scheduler(LeaderLock(lite_services.db), clock)
     clock.advance(days=6)
     assert await scheduler.tick(jobs["tickets.close_unrated"]) == 0
     clock.advance(days=2)  # past the 7 days a resident has to rate
     assert await scheduler.tick(jobs["tickets.close_unrated"]) == 1
-    assert (await desk.service.get_ticket_for_staff(STAFF, number)).status == "closed"
+    assert (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).status == "closed"

@@ -44,7 +44,7 @@ class Desk:
 
     async def file(self, complaint: Complaint = NOISE) -> str:
         """The resident files a ticket; returns its number once its card is in the chat."""
-        view = await self.services.tickets.file_complaint(RESIDENT_ID, complaint)
+        view = await self.services.tickets.filing.file_complaint(RESIDENT_ID, complaint)
         await self.card(view.number)
         return view.number
 
@@ -84,7 +84,7 @@ class Desk:
             return len(list(await session.scalars(select(TicketEvent))))
 
     async def status(self, number: str) -> str:
-        return (await self.services.tickets.get_ticket_for_staff(STAFF_ID, number)).status
+        return (await self.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)).status
 
 
 def text_of(message: dict[str, Any]) -> str:

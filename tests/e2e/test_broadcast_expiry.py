@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.app import build_application
 from bot.runner import running
-from handlers.broadcast.state import expire_idle_drafts
+from bot.scheduler import expire_broadcast_drafts
 from services import open_services
 from services.knowledge.live import LiveKnowledge
 from tests.e2e.conftest import FAST_DELIVERY, Linli
@@ -65,7 +65,10 @@ async def test_an_idle_draft_expires_and_the_next_message_is_a_question(
             await write(town, deputy, "/broadcast", "第 1 步")  # asked for the text only
 
             clock.offset = timedelta(0)
-            assert await expire_idle_drafts(application, clock()) == (OFFICIAL_ID,)
+            # The scheduler's jobs: the idle draft is discarded (its author told), and the
+            # deputy's /broadcast that never got its text is no longer awaited.
+            assert await expire_broadcast_drafts(services)(clock()) == (OFFICIAL_ID,)
+            assert await services.awaiting.expire(clock()) == 2
             told = await expect(town, boss, "60 分钟没有动静")
             assert "/broadcast" in text_of(told)
             assert (await asks(town, boss)).startswith(ANSWER)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from bot.runner import running
-from handlers.filing.state import expire_idle_drafts
+from bot.scheduler import expire_filing_drafts
 from services import open_services
 from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
@@ -60,7 +60,7 @@ async def press(linli: Linli, message: dict, label: str) -> dict:
 
 
 async def draft(linli: Linli) -> Any:
-    return await linli.services.tickets.get_draft(RESIDENT_ID)
+    return await linli.services.tickets.filing.get_draft(RESIDENT_ID)
 
 
 async def tickets(linli: Linli) -> list[Ticket]:
@@ -223,7 +223,7 @@ async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) 
     svc = linli.services
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
     complaint = Complaint("noise", NOISE + "！", location_text="幸福小区3号楼")
-    theirs = (await svc.tickets.file_complaint(200002, complaint)).number
+    theirs = (await svc.tickets.filing.file_complaint(200002, complaint)).number
     summary = await to_step(linli, "confirm")
 
     similar = await press(linli, summary, "✅ 提交")
@@ -241,7 +241,9 @@ async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) 
 async def test_filing_anyway_despite_a_similar_ticket(linli: Linli) -> None:
     svc = linli.services
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
-    await svc.tickets.file_complaint(200002, Complaint("noise", NOISE, location_text="3号楼"))
+    await svc.tickets.filing.file_complaint(
+        200002, Complaint("noise", NOISE, location_text="3号楼")
+    )
     similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
     filed = await press(linli, similar, "📝 不是同一件，还是提交我的")
     assert "已提交" in filed["text"] and len(await tickets(linli)) == 2
@@ -277,7 +279,7 @@ async def test_a_restart_mid_filing_resumes_and_idle_drafts_expire(
             assert (await draft(linli)).description == NOISE
 
             clock.offset = timedelta(0)
-            assert await expire_idle_drafts(application, clock()) == (RESIDENT_ID,)
+            assert await expire_filing_drafts(linli.services)(clock()) == (RESIDENT_ID,)
             await api.wait_for(lambda: "清掉" in api.last_message(RESIDENT_ID)["text"])
             assert await draft(linli) is None
             assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")

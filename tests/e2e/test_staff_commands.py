@@ -107,7 +107,7 @@ async def card_topic(desk: Desk, number: str) -> int:
     """The forum topic the delivery worker opened for the ticket's card."""
 
     async def recorded() -> int | None:
-        ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+        ticket = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
         return ticket.staff_thread_id
 
     await desk.api.wait_for_call("createForumTopic")
@@ -146,7 +146,7 @@ async def test_plain_talk_in_a_ticket_topic_stays_in_the_staff_chat(desk: Desk) 
 
 async def test_the_worker_helper_opens_one_topic_per_ticket(desk: Desk) -> None:
     number = await desk.file()
-    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+    ticket = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
     params = {"ticket_id": ticket.id, "number": number, "category": "noise"}
     forums = ForumChats()
     async with make_bot(desk.api) as bot:

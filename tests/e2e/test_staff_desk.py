@@ -161,7 +161,7 @@ async def test_assign_lists_the_staff_and_assigns(desk: Desk) -> None:
     choices = await desk.api.wait_for(lambda: find(desk, f"把工单 #{number}"))
     assert sorted(button_labels(choices)) == ["张社工", "李社工"]
     assert await desk.press(choices, "李社工") == f"#{number} 已分派给 李社工。"
-    view = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+    view = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
     assert view.assignee_telegram_id == STAFF_2_ID
     assert (await desk.outbox(STAFF_2_ID))[-1][0] == "staff.assigned"
     assert "负责：李社工" in text_of(await desk.card(number))
@@ -169,7 +169,9 @@ async def test_assign_lists_the_staff_and_assigns(desk: Desk) -> None:
 
 async def test_a_follow_up_reaches_the_staff_chat_and_can_be_answered(desk: Desk) -> None:
     number = await desk.file()
-    await desk.services.tickets.followup(RESIDENT_ID, number, "今晚又开始了，十一点半还在钻")
+    await desk.services.tickets.resident.followup(
+        RESIDENT_ID, number, "今晚又开始了，十一点半还在钻"
+    )
     followup = await desk.api.wait_for(lambda: find(desk, f"💬 工单 #{number}"))
     assert "十一点半还在钻" in followup["text"]
     await desk.say("收到，马上联系物业", reply_to=followup)

@@ -27,7 +27,7 @@ COMMANDS = (
 
 async def _state(desk: Desk, numbers: list[str]) -> tuple[Any, ...]:
     statuses = [await desk.status(n) for n in numbers]
-    staff_view = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, numbers[0])
+    staff_view = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, numbers[0])
     outbox = (await desk.outbox(RESIDENT_ID), await desk.outbox(STAFF_CHAT))
     return (await desk.events(), statuses, staff_view.assignee_telegram_id, outbox)
 

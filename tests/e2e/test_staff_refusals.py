@@ -36,7 +36,7 @@ async def test_assign_to_someone_without_a_staff_role_is_refused_in_words(desk: 
     assert answer["text"] == expected
     [unknown] = await desk.say(f"/assign {number} 999")
     assert unknown["text"].startswith("999 不是工作人员")
-    ticket = await desk.services.tickets.get_ticket_for_staff(STAFF_ID, number)
+    ticket = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
     assert ticket.assignee_telegram_id is None
 
 

@@ -29,7 +29,7 @@ async def official(linli: Linli) -> dict[str, Any]:
 
 async def file_one(linli: Linli) -> str:
     await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
-    return (await linli.services.tickets.file_complaint(RESIDENT_ID, COMPLAINT)).number
+    return (await linli.services.tickets.filing.file_complaint(RESIDENT_ID, COMPLAINT)).number
 
 
 async def ask(linli: Linli, user: dict[str, Any], text: str, count: int = 1) -> list[dict]:

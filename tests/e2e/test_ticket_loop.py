@@ -79,6 +79,6 @@ async def test_file_accept_reply_resolve_not_solved_reopens(linli: Linli) -> Non
 
     # Staff hear about it, and the ticket is open again.
     await staff_chat_message(linli, "晚上十点以后还是在施工")
-    view = await linli.services.tickets.get_ticket_for_resident(RESIDENT_ID, number)
+    view = await linli.services.tickets.resident.get_ticket_for_resident(RESIDENT_ID, number)
     assert view.status == "reopened"
     assert view.rating_solved is False and view.rating_score == 2

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.tickets import Complaint, TicketService, TicketSettings
+from services.tickets import Complaint, Tickets, TicketSettings
 from storage import Database, Role
 from storage.repositories.residents import set_resident_role, upsert_resident
 
@@ -35,7 +35,7 @@ class Clock:
 class Desk:
     db: Database
     clock: Clock
-    service: TicketService
+    tickets: Tickets
 
 
 async def add_people(db: Database) -> None:
@@ -58,8 +58,8 @@ async def add_people(db: Database) -> None:
             await set_resident_role(session, telegram_id, role, now=T0)
 
 
-def make_service(db: Database, clock: Clock, staff_chat: int | None = STAFF_CHAT) -> TicketService:
-    return TicketService(db, clock, TicketSettings(staff_chat_id=staff_chat))
+def make_tickets(db: Database, clock: Clock, staff_chat: int | None = STAFF_CHAT) -> Tickets:
+    return Tickets(db, clock, TicketSettings(staff_chat_id=staff_chat))
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ async def desk(database: Database) -> Desk:
     """The ticket service on SQLite and PostgreSQL, with people registered."""
     await add_people(database)
     clock = Clock()
-    return Desk(database, clock, make_service(database, clock))
+    return Desk(database, clock, make_tickets(database, clock))
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ async def lite_desk(sqlite_database: Database) -> Desk:
     """The same on SQLite only, for tests about rules rather than databases."""
     await add_people(sqlite_database)
     clock = Clock()
-    return Desk(sqlite_database, clock, make_service(sqlite_database, clock))
+    return Desk(sqlite_database, clock, make_tickets(sqlite_database, clock))
 
 
 NOISE = Complaint(
@@ -88,4 +88,4 @@ NOISE = Complaint(
 
 async def file_noise(desk: Desk, who: int = RESIDENT, complaint: Complaint = NOISE) -> str:
     """File a noise complaint and return its number."""
-    return (await desk.service.file_complaint(who, complaint)).number
+    return (await desk.tickets.filing.file_complaint(who, complaint)).number

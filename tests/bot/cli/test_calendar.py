@@ -114,7 +114,7 @@ async def test_the_services_share_the_calendar_with_the_file(
 ) -> None:
     holiday_file(monkeypatch, tmp_path, GOOD)
     async with linli_services(load_settings()) as services:
-        calendar = services.tickets.calendar
+        calendar = services.calendar
         assert calendar.coverage(2100).in_file
         assert services.reminders.calendar is calendar
         assert services.reports.calendar is calendar

@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 
 from services.errors import InvalidInput
 from services.notices.broadcasts import NoticeService
-from services.notices.drafts import NoticeDrafts
 from services.notices.views import Audience
 from storage import Database
 from storage.models import OutboxMessage, Resident
@@ -61,9 +60,8 @@ async def test_an_idle_draft_is_discarded_and_its_author_told_once(
         0,
     )
     assert (await notices.get(ADMIN, recent.id)).status == "draft"
-    drafts = NoticeDrafts(database)
-    assert await drafts.owners() == {ADMIN}
-    assert await drafts.open_draft(OFFICIAL) is None
+    assert await notices.open_draft(ADMIN) == recent.id
+    assert await notices.open_draft(OFFICIAL) is None
     with pytest.raises(InvalidInput):  # an old preview's "send" button
         await notices.confirm(OFFICIAL, idle.id)
 
@@ -110,4 +108,5 @@ async def test_one_message_per_author_and_none_to_who_blocked_linli(
     messages = [m for m in await outbox(database) if m.message_key == "broadcast.expired"]
     assert [m.telegram_id for m in messages] == [OFFICIAL]
     assert (await notices.get(OFFICIAL, confirmed.id)).status == "queued"  # sent: untouched
-    assert await NoticeDrafts(database).owners() == set()
+    assert await notices.open_draft(OFFICIAL) is None
+    assert await notices.open_draft(ADMIN) is None

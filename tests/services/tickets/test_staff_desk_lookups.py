@@ -1,8 +1,6 @@
-"""Lookups the staff desk in Telegram needs: a card button's ticket id, a forum topic."""
+"""Lookups the staff desk in Telegram needs: a card button's ticket id, a forum topic's ticket."""
 
 from __future__ import annotations
-
-import asyncio
 
 import pytest
 
@@ -12,44 +10,22 @@ from tests.services.conftest import RESIDENT, STAFF, Desk, file_noise
 
 async def test_a_card_button_finds_its_ticket_by_id(desk: Desk) -> None:
     number = await file_noise(desk)
-    by_number = await desk.service.get_ticket_for_staff(STAFF, number)
-    by_id = await desk.service.get_ticket_for_staff_by_id(STAFF, by_number.id)
+    by_number = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
+    by_id = await desk.tickets.staff.get_ticket_for_staff_by_id(STAFF, by_number.id)
     assert (by_id.number, by_id.status, by_id.events) == (number, "new", ())
     with pytest.raises(NotFound):
-        await desk.service.get_ticket_for_staff_by_id(STAFF, by_number.id + 100)
+        await desk.tickets.staff.get_ticket_for_staff_by_id(STAFF, by_number.id + 100)
     with pytest.raises(PermissionDenied):
-        await desk.service.get_ticket_for_staff_by_id(RESIDENT, by_number.id)
+        await desk.tickets.staff.get_ticket_for_staff_by_id(RESIDENT, by_number.id)
 
 
 async def test_a_forum_topic_maps_to_its_ticket(desk: Desk) -> None:
     number = await file_noise(desk)
-    ticket_id = (await desk.service.get_ticket_for_staff(STAFF, number)).id
+    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).id
     with pytest.raises(NotFound):
-        await desk.service.number_for_thread(STAFF, 77)
-    assert await desk.service.set_staff_thread(ticket_id, 77) == 77
-    assert await desk.service.number_for_thread(STAFF, 77) == number
-    assert (await desk.service.get_ticket_for_staff(STAFF, number)).staff_thread_id == 77
+        await desk.tickets.staff.number_for_thread(STAFF, 77)
+    assert await desk.tickets.system.set_staff_thread(ticket_id, 77) == 77
+    assert await desk.tickets.staff.number_for_thread(STAFF, 77) == number
+    assert (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).staff_thread_id == 77
     with pytest.raises(PermissionDenied):
-        await desk.service.number_for_thread(RESIDENT, 77)
-
-
-async def test_the_first_topic_recorded_wins(desk: Desk) -> None:
-    number = await file_noise(desk)
-    ticket_id = (await desk.service.get_ticket_for_staff(STAFF, number)).id
-    first, second = await asyncio.gather(
-        desk.service.set_staff_thread(ticket_id, 11), desk.service.set_staff_thread(ticket_id, 12)
-    )
-    assert first == second
-    assert await desk.service.set_staff_thread(ticket_id, 13) == first
-    with pytest.raises(NotFound):
-        await desk.service.set_staff_thread(ticket_id + 100, 14)
-
-
-async def test_the_topic_of_a_ticket_is_none_until_recorded(desk: Desk) -> None:
-    number = await file_noise(desk)
-    ticket_id = (await desk.service.get_ticket_for_staff(STAFF, number)).id
-    assert await desk.service.staff_thread(ticket_id) is None
-    await desk.service.set_staff_thread(ticket_id, 21)
-    assert await desk.service.staff_thread(ticket_id) == 21
-    with pytest.raises(NotFound):
-        await desk.service.staff_thread(ticket_id + 100)
+        await desk.tickets.staff.number_for_thread(RESIDENT, 77)

@@ -20,7 +20,7 @@ from tests.services.conftest import (
     Clock,
     Desk,
     file_noise,
-    make_service,
+    make_tickets,
 )
 
 
@@ -30,25 +30,27 @@ async def _rows(desk: Desk, model: type[object]) -> list[object]:
 
 
 async def test_a_draft_filed_step_by_step_becomes_a_ticket_with_a_staff_card(desk: Desk) -> None:
-    svc = desk.service
-    await svc.start_draft(RESIDENT)
-    await svc.update_draft(RESIDENT, category="sanitation", step="description")
-    await svc.update_draft(RESIDENT, description="  垃圾桶三天没人清运，味道很大，苍蝇很多  ")
-    await svc.update_draft(RESIDENT, location_text="幸福小区东门", location=(31.23, 121.47))
-    await svc.update_draft(RESIDENT, add_photo="photo-1")
-    await svc.update_draft(RESIDENT, add_photo="photo-2")
-    draft = await svc.update_draft(RESIDENT, phone="+86 139-0000-1111", anonymous=True)
+    svc = desk.tickets
+    await svc.filing.start_draft(RESIDENT)
+    await svc.filing.update_draft(RESIDENT, category="sanitation", step="description")
+    await svc.filing.update_draft(
+        RESIDENT, description="  垃圾桶三天没人清运，味道很大，苍蝇很多  "
+    )
+    await svc.filing.update_draft(RESIDENT, location_text="幸福小区东门", location=(31.23, 121.47))
+    await svc.filing.update_draft(RESIDENT, add_photo="photo-1")
+    await svc.filing.update_draft(RESIDENT, add_photo="photo-2")
+    draft = await svc.filing.update_draft(RESIDENT, phone="+86 139-0000-1111", anonymous=True)
     assert draft.photos == ("photo-1", "photo-2")
     assert draft.phone == "13900001111"
 
-    ticket = await svc.submit_draft(RESIDENT)
+    ticket = await svc.filing.submit_draft(RESIDENT)
 
     assert ticket.number == "2611-0001"
     assert (ticket.status, ticket.category, ticket.anonymous) == ("new", "sanitation", True)
     assert ticket.description == "垃圾桶三天没人清运，味道很大，苍蝇很多"
     assert ticket.photos == ("photo-1", "photo-2")
     assert [(e.kind, e.status) for e in ticket.timeline] == [("transition", "new")]
-    assert await svc.get_draft(RESIDENT) is None
+    assert await svc.filing.get_draft(RESIDENT) is None
     [card] = await _rows(desk, OutboxMessage)
     assert isinstance(card, OutboxMessage)
     assert (card.chat_id, card.message_key, card.photos) == (
@@ -64,11 +66,13 @@ async def test_a_draft_filed_step_by_step_becomes_a_ticket_with_a_staff_card(des
 
 
 async def test_a_restart_mid_filing_loses_nothing(desk: Desk) -> None:
-    await desk.service.start_draft(RESIDENT)
-    await desk.service.update_draft(RESIDENT, category="noise", step="location")
-    await desk.service.update_draft(RESIDENT, description="广场舞音响太响，每天晚上九点半还不停")
-    restarted = make_service(desk.db, Clock(desk.clock.now))
-    draft = await restarted.get_draft(RESIDENT)
+    await desk.tickets.filing.start_draft(RESIDENT)
+    await desk.tickets.filing.update_draft(RESIDENT, category="noise", step="location")
+    await desk.tickets.filing.update_draft(
+        RESIDENT, description="广场舞音响太响，每天晚上九点半还不停"
+    )
+    restarted = make_tickets(desk.db, Clock(desk.clock.now))
+    draft = await restarted.filing.get_draft(RESIDENT)
     assert draft is not None
     assert (draft.step, draft.category) == ("location", "noise")
     assert draft.description == "广场舞音响太响，每天晚上九点半还不停"
@@ -91,62 +95,62 @@ async def test_a_restart_mid_filing_loses_nothing(desk: Desk) -> None:
 async def test_bad_input_is_refused_and_changes_nothing(
     lite_desk: Desk, field: str, value: str, message: str
 ) -> None:
-    svc = lite_desk.service
-    await svc.start_draft(RESIDENT)
-    before = await svc.update_draft(RESIDENT, description="电梯坏了一个星期没人修理")
+    svc = lite_desk.tickets
+    await svc.filing.start_draft(RESIDENT)
+    before = await svc.filing.update_draft(RESIDENT, description="电梯坏了一个星期没人修理")
     with pytest.raises(InvalidInput, match=message):
-        await svc.update_draft(RESIDENT, **{field: value})  # type: ignore[arg-type]
-    assert await svc.get_draft(RESIDENT) == before
+        await svc.filing.update_draft(RESIDENT, **{field: value})  # type: ignore[arg-type]
+    assert await svc.filing.get_draft(RESIDENT) == before
 
 
 async def test_landline_phones_keep_their_area_code(lite_desk: Desk) -> None:
-    await lite_desk.service.start_draft(RESIDENT)
-    draft = await lite_desk.service.update_draft(RESIDENT, phone="(021) 62345678")
+    await lite_desk.tickets.filing.start_draft(RESIDENT)
+    draft = await lite_desk.tickets.filing.update_draft(RESIDENT, phone="(021) 62345678")
     assert draft.phone == "021-62345678"
 
 
 async def test_a_sixth_photo_is_refused(lite_desk: Desk) -> None:
-    svc = lite_desk.service
-    await svc.start_draft(RESIDENT)
+    svc = lite_desk.tickets
+    await svc.filing.start_draft(RESIDENT)
     for i in range(5):
-        await svc.update_draft(RESIDENT, add_photo=f"p{i}")
+        await svc.filing.update_draft(RESIDENT, add_photo=f"p{i}")
     with pytest.raises(InvalidInput, match="at most 5 photos"):
-        await svc.update_draft(RESIDENT, add_photo="p5")
-    draft = await svc.get_draft(RESIDENT)
+        await svc.filing.update_draft(RESIDENT, add_photo="p5")
+    draft = await svc.filing.get_draft(RESIDENT)
     assert draft is not None and len(draft.photos) == 5
 
 
 async def test_an_incomplete_draft_cannot_be_submitted(lite_desk: Desk) -> None:
-    svc = lite_desk.service
-    await svc.start_draft(RESIDENT)
-    await svc.update_draft(RESIDENT, category="facilities")
-    await svc.update_draft(RESIDENT, description="路灯坏了，晚上回家一片漆黑")
+    svc = lite_desk.tickets
+    await svc.filing.start_draft(RESIDENT)
+    await svc.filing.update_draft(RESIDENT, category="facilities")
+    await svc.filing.update_draft(RESIDENT, description="路灯坏了，晚上回家一片漆黑")
     with pytest.raises(InvalidInput, match="where it is"):
-        await svc.submit_draft(RESIDENT)
+        await svc.filing.submit_draft(RESIDENT)
     assert await _rows(lite_desk, Ticket) == []
-    assert await svc.get_draft(RESIDENT) is not None
+    assert await svc.filing.get_draft(RESIDENT) is not None
 
 
 async def test_no_draft_and_discard(lite_desk: Desk) -> None:
     with pytest.raises(NotFound):
-        await lite_desk.service.update_draft(RESIDENT, category="noise")
-    await lite_desk.service.start_draft(RESIDENT)
-    assert await lite_desk.service.discard_draft(RESIDENT) is True
-    assert await lite_desk.service.discard_draft(RESIDENT) is False
+        await lite_desk.tickets.filing.update_draft(RESIDENT, category="noise")
+    await lite_desk.tickets.filing.start_draft(RESIDENT)
+    assert await lite_desk.tickets.filing.discard_draft(RESIDENT) is True
+    assert await lite_desk.tickets.filing.discard_draft(RESIDENT) is False
 
 
 async def test_no_staff_chat_means_no_card(lite_desk: Desk) -> None:
-    svc = make_service(lite_desk.db, lite_desk.clock, staff_chat=None)
-    await svc.file_complaint(RESIDENT, NOISE)
+    svc = make_tickets(lite_desk.db, lite_desk.clock, staff_chat=None)
+    await svc.filing.file_complaint(RESIDENT, NOISE)
     assert await _rows(lite_desk, OutboxMessage) == []
     assert len(await _rows(lite_desk, TicketEvent)) == 1
 
 
 async def test_an_enquiry_is_a_ticket_of_its_own_category(lite_desk: Desk) -> None:
-    ticket = await lite_desk.service.file_enquiry(RESIDENT, "独生子女父母奖励金怎么领？")
+    ticket = await lite_desk.tickets.filing.file_enquiry(RESIDENT, "独生子女父母奖励金怎么领？")
     assert (ticket.category, ticket.status) == ("enquiry", "new")
     with pytest.raises(InvalidInput):
-        await lite_desk.service.file_enquiry(RESIDENT, " ")
+        await lite_desk.tickets.filing.file_enquiry(RESIDENT, " ")
 
 
 async def test_numbers_are_unique_under_concurrent_filing(desk: Desk) -> None:
@@ -167,15 +171,18 @@ async def test_numbers_restart_each_shanghai_month(lite_desk: Desk) -> None:
 async def test_similar_open_tickets_and_following_one(desk: Desk) -> None:
     number = await file_noise(desk)
     await file_noise(desk, complaint=Complaint("noise", "小区门口的狗每天早上叫个不停", "北门"))
-    similar = await desk.service.similar_open_tickets("noise", "楼上晚上装修电钻声音太大了")
+    similar = await desk.tickets.filing.similar_open_tickets("noise", "楼上晚上装修电钻声音太大了")
     assert [s.number for s in similar] == [number]
-    assert await desk.service.similar_open_tickets("sanitation", "楼上晚上装修电钻声音太大") == ()
+    assert (
+        await desk.tickets.filing.similar_open_tickets("sanitation", "楼上晚上装修电钻声音太大")
+        == ()
+    )
 
-    followed = await desk.service.follow_ticket(NEIGHBOUR, number)
+    followed = await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)
     assert (followed.number, followed.is_owner, followed.photos) == (number, False, ())
-    seen = await desk.service.get_ticket_for_resident(NEIGHBOUR, number)
+    seen = await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, number)
     assert seen.number == number
     with pytest.raises(InvalidInput, match="your own"):
-        await desk.service.follow_ticket(RESIDENT, number)
+        await desk.tickets.filing.follow_ticket(RESIDENT, number)
     with pytest.raises(NotFound):
-        await desk.service.follow_ticket(NEIGHBOUR, "2611-9999")
+        await desk.tickets.filing.follow_ticket(NEIGHBOUR, "2611-9999")

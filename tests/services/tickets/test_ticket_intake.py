@@ -1,15 +1,13 @@
-"""Draft upkeep (owners, expiry), enquiries from the query log, following instead of filing,
-and the rating buttons' lookup by ticket id."""
+"""Enquiries from the query log, following instead of filing, and the rating buttons'
+lookup by ticket id."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from services.errors import NotFound
-from storage.models import OutboxMessage, Ticket
+from storage.models import Ticket
 from storage.repositories.query_log import LoggedQuestion, add_query
 from storage.repositories.residents import get_resident
 from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, file_noise
@@ -21,46 +19,12 @@ async def _log_question(desk: Desk, who: int, text: str) -> int:
         return await add_query(session, LoggedQuestion(who, T0, text, text, "none", None, 0.0, []))
 
 
-async def test_draft_owners_and_expiry(desk: Desk) -> None:
-    svc = desk.service
-    assert await svc.draft_owners() == frozenset()
-    await svc.start_draft(RESIDENT)
-    desk.clock.advance(minutes=20)
-    await svc.start_draft(NEIGHBOUR)
-    assert await svc.draft_owners() == {RESIDENT, NEIGHBOUR}
-
-    desk.clock.advance(minutes=15)  # RESIDENT idle 35 min, NEIGHBOUR 15 min
-    expired = await svc.expire_drafts(desk.clock.now, timedelta(minutes=30))
-
-    assert expired == (RESIDENT,)
-    async with desk.db.transaction() as session:
-        [message] = list(await session.scalars(select(OutboxMessage)))
-    assert (message.telegram_id, message.message_key, message.params) == (
-        RESIDENT,
-        "filing.expired",
-        {"minutes": 30},
-    )
-    assert await svc.get_draft(RESIDENT) is None
-    assert await svc.get_draft(NEIGHBOUR) is not None
-    assert await svc.draft_owners() == {NEIGHBOUR}
-    assert await svc.expire_drafts(desk.clock.now, timedelta(minutes=30)) == ()
-
-
-async def test_typing_keeps_a_draft_alive(lite_desk: Desk) -> None:
-    svc = lite_desk.service
-    await svc.start_draft(RESIDENT)
-    lite_desk.clock.advance(minutes=25)
-    await svc.update_draft(RESIDENT, category="noise", step="description")
-    lite_desk.clock.advance(minutes=25)
-    assert await svc.expire_drafts(lite_desk.clock.now, timedelta(minutes=30)) == ()
-
-
 async def test_an_enquiry_from_the_query_log_is_filed_once(lite_desk: Desk) -> None:
-    svc = lite_desk.service
+    svc = lite_desk.tickets
     query_id = await _log_question(lite_desk, RESIDENT, "  明天天气怎么样 ")
 
-    ticket, filed = await svc.file_enquiry_from_query(RESIDENT, query_id)
-    again, filed_again = await svc.file_enquiry_from_query(RESIDENT, query_id)
+    ticket, filed = await svc.filing.file_enquiry_from_query(RESIDENT, query_id)
+    again, filed_again = await svc.filing.file_enquiry_from_query(RESIDENT, query_id)
 
     assert (ticket.category, ticket.description, filed) == ("enquiry", "明天天气怎么样", True)
     assert (again.number, filed_again) == (ticket.number, False)
@@ -71,27 +35,27 @@ async def test_an_enquiry_from_the_query_log_is_filed_once(lite_desk: Desk) -> N
 async def test_another_residents_question_cannot_be_filed(lite_desk: Desk) -> None:
     query_id = await _log_question(lite_desk, RESIDENT, "明天天气怎么样")
     with pytest.raises(NotFound):
-        await lite_desk.service.file_enquiry_from_query(STRANGER, query_id)
+        await lite_desk.tickets.filing.file_enquiry_from_query(STRANGER, query_id)
     with pytest.raises(NotFound):
-        await lite_desk.service.file_enquiry_from_query(RESIDENT, query_id + 100)
+        await lite_desk.tickets.filing.file_enquiry_from_query(RESIDENT, query_id + 100)
 
 
 async def test_following_instead_of_filing_drops_the_draft(lite_desk: Desk) -> None:
-    svc = lite_desk.service
+    svc = lite_desk.tickets
     number = await file_noise(lite_desk)
-    await svc.start_draft(NEIGHBOUR)
-    followed = await svc.follow_ticket(NEIGHBOUR, number, discard_draft=True)
+    await svc.filing.start_draft(NEIGHBOUR)
+    followed = await svc.filing.follow_ticket(NEIGHBOUR, number, discard_draft=True)
     assert (followed.number, followed.is_owner) == (number, False)
-    assert await svc.get_draft(NEIGHBOUR) is None
+    assert await svc.filing.get_draft(NEIGHBOUR) is None
 
 
 async def test_own_ticket_by_id_for_the_rating_buttons(lite_desk: Desk) -> None:
-    svc = lite_desk.service
+    svc = lite_desk.tickets
     number = await file_noise(lite_desk)
     async with lite_desk.db.transaction() as session:
         ticket_id = (await session.scalars(select(Ticket.id))).one()
-    assert (await svc.get_own_ticket_by_id(RESIDENT, ticket_id)).number == number
+    assert (await svc.resident.get_own_ticket_by_id(RESIDENT, ticket_id)).number == number
     with pytest.raises(NotFound):
-        await svc.get_own_ticket_by_id(NEIGHBOUR, ticket_id)
+        await svc.resident.get_own_ticket_by_id(NEIGHBOUR, ticket_id)
     with pytest.raises(NotFound):
-        await svc.get_own_ticket_by_id(RESIDENT, ticket_id + 1)
+        await svc.resident.get_own_ticket_by_id(RESIDENT, ticket_id + 1)

@@ -44,26 +44,28 @@ async def _event_count(desk: Desk) -> int:
 
 
 async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
-    svc = desk.service
+    svc = desk.tickets
     number = await file_noise(desk)
     desk.clock.advance(minutes=30)
-    accepted = await svc.accept(STAFF, number)
+    accepted = await svc.staff.accept(STAFF, number)
     assert (accepted.status, accepted.assignee_telegram_id) == ("accepted", STAFF)
     assert accepted.first_response_at == desk.clock.now
-    await svc.reply(STAFF, number, "已联系物业，今晚上门查看")
-    await svc.note(STAFF, number, "业主电话打不通，先找物业")
-    await svc.start(STAFF, number)
-    resolved = await svc.resolve(STAFF, number, "已要求施工方晚上八点后停工")
+    await svc.staff.reply(STAFF, number, "已联系物业，今晚上门查看")
+    await svc.staff.note(STAFF, number, "业主电话打不通，先找物业")
+    await svc.staff.start(STAFF, number)
+    resolved = await svc.staff.resolve(STAFF, number, "已要求施工方晚上八点后停工")
     assert resolved.status == "resolved"
 
-    reopened = await svc.rate(RESIDENT, number, solved=False, score=2, comment="昨晚还在施工")
+    reopened = await svc.resident.rate(
+        RESIDENT, number, solved=False, score=2, comment="昨晚还在施工"
+    )
     assert (reopened.status, reopened.rating_score, reopened.rating_solved) == (
         "reopened",
         2,
         False,
     )
-    await svc.resolve(STAFF, number, "施工方已签承诺书")
-    closed = await svc.rate(RESIDENT, number, solved=True, score=5)
+    await svc.staff.resolve(STAFF, number, "施工方已签承诺书")
+    closed = await svc.resident.rate(RESIDENT, number, solved=True, score=5)
     assert closed.status == "closed"
 
     messages = await _outbox(desk)
@@ -86,7 +88,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     ]  # fmt: skip
     assert await _buttons(desk, "staff.reopened") == [["reply"], ["resolve", "reject"], ["assign"]]
 
-    timeline = (await svc.get_ticket_for_resident(RESIDENT, number)).timeline
+    timeline = (await svc.resident.get_ticket_for_resident(RESIDENT, number)).timeline
     assert [(e.kind, e.status) for e in timeline] == [
         ("transition", "new"),
         ("transition", "accepted"),
@@ -101,7 +103,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     assert {e.author for e in timeline} == {"resident", STAFF_SIGNATURE}
     assert all("业主电话" not in (e.message or "") for e in timeline)
 
-    trail = (await svc.get_ticket_for_staff(OFFICIAL, number)).events
+    trail = (await svc.staff.get_ticket_for_staff(OFFICIAL, number)).events
     assert len(trail) == 9
     note = next(e for e in trail if e.kind == "note")
     assert (note.actor_telegram_id, note.actor_role, note.internal_note) == (
@@ -115,12 +117,12 @@ async def test_a_refused_transition_changes_nothing(desk: Desk) -> None:
     number = await file_noise(desk)
     events, outbox = await _event_count(desk), await _outbox(desk)
     with pytest.raises(InvalidTransition, match="cannot resolve a ticket that is new"):
-        await desk.service.resolve(STAFF, number, "done")
+        await desk.tickets.staff.resolve(STAFF, number, "done")
     with pytest.raises(InvalidTransition):
-        await desk.service.rate(RESIDENT, number, solved=True, score=5)
+        await desk.tickets.resident.rate(RESIDENT, number, solved=True, score=5)
     assert await _event_count(desk) == events
     assert await _outbox(desk) == outbox
-    view = await desk.service.get_ticket_for_staff(STAFF, number)
+    view = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
     assert (view.status, view.first_response_at, view.resolution_due_at) == (
         "new",
         None,
@@ -131,9 +133,9 @@ async def test_a_refused_transition_changes_nothing(desk: Desk) -> None:
 async def test_rejection_needs_a_reason_the_resident_sees(desk: Desk) -> None:
     number = await file_noise(desk)
     with pytest.raises(InvalidInput, match="reason is empty"):
-        await desk.service.reject(STAFF, number, "  ")
-    await desk.service.reject(STAFF, number, "属于城管职责，请拨打12345")
-    seen = await desk.service.get_ticket_for_resident(RESIDENT, number)
+        await desk.tickets.staff.reject(STAFF, number, "  ")
+    await desk.tickets.staff.reject(STAFF, number, "属于城管职责，请拨打12345")
+    seen = await desk.tickets.resident.get_ticket_for_resident(RESIDENT, number)
     assert (seen.status, seen.reject_reason) == ("rejected", "属于城管职责，请拨打12345")
     assert (await _outbox(desk))[-1] == (
         RESIDENT,
@@ -145,14 +147,14 @@ async def test_rejection_needs_a_reason_the_resident_sees(desk: Desk) -> None:
 async def test_staff_actions_from_a_resident_are_refused(desk: Desk) -> None:
     number = await file_noise(desk)
     calls = [
-        desk.service.accept(RESIDENT, number),
-        desk.service.reply(RESIDENT, number, "hello"),
-        desk.service.note(RESIDENT, number, "x"),
-        desk.service.reject(RESIDENT, number, "no"),
-        desk.service.assign(RESIDENT, number, RESIDENT),
-        desk.service.get_ticket_for_staff(RESIDENT, number),
-        desk.service.list_queue(NEIGHBOUR),
-        desk.service.accept(999_999, number),  # never wrote to linli
+        desk.tickets.staff.accept(RESIDENT, number),
+        desk.tickets.staff.reply(RESIDENT, number, "hello"),
+        desk.tickets.staff.note(RESIDENT, number, "x"),
+        desk.tickets.staff.reject(RESIDENT, number, "no"),
+        desk.tickets.staff.assign(RESIDENT, number, RESIDENT),
+        desk.tickets.staff.get_ticket_for_staff(RESIDENT, number),
+        desk.tickets.staff.list_queue(NEIGHBOUR),
+        desk.tickets.staff.accept(999_999, number),  # never wrote to linli
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
@@ -163,55 +165,55 @@ async def test_staff_actions_from_a_resident_are_refused(desk: Desk) -> None:
 async def test_residents_only_see_their_own_tickets(desk: Desk) -> None:
     number = await file_noise(desk)
     with pytest.raises(NotFound):
-        await desk.service.get_ticket_for_resident(STRANGER, number)
+        await desk.tickets.resident.get_ticket_for_resident(STRANGER, number)
     with pytest.raises(NotFound):
-        await desk.service.followup(STRANGER, number, "我也被吵到了")
+        await desk.tickets.resident.followup(STRANGER, number, "我也被吵到了")
     with pytest.raises(NotFound):
-        await desk.service.rate(STRANGER, number, solved=True, score=5)
-    assert [t.number for t in await desk.service.list_my_tickets(RESIDENT)] == [number]
-    assert await desk.service.list_my_tickets(STRANGER) == ()
+        await desk.tickets.resident.rate(STRANGER, number, solved=True, score=5)
+    assert [t.number for t in await desk.tickets.resident.list_my_tickets(RESIDENT)] == [number]
+    assert await desk.tickets.resident.list_my_tickets(STRANGER) == ()
 
 
 async def test_staff_see_names_and_phones_as_allowed(desk: Desk) -> None:
     number = await file_noise(desk)
-    before = await desk.service.get_ticket_for_staff(STAFF, number)
+    before = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
     assert (before.resident_name, before.phone) == ("王阿姨", "138****5678")
-    await desk.service.assign(STAFF, number, STAFF_2)
-    assignee = await desk.service.get_ticket_for_staff(STAFF_2, number)
-    other = await desk.service.get_ticket_for_staff(STAFF, number)
+    await desk.tickets.staff.assign(STAFF, number, STAFF_2)
+    assignee = await desk.tickets.staff.get_ticket_for_staff(STAFF_2, number)
+    other = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
     assert (assignee.phone, other.phone) == ("13812345678", "138****5678")
     assert (await _outbox(desk))[-1][:2] == (STAFF_2, "staff.assigned")
     with pytest.raises(InvalidInput, match="not a staff member"):
-        await desk.service.assign(STAFF, number, RESIDENT)
+        await desk.tickets.staff.assign(STAFF, number, RESIDENT)
 
 
 async def test_followups_reach_the_staff_chat(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.service.followup(RESIDENT, number, "今晚又开始了，现在还在响")
+    await desk.tickets.resident.followup(RESIDENT, number, "今晚又开始了，现在还在响")
     assert (await _outbox(desk))[-1][:2] == (STAFF_CHAT, "staff.followup")
 
 
 async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
     keep = await file_noise(desk)
     duplicate = await file_noise(desk, who=NEIGHBOUR)
-    await desk.service.follow_ticket(RESIDENT, duplicate)
-    merged = await desk.service.merge(STAFF, duplicate, keep, "same building")
+    await desk.tickets.filing.follow_ticket(RESIDENT, duplicate)
+    merged = await desk.tickets.staff.merge(STAFF, duplicate, keep, "same building")
     assert (merged.status, merged.merged_into) == ("merged", keep)
-    assert (await desk.service.get_ticket_for_resident(NEIGHBOUR, keep)).is_owner is False
+    assert (await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, keep)).is_owner is False
     with pytest.raises(InvalidInput):
-        await desk.service.merge(STAFF, keep, keep)
-    await desk.service.accept(STAFF, keep)
+        await desk.tickets.staff.merge(STAFF, keep, keep)
+    await desk.tickets.staff.accept(STAFF, keep)
     keys = [(chat, key) for chat, key, _ in await _outbox(desk)]
     assert keys[-2] == (NEIGHBOUR, "ticket.status_changed")  # now follows the kept ticket
 
 
 async def test_unrated_tickets_close_after_the_configured_days(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.service.accept(STAFF, number)
-    await desk.service.resolve(STAFF, number)
-    assert await desk.service.close_unrated(desk.clock.now + timedelta(days=6)) == 0
-    assert await desk.service.close_unrated(desk.clock.now + timedelta(days=8)) == 1
-    view = await desk.service.get_ticket_for_staff(STAFF, number)
+    await desk.tickets.staff.accept(STAFF, number)
+    await desk.tickets.staff.resolve(STAFF, number)
+    assert await desk.tickets.system.close_unrated(desk.clock.now + timedelta(days=6)) == 0
+    assert await desk.tickets.system.close_unrated(desk.clock.now + timedelta(days=8)) == 1
+    view = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
     assert (view.status, view.events[-1].actor_role) == ("closed", "system")
     assert (await _outbox(desk))[-1][1:] == (
         "ticket.status_changed",
@@ -221,14 +223,16 @@ async def test_unrated_tickets_close_after_the_configured_days(desk: Desk) -> No
 
 async def test_overdue_tickets_are_listed_and_marked(desk: Desk) -> None:
     number = await file_noise(desk)  # noise: response within 4 working hours
-    assert await desk.service.list_overdue() == ()
+    assert await desk.tickets.system.list_overdue() == ()
     desk.clock.advance(hours=5)  # 15:00 Shanghai, still no response
-    [late] = await desk.service.list_overdue()
+    [late] = await desk.tickets.system.list_overdue()
     assert (late.number, late.is_overdue) == (number, True)
-    assert (await desk.service.get_ticket_for_resident(RESIDENT, number)).is_overdue is True
-    await desk.service.accept(STAFF, number)
-    assert await desk.service.list_overdue() == ()
-    mine = await desk.service.list_mine(STAFF)
+    assert (
+        await desk.tickets.resident.get_ticket_for_resident(RESIDENT, number)
+    ).is_overdue is True
+    await desk.tickets.staff.accept(STAFF, number)
+    assert await desk.tickets.system.list_overdue() == ()
+    mine = await desk.tickets.staff.list_mine(STAFF)
     assert [t.number for t in mine] == [number]
     async with desk.db.transaction() as session:
         ticket = (await session.scalars(select(Ticket))).one()

@@ -21,7 +21,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precon
 from sqlalchemy import select
 
 from services.errors import ServiceError
-from services.tickets import Complaint, TicketService, TicketSettings
+from services.tickets import Complaint, Tickets, TicketSettings
 from storage import Database
 from storage.models import (
     Base,
@@ -61,7 +61,7 @@ class TicketMachine(RuleBasedStateMachine):
         self.clock = Clock()
         self.filed = 0
         self.filers: dict[str, int] = {}
-        self.svc = TicketService(self.db, self.clock, TicketSettings(staff_chat_id=STAFF_CHAT))
+        self.svc = Tickets(self.db, self.clock, TicketSettings(staff_chat_id=STAFF_CHAT))
         self.run(self._setup())
 
     def run(self, coro: Awaitable[T]) -> T:
@@ -110,14 +110,14 @@ class TicketMachine(RuleBasedStateMachine):
     def file(self, who: int) -> str:
         self.filed += 1
         complaint = Complaint("noise", "楼上装修电钻声太吵了，晚上十点还不停", "3号楼")
-        view = self.attempt(self.svc.file_complaint(who, complaint))
+        view = self.attempt(self.svc.filing.file_complaint(who, complaint))
         assert view is not None
         self.filers[view.number] = who
         return str(view.number)
 
     @rule(ticket=tickets, actor=PEOPLE, action=st.sampled_from(STAFF_ACTIONS), text=TEXTS)
     def staff_action(self, ticket: str, actor: int, action: str, text: str) -> None:
-        method = getattr(self.svc, action)
+        method = getattr(self.svc.staff, action)
         self.attempt(method(actor, ticket, text))
 
     @rule(
@@ -129,10 +129,10 @@ class TicketMachine(RuleBasedStateMachine):
         """The usual next step for the ticket's status, so runs reach resolved and beyond."""
         status = self.run(self._status(ticket))
         if status == "resolved":
-            self.attempt(self.svc.rate(self.filers[ticket], ticket, solved, 3))
+            self.attempt(self.svc.resident.rate(self.filers[ticket], ticket, solved, 3))
             return
         action = NEXT_STEP.get(status, "note")
-        self.attempt(getattr(self.svc, action)(actor, ticket, "按流程处理"))
+        self.attempt(getattr(self.svc.staff, action)(actor, ticket, "按流程处理"))
 
     async def _status(self, number: str) -> str:
         async with self.db.transaction() as session:
@@ -142,15 +142,15 @@ class TicketMachine(RuleBasedStateMachine):
 
     @rule(ticket=tickets, actor=PEOPLE, into=tickets)
     def merge(self, ticket: str, actor: int, into: str) -> None:
-        self.attempt(self.svc.merge(actor, ticket, into))
+        self.attempt(self.svc.staff.merge(actor, ticket, into))
 
     @rule(ticket=tickets, actor=PEOPLE, assignee=PEOPLE)
     def assign(self, ticket: str, actor: int, assignee: int) -> None:
-        self.attempt(self.svc.assign(actor, ticket, assignee))
+        self.attempt(self.svc.staff.assign(actor, ticket, assignee))
 
     @rule(ticket=tickets, who=PEOPLE, text=TEXTS)
     def followup(self, ticket: str, who: int, text: str) -> None:
-        self.attempt(self.svc.followup(who, ticket, text))
+        self.attempt(self.svc.resident.followup(who, ticket, text))
 
     @rule(
         ticket=tickets,
@@ -159,17 +159,17 @@ class TicketMachine(RuleBasedStateMachine):
         score=st.integers(0, 6),
     )
     def rate(self, ticket: str, who: int, solved: bool, score: int) -> None:
-        self.attempt(self.svc.rate(who, ticket, solved, score, "还是很吵"))
+        self.attempt(self.svc.resident.rate(who, ticket, solved, score, "还是很吵"))
 
     @rule(ticket=tickets, who=PEOPLE)
     def follow(self, ticket: str, who: int) -> None:
-        self.attempt(self.svc.follow_ticket(who, ticket), events=0)
+        self.attempt(self.svc.filing.follow_ticket(who, ticket), events=0)
 
     @rule(days=st.integers(0, 10))
     def time_passes(self, days: int) -> None:
         self.clock.advance(days=days, hours=1)
         before = self.run(self._snapshot())["events"]
-        closed = self.run(self.svc.close_unrated(self.clock.now))
+        closed = self.run(self.svc.system.close_unrated(self.clock.now))
         assert self.run(self._snapshot())["events"] - before == closed
 
     @invariant()

@@ -1,23 +1,28 @@
-"""What every ticket use case shares: configuration, actors, loading, recording events.
+"""The ticket trail: the one helper every ticket use case shares.
 
-TicketService (services/tickets/__init__.py) is assembled from the filing, staff-desk and
-resident parts, which all inherit this core. Every use case runs in one transaction; an
-action is checked (role, ownership, lifecycle) before anything is written, so a refused
-action changes nothing.
+Filing, ResidentTickets, StaffDesk, SystemTickets and RejectPrompts each hold the same
+TicketTrail instead of inheriting from a common base. It finds the people and the ticket an
+action is about, records the action's one event in the audit trail (applying its status
+change), announces status changes through the outbox (notify.py), and reads tickets back as
+the frozen records handlers get (views.py). It opens no transaction: each use case opens
+exactly one and passes its session in, so an action is checked (role, ownership,
+lifecycle) before anything is written and a refused action changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import events
 from services.errors import NotFound, PermissionDenied
-from services.tickets import lifecycle
+from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
+from services.tickets import lifecycle, notify
+from services.tickets.lifecycle import Action
+from services.tickets.settings import TicketSettings
 from services.tickets.views import (
     StaffTicketView,
     TicketView,
@@ -30,7 +35,7 @@ from services.tickets.views import (
 )
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
-from storage.models import EventKind, Resident, Ticket, TicketEvent
+from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
@@ -39,52 +44,43 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True)
-class TicketSettings:
-    """Knobs of the ticket desk; defaults suit the district's service centre."""
+class TicketTrail:
+    """Lookups, the audit trail and announcements, plus the clock, settings and calendar."""
 
-    staff_chat_id: int | None = None  # None: no staff cards are queued
-    staff_language: str = "zh-Hans"
-    default_language: str = "zh-Hans"
-    auto_close_days: int = 7  # a resolved ticket nobody rated closes after this many days
-    similarity_threshold: float = 60.0  # rapidfuzz WRatio, 0-100
-    similar_limit: int = 3
+    db: Database
+    clock: Clock
+    settings: TicketSettings
+    calendar: WorkCalendar
 
-
-class TicketCore:
-    """Shared state and helpers of the ticket use cases."""
-
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        settings: TicketSettings | None = None,
-        calendar: WorkCalendar | None = None,
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self.settings = settings or TicketSettings()
-        self.calendar = calendar or WorkCalendar()
-
-    async def _person(self, session: AsyncSession, telegram_id: int) -> Resident:
+    async def person(self, session: AsyncSession, telegram_id: int) -> Resident:
+        """The registered person with this Telegram id; NotFound otherwise."""
         person = await residents_repo.get_resident(session, telegram_id)
         if person is None:
             raise NotFound("resident")
         return person
 
-    async def _staff(self, session: AsyncSession, telegram_id: int) -> Resident:
-        """The caller if they hold a staff, official or admin role; PermissionDenied otherwise."""
+    async def staff_member(self, session: AsyncSession, telegram_id: int) -> Resident | None:
+        """The person if they hold a staff, official or admin role; None otherwise."""
         person = await residents_repo.get_resident(session, telegram_id)
         if person is None or Role(person.role) not in STAFF_ROLES:
+            return None
+        return person
+
+    async def staff(self, session: AsyncSession, telegram_id: int) -> Resident:
+        """The caller if they hold a staff, official or admin role; PermissionDenied otherwise."""
+        person = await self.staff_member(session, telegram_id)
+        if person is None:
             raise PermissionDenied("staff")
         return person
 
-    async def _ticket(self, session: AsyncSession, number: str) -> Ticket:
+    async def ticket(self, session: AsyncSession, number: str) -> Ticket:
+        """The ticket with this number, locked for the change to come; NotFound otherwise."""
         ticket = await repo.get_ticket_by_number(session, number.strip(), for_update=True)
         if ticket is None:
             raise NotFound(f"ticket {number}")
         return ticket
 
-    async def _record(
+    async def record(
         self,
         session: AsyncSession,
         ticket: Ticket,
@@ -104,7 +100,7 @@ class TicketCore:
         member may file or rate their own ticket); ``filed`` marks the first event, which
         comes from no status.
         """
-        now = self._clock()
+        now = self.clock()
         from_status = None if filed else ticket.status
         if not filed:  # a new row already says "new" at ``now``: touching it costs an UPDATE
             if to_status is not None:
@@ -137,16 +133,47 @@ class TicketCore:
             details=details or {},
         )
 
-    def _language(self, resident: Resident) -> str:
-        return resident.language or self.settings.default_language
+    async def change_status(
+        self, session: AsyncSession, ticket: Ticket, actor: Resident | None, action: Action,
+        text: str | None,
+    ) -> TicketEvent:  # fmt: skip
+        """Apply a status-changing action (staff's, or the system's when ``actor`` is None)
+        with its optional public message, and record it."""
+        now = self.clock()
+        target = lifecycle.TARGET[action]
+        if target is TicketStatus.REJECTED:
+            ticket.reject_reason = text
+        elif target is TicketStatus.RESOLVED:
+            ticket.resolved_at = now
+        elif target is TicketStatus.REOPENED:
+            ticket.resolved_at = None
+        elif target is TicketStatus.CLOSED:
+            ticket.closed_at = now
+        return await self.record(
+            session, ticket, actor, EventKind.TRANSITION, to_status=target.value,
+            public_message=text,
+        )  # fmt: skip
 
-    async def _merged_number(self, session: AsyncSession, ticket: Ticket) -> str | None:
-        if ticket.merged_into_id is None:
-            return None
-        target = await repo.get_ticket(session, ticket.merged_into_id)
-        return None if target is None else target.number
+    async def announce(
+        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str | None
+    ) -> None:
+        """Tell the resident and followers about a status change."""
+        if ticket.status == TicketStatus.REJECTED:
+            key, params = "ticket.rejected", {"number": ticket.number, "reason": text or ""}
+            await notify.to_resident_and_followers(
+                session, ticket, event, self.settings, key, params
+            )
+            return
+        params = {"number": ticket.number, "status": ticket.status, "message": text or ""}
+        owner_key = owner_buttons = None
+        if ticket.status == TicketStatus.RESOLVED:
+            owner_key, owner_buttons = "ticket.rate_request", notify.rate_buttons(ticket.id)
+        await notify.to_resident_and_followers(
+            session, ticket, event, self.settings, "ticket.status_changed", params,
+            owner_key=owner_key, owner_buttons=owner_buttons,
+        )  # fmt: skip
 
-    async def _resident_view(
+    async def resident_view(
         self,
         session: AsyncSession,
         ticket: Ticket,
@@ -172,7 +199,7 @@ class TicketCore:
             created_at=ticket.created_at,
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
-            is_overdue=is_overdue(ticket, self._clock(), lifecycle.is_open(ticket.status)),
+            is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
             reject_reason=ticket.reject_reason,
             merged_into=await self._merged_number(session, ticket),
             rating_solved=ticket.rating_solved,
@@ -181,11 +208,12 @@ class TicketCore:
             timeline=tuple(public_event(e) for e in events if is_public(e)),
         )
 
-    async def _staff_view(
+    async def staff_view(
         self, session: AsyncSession, ticket: Ticket, viewer: int | None, *, events: bool
     ) -> StaffTicketView:
+        """The staff's record of a ticket; the phone in full only for its assignee."""
         filer = await session.get(Resident, ticket.resident_id)
-        trail = await repo.list_events(session, ticket.id) if events else []
+        history = await repo.list_events(session, ticket.id) if events else []
         is_assignee = viewer is not None and viewer == ticket.assignee_telegram_id
         phone = ticket.phone if is_assignee else mask_phone(ticket.phone)
         return StaffTicketView(
@@ -207,14 +235,26 @@ class TicketCore:
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             first_response_at=ticket.first_response_at,
-            is_overdue=is_overdue(ticket, self._clock(), lifecycle.is_open(ticket.status)),
+            is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
             reject_reason=ticket.reject_reason,
             merged_into=await self._merged_number(session, ticket),
             rating_solved=ticket.rating_solved,
             rating_score=ticket.rating_score,
             rating_comment=ticket.rating_comment,
-            events=tuple(staff_event(e) for e in trail),
+            events=tuple(staff_event(e) for e in history),
         )
+
+    async def staff_views(
+        self, session: AsyncSession, tickets: Sequence[Ticket], viewer: int | None
+    ) -> tuple[StaffTicketView, ...]:
+        """Staff records of several tickets, without their trails (the queues)."""
+        return tuple([await self.staff_view(session, t, viewer, events=False) for t in tickets])
+
+    async def _merged_number(self, session: AsyncSession, ticket: Ticket) -> str | None:
+        if ticket.merged_into_id is None:
+            return None
+        target = await repo.get_ticket(session, ticket.merged_into_id)
+        return None if target is None else target.number
 
 
 _ENDED = frozenset({"closed", "rejected", "merged"})
@@ -223,6 +263,6 @@ _ENDED = frozenset({"closed", "rejected", "merged"})
 def _count_event(session: AsyncSession, category: str, to_status: str | None, filed: bool) -> None:
     """Filed and ended tickets for the metrics, once the transaction commits."""
     if filed:
-        events.emit_after_commit(session, events.TICKET_FILED, category=category)
+        emit_after_commit(session, TICKET_FILED, category=category)
     elif to_status in _ENDED:
-        events.emit_after_commit(session, events.TICKET_CLOSED, category=category, status=to_status)
+        emit_after_commit(session, TICKET_CLOSED, category=category, status=to_status)

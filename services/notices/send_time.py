@@ -1,8 +1,5 @@
-"""What the /broadcast conversation needs beyond NoticeService: whose drafts are open, and
-reading the sending time an official types.
+"""Reading the sending time an official types while composing a broadcast.
 
-Drafts live in the notices table (status "draft"), so a restart in the middle of composing
-loses nothing; ``owners`` lets the Telegram layer know, at start, who is composing.
 Times are read in the district's timezone: "2026-12-01 09:00", "12-01 9:00", "明天 9:00",
 "后天 下午3点", "tomorrow 9:00", or a bare "21:30" (today).
 """
@@ -13,12 +10,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from services.errors import InvalidInput
 from services.notices.broadcasts import MAX_AHEAD
-from storage import Database
-from storage.models import Notice, NoticeStatus
 
 _DAY_WORDS = {
     "今天": 0,
@@ -100,33 +93,3 @@ def _clock(words: str) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
-
-
-class NoticeDrafts:
-    """Read-only look-ups on notice drafts (the notice service changes them)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def owners(self) -> set[int]:
-        """Telegram ids of everyone with a draft broadcast open."""
-        async with self._db.transaction() as session:
-            ids = await session.scalars(
-                select(Notice.author_telegram_id)
-                .where(Notice.status == NoticeStatus.DRAFT.value)
-                .where(Notice.author_telegram_id.is_not(None))
-                .distinct()
-            )
-            return {i for i in ids if i is not None}
-
-    async def open_draft(self, telegram_id: int) -> int | None:
-        """The id of this person's newest open draft, if they have one."""
-        async with self._db.transaction() as session:
-            found: int | None = await session.scalar(
-                select(Notice.id)
-                .where(Notice.status == NoticeStatus.DRAFT.value)
-                .where(Notice.author_telegram_id == telegram_id)
-                .order_by(Notice.id.desc())
-                .limit(1)
-            )
-            return found

@@ -1,0 +1,117 @@
+"""What a person owes linli next: the one fact that routes their next typed message.
+
+A resident filing owes the next step of their complaint, an official composing a broadcast
+the answer to the question asked last, a resident who chose a score the comment on it, an
+admin the entry id for a group of unanswered questions. Kept in the database (one row per
+person), so every process behind a webhook routes the next message alike, and a restart
+loses nothing. Starting another flow replaces what was owed; the caller gets back what it
+replaced, so that the person can be told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from storage import Database
+from storage.repositories import awaiting as repo
+
+
+class Owed(StrEnum):
+    """The flows that wait for a person's typed answer."""
+
+    FILING = "filing"  # the filing draft's current step (services.tickets)
+    BROADCAST_TEXT = "broadcast_text"  # /broadcast asked for the notice's text
+    BROADCAST = "broadcast"  # reference "<notice id>:<step>" of the open draft
+    RATING_COMMENT = "rating_comment"  # reference "<ticket number>:<y|n>:<score>"
+    KB_ENTRY = "kb_entry"  # reference: the group of unanswered questions
+
+
+FILING_IDLE = timedelta(minutes=30)
+"""A filing draft nobody touched for this long is dropped (and its owner told)."""
+BROADCAST_IDLE = timedelta(minutes=60)
+"""A broadcast draft nobody touched for this long is discarded (and its author told)."""
+
+# How long linli waits for an answer that no draft holds; None: as long as the draft lives
+# (the drafts' own expiry, above, ends those).
+WAIT: dict[Owed, timedelta | None] = {
+    Owed.FILING: None,
+    Owed.BROADCAST: None,
+    Owed.BROADCAST_TEXT: BROADCAST_IDLE,
+    Owed.RATING_COMMENT: timedelta(minutes=30),
+    Owed.KB_ENTRY: timedelta(minutes=30),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingView:
+    """What one person owes: the flow and what it is about."""
+
+    kind: Owed
+    reference: str
+
+
+class AwaitingService:
+    """Read, set and clear what each person owes linli next."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def awaiting(self, telegram_id: int) -> AwaitingView | None:
+        """What ``telegram_id`` owes now (one primary-key read); None when nothing, or
+        when the wait has run out."""
+        async with self._db.transaction() as session:
+            row = await repo.get_awaiting(session, telegram_id)
+        owed = _still_owed(row.kind, row.expires_at, self._clock()) if row else None
+        return None if owed is None or row is None else AwaitingView(owed, row.reference)
+
+    async def expect(self, telegram_id: int, kind: Owed, reference: str = "") -> Owed | None:
+        """From now on ``telegram_id`` owes ``kind`` about ``reference``; returns the other
+        flow this replaced (None when they owed nothing, or the same flow)."""
+        now = self._clock()
+        wait = WAIT[kind]
+        async with self._db.transaction() as session:
+            before = await repo.get_awaiting(session, telegram_id)
+            replaced = _still_owed(before.kind, before.expires_at, now) if before else None
+            await repo.save_awaiting(
+                session,
+                telegram_id=telegram_id,
+                kind=kind.value,
+                reference=reference,
+                expires_at=None if wait is None else now + wait,
+                updated_at=now,
+            )
+        return None if replaced in (None, kind) else replaced
+
+    async def done(self, telegram_id: int, *kinds: Owed) -> AwaitingView | None:
+        """``telegram_id`` owes nothing any more (only if it was one of ``kinds``, when
+        given); returns what they owed, if it was still owed."""
+        async with self._db.transaction() as session:
+            row = await repo.delete_awaiting(session, telegram_id, [k.value for k in kinds])
+            if row is None or _still_owed(row.kind, row.expires_at, self._clock()) is None:
+                return None
+            return AwaitingView(Owed(row.kind), row.reference)
+
+    async def expire(self, now: datetime) -> int:
+        """Forget waits that ran out and draft flows whose draft is gone; returns how many
+        (a scheduled job: the routing already ignores both)."""
+        async with self._db.transaction() as session:
+            return await repo.delete_lapsed(
+                session, now, filing=Owed.FILING.value, broadcast=Owed.BROADCAST.value
+            )
+
+
+_KINDS = frozenset(owed.value for owed in Owed)
+
+
+def _still_owed(kind: str, expires_at: datetime | None, now: datetime) -> Owed | None:
+    """The flow of a stored row, unless its wait ran out (or the kind is unknown: a row of a
+    newer linli, after a downgrade)."""
+    if kind not in _KINDS:
+        return None
+    if expires_at is not None and expires_at <= now:
+        return None
+    return Owed(kind)
