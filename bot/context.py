@@ -13,6 +13,8 @@ from handlers.context import BotData, Context, LinliApp
 if TYPE_CHECKING:
     from bot.delivery.limits import DeliveryConfig
     from bot.delivery.worker import DeliveryWorker
+    from bot.ops.metrics import Metrics
+    from bot.ops.server import OpsServer
     from bot.scheduler import Scheduler
 
 
@@ -26,6 +28,10 @@ class Runtime:
     scheduler_timezone: str | None = None
     delivery: DeliveryWorker | None = None
     scheduler: Scheduler | None = None
+    # Operations (bot/ops/): this process's metrics, and the listener for them and health.
+    metrics: Metrics | None = None
+    ops_listen: tuple[str, int] | None = None
+    ops_server: OpsServer | None = None
 
 
 class AppData(BotData):

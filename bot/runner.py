@@ -16,6 +16,7 @@ from bot.cli.calendar import warn_if_calendar_runs_out, work_calendar
 from bot.context import runtime_of
 from bot.delivery.limits import DeliveryConfig
 from bot.delivery.worker import stop_delivery
+from bot.ops.server import start_ops, stop_ops
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
 from bot.webhook import Webhook
@@ -44,9 +45,11 @@ async def running(
         assert updater is not None
         try:
             # Inside the try: a webhook port already in use must still stop what started.
+            await start_ops(application)
             await _receive_updates(updater, poll_timeout, webhook)
             yield
         finally:
+            await stop_ops(application)
             await stop_delivery(runtime_of(application).delivery)
             if updater.running:
                 await updater.stop()  # also stops the webhook server; the webhook stays set
@@ -105,6 +108,9 @@ async def _serve(settings: Settings) -> None:
             overall_rate=settings.reply_rate,
             delivery=DeliveryConfig.from_settings(settings),
             scheduler_timezone=settings.timezone,
+            transport=settings.transport,
+            proxy_url=settings.proxy_url,
+            ops_listen=settings.metrics_address(),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

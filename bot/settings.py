@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, FilePath, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.transport import Transport, check_proxy_url
 from bot.webhook import SECRET_RULE, Webhook, check_secret, check_webhook_url, split_listen_address
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1:8443"
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # Operations (bot/transport.py, bot/ops/): the Bot API's HTTP client and a proxy for it
+    # (declared after the transport, whose choice decides which proxies work), and the
+    # listener for /metrics, /healthz and /readyz (off unless set).
+    transport: Transport = "aiohttp"
+    proxy_url: str | None = None
+    metrics_listen: str | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -101,6 +108,26 @@ class Settings(BaseSettings):
             raise ValueError(f"required when LINLI_WEBHOOK_URL is set ({SECRET_RULE})")
         return None
 
+    @field_validator("proxy_url", "metrics_listen", mode="before")
+    @classmethod
+    def _blank_ops_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _check_proxy_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        return check_proxy_url(value.strip(), info.data.get("transport", "aiohttp"))
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _check_metrics_listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        split_listen_address(value)
+        return value.strip()
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -130,6 +157,12 @@ class Settings(BaseSettings):
             return None
         host, port = split_listen_address(self.webhook_listen)
         return Webhook(self.webhook_url, host, port, self.webhook_secret.get_secret_value())
+
+    def metrics_address(self) -> tuple[str, int] | None:
+        """Where to serve /metrics, /healthz and /readyz, or None (off)."""
+        if self.metrics_listen is None:
+            return None
+        return split_listen_address(self.metrics_listen)
 
     def secrets(self) -> tuple[str, ...]:
         """The values that must never reach a log."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -19,14 +20,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     database write hold everybody up. A FIFO lock per chat gives both.
     """
 
-    __slots__ = ("_locks", "_waiting")
+    __slots__ = ("_locks", "_observe", "_waiting")
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        observe: Callable[[object, float], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        # Told each update and the seconds from its turn to the end of its handling (metrics).
+        self._observe = observe
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._observe is None:
+            await self._in_order(update, coroutine)
+            return
+        started = time.perf_counter()
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            self._observe(update, time.perf_counter() - started)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         # Every log line of the update names it; one line closes it with its duration.
         coroutine = logged_update(update, coroutine)

@@ -96,6 +96,32 @@ class FaultPlan:
         return None
 
 
+@dataclass
+class _Stall:
+    method: str
+    seconds: float | None  # None: drop the connection without an answer
+    remaining: int
+
+
+@dataclass
+class StallPlan:
+    """Calls answered late (a client's read timeout) or never (the connection dropped)."""
+
+    stalls: list[_Stall] = field(default_factory=list)
+
+    def add(self, method: str, seconds: float | None, count: int = 1) -> None:
+        self.stalls.append(_Stall(method.lower(), seconds, count))
+
+    def take(self, method: str) -> _Stall | None:
+        for stall in self.stalls:
+            if stall.method in ("*", method.lower()):
+                stall.remaining -= 1
+                if stall.remaining <= 0:
+                    self.stalls.remove(stall)
+                return stall
+        return None
+
+
 @dataclass(frozen=True)
 class Limit:
     """At most `count` calls in any window of `per_seconds`."""

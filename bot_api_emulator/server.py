@@ -7,6 +7,7 @@ PTB builds request URLs as ``base_url + token + "/" + method`` and file URLs as
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from aiohttp import web
 
 # Importing the method modules registers their methods.
 from bot_api_emulator import account, members, messages  # noqa: F401
-from bot_api_emulator.faults import FaultPlan, FloodGuard, FloodLimits, FloodViolation
+from bot_api_emulator.faults import FaultPlan, FloodGuard, FloodLimits, FloodViolation, StallPlan
 from bot_api_emulator.recorder import BotCall, CallLog
 from bot_api_emulator.registry import METHODS, Upload
 from bot_api_emulator.text import decode_param
@@ -42,6 +43,17 @@ async def _read_params(request: web.Request) -> tuple[JSON, dict[str, Upload]]:
         else:
             params[name] = decode_param(name, str(value))
     return params, uploads
+
+
+async def _stalled(request: web.Request, seconds: float | None) -> web.Response:
+    """A late 502 after ``seconds``, or (None) a connection closed without an answer."""
+    if seconds is None:
+        if request.transport is not None:
+            request.transport.abort()
+        raise ConnectionResetError("dropped by the emulator")
+    await asyncio.sleep(seconds)
+    body = {"ok": False, "error_code": 502, "description": "Bad Gateway: stalled"}
+    return web.json_response(body, status=502)
 
 
 class BotApiServer(SimulatedUsers, CallLog):
@@ -69,6 +81,7 @@ class BotApiServer(SimulatedUsers, CallLog):
         bot_user = {"id": bot_id, "is_bot": True, "first_name": bot_first_name}
         self.world = World(bot_user={**bot_user, "username": bot_username})
         self.faults = FaultPlan()
+        self.stalls = StallPlan()
         self.flood: FloodGuard | None = FloodGuard(flood_limits) if flood_limits else None
         self._runner: web.AppRunner | None = None
         self._webhook = WebhookPusher(self.world)
@@ -123,6 +136,15 @@ class BotApiServer(SimulatedUsers, CallLog):
         otherwise (``can_manage_topics=False``)."""
         chat_id = int(chat["id"]) if isinstance(chat, dict) else int(chat)
         self.world.members[(chat_id, user_id)] = members.member_record(status, **rights)
+
+    def stall_next(self, method: str, seconds: float, *, count: int = 1) -> None:
+        """Answer the next `count` calls of `method` ("*" for any) only after `seconds`
+        (a client with a shorter read timeout gives up); the call is not carried out."""
+        self.stalls.add(method, seconds, count)
+
+    def drop_next(self, method: str, *, count: int = 1) -> None:
+        """Close the connection of the next `count` calls of `method` without an answer."""
+        self.stalls.add(method, None, count)
 
     def enforce_flood_limits(self, limits: FloodLimits | None = FloodLimits()) -> None:  # noqa: B008
         """Start refusing sends beyond `limits` with 429 (None switches enforcement off)."""
@@ -201,6 +223,9 @@ class BotApiServer(SimulatedUsers, CallLog):
         entry = METHODS.get(request.match_info["method"].lower())
         params, uploads = await _read_params(request)
         started = time.perf_counter()
+        stall = self.stalls.take(entry.name if entry else request.match_info["method"])
+        if stall is not None:
+            return await _stalled(request, stall.seconds)
         if entry is None:
             self._record(BotCall(request.match_info["method"], params, None, started, _NOT_FOUND))
             return web.json_response(_NOT_FOUND, status=404)

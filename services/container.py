@@ -15,6 +15,7 @@ from services.notices.broadcasts import NoticeService
 from services.notices.bulletins import BulletinService
 from services.notices.disclosure_bulletin import DisclosureFigures
 from services.notices.subscriptions import SubscriptionService
+from services.ops import OpsService
 from services.reports import ReportService
 from services.residents.awaiting import AwaitingService
 from services.residents.service import ResidentService
@@ -50,6 +51,7 @@ class Services:
     kb_learning: KbLearningService
     holiday_alerts: HolidayAlertService
     awaiting: AwaitingService
+    ops: OpsService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -108,6 +110,7 @@ async def open_services(
             ReminderSettings(staff_chat_id=staff_chat_id, default_language=default_language),
             calendar,
         ),
+        ops=OpsService(db, knowledge, clock),
         residents=residents,
         awaiting=AwaitingService(db, clock),
         enquiries=EnquiryService(db, knowledge, clock),

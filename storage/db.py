@@ -38,11 +38,17 @@ _ASYNC_DRIVERS = {
 
 
 OUTBOX_WRITTEN = "linli.outbox_written"
+AFTER_COMMIT = "linli.after_commit"
 
 
 def note_outbox_written(session: AsyncSession) -> None:
     """Mark the session's transaction as one that wrote outbox rows (see on_outbox_commit)."""
     session.info[OUTBOX_WRITTEN] = True
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` after the session's transaction commits (never on a rollback)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -136,6 +142,8 @@ class Database:
         if session.info.get(OUTBOX_WRITTEN):
             for listener in self._outbox_listeners:
                 listener()
+        for callback in session.info.get(AFTER_COMMIT, ()):
+            callback()
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every commit that wrote outbox rows (the delivery nudge).

@@ -20,8 +20,8 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.error import RetryAfter
-from telegram.request import HTTPXRequest
 
+from bot.transport import like
 from handlers.i18n import t
 from handlers.outbox_format import readable
 from services.delivery import OutgoingMessage
@@ -149,5 +149,5 @@ def worker_bot(application_bot: Bot, pool_size: int) -> Bot:
         application_bot.token,
         base_url=lambda _token: application_bot.base_url,
         base_file_url=lambda _token: application_bot.base_file_url,
-        request=HTTPXRequest(connection_pool_size=pool_size),
+        request=like(application_bot.request, pool_size),
     )

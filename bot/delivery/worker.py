@@ -299,7 +299,11 @@ async def start_delivery(
         delivery = DeliveryService(services.db, services.residents)
     delivery.policy = config.policy()  # the operator's settings decide retries
     bot = worker_bot(application.bot, 2 * config.concurrency + 2)
-    await bot.initialize()
+    try:
+        await bot.initialize()
+    except BaseException:
+        await bot.shutdown()  # its connection pools are open even when getMe failed
+        raise
     worker = DeliveryWorker(bot, delivery, config, **kw)
     await worker.start()
     return worker

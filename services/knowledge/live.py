@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import time
 from pathlib import Path
 
 from knowledge import KnowledgeBase, KnowledgeBaseError, Matcher, files_version, load_knowledge_base
@@ -25,6 +27,13 @@ class LiveKnowledge:
         self._loaded = files_version(kb_dir)
         self._refused: object = None
         self.matcher = Matcher(load_knowledge_base(kb_dir))
+        self.loaded_at = time.time()  # when the live version was loaded (Unix time)
+        self.load_failures = 0  # reloads refused because the files did not validate
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the files the live knowledge base was read from."""
+        return hashlib.sha256(repr(self._loaded).encode()).hexdigest()[:12]
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -33,8 +42,12 @@ class LiveKnowledge:
     async def reload(self) -> int:
         """Re-read the knowledge-base files; returns the number of entries now live."""
         version = files_version(self._kb_dir)
-        self.matcher = await asyncio.to_thread(_build, self._kb_dir)
-        self._loaded = version
+        try:
+            self.matcher = await asyncio.to_thread(_build, self._kb_dir)
+        except KnowledgeBaseError:
+            self.load_failures += 1
+            raise
+        self._loaded, self.loaded_at = version, time.time()
         return len(self.kb.entries)
 
     async def reload_if_changed(self) -> int | None:
@@ -49,8 +62,9 @@ class LiveKnowledge:
             self.matcher = await asyncio.to_thread(_build, self._kb_dir)
         except KnowledgeBaseError:
             self._refused = version
+            self.load_failures += 1
             raise
-        self._loaded = version
+        self._loaded, self.loaded_at = version, time.time()
         return len(self.kb.entries)
 
     def entry_view(self, entry_id: str) -> EntryView | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from knowledge import DecisionKind
+from services import events
 from services.errors import InvalidInput, NotFound
 from services.knowledge.live import LiveKnowledge
 from services.knowledge.query_log import QueryLogWriter
@@ -36,6 +37,7 @@ class EnquiryService:
         if not question:
             raise InvalidInput("empty question")
         decision = self._knowledge.matcher.decide(question)
+        events.emit(events.QUESTION_DECIDED, decision=decision.kind.value)
         query_id = await self._log.log(
             LoggedQuestion(
                 asker_telegram_id=telegram_id,
@@ -78,9 +80,12 @@ class EnquiryService:
             resident = await residents_repo.get_resident(session, telegram_id)
             if resident is None:
                 return False
-            return await query_log.set_feedback(
+            stored = await query_log.set_feedback(
                 session, query_id, resident.id, 1 if helpful else -1, self._clock()
             )
+        if stored:
+            events.emit(events.ANSWER_FEEDBACK, feedback="helpful" if helpful else "unhelpful")
+        return stored
 
     def entry(self, entry_id: str) -> EntryView:
         """One entry for display (menu browsing, follow-up buttons)."""

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import NotFound, PermissionDenied
+from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
 from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets.lifecycle import Action
@@ -119,6 +120,7 @@ class TicketTrail:
             and kind not in (EventKind.NOTE, EventKind.ASSIGN)
         ):
             ticket.first_response_at = now
+        _count_event(session, ticket.category, to_status, filed)
         return await repo.add_event(
             session,
             ticket_id=ticket.id,
@@ -255,3 +257,14 @@ class TicketTrail:
             return None
         target = await repo.get_ticket(session, ticket.merged_into_id)
         return None if target is None else target.number
+
+
+_ENDED = frozenset({"closed", "rejected", "merged"})
+
+
+def _count_event(session: AsyncSession, category: str, to_status: str | None, filed: bool) -> None:
+    """Filed and ended tickets for the metrics, once the transaction commits."""
+    if filed:
+        emit_after_commit(session, TICKET_FILED, category=category)
+    elif to_status in _ENDED:
+        emit_after_commit(session, TICKET_CLOSED, category=category, status=to_status)

@@ -1,0 +1,1 @@
+"""Operations: metrics, health and readiness of a running linli process."""
