@@ -1,11 +1,14 @@
 """Taking personal data out of what residents and staff wrote, for public and shared texts.
 
-Used by the monthly disclosure and by exports made without personal data. It removes what
-can identify a person in a complaint: phone numbers, ID-card and other long numbers,
-Telegram @handles and links, e-mail addresses, the name the resident gave, house numbers
-(楼/栋/单元/室/号 and the like: "the community" is as precise as a public text gets) and the
-forms of address that carry a surname (王阿姨, 李先生, 张师傅). What is left is meant to be
-read as one neutral line; the exact patterns are tested in
+Used by the monthly disclosure and by exports made without personal data, as the second
+line of defence behind texts that are public by design. It removes what can identify a
+person in a complaint: phone numbers however they are written (138.1234.5678, digit by
+digit, in Chinese numerals), ID-card and other long numbers, Telegram @handles, WeChat ids,
+links, e-mail addresses, the name the resident gave, people's names (jieba's part-of-speech
+tagger finds 张建国 with no title; a name after 邻居/联系/我叫 … is taken too), house and
+room numbers (楼/栋/单元/室/号, 五零一, 楼上1502: "the community" is as precise as a public
+text gets) and the forms of address that carry a surname (王阿姨, 李先生, 张师傅). It errs
+on the side of removing: 王府井 may read as 某人. The exact patterns are tested in
 tests/services/notices/test_disclosure.py.
 """
 
@@ -13,13 +16,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
 
 MASK = "某人"
 _SPACE = re.compile(r"\s+")
+# A digit as people type or say it: any Unicode digit (full-width too), Chinese numerals
+# (幺 is a spoken 1).
+_DIGITS = r"\d〇零一二三四五六七八九幺两"
+_D = f"[{_DIGITS}]"
+_SEP = r"[\s.\-·_、，,()（）]{0,3}"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://\S+|t\.me/\S+|www\.\S+", re.IGNORECASE), "[链接]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[邮箱]"),
+    (
+        re.compile(
+            r"(?:微信号?|威信|薇信|v信|weixin|wechat|vx|wx)\s*(?:号|id)?\s*[:：是为]?\s*"
+            r"[a-z][-_a-z0-9]{5,19}",
+            re.IGNORECASE,
+        ),
+        "[账号]",
+    ),
     (re.compile(r"@\w{3,}"), "[账号]"),
+    # Mobile numbers however they are written: 138.1234.5678, 1 3 8 …, 一三八一二三四五六七八.
+    (
+        re.compile(
+            rf"(?<![{_DIGITS}])(?:\+?86{_SEP})?[1１一幺]{_SEP}[3-9３-９三四五六七八九]{_SEP}"
+            rf"(?:{_D}{_SEP}){{8}}{_D}(?![{_DIGITS}])"
+        ),
+        "[电话]",
+    ),
     # Phone numbers, written with spaces or dashes, with or without +86, and landlines.
     (re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"), "[电话]"),
     (re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"), "[电话]"),
@@ -28,6 +54,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Building, unit and room numbers: 3号楼, 2单元, 501室, 12栋, 3-501.
     (re.compile(r"[\d一二三四五六七八九十百零〇两]+\s*(?:号楼|栋|幢|座|单元|楼|室|户|号)"), "某处"),
     (re.compile(r"\d+-\d+"), "某处"),
+    # Room numbers said digit by digit (五零一, 一五零二), and bare ones next to a neighbour.
+    (re.compile(r"[一二三四五六七八九]{1,2}[零〇][一二三四五六七八九]"), "某处"),
+    (re.compile(r"(楼上|楼下|隔壁|对门|对面|住在|住)\s*\d{3,4}(?!\d)"), r"\1某处"),
     (re.compile(r"(?:某处)+"), "某处"),
 )
 _SURNAMES = (
@@ -49,6 +78,10 @@ _COMMON = (
     "蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范廖贾"
 )
 _FAMILIAR = re.compile(rf"[老小][{_COMMON}]")
+# A name right after the words that introduce one, whatever the tagger makes of it.
+_INTRODUCED = re.compile(
+    rf"(邻居|联系人?|我叫|名叫|叫做|姓名[:：]?|我是|找|告诉)\s*([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})"
+)
 
 
 def scrub(text: str | None, names: Iterable[str | None] = ()) -> str:
@@ -65,9 +98,27 @@ def scrub(text: str | None, names: Iterable[str | None] = ()) -> str:
             out = out.replace(part, MASK)
     for pattern, placeholder in _PATTERNS:
         out = pattern.sub(placeholder, out)
+    out = _INTRODUCED.sub(lambda m: m.group(1) + MASK, out)
     out = _ADDRESSED.sub(MASK, out)
     out = _FAMILIAR.sub(MASK, out)
+    out = _tagged_names(out)
     return _SPACE.sub(" ", out).strip()
+
+
+def _tagged_names(text: str) -> str:
+    """``text`` with the words jieba tags as people's names (nr) masked."""
+    return "".join(
+        MASK if flag == "nr" and 2 <= len(word) <= 4 and "某" not in word else word
+        for word, flag in _tagger()(text)
+    )
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> Any:
+    """jieba's part-of-speech tagger, loaded on first use (its dictionary takes a second)."""
+    import jieba.posseg
+
+    return jieba.posseg.lcut
 
 
 def _name_parts(name: str | None) -> list[str]:
