@@ -19,6 +19,12 @@ def when(language: str, at: datetime | str, tz: tzinfo = TIMEZONE) -> str:
     return t(language, "datetime", month=local.month, day=local.day, time=f"{local:%H:%M}")
 
 
+def day(language: str, at: datetime, tz: tzinfo = TIMEZONE) -> str:
+    """The date alone, in the district's time zone: "11月2日", "2/11"."""
+    local = at.astimezone(tz)
+    return t(language, "date", month=local.month, day=local.day)
+
+
 def entry_text(language: str, entry: EntryView) -> str:
     """The full answer of an entry: title, answer, and where to go."""
     title = localize(language, entry.title, entry.title_en)

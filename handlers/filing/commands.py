@@ -160,8 +160,8 @@ async def _file(
     u: Update, c: Context, caller: Caller, d: DraftView, *, check_similar: bool
 ) -> None:
     tickets, lang = c.services.tickets, caller.language
-    if check_similar and d.category and d.description:
-        similar = await tickets.filing.similar_open_tickets(d.category, d.description)
+    if check_similar:
+        similar = await tickets.filing.similar_to_draft(caller.resident.telegram_id)
         if similar:
             await reply(u, *similar_message(lang, similar))
             return

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callbacks import encode
 from handlers.filing.render import category_name
 from handlers.i18n import t
+from handlers.render import day
 from services.tickets import DraftView, SimilarTicketView
 from services.tickets.categories import complaint_categories
 from services.tickets.validation import MAX_PHOTOS, STEPS
@@ -100,12 +101,15 @@ def similar_message(
     lines = [t(language, "filing.similar.intro")]
     rows = []
     for ticket in similar:
+        # Other people's words are never shown: the category, the building and the day.
         lines.append(
             t(
                 language,
                 "filing.similar.line",
                 number=ticket.number,
-                description=ticket.description[:80],
+                category=category_name(language, ticket.category),
+                place=ticket.place or t(language, "filing.similar.somewhere"),
+                date=day(language, ticket.created_at),
             )
         )
         rows.append([_button(language, "filing.button.follow", "follow", ticket.number,

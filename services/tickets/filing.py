@@ -21,6 +21,7 @@ from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.categories import ENQUIRY, get_category
 from services.tickets.complaint import Complaint, checked, from_draft, ticket_number
+from services.tickets.places import building_level
 from services.tickets.trail import TicketTrail
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
@@ -160,13 +161,25 @@ class Filing:
                 session, ticket, is_owner=True, events=[event]
             ), True
 
-    async def similar_open_tickets(self, category: str, text: str) -> tuple[SimilarTicketView, ...]:
-        """Up to three open tickets of the category whose text resembles ``text``, best first."""
-        get_category(category)
+    async def similar_to_draft(self, telegram_id: int) -> tuple[SimilarTicketView, ...]:
+        """Up to three open tickets of the draft's category whose text resembles the draft's
+        description, best first; () without a draft or before its description.
+
+        What the resident sees of other people's tickets is their category, the place at
+        building level and the date: never their words (anonymous or not, phone numbers
+        included)."""
         async with self._trail.db.transaction() as session:
-            candidates = await repo.list_open_in_category(session, category)
+            draft = await self._draft(session, telegram_id)
+            return await self._similar(session, draft)
+
+    async def _similar(
+        self, session: AsyncSession, draft: FilingDraft
+    ) -> tuple[SimilarTicketView, ...]:
+        if not draft.category or not draft.description:
+            return ()
+        candidates = await repo.list_open_in_category(session, draft.category)
         found = process.extract(
-            text.strip(),
+            draft.description.strip(),
             {t.id: t.description for t in candidates},
             scorer=fuzz.WRatio,
             limit=self._trail.settings.similar_limit,
@@ -178,7 +191,7 @@ class Filing:
                 number=by_id[key].number,
                 category=by_id[key].category,
                 status=by_id[key].status,
-                description=by_id[key].description,
+                place=building_level(by_id[key].location_text),
                 created_at=by_id[key].created_at,
                 score=round(score, 1),
             )
@@ -188,11 +201,14 @@ class Filing:
     async def follow_ticket(
         self, telegram_id: int, ticket_no: str, *, discard_draft: bool = False
     ) -> TicketView:
-        """Follow an open ticket instead of filing a duplicate; its updates reach the resident.
+        """Follow ("me too") an open ticket that was offered as like the resident's draft,
+        instead of filing a duplicate; its status changes reach the resident.
 
-        NotFound for an unknown number; InvalidInput for the resident's own or a closed one.
-        ``discard_draft`` also forgets the resident's draft in the same transaction (they
-        follow instead of filing).
+        Only a ticket among those ``similar_to_draft`` offers can be followed: ticket numbers
+        run in sequence, so a forged button could otherwise follow any ticket. NotFound for
+        any other number (the same answer as an unknown one); InvalidInput for the resident's
+        own or a closed one. ``discard_draft`` also forgets the resident's draft in the same
+        transaction (they follow instead of filing).
         """
         async with self._trail.db.transaction() as session:
             person = await self._trail.person(session, telegram_id)
@@ -201,6 +217,9 @@ class Filing:
                 raise InvalidInput("this is your own ticket")
             if not lifecycle.is_open(ticket.status):
                 raise InvalidInput(f"ticket {ticket.number} is {ticket.status}")
+            draft = await self._draft(session, telegram_id)
+            if ticket.number not in {s.number for s in await self._similar(session, draft)}:
+                raise NotFound(f"ticket {ticket_no}")
             await repo.add_follower(session, ticket.id, person.id, self._trail.clock())
             if discard_draft:
                 await repo.delete_draft(session, person.id)

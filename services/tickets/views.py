@@ -130,7 +130,7 @@ class SimilarTicketView:
     number: str
     category: str
     status: str
-    description: str
+    place: str  # at building level: never the room, never the reporter's own words
     created_at: datetime
     score: float
 

@@ -222,12 +222,17 @@ async def test_a_double_press_on_submit_files_once(linli: Linli) -> None:
 async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) -> None:
     svc = linli.services
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
-    complaint = Complaint("noise", NOISE + "！", location_text="幸福小区3号楼")
+    their_words = NOISE + "，电话13912345678"
+    complaint = Complaint("noise", their_words, location_text="幸福小区3号楼2单元501室")
     theirs = (await svc.tickets.filing.file_complaint(200002, complaint)).number
     summary = await to_step(linli, "confirm")
 
     similar = await press(linli, summary, "✅ 提交")
     assert "类似的问题" in similar["text"] and theirs in similar["text"]
+    # Someone else's ticket: its category, building and day, never their words or room.
+    assert "噪音扰民，幸福小区3号楼，" in similar["text"]
+    for private in ("13912345678", "电钻", "2单元", "501"):
+        assert private not in similar["text"]
     assert "📝 不是同一件，还是提交我的" in button_labels(similar)
     following = await press(linli, similar, f"👀 就是这件，我关注它（{theirs}）")
 

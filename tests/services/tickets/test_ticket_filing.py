@@ -17,6 +17,7 @@ from tests.services.conftest import (
     NOISE,
     RESIDENT,
     STAFF_CHAT,
+    STRANGER,
     Clock,
     Desk,
     file_noise,
@@ -168,15 +169,21 @@ async def test_numbers_restart_each_shanghai_month(lite_desk: Desk) -> None:
     assert re.fullmatch(r"\d{4}-\d{4}", await file_noise(lite_desk))
 
 
+async def _draft(desk: Desk, who: int, category: str, description: str) -> None:
+    await desk.tickets.filing.start_draft(who)
+    await desk.tickets.filing.update_draft(who, category=category, description=description)
+
+
 async def test_similar_open_tickets_and_following_one(desk: Desk) -> None:
     number = await file_noise(desk)
     await file_noise(desk, complaint=Complaint("noise", "小区门口的狗每天早上叫个不停", "北门"))
-    similar = await desk.tickets.filing.similar_open_tickets("noise", "楼上晚上装修电钻声音太大了")
-    assert [s.number for s in similar] == [number]
-    assert (
-        await desk.tickets.filing.similar_open_tickets("sanitation", "楼上晚上装修电钻声音太大")
-        == ()
-    )
+    await _draft(desk, STRANGER, "sanitation", "楼上晚上装修电钻声音太大")
+    assert await desk.tickets.filing.similar_to_draft(STRANGER) == ()
+    await _draft(desk, NEIGHBOUR, "noise", "楼上晚上装修电钻声音太大了")
+    [similar] = await desk.tickets.filing.similar_to_draft(NEIGHBOUR)
+    # Other people's words never: the category, the building, the day.
+    assert (similar.number, similar.category, similar.place) == (number, "noise", "幸福小区3号楼")
+    assert not hasattr(similar, "description")
 
     followed = await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)
     assert (followed.number, followed.is_owner, followed.photos) == (number, False, ())
@@ -186,3 +193,19 @@ async def test_similar_open_tickets_and_following_one(desk: Desk) -> None:
         await desk.tickets.filing.follow_ticket(RESIDENT, number)
     with pytest.raises(NotFound):
         await desk.tickets.filing.follow_ticket(NEIGHBOUR, "2611-9999")
+
+
+async def test_only_a_ticket_offered_as_similar_can_be_followed(desk: Desk) -> None:
+    # Ticket numbers run in sequence: a forged "cp:follow:<no>" must not follow any of them.
+    number = await file_noise(desk)
+    other = await file_noise(
+        desk, complaint=Complaint("noise", "小区门口的狗每天早上叫个不停", "北门")
+    )
+    with pytest.raises(NotFound):  # no draft at all
+        await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)
+    await _draft(desk, NEIGHBOUR, "noise", "楼上晚上装修电钻声音太大了")
+    with pytest.raises(NotFound):  # open, but not like the draft: never offered
+        await desk.tickets.filing.follow_ticket(NEIGHBOUR, other)
+    with pytest.raises(NotFound):
+        await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, other)
+    assert (await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)).number == number

@@ -10,7 +10,7 @@ from services.errors import NotFound
 from storage.models import Ticket
 from storage.repositories.query_log import LoggedQuestion, add_query
 from storage.repositories.residents import get_resident
-from tests.services.conftest import NEIGHBOUR, RESIDENT, STRANGER, T0, Desk, file_noise
+from tests.services.conftest import NEIGHBOUR, NOISE, RESIDENT, STRANGER, T0, Desk, file_noise
 
 
 async def _log_question(desk: Desk, who: int, text: str) -> int:
@@ -44,6 +44,7 @@ async def test_following_instead_of_filing_drops_the_draft(lite_desk: Desk) -> N
     svc = lite_desk.tickets
     number = await file_noise(lite_desk)
     await svc.filing.start_draft(NEIGHBOUR)
+    await svc.filing.update_draft(NEIGHBOUR, category="noise", description=NOISE.description)
     followed = await svc.filing.follow_ticket(NEIGHBOUR, number, discard_draft=True)
     assert (followed.number, followed.is_owner) == (number, False)
     assert await svc.filing.get_draft(NEIGHBOUR) is None

@@ -196,6 +196,10 @@ async def test_followups_reach_the_staff_chat(desk: Desk) -> None:
 async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
     keep = await file_noise(desk)
     duplicate = await file_noise(desk, who=NEIGHBOUR)
+    await desk.tickets.filing.start_draft(RESIDENT)
+    await desk.tickets.filing.update_draft(
+        RESIDENT, category="noise", description="楼上每天晚上十一点以后还在装修"
+    )
     await desk.tickets.filing.follow_ticket(RESIDENT, duplicate)
     merged = await desk.tickets.staff.merge(STAFF, duplicate, keep, "same building")
     assert (merged.status, merged.merged_into) == ("merged", keep)

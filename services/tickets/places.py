@@ -1,0 +1,23 @@
+"""How precisely a place is shown to people other than the one who reported it."""
+
+from __future__ import annotations
+
+import re
+
+# Unit, floor, room and door: 2单元, 5层, 501室, 3-501, 五零一, and whatever follows them.
+_BELOW_BUILDING = re.compile(
+    r"(?:[\d一二三四五六七八九十零〇两]+\s*(?:单元|层|楼层|室|户|号房|房)"
+    r"|\d*\s*-\s*\d+|[一二三四五六七八九]{1,2}[零〇][一二三四五六七八九]|\d{3,4}(?!\s*(?:号楼|栋|幢|座)))"
+    r".*",
+    re.S,
+)
+_PHONE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+
+
+def building_level(location_text: str | None) -> str:
+    """The place cut to its building: 幸福小区3号楼2单元501室 → 幸福小区3号楼; "" when
+    nothing of it is shown."""
+    if not location_text:
+        return ""
+    place = _BELOW_BUILDING.sub("", _PHONE.sub("", location_text)).strip(" ，,、-")
+    return place[:40]
