@@ -74,7 +74,7 @@ def ticket_detail(language: str, ticket: TicketView, tz: tzinfo) -> str:
             number=ticket.number,
             category=category_name(language, ticket.category),
             status=status_name(language, ticket.status),
-            description=ticket.description,
+            description=ticket.description or t(language, "ticket.followed_description"),
             filed=when(language, ticket.created_at, tz),
         )
     ]

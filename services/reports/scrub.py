@@ -26,6 +26,12 @@ _SPACE = re.compile(r"\s+")
 _DIGITS = r"\d〇零一二三四五六七八九幺两"
 _D = f"[{_DIGITS}]"
 _SEP = r"[\s.\-·_、，,()（）]{0,3}"
+# Mobile numbers however they are written: 138.1234.5678, 1 3 8 …, 一三八一二三四五六七八.
+MOBILE = re.compile(
+    rf"(?<![{_DIGITS}])(?:\+?86{_SEP})?[1１一幺]{_SEP}[3-9３-９三四五六七八九]{_SEP}"
+    rf"(?:{_D}{_SEP}){{8}}{_D}(?![{_DIGITS}])"
+)
+LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)")
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://\S+|t\.me/\S+|www\.\S+", re.IGNORECASE), "[链接]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[邮箱]"),
@@ -38,17 +44,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "[账号]",
     ),
     (re.compile(r"@\w{3,}"), "[账号]"),
-    # Mobile numbers however they are written: 138.1234.5678, 1 3 8 …, 一三八一二三四五六七八.
-    (
-        re.compile(
-            rf"(?<![{_DIGITS}])(?:\+?86{_SEP})?[1１一幺]{_SEP}[3-9３-９三四五六七八九]{_SEP}"
-            rf"(?:{_D}{_SEP}){{8}}{_D}(?![{_DIGITS}])"
-        ),
-        "[电话]",
-    ),
+    (MOBILE, "[电话]"),
     # Phone numbers, written with spaces or dashes, with or without +86, and landlines.
     (re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"), "[电话]"),
-    (re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"), "[电话]"),
+    (LANDLINE, "[电话]"),
     # ID-card numbers, Telegram ids, plate or account numbers: any long run of digits.
     (re.compile(r"\d{5,}[\dXx]?"), "[号码]"),
     # Building, unit and room numbers: 3号楼, 2单元, 501室, 12栋, 3-501.
@@ -103,6 +102,18 @@ def scrub(text: str | None, names: Iterable[str | None] = ()) -> str:
     out = _FAMILIAR.sub(MASK, out)
     out = _tagged_names(out)
     return _SPACE.sub(" ", out).strip()
+
+
+def mask_phone_numbers(text: str) -> str:
+    """``text`` with every phone number in it shown as 138****5678 (the first three and
+    the last four characters of the number as written): enough for staff to recognise it,
+    not to call it. The full number reaches only whoever takes the ticket, in private."""
+
+    def masked(match: re.Match[str]) -> str:
+        number = re.sub(r"[\s.\-·_、，,()（）+]", "", match.group(0))
+        return number[:3] + "****" + number[-4:]
+
+    return LANDLINE.sub(masked, MOBILE.sub(masked, text))
 
 
 def _tagged_names(text: str) -> str:

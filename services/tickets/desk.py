@@ -73,7 +73,8 @@ class StaffDesk:
         return await self._change(actor, number, Action.REJECT, reason)
 
     async def reply(self, actor: int, number: str, text: str) -> StaffTicketView:
-        """A public reply, sent to the resident and followers signed by the community."""
+        """A public reply, sent to the resident signed by the community (followers hear
+        status changes only: the reply is meant for the person who filed)."""
         text = check.message(text, "the reply")
         async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, Action.REPLY)
@@ -138,8 +139,9 @@ class StaffDesk:
             )  # fmt: skip
             params = {"number": ticket.number, "into": target.number}
             await notify.to_resident_and_followers(
-                session, ticket, event, self._trail.settings, "ticket.merged", params
-            )
+                session, ticket, event, self._trail.settings, "ticket.merged", params,
+                followers=("ticket.merged", params),
+            )  # fmt: skip
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def get_ticket_for_staff(self, actor: int, number: str) -> StaffTicketView:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.reports.scrub import mask_phone_numbers
 from services.tickets.settings import TicketSettings
 from services.tickets.views import mask_phone, resident_label
 from storage.models import Resident, Ticket, TicketEvent
@@ -115,8 +116,11 @@ async def to_resident_and_followers(
     *,
     owner_key: str | None = None,
     owner_buttons: Buttons | None = None,
+    followers: tuple[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Tell the filer (with ``owner_key``/``owner_buttons`` if given) and every follower."""
+    """Tell the filer (with ``owner_key``/``owner_buttons`` if given) and, with
+    ``followers`` (a message key and its parameters), everyone following the ticket: what
+    followers hear is given apart, so that nothing written to the filer reaches them."""
     owner = await session.get(Resident, ticket.resident_id)
     if owner is not None:
         await to_person(
@@ -129,8 +133,11 @@ async def to_resident_and_followers(
             params,
             owner_buttons,
         )
+    if followers is None:
+        return
+    follower_key, follower_params = followers
     for follower in await repo.list_followers(session, ticket.id):
-        await to_person(session, ticket, event, follower, settings, message_key, params)
+        await to_person(session, ticket, event, follower, settings, follower_key, follower_params)
 
 
 async def to_staff_chat(
@@ -159,7 +166,7 @@ def card_params(ticket: Ticket, filer: Resident) -> dict[str, Any]:
         "ticket_id": ticket.id,
         "number": ticket.number,
         "category": ticket.category,
-        "description": ticket.description,
+        "description": mask_phone_numbers(ticket.description),
         "location": ticket.location_text or "",
         "latitude": ticket.latitude,
         "longitude": ticket.longitude,

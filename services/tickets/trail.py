@@ -12,7 +12,7 @@ lifecycle) before anything is written and a refused action changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.errors import NotFound, PermissionDenied
 from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
 from services.log_context import bind_ticket
+from services.reports.scrub import mask_phone_numbers
 from services.tickets import lifecycle, notify
 from services.tickets.lifecycle import Action
+from services.tickets.places import building_level
 from services.tickets.settings import TicketSettings
 from services.tickets.views import (
     StaffTicketView,
@@ -160,10 +162,13 @@ class TicketTrail:
         self, session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str | None
     ) -> None:
         """Tell the resident and followers about a status change."""
+        # Followers hear the new status, never the words staff wrote to the filer.
+        followers = ("ticket.status_changed", {"number": ticket.number, "status": ticket.status,
+                                               "message": ""})  # fmt: skip
         if ticket.status == TicketStatus.REJECTED:
             key, params = "ticket.rejected", {"number": ticket.number, "reason": text or ""}
             await notify.to_resident_and_followers(
-                session, ticket, event, self.settings, key, params
+                session, ticket, event, self.settings, key, params, followers=followers
             )
             return
         params = {"number": ticket.number, "status": ticket.status, "message": text or ""}
@@ -172,7 +177,7 @@ class TicketTrail:
             owner_key, owner_buttons = "ticket.rate_request", notify.rate_buttons(ticket.id)
         await notify.to_resident_and_followers(
             session, ticket, event, self.settings, "ticket.status_changed", params,
-            owner_key=owner_key, owner_buttons=owner_buttons,
+            owner_key=owner_key, owner_buttons=owner_buttons, followers=followers,
         )  # fmt: skip
 
     async def resident_view(
@@ -184,17 +189,26 @@ class TicketTrail:
         timeline: bool = True,
         events: list[TicketEvent] | None = None,
     ) -> TicketView:
-        """The resident's record of a ticket; ``events`` saves reading a trail just written."""
+        """The resident's record of a ticket; ``events`` saves reading a trail just written.
+
+        A follower ("me too") sees the ticket's progress, never what its filer wrote nor
+        what staff wrote to them: no description, the place at building level, no reject
+        reason, and status changes without their messages."""
         if events is None:
             events = await repo.list_events(session, ticket.id) if timeline else []
+        public = [public_event(e) for e in events if is_public(e)]
+        if not is_owner:
+            public = [replace(e, message=None) for e in public if e.status is not None]
         return TicketView(
             number=ticket.number,
             category=ticket.category,
             status=ticket.status,
-            description=ticket.description,
-            location_text=ticket.location_text,
-            latitude=ticket.latitude,
-            longitude=ticket.longitude,
+            description=ticket.description if is_owner else "",
+            location_text=ticket.location_text
+            if is_owner
+            else building_level(ticket.location_text),
+            latitude=ticket.latitude if is_owner else None,
+            longitude=ticket.longitude if is_owner else None,
             photos=tuple(ticket.photos) if is_owner else (),
             anonymous=ticket.anonymous,
             is_owner=is_owner,
@@ -202,12 +216,12 @@ class TicketTrail:
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
-            reject_reason=ticket.reject_reason,
+            reject_reason=ticket.reject_reason if is_owner else None,
             merged_into=await self._merged_number(session, ticket),
             rating_solved=ticket.rating_solved,
             rating_score=ticket.rating_score,
             can_follow_up=lifecycle.allows(lifecycle.Action.FOLLOWUP, ticket.status),
-            timeline=tuple(public_event(e) for e in events if is_public(e)),
+            timeline=tuple(public),
         )
 
     async def staff_view(
@@ -223,7 +237,8 @@ class TicketTrail:
             number=ticket.number,
             category=ticket.category,
             status=ticket.status,
-            description=ticket.description,
+            # Shown in the staff chat: numbers typed in the text are masked like the phone.
+            description=mask_phone_numbers(ticket.description),
             location_text=ticket.location_text,
             latitude=ticket.latitude,
             longitude=ticket.longitude,

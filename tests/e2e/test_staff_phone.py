@@ -4,6 +4,7 @@ number; the staff chat shows it masked, so the assignee gets it in a private mes
 
 from __future__ import annotations
 
+from services.tickets import Complaint
 from tests.e2e.staff_support import STAFF_2_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 
 __all__ = ["desk"]  # the fixture
@@ -35,3 +36,13 @@ async def test_an_assignee_gets_the_full_number_with_the_assignment(desk: Desk) 
     contact = await sent_privately(desk, STAFF_ID, "staff.contact")
     assert contact is not None and contact["phone"] == FULL
     assert all(FULL not in text_of(m) for m in desk.api.sent_to(STAFF_CHAT))
+
+
+async def test_a_number_typed_in_the_description_is_masked_in_the_staff_chat(desk: Desk) -> None:
+    complaint = Complaint("noise", "楼上天天装修太吵了，有事打我电话 138.1234.5678", "3号楼")
+    number = await desk.file(complaint)
+    assert "138****5678" in text_of(await desk.card(number))
+    await desk.press(await desk.card(number), "✅ 受理")
+    [shown] = await desk.say(f"/ticket {number}")
+    assert "138****5678" in text_of(shown)
+    assert all("1234" not in text_of(m) for m in desk.api.sent_to(STAFF_CHAT))

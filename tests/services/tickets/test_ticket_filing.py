@@ -16,6 +16,7 @@ from tests.services.conftest import (
     NEIGHBOUR,
     NOISE,
     RESIDENT,
+    STAFF,
     STAFF_CHAT,
     STRANGER,
     Clock,
@@ -209,3 +210,24 @@ async def test_only_a_ticket_offered_as_similar_can_be_followed(desk: Desk) -> N
     with pytest.raises(NotFound):
         await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, other)
     assert (await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)).number == number
+
+
+async def test_a_follower_hears_progress_but_not_what_was_written(desk: Desk) -> None:
+    number = await file_noise(desk)
+    await _draft(desk, NEIGHBOUR, "noise", "楼上晚上装修电钻声音太大了")
+    await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)
+    await desk.tickets.staff.accept(STAFF, number)
+    await desk.tickets.staff.reply(STAFF, number, "王阿姨，明天上午我们上门看看")
+    await desk.tickets.staff.reject(STAFF, number, "施工有许可，王阿姨请谅解")
+
+    seen = await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, number)
+    assert (seen.description, seen.location_text, seen.reject_reason) == ("", "幸福小区3号楼", None)
+    assert all(event.message is None for event in seen.timeline)
+    assert [event.status for event in seen.timeline] == ["new", "accepted", "rejected"]
+    async with desk.db.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.telegram_id == NEIGHBOUR)
+        )
+        heard = [(row.message_key, row.params) for row in rows]
+    assert [key for key, _ in heard] == ["ticket.status_changed", "ticket.status_changed"]
+    assert "王阿姨" not in str(heard) and "上门" not in str(heard)
