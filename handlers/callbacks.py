@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit database integer
 
 
 class CallbackTooLong(ValueError):
@@ -33,9 +35,14 @@ def decode(data: str | None) -> Callback | None:
     return Callback(kind, tuple(args))
 
 
-def int_arg(callback: Callback, index: int) -> int | None:
-    """Argument ``index`` as an int, or None when it is missing or not a number."""
-    try:
-        return int(callback.args[index])
-    except (IndexError, ValueError):
+def parse_id(text: str | None) -> int | None:
+    """An id typed or carried in a button, or None: ``isdigit()`` takes ² and ١٢, ``int()``
+    takes " 12 " and numbers past 64 bits, which the database refuses. One rule for all."""
+    if text is None or not _ID.fullmatch(text):
         return None
+    return int(text)
+
+
+def int_arg(callback: Callback, index: int) -> int | None:
+    """Argument ``index`` as an id, or None when it is missing or not one."""
+    return parse_id(callback.args[index]) if index < len(callback.args) else None

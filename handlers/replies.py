@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from handlers.text import split_message
 
@@ -32,7 +36,8 @@ async def replace(update: Update, text: str, keyboard: InlineKeyboardMarkup | No
     if query is None or len(text) > 4096:
         await reply(update, text, keyboard)
         return
-    await query.edit_message_text(text, reply_markup=keyboard)
+    with unchanged_is_fine():
+        await query.edit_message_text(text, reply_markup=keyboard)
 
 
 async def settle(update: Update, choice: str) -> None:
@@ -40,4 +45,16 @@ async def settle(update: Update, choice: str) -> None:
     query = update.callback_query
     message = query.message if query is not None else None
     if isinstance(message, Message) and message.text:
-        await message.edit_text(f"{message.text}\n\n✅ {choice}", reply_markup=None)
+        with unchanged_is_fine():
+            await message.edit_text(f"{message.text}\n\n✅ {choice}", reply_markup=None)
+
+
+@contextmanager
+def unchanged_is_fine() -> Iterator[None]:
+    """Pressing a menu button twice edits a message into what it already shows, which
+    Telegram refuses ("message is not modified"): the person already sees the right thing."""
+    try:
+        yield
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise

@@ -104,7 +104,9 @@ class Database:
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
         if not self.is_sqlite:
-            return create_async_engine(self._url, echo=echo, pool_pre_ping=True)
+            engine = create_async_engine(self._url, echo=echo, pool_pre_ping=True)
+            event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
+            return engine
         path = sqlite_file(self._url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,3 +169,26 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection; call once at shutdown."""
         await self.engine.dispose()
+
+
+def _no_nul(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL refuses the NUL character in text ("invalid byte sequence"), and anyone can
+    type one: it is dropped from every text written, so a question or a complaint with one
+    is kept rather than lost to an error."""
+    if executemany and isinstance(parameters, list):
+        return statement, [_clean(p) for p in parameters]
+    return statement, _clean(parameters)
+
+
+def _clean(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        return {k: _clean_value(v) for k, v in parameters.items()}
+    if isinstance(parameters, (list, tuple)):
+        return type(parameters)(_clean_value(v) for v in parameters)
+    return parameters
+
+
+def _clean_value(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from handlers.awaiting import claim, release
-from handlers.callbacks import decode
+from handlers.callbacks import decode, parse_id
 from handlers.context import Context, LinliApp
 from handlers.i18n import localize, t
 from handlers.people import Caller, identify
@@ -78,7 +78,7 @@ async def on_button(update: Update, context: Context) -> None:
             await reply(update, t(caller.language, "learning.type_entry"))
         elif action == "e" and len(cb.args) == 3:
             group = await service.group(tid, key)
-            entry_id = group.candidates[int(cb.args[2])][0]
+            entry_id = group.candidates[parse_id(cb.args[2]) or 0][0]
             await _decided(update, caller, context, await service.attach(tid, key, entry_id))
         elif action == "oos":
             await _decided(update, caller, context, await service.mark_out_of_scope(tid, key))

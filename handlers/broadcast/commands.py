@@ -29,7 +29,7 @@ from handlers.broadcast.flow import (
     show_preview,
 )
 from handlers.broadcast.input import start_draft
-from handlers.broadcast.render import audience_text
+from handlers.broadcast.render import AUDIENCES, audience_text
 from handlers.callbacks import int_arg
 from handlers.context import Context, LinliApp
 from handlers.guards import pressed
@@ -113,6 +113,10 @@ async def on_button(update: Update, context: Context) -> None:
 
 async def _audience(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:
     lang = caller.language
+    if choice not in AUDIENCES:  # a forged or outdated button: nothing to settle
+        await c.services.notices.preview(caller.resident.telegram_id, notice_id)  # who asks?
+        await reply(u, t(lang, "stale_button"))
+        return
     await settle(u, t(lang, f"broadcast.button.{choice}"))
     if choice in (TOPIC, COMMUNITY, BUILDING):
         await ask(u, c, caller, notice_id, choice)

@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from handlers.broadcast.render import notice_line
+from handlers.callbacks import parse_id
 from handlers.context import Context, LinliApp
 from handlers.guards import refusing
 from handlers.i18n import t
@@ -43,11 +44,11 @@ async def cancel_notice_command(update: Update, context: Context, caller: Caller
     args = context.args or []
     text = args[0].lstrip("#") if len(args) == 1 else ""
     try:
-        if not text.isdigit():
+        notice_id = parse_id(text)
+        if notice_id is None:
             await notices.list_notices(uid, limit=1)  # a resident is refused, not taught usage
             await reply(update, t(lang, "notices.cancel_usage"))
             return
-        notice_id = int(text)
         view = await notices.get(uid, notice_id)
         if view.state in ("finished", "cancelled"):
             await reply(update, t(lang, f"notices.already_{view.state}", id=notice_id))

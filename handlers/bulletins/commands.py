@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from handlers.broadcast.render import audience_text, local, topic_list
+from handlers.callbacks import parse_id
 from handlers.context import Context, LinliApp
 from handlers.guards import refusing
 from handlers.i18n import t
@@ -129,11 +130,12 @@ async def remove_command(update: Update, context: Context, caller: Caller) -> No
     args = context.args or []
     text = args[0].lstrip("#") if len(args) == 1 else ""
     try:
-        if not text.isdigit():
+        bulletin_id = parse_id(text)
+        if bulletin_id is None:
             await bulletins.list_bulletins(uid)  # a resident is refused, not taught usage
             await reply(update, t(lang, "bulletin.remove_usage"))
             return
-        removed = await bulletins.remove(uid, int(text))
+        removed = await bulletins.remove(uid, bulletin_id)
     except NotFound:
         await reply(update, t(lang, "bulletin.not_found", id=text))
         return

@@ -39,9 +39,12 @@ async def on_button(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     cb = decode(query.data if query else None)
     ticket_id = int_arg(cb, 1) if cb else None
-    if query is None or caller is None or cb is None or ticket_id is None:
+    if query is None or caller is None:
         return
     language = staff_language(context) if is_staff(caller) else caller.language
+    if cb is None or ticket_id is None:  # not an id linli could have made
+        await query.answer(t(language, "stale_button"), show_alert=True)
+        return
     tickets = context.services.tickets
     lookup = tickets.staff.get_ticket_for_staff_by_id(caller.resident.telegram_id, ticket_id)
     view = await attempt(language, str(ticket_id), cb.args[0], lookup)

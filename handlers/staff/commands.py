@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram import Update
 
+from handlers.callbacks import parse_id
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller, identify
@@ -160,7 +161,7 @@ def act_command(name: str) -> Callable[[Update, Context], Awaitable[None]]:
 
 def _ends_with_id(update: Update) -> bool:
     words = arguments(update).split()
-    return bool(words) and words[-1].isdigit() and len(words) in (1, 2)
+    return bool(words) and parse_id(words[-1]) is not None and len(words) in (1, 2)
 
 
 def _ends_with_number(update: Update) -> bool:

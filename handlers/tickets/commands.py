@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from handlers.awaiting import claim, release
-from handlers.callbacks import encode
+from handlers.callbacks import encode, parse_id
 from handlers.context import Context, LinliApp
 from handlers.filing.render import (
     find_number,
@@ -173,9 +173,7 @@ async def on_rating_button(update: Update, context: Context) -> None:
     tickets, uid, lang = context.services.tickets, caller.resident.telegram_id, caller.language
     try:
         if kind == "rate":
-            ticket = await tickets.resident.get_own_ticket_by_id(
-                uid, int(key) if key.isdigit() else -1
-            )
+            ticket = await tickets.resident.get_own_ticket_by_id(uid, parse_id(key) or -1)
         else:
             ticket = await tickets.resident.get_ticket_for_resident(uid, key)
     except NotFound:

@@ -124,3 +124,15 @@ def test_plain_urls_get_async_drivers_and_passwords_stay_hidden() -> None:
     assert not db.is_sqlite
     assert "s3cret" not in db.url and "s3cret" not in repr(db)
     assert db.url.startswith("postgresql+asyncpg://linli:***@db.example")
+
+
+async def test_a_nul_character_typed_in_text_is_dropped_not_refused(database: Database) -> None:
+    # PostgreSQL refuses NUL in text; a question or complaint carrying one must still be kept.
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    async with database.transaction() as session:
+        await upsert_resident(
+            session, telegram_id=42, chat_id=42, display_name="王\x00阿姨", now=now
+        )
+    async with database.transaction() as session:
+        person = await get_resident(session, 42)
+    assert person is not None and person.display_name.replace("\x00", "") == "王阿姨"

@@ -1,0 +1,1 @@
+"""Probes of an attacker, a careless user and a flaky network (issue "Trust")."""
