@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from handlers.text import split_message
+from handlers.text import TELEGRAM_TEXT_LIMIT, split_message
+from services.lengths import text_units
 
 
 async def reply(
@@ -33,7 +34,7 @@ async def reply(
 async def replace(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
     """Show ``text`` in place of the message whose button was pressed (menus, language)."""
     query = update.callback_query
-    if query is None or len(text) > 4096:
+    if query is None or text_units(text) > TELEGRAM_TEXT_LIMIT:
         await reply(update, text, keyboard)
         return
     with unchanged_is_fine():

@@ -24,7 +24,9 @@ from telegram.error import RetryAfter
 from bot.transport import like
 from handlers.i18n import t
 from handlers.outbox_format import readable
+from handlers.text import split_message
 from services.delivery import OutgoingMessage
+from services.lengths import text_units
 
 MAX_CAPTION = 1024  # Telegram's caption limit; longer texts go in a message of their own
 
@@ -89,10 +91,8 @@ async def send_outgoing(
     common = _common_args(message, chat_id, paid)
     photos = message.photos
     if not photos:
-        await before_call()
-        sent = await bot.send_message(text=text, reply_markup=markup, **common)
-        return sent.message_id
-    caption_fits = len(text) <= MAX_CAPTION
+        return await _send_text(bot, text, markup, common, before_call)
+    caption_fits = text_units(text) <= MAX_CAPTION
     if len(photos) == 1 and caption_fits:
         await before_call()
         sent = await bot.send_photo(photo=photos[0], caption=text, reply_markup=markup, **common)
@@ -104,9 +104,27 @@ async def send_outgoing(
     if not text_after:
         return album[-1].message_id
     common.pop("reply_parameters", None)
-    await before_call()
-    sent = await bot.send_message(text=text, reply_markup=markup, **common)
-    return sent.message_id
+    return await _send_text(bot, text, markup, common, before_call)
+
+
+async def _send_text(
+    bot: Bot,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    common: dict[str, object],
+    before_call: BeforeCall,
+) -> int:
+    """Send ``text``, split where it is longer than Telegram takes (the buttons go on the
+    last part); returns the last part's message id."""
+    parts = split_message(text)
+    sent_id = 0
+    for index, part in enumerate(parts):
+        await before_call()
+        last = index == len(parts) - 1
+        sent = await bot.send_message(text=part, reply_markup=markup if last else None, **common)
+        common.pop("reply_parameters", None)  # only the first part answers a message
+        sent_id = sent.message_id
+    return sent_id
 
 
 async def _send_photos(

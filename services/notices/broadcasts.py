@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.draft_expiry import tell_owners
 from services.errors import InvalidInput, NotFound
+from services.lengths import text_units
 from services.notices.fanout import count_waiting, notice_view, queue_notice, views_with_figures
 from services.notices.subscriptions import TAG_MAX, get_topic
 from services.notices.views import Audience, NoticePreview, NoticeView, require_official
@@ -41,9 +42,11 @@ def validate_text(text: str, photo_file_id: str | None) -> str:
     if not text:
         raise InvalidInput("the notice text is empty")
     limit = MAX_CAPTION if photo_file_id else MAX_TEXT
-    if len(text) > limit:
+    if text_units(text) > limit:
         what = "a notice with a photo" if photo_file_id else "a notice"
-        raise InvalidInput(f"{what} has at most {limit} characters (this one has {len(text)})")
+        raise InvalidInput(
+            f"{what} has at most {limit} characters (this one has {text_units(text)})"
+        )
     return text
 
 

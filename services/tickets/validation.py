@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from services.errors import InvalidInput
+from services.lengths import text_units
 from services.tickets.categories import ENQUIRY, get_category
 
 MIN_DESCRIPTION = 10
@@ -57,9 +58,10 @@ def description(value: str) -> str:
         raise InvalidInput(f"the description needs at least {MIN_DESCRIPTION} characters")
     if not has_words(text):
         raise InvalidInput("the description has no words, only emoji or punctuation")
-    if len(text) > MAX_DESCRIPTION:
+    if text_units(text) > MAX_DESCRIPTION:
         raise InvalidInput(
-            f"the description may have at most {MAX_DESCRIPTION} characters (it has {len(text)})"
+            f"the description may have at most {MAX_DESCRIPTION} characters "
+            f"(it has {text_units(text)}; an emoji counts as two)"
         )
     return text
 
@@ -69,7 +71,7 @@ def question(value: str) -> str:
     text = value.strip()
     if len(text) < MIN_QUESTION:
         raise InvalidInput("the question is empty")
-    if len(text) > MAX_DESCRIPTION:
+    if text_units(text) > MAX_DESCRIPTION:
         raise InvalidInput(f"the question may have at most {MAX_DESCRIPTION} characters")
     return text
 
@@ -134,6 +136,6 @@ def message(value: str, what: str = "the message") -> str:
     text = value.strip()
     if not text:
         raise InvalidInput(f"{what} is empty")
-    if len(text) > MAX_MESSAGE:
+    if text_units(text) > MAX_MESSAGE:
         raise InvalidInput(f"{what} may have at most {MAX_MESSAGE} characters")
     return text

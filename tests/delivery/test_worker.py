@@ -226,3 +226,19 @@ async def test_a_process_that_does_not_lead_sends_nothing_until_it_does(outbox: 
     finally:
         await leader.release()
         await standby.release()
+
+
+async def test_a_text_longer_than_telegram_takes_is_sent_in_parts(outbox: Outbox) -> None:
+    # 3,000 emoji are 6,000 UTF-16 units, as Telegram counts: one message would be refused.
+    await outbox.resident(201)
+    buttons = [[{"text": "查看", "data": "t:42"}]]
+    await outbox.queue(
+        201, message_key="notice.body", params={"text": "🔥" * 3000}, buttons=buttons
+    )
+    await outbox.start()
+    await _sent_all(outbox)
+
+    sent = outbox.api.sent_to(201)
+    assert len(sent) == 2 and "".join(m["text"] for m in sent).count("🔥") == 3000
+    assert button_labels(sent[0]) == [] and button_labels(sent[1]) == ["查看"]
+    assert {r.status for r in await outbox.rows()} == {"sent"}

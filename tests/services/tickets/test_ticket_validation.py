@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.errors import InvalidInput
+from services.tickets import validation as check
 from services.tickets.validation import has_words, phone, ticket_number
 
 
@@ -52,3 +53,13 @@ def test_phone_numbers_as_typed(typed: str, stored: str) -> None:
 def test_not_phone_numbers(typed: str) -> None:
     with pytest.raises(InvalidInput):
         phone(typed)
+
+
+def test_lengths_are_counted_as_telegram_counts_them() -> None:
+    # An emoji is two UTF-16 units: 1,500 of them pass a 2,000-character count but would make
+    # a card Telegram refuses, so they are refused at input, where the resident can shorten.
+    with pytest.raises(InvalidInput, match="emoji counts as two"):
+        check.description("楼道里很吵" + "😡" * 1000)
+    assert check.description("楼道里很吵" + "😡" * 997).startswith("楼道里很吵")
+    with pytest.raises(InvalidInput):
+        check.message("🙏" * 1501)
