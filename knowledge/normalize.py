@@ -75,6 +75,14 @@ class Normalizer:
         return _SPACES.sub(" ", clean).strip()
 
 
+def language_of(text: str) -> str:
+    """ "en" for a message written in English (latin words, no Chinese), else "zh"."""
+    folded = fold(text)
+    if _CJK_RE.search(folded) or len(re.findall(r"[a-z]{2,}", folded)) < 1:
+        return "zh"
+    return "en"
+
+
 def meaningful_length(normalized: str) -> int:
     """How many Chinese characters, letters and digits the text holds."""
     return len(_MEANINGFUL.findall(normalized))
