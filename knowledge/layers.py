@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge.config import MatcherConfig
 from knowledge.embedder import (
@@ -37,6 +37,10 @@ class Layers:
     semantic: SemanticLayer | None
     learned_status: str
     semantic_status: str
+    # A question that is, once normalised, exactly one entry's text (or an out-of-scope
+    # example) is that entry (or none): what an admin attached or marked is decided, not
+    # weighed. Texts shared by several entries are left out.
+    exact: dict[str, int] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
@@ -67,15 +71,14 @@ def build_layers(
 ) -> Layers:
     """Train the learned layer and embed the semantic one, as far as configured and able."""
     texts, labels = training_texts(kb)
+    normalized = [normalize(t) for t in texts]
     learned: LearnedLayer | None = None
     if not config.learned:
         learned_status = "off (learned: false)"
     elif len(kb.entries) > config.learned_max_entries:
         learned_status = f"off (more than {config.learned_max_entries} entries)"
     else:
-        learned = LearnedLayer(
-            [normalize(t) for t in texts], labels, len(kb.entries), cut, config.learned_c
-        )
+        learned = LearnedLayer(normalized, labels, len(kb.entries), cut, config.learned_c)
         learned_status = "on"
     model, semantic_status = _embedder(config, embedder)
     semantic: SemanticLayer | None = None
@@ -86,7 +89,25 @@ def build_layers(
         semantic = SemanticLayer(
             texts, labels, len(kb.entries), model, config.semantic_max_chars, cache
         )
-    return Layers(learned, semantic, learned_status, semantic_status)
+    exact = _exact(normalized, labels) if learned is not None else {}
+    return Layers(learned, semantic, learned_status, semantic_status, exact)
+
+
+def exact_key(normalized: str) -> str:
+    """How a normalised text is looked up among the exact texts (spaces do not count)."""
+    return normalized.replace(" ", "")
+
+
+def _exact(normalized: list[str], labels: list[int]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    shared: set[str] = set()
+    for text, label in zip(normalized, labels, strict=True):
+        key = exact_key(text)
+        if not key:
+            continue
+        if found.setdefault(key, label) != label:
+            shared.add(key)
+    return {k: v for k, v in found.items() if k not in shared}
 
 
 def _embedder(config: MatcherConfig, given: Embedder | str | None) -> tuple[Embedder | None, str]:

@@ -27,7 +27,8 @@ from knowledge.embedder import Embedder
 from knowledge.fusion import Signals, decide_fused, fuse, shown
 from knowledge.index import Featurizer, InvertedIndex
 from knowledge.keywords import KeywordTable
-from knowledge.layers import DEFAULT_EMBEDDER, Layers, build_layers
+from knowledge.layers import DEFAULT_EMBEDDER, Layers, build_layers, exact_key
+from knowledge.learned import OUT_OF_SCOPE
 from knowledge.model import Candidate, Decision, DecisionKind, Entry, KnowledgeBase
 from knowledge.normalize import Normalizer, cjk_runs, language_of, meaningful_length
 from knowledge.pinyin import spell, syllable
@@ -155,6 +156,12 @@ class Matcher:
         weights = self.config.fusion[signals.mode]
         ranked = fuse(weights, signals)
         kind = decide_fused(weights, ranked, signals.length, self.config.too_short)
+        exact = self.layers.exact.get(exact_key(signals.normalized))
+        if exact == OUT_OF_SCOPE:
+            kind = DecisionKind.NONE
+        elif exact is not None:
+            ranked = [(exact, 1.0), *((e, c) for e, c in ranked if e != exact)]
+            kind = DecisionKind.ANSWER
         candidates = tuple(
             Candidate(self.kb.entries[i].id, round(c, 4)) for i, c in ranked[:MAX_CANDIDATES]
         )
