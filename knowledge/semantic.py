@@ -36,7 +36,7 @@ class SemanticLayer:
         labels: Sequence[int],
         n_entries: int,
         embedder: Embedder,
-        max_chars: int = 96,
+        max_chars: int = 64,
         cache: Embedder | None = None,
     ) -> None:
         """Embed ``texts`` labelled with entry indices (OUT_OF_SCOPE for the negatives),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -35,7 +36,9 @@ class EnquiryService:
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise InvalidInput("empty question")
-        decision = self._knowledge.matcher.decide(question)
+        # Matching with every layer takes tens of milliseconds (the embedding model): in a
+        # worker thread, so that the event loop keeps serving other residents meanwhile.
+        decision = await asyncio.to_thread(self._knowledge.matcher.decide, question)
         query_id = await self._log.log(
             LoggedQuestion(
                 asker_telegram_id=telegram_id,
