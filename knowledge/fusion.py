@@ -37,7 +37,7 @@ FEATURES = (
     "short",
 )
 LAYER_CANDIDATES = 5  # each layer's best entries that become candidates
-SUGGEST_FLOOR = 0.01  # a "did you mean" button needs at least this confidence
+SUGGEST_FLOOR = 0.001  # a "did you mean" button needs at least this confidence
 SUGGESTIONS = 3
 THRESHOLDS = ("answer_threshold", "suggest_threshold", "margin")
 

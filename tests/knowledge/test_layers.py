@@ -126,7 +126,7 @@ def test_features_have_one_column_each():
 
 def test_suggestions_leave_out_hopeless_candidates(fused: Matcher):
     decision = fused.decide("申请低保还是廉租房")
-    assert all(c.score >= 0.01 for c in decision.suggestions())
+    assert all(c.score >= 0.001 for c in decision.suggestions())
 
 
 def test_english_is_detected(fused: Matcher):
