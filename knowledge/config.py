@@ -45,6 +45,8 @@ class MatcherConfig:
     too_short: int = 2
     jieba_word_freq: int = 20000
     jieba_min_freq: int = 10
+    # From this many entries on, the lexical index is kept on disk (knowledge.index_cache).
+    index_cache_min_entries: int = 2000
     # The learned and semantic layers and their fusion (knowledge.fusion); an empty fusion
     # keeps the lexical-only rule above.
     learned: bool = True

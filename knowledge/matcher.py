@@ -27,6 +27,7 @@ from knowledge.config import MatcherConfig, load_matcher_config
 from knowledge.embedder import Embedder
 from knowledge.fusion import Signals, decide_fused, fuse, shown
 from knowledge.index import Featurizer, InvertedIndex
+from knowledge.index_cache import index_key, load_index, save_index
 from knowledge.keywords import KeywordTable
 from knowledge.layers import DEFAULT_EMBEDDER, Layers, build_layers, exact_key
 from knowledge.learned import OUT_OF_SCOPE
@@ -97,21 +98,30 @@ class Matcher:
         self.kb = kb
         self.config = config or load_matcher_config()
         self.normalizer = Normalizer(kb.synonyms, kb.stopwords)
-        tokenizer = kb_tokenizer(
-            _user_words(kb, self.normalizer),
-            self.config.jieba_word_freq,
-            self.config.jieba_min_freq,
+        # A large knowledge base's lexical index is read from disk when it was built before.
+        key = (
+            index_key(kb, self.config)
+            if len(kb.entries) >= self.config.index_cache_min_entries
+            else None
         )
+        cached = load_index(key) if key else None
+        words = cached[0] if cached else sorted(_user_words(kb, self.normalizer))
+        tokenizer = kb_tokenizer(words, self.config.jieba_word_freq, self.config.jieba_min_freq)
         self._featurizer = Featurizer(tokenizer)
         self._oos = len(kb.entries)  # the out-of-scope pseudo-entry's index
         # Normalised documents are not stored (at 50,000 entries they would cost more than
         # the index): they are normalised again for the few entries a question is compared
         # with, and the ones compared most often are cached.
         self._normalized_doc = lru_cache(maxsize=8192)(self._normalize_doc)
-        self._index = InvertedIndex(self._documents, len(kb.entries) + 1, self.config)
-        self._keywords = KeywordTable(
-            [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
-        )
+        if cached:
+            self._index, self._keywords = cached[1], cached[2]
+        else:
+            self._index = InvertedIndex(self._documents, len(kb.entries) + 1, self.config)
+            self._keywords = KeywordTable(
+                [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
+            )
+            if key:
+                save_index(key, (words, self._index, self._keywords))
         self.layers: Layers = build_layers(
             kb, self.config, self.normalizer.normalize, self._cut, embedder
         )
