@@ -44,7 +44,10 @@ class Layers:
 
     @property
     def mode(self) -> str:
-        """Which calibrated fusion applies: "all" or "no_semantic"."""
+        """Which calibrated fusion applies: "all", "no_semantic", or "lexical" (no learned
+        layer: matcher.yaml's lexical-only rule decides, as no fusion is fitted for it)."""
+        if self.learned is None:
+            return "lexical"
         return "all" if self.semantic is not None else "no_semantic"
 
 

