@@ -151,6 +151,8 @@ def run_ask(args: argparse.Namespace) -> int:
                     "entry": decision.entry_id,
                     "score": decision.score,
                     "normalized": decision.normalized,
+                    "language": decision.language,
+                    "suggestions": [c.entry_id for c in decision.suggestions()],
                     "candidates": [
                         {"id": c.entry_id, "title": titles.get(c.entry_id), "score": c.score}
                         for c in decision.candidates

@@ -59,7 +59,7 @@ class EnquiryService:
         suggestions = tuple(
             t for c in decision.suggestions() if (t := self._knowledge.titles(c.entry_id))
         )
-        return AnswerView(decision.kind.value, query_id, entry, suggestions)
+        return AnswerView(decision.kind.value, query_id, entry, suggestions, decision.language)
 
     async def choose(self, telegram_id: int, query_id: int, entry_id: str) -> EntryView:
         """The resident picked a "did you mean" suggestion: show it and log the choice."""

@@ -195,3 +195,13 @@ async def test_a_knowledge_base_that_cannot_be_written_is_a_clear_error(
         await stuck.mark_out_of_scope(ADMIN, key)
     assert (await world.learning.group(ADMIN, key)).decision is None  # not recorded: retry works
     assert (await world.learning.mark_out_of_scope(ADMIN, key)).added == 1
+
+
+async def test_an_english_question_says_so_for_an_english_answer(
+    sqlite_database: Database, kb_dir: Path
+) -> None:
+    world = World(sqlite_database, kb_dir)
+    answer = await world.enquiries.ask(RESIDENT, "How do I apply for dibao?")
+    assert (answer.kind, answer.language) == ("answer", "en")
+    assert answer.entry is not None and answer.entry.answer_en
+    assert (await world.enquiries.ask(RESIDENT, "低保怎么申请")).language == "zh"
