@@ -74,13 +74,14 @@ def build_layers(
 ) -> Layers:
     """Train the learned layer and embed the semantic one, as far as configured and able."""
     texts, labels = training_texts(kb)
-    normalized = [normalize(t) for t in texts]
     learned: LearnedLayer | None = None
+    normalized: list[str] = []
     if not config.learned:
         learned_status = "off (learned: false)"
     elif len(kb.entries) > config.learned_max_entries:
         learned_status = f"off (more than {config.learned_max_entries} entries)"
     else:
+        normalized = [normalize(t) for t in texts]
         learned = LearnedLayer(normalized, labels, len(kb.entries), cut, config.learned_c)
         learned_status = "on"
     model, semantic_status = _embedder(config, embedder)
