@@ -74,12 +74,9 @@ def test_eval_json_has_the_residents_figures_and_details_the_suggestions(tmp_pat
 def test_calibrate_writes_a_fusion_without_the_semantic_layer(tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("LINLI_EMBEDDER", "none")
     source = Path(__file__).resolve().parent.parent / "data" / "kb-labelled.jsonl"
-    sample = source.read_text(encoding="utf-8").splitlines()[::4]
-    labelled = tmp_path / "set.jsonl"
-    labelled.write_text("\n".join(sample) + "\n", encoding="utf-8")
     config = tmp_path / "matcher.yaml"
     config.write_text("answer_threshold: 0.5\n", encoding="utf-8")
-    assert _run("kb", "calibrate", str(labelled), "--write", "--config", str(config)) == 0
+    assert _run("kb", "calibrate", str(source), "--write", "--config", str(config)) == 0
     out = capsys.readouterr().out
     assert "semantic layer: off (embedder: none)" in out
     written = yaml.safe_load(config.read_text(encoding="utf-8"))
