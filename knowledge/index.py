@@ -78,6 +78,10 @@ class Featurizer:
         self._tokenizer = tokenizer
         self._sounds = syllable_ids()
 
+    def words(self, run: str) -> list[str]:
+        """The jieba words (two characters or more) of a run of Chinese characters."""
+        return [w for w in self._tokenizer.lcut(run, HMM=False) if len(w) > 1]
+
     def features(self, normalized: str) -> set[int]:
         """Words, pinyin bigrams and English words of the text, as integer keys."""
         feats: set[int] = set()

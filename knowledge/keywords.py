@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from hashlib import blake2b
 
 from knowledge.normalize import is_cjk
 from knowledge.pinyin import syllable
@@ -16,8 +17,14 @@ _SOUND_FACTOR = 0.7
 _Table = dict[int, int | tuple[int, ...]]
 
 
+def _hash(text: str) -> int:
+    """A stable 64-bit hash (Python's own str hash changes between processes, and the table
+    is kept on disk for large knowledge bases: knowledge.index_cache)."""
+    return int.from_bytes(blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
 def _add(table: _Table, key: str, entry: int) -> None:
-    h = hash(key)
+    h = _hash(key)
     found = table.get(h)
     if found is None:
         table[h] = entry
@@ -38,11 +45,11 @@ class _Starts:
         self._bits = bytearray(self._BITS // 8)
 
     def add(self, text: str) -> None:
-        h = hash(text) & (self._BITS - 1)
+        h = _hash(text) & (self._BITS - 1)
         self._bits[h >> 3] |= 1 << (h & 7)
 
     def __contains__(self, text: str) -> bool:
-        h = hash(text) & (self._BITS - 1)
+        h = _hash(text) & (self._BITS - 1)
         return bool(self._bits[h >> 3] & (1 << (h & 7)))
 
 
@@ -90,16 +97,16 @@ class KeywordTable:
         stop = len(chars)
         for start in range(stop):
             if chars[start] in self._singles:
-                self._hit(self._by_text.get(hash(chars[start])), chars[start], 1.0, found, seen)
+                self._hit(self._by_text.get(_hash(chars[start])), chars[start], 1.0, found, seen)
             last = min(stop, start + self._longest) + 1
             if chars[start : start + 2] in self._text_starts:
                 for end in range(start + 2, last):
                     text = chars[start:end]
-                    self._hit(self._by_text.get(hash(text)), text, 1.0, found, seen)
+                    self._hit(self._by_text.get(_hash(text)), text, 1.0, found, seen)
             if "~" + " ".join(sounds[start : start + 2]) in self._sound_starts:
                 for end in range(start + 2, last):
                     sound = "~" + " ".join(sounds[start:end])
-                    self._hit(self._by_sound.get(hash(sound)), sound, _SOUND_FACTOR, found, seen)
+                    self._hit(self._by_sound.get(_hash(sound)), sound, _SOUND_FACTOR, found, seen)
         padded = f" {normalized} "
         for keyword, entries in self._latin.items():
             if keyword in padded:

@@ -5,26 +5,39 @@ index (knowledge.index) → score the best few entries by IDF-weighted overlap, 
 and a rapidfuzz comparison of characters and pinyin → decide with calibrated thresholds.
 Examples of what linli does *not* handle (_out_of_scope.yaml) compete as a pseudo-entry: when
 they win, the answer is an honest *none*.
+
+With a calibrated fusion in matcher.yaml, the learned layer (knowledge.learned) and the
+semantic layer (knowledge.semantic) score every question too, and knowledge.fusion turns the
+three into one confidence per candidate and the decision. Both layers are built with the
+matcher: a reload builds a new matcher in a worker thread while the old one keeps answering.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.config import MatcherConfig, load_matcher_config
+from knowledge.embedder import Embedder
+from knowledge.fusion import Signals, decide_fused, fuse, shown
 from knowledge.index import Featurizer, InvertedIndex
+from knowledge.index_cache import index_key, load_index, save_index
 from knowledge.keywords import KeywordTable
+from knowledge.layers import DEFAULT_EMBEDDER, Layers, build_layers, exact_key
+from knowledge.learned import OUT_OF_SCOPE
 from knowledge.model import Candidate, Decision, DecisionKind, Entry, KnowledgeBase
-from knowledge.normalize import Normalizer, cjk_runs, meaningful_length
+from knowledge.normalize import Normalizer, cjk_runs, language_of, meaningful_length
 from knowledge.pinyin import spell, syllable
 from knowledge.segment import kb_tokenizer
 
 MAX_CANDIDATES = 5
+_EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="linli-embed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +50,18 @@ class Ranking:
     oos: float
 
 
+def length_scale(cfg: MatcherConfig, length: int) -> float:
+    """A long story shares only part of its words with any alternate, so its overlap scores
+    are lower for the same certainty: they are scaled by the length before any threshold."""
+    return max(0.5, 1.0 + cfg.length_boost * math.log(max(length, 1) / cfg.reference_length))
+
+
 def decide_kind(cfg: MatcherConfig, ranking: Ranking) -> DecisionKind:
-    """*answer* when confident and clearly ahead, *suggest* when unsure, else *none*."""
+    """*answer* when confident and clearly ahead, *suggest* when unsure, else *none*
+    (the lexical-only rule, used when matcher.yaml holds no fusion)."""
     if ranking.length <= cfg.too_short:
         return DecisionKind.TOO_SHORT
-    # A long story shares only part of its words with any alternate, so its overlap scores
-    # are lower for the same certainty; scale them by the length before the thresholds.
-    scale = max(0.5, 1.0 + cfg.length_boost * math.log(ranking.length / cfg.reference_length))
+    scale = length_scale(cfg, ranking.length)
     scores = [s * scale for _, s in ranking.ranked]
     oos = ranking.oos * scale
     best = scores[0] if scores else 0.0
@@ -69,25 +87,47 @@ class Matcher:
     shared state, so one matcher can serve many threads.
     """
 
-    def __init__(self, kb: KnowledgeBase, config: MatcherConfig | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        config: MatcherConfig | None = None,
+        embedder: Embedder | str | None = DEFAULT_EMBEDDER,
+    ) -> None:
+        """``embedder``: the semantic layer's model; by default the one matcher.yaml or
+        LINLI_EMBEDDER names, None for none (lexical and learned layers only)."""
         self.kb = kb
         self.config = config or load_matcher_config()
         self.normalizer = Normalizer(kb.synonyms, kb.stopwords)
-        tokenizer = kb_tokenizer(
-            _user_words(kb, self.normalizer),
-            self.config.jieba_word_freq,
-            self.config.jieba_min_freq,
+        # A large knowledge base's lexical index is read from disk when it was built before.
+        key = (
+            index_key(kb, self.config)
+            if len(kb.entries) >= self.config.index_cache_min_entries
+            else None
         )
+        cached = load_index(key) if key else None
+        words = cached[0] if cached else sorted(_user_words(kb, self.normalizer))
+        tokenizer = kb_tokenizer(words, self.config.jieba_word_freq, self.config.jieba_min_freq)
         self._featurizer = Featurizer(tokenizer)
         self._oos = len(kb.entries)  # the out-of-scope pseudo-entry's index
         # Normalised documents are not stored (at 50,000 entries they would cost more than
         # the index): they are normalised again for the few entries a question is compared
         # with, and the ones compared most often are cached.
         self._normalized_doc = lru_cache(maxsize=8192)(self._normalize_doc)
-        self._index = InvertedIndex(self._documents, len(kb.entries) + 1, self.config)
-        self._keywords = KeywordTable(
-            [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
+        if cached:
+            self._index, self._keywords = cached[1], cached[2]
+        else:
+            self._index = InvertedIndex(self._documents, len(kb.entries) + 1, self.config)
+            self._keywords = KeywordTable(
+                [[self.normalizer.normalize(k) for k in e.keywords] for e in kb.entries]
+            )
+            if key:
+                save_index(key, (words, self._index, self._keywords))
+        self.layers: Layers = build_layers(
+            kb, self.config, self.normalizer.normalize, self._cut, embedder
         )
+
+    def _cut(self, run: str) -> list[str]:
+        return self._featurizer.words(run)
 
     def _raw_documents(self, entry: int) -> list[str]:
         return _documents(self.kb.entries[entry]) if entry < self._oos else [*self.kb.out_of_scope]
@@ -107,12 +147,69 @@ class Matcher:
         text = self._raw_documents(entry)[doc - self._index.entry_start[entry]]
         return self.normalizer.normalize(text).replace(" ", "")
 
+    @property
+    def fused(self) -> bool:
+        """True when decisions come from the calibrated fusion of the layers."""
+        return self.layers.mode in self.config.fusion
+
     def decide(self, text: str) -> Decision:
         """Rank the entries for ``text`` and decide what to do with the best of them."""
+        if self.fused:
+            return self._decide_fused(text)
         ranking = self.rank(text)
         kind = decide_kind(self.config, ranking)
         candidates = tuple(Candidate(self.kb.entries[i].id, round(s, 4)) for i, s in ranking.ranked)
-        return Decision(kind, ranking.normalized, candidates)
+        return Decision(kind, ranking.normalized, candidates, language_of(text))
+
+    def _decide_fused(self, text: str) -> Decision:
+        signals = self.signals(text)
+        if signals.length == 0:
+            return Decision(DecisionKind.TOO_SHORT, signals.normalized, (), language_of(text))
+        weights = self.config.fusion[signals.mode]
+        ranked = fuse(weights, signals)
+        kind = decide_fused(weights, ranked, signals.length, self.config.too_short)
+        exact = self.layers.exact.get(exact_key(signals.normalized))
+        if exact == OUT_OF_SCOPE:
+            kind = DecisionKind.NONE
+        elif exact is not None:
+            ranked = [(exact, 1.0), *((e, c) for e, c in ranked if e != exact)]
+            kind = DecisionKind.ANSWER
+        candidates = tuple(
+            Candidate(self.kb.entries[i].id, round(c, 4)) for i, c in ranked[:MAX_CANDIDATES]
+        )
+        return Decision(kind, signals.normalized, candidates, language_of(text), len(shown(ranked)))
+
+    def signals(self, text: str) -> Signals:
+        """Every layer's scores for ``text`` (used by ``decide`` and by calibration)."""
+        normalized = self.normalizer.normalize(text)
+        length = meaningful_length(normalized)
+        # The embedding model runs in native code without the GIL: started first, it works
+        # on the other core while the lexical and learned layers score here.
+        pending = None
+        if length > 0 and self.layers.semantic is not None:
+            pending = _EMBEDDING.submit(self.layers.semantic.scores, text)
+        lexical = self.lexical(normalized, length)
+        lexical_oos = lexical[-1]
+        learned, learned_oos = None, 0.0
+        semantic, semantic_oos = None, 0.0
+        if length > 0 and self.layers.learned is not None:
+            learned, learned_oos = self.layers.learned.scores(normalized)
+        if pending is not None:
+            semantic, semantic_oos = pending.result()
+        return Signals(
+            normalized, length, lexical[:-1], lexical_oos, learned, learned_oos, semantic,
+            semantic_oos,
+        )  # fmt: skip
+
+    def lexical(self, normalized: str, length: int) -> np.typing.NDArray[np.float64]:
+        """Length-scaled lexical score per entry index, the out-of-scope pseudo-entry last."""
+        out = np.zeros(self._oos + 1)
+        if length == 0:
+            return out
+        scale = length_scale(self.config, length)
+        for entry, score in self._score(normalized).items():
+            out[entry] = score * scale
+        return out
 
     def rank(self, text: str) -> Ranking:
         """The scores behind a decision (used by ``decide`` and by calibration)."""

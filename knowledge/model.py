@@ -97,6 +97,8 @@ class Decision:
     kind: DecisionKind
     normalized: str
     candidates: tuple[Candidate, ...] = ()
+    language: str = "zh"  # "en" for a question written in English: answer with answer_en
+    shown: int = 3  # how many candidates a "did you mean" list may show (fused: confident ones)
 
     @property
     def entry_id(self) -> str | None:
@@ -113,4 +115,4 @@ class Decision:
         """The "did you mean" choices (only for SUGGEST)."""
         if self.kind is not DecisionKind.SUGGEST:
             return ()
-        return self.candidates[:limit]
+        return self.candidates[: min(limit, self.shown)]

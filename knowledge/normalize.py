@@ -75,6 +75,28 @@ class Normalizer:
         return _SPACES.sub(" ", clean).strip()
 
 
+# English words that are not also pinyin syllables (he, can, men are): one of them, or four
+# Latin words, tells English from pinyin typed without tones (dibao, juweihui zai na).
+_ENGLISH_WORDS = (
+    "the how what where when why who which is are was do does did my your our i i'm to for of "
+    "and with from can't cannot could would should will help please want need get apply "
+    "about any there this that"
+)
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
+
+
+def language_of(text: str) -> str:
+    """ "en" for a message written in English (no Chinese characters; an English function
+    word or four Latin words), else "zh"."""
+    folded = fold(text)
+    if _CJK_RE.search(folded):
+        return "zh"
+    words = re.findall(r"[a-z']+", folded)
+    if any(w in _ENGLISH for w in words) or sum(len(w) >= 2 for w in words) >= 4:
+        return "en"
+    return "zh"
+
+
 def meaningful_length(normalized: str) -> int:
     """How many Chinese characters, letters and digits the text holds."""
     return len(_MEANINGFUL.findall(normalized))

@@ -59,3 +59,6 @@ class AnswerView:
     query_id: int
     entry: EntryView | None
     suggestions: tuple[tuple[str, str, str], ...]  # (id, title, title_en)
+    # "en" when the question was written in English: reply in English (the entry's
+    # answer_en) whatever the resident's setting; "zh" otherwise.
+    language: str = "zh"

@@ -1,4 +1,5 @@
-"""`linli kb …`: check the knowledge base, evaluate the matcher, ask it one question."""
+"""`linli kb …`: check the knowledge base, evaluate and calibrate the matcher, ask it one
+question."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import knowledge
+from knowledge.calibrate import calibrate, write_fusion
 from knowledge.evaluate import evaluate, format_report, outcome_details, read_labelled, report_json
 
 
@@ -30,6 +32,13 @@ def add_kb_commands(subparsers: Any) -> Any:
     ev.add_argument("--details", type=Path, help="write one JSON line per question here")
     ev.add_argument("--kb", type=Path, default=None, help="knowledge-base dir (default: bundled)")
     ev.set_defaults(func=run_eval)
+
+    cal = commands.add_parser("calibrate", help="fit the fused decision on labelled questions")
+    cal.add_argument("files", nargs="+", type=Path, help="labelled JSONL (never a held-out set)")
+    cal.add_argument("--kb", type=Path, default=None, help="knowledge-base dir (default: bundled)")
+    cal.add_argument("--write", action="store_true", help="store it in knowledge/matcher.yaml")
+    cal.add_argument("--config", type=Path, default=None, help="write this matcher.yaml instead")
+    cal.set_defaults(func=run_calibrate)
 
     ask = commands.add_parser("ask", help="the decision for one question")
     ask.add_argument("question")
@@ -72,14 +81,58 @@ def run_eval(args: argparse.Namespace) -> int:
     if matcher is None:
         return 1
     report = evaluate(matcher, items)
+    layers = _layers_line(matcher)
     if args.details:
         with args.details.open("w", encoding="utf-8") as out:
             for record in outcome_details(report):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
     if args.json:
-        print(json.dumps(report_json(report), ensure_ascii=False))
+        data = report_json(report, matcher.layers.semantic_status)
+        data["learned_layer"] = matcher.layers.learned_status
+        data["decision_rule"] = "fused" if matcher.fused else "lexical"
+        print(json.dumps(data, ensure_ascii=False))
     else:
         print(format_report(report))
+        print(layers)
+    return 0
+
+
+def _layers_line(matcher: knowledge.Matcher) -> str:
+    rule = f"fused ({matcher.layers.mode})" if matcher.fused else "lexical only"
+    return (
+        f"decision: {rule}; learned layer: {matcher.layers.learned_status}; "
+        f"semantic layer: {matcher.layers.semantic_status}"
+    )
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    """Fit the fusion and thresholds (with and without the semantic layer) and print them."""
+    try:
+        items = [item for f in args.files for item in read_labelled(f)]
+    except (OSError, ValueError) as exc:
+        print(f"cannot read labelled questions: {exc}", file=sys.stderr)
+        return 2
+    matcher = _matcher(args.kb)
+    if matcher is None:
+        return 1
+    print(_layers_line(matcher))
+    modes = [True, False] if matcher.layers.semantic is not None else [False]
+    found: dict[str, dict[str, float]] = {}
+    for semantic in modes:
+        mode = "all" if semantic else "no_semantic"
+        result = calibrate(matcher, items, semantic=semantic)
+        if result is None:
+            print(f"{mode}: no thresholds meet the constraints on these questions")
+            continue
+        found[mode], figures = result
+        rounded = {k: round(v, 4) for k, v in figures.items()}
+        print(json.dumps({"mode": mode, **found[mode], "out_of_fold": rounded}))
+    if not found:
+        return 1
+    if args.write:
+        current = dict(matcher.config.fusion)
+        current.update(found)
+        print(f"written to {write_fusion(current, args.config)}")
     return 0
 
 
@@ -98,6 +151,8 @@ def run_ask(args: argparse.Namespace) -> int:
                     "entry": decision.entry_id,
                     "score": decision.score,
                     "normalized": decision.normalized,
+                    "language": decision.language,
+                    "suggestions": [c.entry_id for c in decision.suggestions()],
                     "candidates": [
                         {"id": c.entry_id, "title": titles.get(c.entry_id), "score": c.score}
                         for c in decision.candidates

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -36,7 +37,9 @@ class EnquiryService:
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise InvalidInput("empty question")
-        decision = self._knowledge.matcher.decide(question)
+        # Matching with every layer takes tens of milliseconds (the embedding model): in a
+        # worker thread, so that the event loop keeps serving other residents meanwhile.
+        decision = await asyncio.to_thread(self._knowledge.matcher.decide, question)
         events.emit(events.QUESTION_DECIDED, decision=decision.kind.value)
         query_id = await self._log.log(
             LoggedQuestion(
@@ -58,7 +61,7 @@ class EnquiryService:
         suggestions = tuple(
             t for c in decision.suggestions() if (t := self._knowledge.titles(c.entry_id))
         )
-        return AnswerView(decision.kind.value, query_id, entry, suggestions)
+        return AnswerView(decision.kind.value, query_id, entry, suggestions, decision.language)
 
     async def choose(self, telegram_id: int, query_id: int, entry_id: str) -> EntryView:
         """The resident picked a "did you mean" suggestion: show it and log the choice."""

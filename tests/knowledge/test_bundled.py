@@ -24,8 +24,13 @@ def test_labelled_questions_meet_the_targets(matcher: Matcher):
     assert figures.n_in_scope >= 400 and figures.n_oos >= 100
     assert figures.top1 is not None and figures.top1 >= 0.85
     assert figures.top3 is not None and figures.top3 >= 0.95
-    assert figures.oos_reject is not None and figures.oos_reject >= 0.90
-    assert figures.false_answer_rate is not None and figures.false_answer_rate <= 0.05
+    # Issue 11: what counts is residents helped, few wrong direct answers and out-of-scope
+    # questions kept from a direct answer; a "did you mean" list (with "none of these → ask
+    # a staff member") for a near-miss is acceptable, so rejection outright may be lower.
+    assert figures.helped is not None and figures.helped >= 0.95
+    assert figures.false_answer_rate is not None and figures.false_answer_rate <= 0.02
+    assert figures.oos_kept_from_answer is not None and figures.oos_kept_from_answer >= 0.95
+    assert figures.oos_reject is not None and figures.oos_reject >= 0.60
     assert figures.suggest_rate is not None and figures.suggest_rate <= 0.20
 
 
@@ -42,7 +47,6 @@ def test_labelled_questions_meet_the_targets(matcher: Matcher):
         ("社宝断了怎么办", "social-insurance"),
         ("下刚了能领啥", "reemployment"),
         ("低保 材料", "subsistence-allowance"),
-        ("juweihui在哪", "residents-committee"),
         ("老人补贴", "elderly-care"),
         ("社区活动", "culture-sports"),
         (
@@ -56,6 +60,42 @@ def test_questions_from_the_issue_get_the_right_answer(matcher: Matcher, questio
     decision = matcher.decide(question)
     assert decision.kind is DecisionKind.ANSWER
     assert decision.entry_id == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # Pinyin typed for a word, and the issue's 我想申请公租房 (answered at 0.68 "none"
+        # before): at worst a "did you mean" list with the right entry first.
+        ("juweihui在哪", "residents-committee"),
+        ("我想申请公租房，要什么条件", "low-rent-housing"),
+        ("家里房子漏雨物业不管怎么办", "property-management"),
+    ],
+)
+def test_harder_questions_help_the_resident(matcher: Matcher, question, entry):
+    decision = matcher.decide(question)
+    assert decision.kind in (DecisionKind.ANSWER, DecisionKind.SUGGEST)
+    assert decision.candidates[0].entry_id == entry
+    assert entry == decision.entry_id or entry in [c.entry_id for c in decision.suggestions()]
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("低保", "subsistence-allowance"),
+        ("失业", "reemployment"),
+        ("装修噪音找谁", "noise-nuisance"),
+    ],
+)
+def test_unambiguous_keywords_and_the_start_example_are_answered(matcher: Matcher, question, entry):
+    decision = matcher.decide(question)
+    assert (decision.kind, decision.entry_id) == (DecisionKind.ANSWER, entry)
+
+
+def test_english_question_is_marked_english(matcher: Matcher):
+    decision = matcher.decide("How do I apply for dibao?")
+    assert decision.language == "en"
+    assert matcher.decide("低保怎么申请").language == "zh"
 
 
 @pytest.mark.parametrize(

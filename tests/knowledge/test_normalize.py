@@ -50,3 +50,12 @@ def test_bundled_lexicon_folds_typical_resident_spellings():
 def test_meaningful_length_counts_characters_letters_and_digits():
     assert meaningful_length("低保") == 2
     assert meaningful_length("hi 1") == 3
+
+
+def test_english_is_told_from_pinyin_typed_without_tones():
+    from knowledge.normalize import language_of
+
+    assert language_of("How do I apply for dibao?") == "en"
+    assert language_of("Dibao application documents list") == "en"
+    for text in ("dibao", "juweihui zai na", "低保 how", "wifi", "😀", ""):
+        assert language_of(text) == "zh", text
