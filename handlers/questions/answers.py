@@ -58,7 +58,8 @@ async def on_text(update: Update, context: Context) -> None:
 async def send_outcome(
     update: Update, context: Context, caller: Caller, outcome: AnswerView
 ) -> None:
-    lang = caller.language
+    # A question written in English is answered in English, whatever the setting says.
+    lang = "en" if outcome.language == "en" else caller.language
     if outcome.kind == "answer" and outcome.entry is not None:
         keyboard = answer_keyboard(lang, outcome.entry, outcome.query_id)
         await reply(update, entry_text(lang, outcome.entry), keyboard)
@@ -118,11 +119,12 @@ async def show_entry(update: Update, context: Context, caller: Caller, cb: Callb
 
 
 async def none_of_these(update: Update, context: Context, caller: Caller, cb: Callback) -> None:
+    """ "None of these": the same way to a person as an "I don't know" (ask a staff member)."""
     query_id = int_arg(cb, 0)
     if query_id is not None:
         await context.services.enquiries.reject_suggestions(caller.resident.telegram_id, query_id)
     text = t(caller.language, "suggest.none_reply", reach=reach_text(context, caller.language))
-    await reply(update, text)
+    await reply(update, text, none_keyboard(caller.language, query_id) if query_id else None)
 
 
 async def feedback(update: Update, context: Context, caller: Caller, cb: Callback) -> None:

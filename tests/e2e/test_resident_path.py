@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from knowledge.model import Candidate, Decision, DecisionKind
 from storage.models import QueryLog, Resident
-from tests.e2e.conftest import Linli
-from tests.fakes.bot_api import inline_buttons
+from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.fakes.bot_api import button_labels, inline_buttons
 
 
 def labels(message: dict) -> list[str]:
@@ -203,6 +203,17 @@ async def test_none_of_these_is_logged_as_unanswered(linli: Linli) -> None:
     async with linli.services.db.transaction() as session:
         [log] = (await session.execute(select(QueryLog))).scalars().all()
     assert log.feedback == -1
+    # The same way to a person as "I don't know": the question becomes an enquiry ticket.
+    assert "🙋 请工作人员回答" in button_labels(reply[0])
+    await linli.press(linli.resident, reply[0], "🙋 请工作人员回答")
+    [ticket] = await linli.services.tickets.resident.list_my_tickets(RESIDENT_ID)
+    assert ticket.description == UNSURE
+
+
+async def test_an_english_question_gets_the_english_answer(linli: Linli) -> None:
+    # The resident's setting is Chinese; the question is English, so is the answer.
+    [answer] = await linli.say(linli.resident, "How do I apply for the minimum living allowance?")
+    assert "allowance" in answer["text"].lower() and "低保" not in answer["text"].split("\n")[0]
 
 
 async def test_one_residents_quick_messages_are_answered_in_order(linli: Linli) -> None:
