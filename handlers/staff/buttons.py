@@ -23,7 +23,14 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.commands import done_text
-from handlers.staff.common import Refused, assignee_name, attempt, is_staff, staff_language
+from handlers.staff.common import (
+    Refused,
+    assignee_name,
+    attempt,
+    in_staff_chat,
+    is_staff,
+    staff_language,
+)
 from handlers.staff.render import card_keyboard, status_line, ticket_in_first_line, with_status
 from services.tickets import StaffTicketView, lifecycle
 from services.tickets.lifecycle import Action
@@ -44,6 +51,9 @@ async def on_button(update: Update, context: Context) -> None:
     language = staff_language(context) if is_staff(caller) else caller.language
     if cb is None or ticket_id is None:  # not an id linli could have made
         await query.answer(t(language, "stale_button"), show_alert=True)
+        return
+    if not in_staff_chat(update, context):  # a card's button pressed (or forged) elsewhere
+        await query.answer(t(language, "staff.use_staff_chat"), show_alert=True)
         return
     tickets = context.services.tickets
     lookup = tickets.staff.get_ticket_for_staff_by_id(caller.resident.telegram_id, ticket_id)

@@ -86,3 +86,16 @@ async def test_a_resident_replying_to_a_card_does_not_reach_anyone(desk: Desk) -
     )
     assert answer["text"] == ONLY_STAFF
     assert await _state(desk, numbers) == before
+
+
+async def test_card_buttons_pressed_outside_the_staff_chat_change_nothing(desk: Desk) -> None:
+    # A staff member's own button data, pressed in a private chat (or forged there).
+    [number] = [await desk.file()]
+    card = await desk.card(number)
+    before = await _state(desk, [number])
+    private = {**card, "chat": {"id": STAFF_ID, "type": "private", "first_name": "李社工"}}
+    desk.api.world.messages[(STAFF_ID, card["message_id"])] = private
+    for label in ("✅ 受理", "👥 分派"):
+        assert "工作人员群" in await desk.press(private, label), label
+    assert await _state(desk, [number]) == before
+    assert not any("分派" in (m.get("text") or "") for m in desk.api.sent_to(STAFF_ID))
