@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.residents.service import ResidentService
 from storage import Database, Role
 from storage.models import PRIORITY_BULK, OutboxMessage
 from storage.repositories import outbox as repo
 from storage.repositories import residents as residents_repo
+from storage.repositories.reminders import list_active_with_roles
 
 Clock = Callable[[], datetime]
 REASON_BLOCKED = "blocked"
+DEAD_ALERT = "outbox.dead_alert"
 
 
 def _utc_now() -> datetime:
@@ -30,12 +34,23 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Exponential backoff with jitter; after ``max_attempts`` sends a row is dead."""
+    """Exponential backoff with jitter, up to an hour between tries. A row is given up
+    (dead) after at least ``max_attempts`` sends AND once its kind's deadline has passed
+    since it was queued: a staff card or a status message rides out a day of outage
+    (Telegram down, the bot removed from the staff chat for a while), a notice six hours
+    (later than that it is news no more)."""
 
     max_attempts: int = 5
     base_delay_s: float = 2.0
-    max_delay_s: float = 900.0
+    max_delay_s: float = 3600.0
     jitter: float = 0.25  # ± this fraction, so rows that failed together do not retry together
+    personal_deadline_s: float = 24 * 3600.0  # cards, status messages, replies
+    bulk_deadline_s: float = 6 * 3600.0  # notices and bulletins
+
+    def gives_up(self, attempts: int, age_s: float, *, bulk: bool) -> bool:
+        """Whether a row tried ``attempts`` times, queued ``age_s`` ago, is dead now."""
+        deadline = self.bulk_deadline_s if bulk else self.personal_deadline_s
+        return attempts >= self.max_attempts and age_s >= deadline
 
     def delay_s(self, attempts: int, rand: float) -> float:
         """Seconds to wait after the ``attempts``-th failed send; ``rand`` is in [0, 1)."""
@@ -60,6 +75,7 @@ class OutgoingMessage:
     priority: int
     attempts: int
     claimed_at: datetime
+    created_at: datetime
 
     @property
     def bulk(self) -> bool:
@@ -120,6 +136,7 @@ def _outgoing(row: OutboxMessage) -> OutgoingMessage:
         priority=row.priority,
         attempts=row.attempts,
         claimed_at=row.claimed_at,
+        created_at=row.created_at,
     )
 
 
@@ -194,11 +211,14 @@ class DeliveryService:
         Returns when the next attempt is due, or None if the message is now dead.
         """
         attempts = message.attempts + 1
+        now = self.clock()
+        age_s = (now - message.created_at).total_seconds()
         async with self._db.transaction() as session:
-            if attempts >= self.policy.max_attempts:
-                await repo.mark_dead(
+            if self.policy.gives_up(attempts, age_s, bulk=message.bulk):
+                if await repo.mark_dead(
                     session, message.id, claimed_at=message.claimed_at, error=error
-                )
+                ):
+                    await self._tell_admins(session, message, now)
                 return None
             due = self.clock() + timedelta(seconds=self.policy.delay_s(attempts, self._rand()))
             await repo.mark_retry(
@@ -209,7 +229,37 @@ class DeliveryService:
     async def record_permanent_failure(self, message: OutgoingMessage, reason: str) -> None:
         """Retrying cannot help (bad request, unknown catalog key): dead at once."""
         async with self._db.transaction() as session:
-            await repo.mark_dead(session, message.id, claimed_at=message.claimed_at, error=reason)
+            if await repo.mark_dead(
+                session, message.id, claimed_at=message.claimed_at, error=reason
+            ):
+                await self._tell_admins(session, message, self.clock())
+
+    async def _tell_admins(
+        self, session: AsyncSession, message: OutgoingMessage, now: datetime
+    ) -> None:
+        """Tell every active admin that messages go dead: once an hour at most (the
+        idempotency key names the hour), never about the alert itself, and never a
+        resident who blocked linli (that is their choice, not a fault)."""
+        if message.message_key == DEAD_ALERT:
+            return
+        hour = now.strftime("%Y-%m-%dT%H")
+        for admin in await list_active_with_roles(session, [Role.ADMIN]):
+            await repo.add_message(
+                session,
+                chat_id=admin.chat_id,
+                telegram_id=admin.telegram_id,
+                language=admin.language or "zh-Hans",
+                message_key=DEAD_ALERT,
+                params={"message_key": message.message_key, "chat_id": message.chat_id},
+                idempotency_key=f"{DEAD_ALERT}:{hour}:{admin.telegram_id}",
+                now=now,
+            )
+
+    async def retry_dead(self, message_id: int | None = None) -> int:
+        """Put dead letters (one, or all) back in the queue as new: ``linli outbox retry``,
+        once whatever made them fail is mended. Returns how many."""
+        async with self._db.transaction() as session:
+            return await repo.requeue_dead(session, self.clock(), message_id)
 
     async def record_blocked(self, message: OutgoingMessage, error: str) -> None:
         """The recipient blocked linli (403): the resident becomes inactive, the row dead."""

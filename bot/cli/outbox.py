@@ -1,4 +1,5 @@
-"""``linli outbox dead|counts``: what the delivery worker gave up on, and the queue's state.
+"""``linli outbox dead|counts|retry``: what the delivery worker gave up on, the queue's
+state, and sending dead letters again once the cause is mended.
 
 The operator on the command line needs no role; in Telegram the same list is behind
 ``DeliveryService.list_dead_letters_for`` (admins only).
@@ -30,6 +31,11 @@ def add_outbox_commands(subparsers: Any) -> Any:
     dead.set_defaults(func=lambda a: asyncio.run(_dead(a.limit)))
     counts = commands.add_parser("counts", help="messages per status")
     counts.set_defaults(func=lambda a: asyncio.run(_counts()))
+    retry = commands.add_parser("retry", help="send dead letters again (all, or --id N)")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=positive_int, help="one dead letter, by its #id")
+    which.add_argument("--all", action="store_true", help="every dead letter")
+    retry.set_defaults(func=lambda a: asyncio.run(_retry(a.id)))
     return commands
 
 
@@ -66,6 +72,17 @@ async def _counts() -> int:
         return 2
     for status in ("pending", "sending", "sent", "dead", "cancelled"):
         print(f"{status}\t{counts.get(status, 0)}")
+    return 0
+
+
+async def _retry(message_id: int | None) -> int:
+    requeued = await _ask(load_settings(), lambda service: service.retry_dead(message_id))
+    if requeued is None:
+        return 2
+    if requeued == 0:
+        print("Nothing to retry: no such dead letter." if message_id else "No dead letters.")
+        return 1 if message_id else 0
+    print(f"{requeued} message(s) queued again; a running linli sends them within a second.")
     return 0
 
 

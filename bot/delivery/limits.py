@@ -177,7 +177,9 @@ class DeliveryConfig:
     paid_broadcast_rate: float = 1000.0
     max_attempts: int = 5
     retry_base_s: float = 2.0
-    retry_max_s: float = 900.0
+    retry_max_s: float = 3600.0
+    personal_deadline_s: float = 24 * 3600.0  # cards and status messages ride out a day
+    bulk_deadline_s: float = 6 * 3600.0
     claim_timeout_s: float = 120.0  # a row claimed longer ago belongs to a dead worker
     concurrency: int = 16  # rows in flight per lane; also bounds duplicates after a kill
     poll_interval_s: float = 1.0  # how often to look for due rows without a nudge
@@ -208,4 +210,10 @@ class DeliveryConfig:
         )
 
     def policy(self) -> RetryPolicy:
-        return RetryPolicy(self.max_attempts, self.retry_base_s, self.retry_max_s)
+        return RetryPolicy(
+            self.max_attempts,
+            self.retry_base_s,
+            self.retry_max_s,
+            personal_deadline_s=self.personal_deadline_s,
+            bulk_deadline_s=self.bulk_deadline_s,
+        )

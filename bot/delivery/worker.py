@@ -257,6 +257,12 @@ class DeliveryWorker:
             self.stats["flood_waits"] += 1
             log.warning("Telegram asked to wait %.0f s; all sends paused", seconds)
             await service.postpone(message, seconds, str(exc))
+        elif isinstance(exc, Forbidden) and message.chat_id < 0:
+            # A group (the staff chat) refusing the bot is an outage staff can mend (add it
+            # back, give it the right): retried within the deadline, and admins hear of it.
+            log.warning("a group refused outbox row %d: %s", message.id, exc.message)
+            due = await service.record_failure(message, f"forbidden in group: {exc.message}")
+            self.stats["retried" if due else "dead"] += 1
         elif isinstance(exc, Forbidden):
             await service.record_blocked(message, exc.message)
             self.stats["blocked"] += 1

@@ -235,6 +235,26 @@ async def mark_dead(
     return result.first() is not None
 
 
+async def requeue_dead(session: AsyncSession, now: datetime, message_id: int | None) -> int:
+    """Dead letters (all, or the one ``message_id``) back to pending, due now, as if new:
+    attempts start again and ``created_at`` moves to now, so their deadline does too."""
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.DEAD.value)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            claimed_at=None,
+        )
+    )
+    if message_id is not None:
+        stmt = stmt.where(OutboxMessage.id == message_id)
+    result = await session.execute(stmt.returning(OutboxMessage.id))
+    return len(result.all())
+
+
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
     """A group became a supergroup: send its unsent rows to the new id; returns how many."""
     result = await session.execute(

@@ -50,7 +50,9 @@ def test_backoff_doubles_with_jitter_and_a_cap() -> None:
 
 
 async def test_failures_back_off_then_die(outbox: Outbox) -> None:
-    outbox.service.policy = RetryPolicy(max_attempts=3, base_delay_s=10, jitter=0)
+    outbox.service.policy = RetryPolicy(
+        max_attempts=3, base_delay_s=10, jitter=0, personal_deadline_s=0
+    )
     await outbox.queue(201)
     [message] = await outbox.service.claim(1, bulk=False)
     due = await outbox.service.record_failure(message, "TimedOut: timed out")
@@ -83,7 +85,7 @@ async def test_an_expired_claim_cannot_record_over_the_new_one(outbox: Outbox) -
 
 
 async def test_dead_letters_are_for_admins_only(outbox: Outbox) -> None:
-    outbox.service.policy = RetryPolicy(max_attempts=1)
+    outbox.service.policy = RetryPolicy(max_attempts=1, personal_deadline_s=0)
     await outbox.resident(201)
     async with outbox.db.transaction() as session:
         await residents_repo.set_resident_role(session, 900, Role.ADMIN, now=outbox.clock.now())
@@ -97,3 +99,30 @@ async def test_dead_letters_are_for_admins_only(outbox: Outbox) -> None:
     for not_admin in (901, 201, 12345):
         with pytest.raises(PermissionDenied):
             await outbox.service.list_dead_letters_for(not_admin)
+
+
+async def test_an_outage_is_ridden_out_until_the_deadline_and_admins_hear_once(
+    outbox: Outbox,
+) -> None:
+    # A day of 502s: attempts run out long before the deadline, so the card keeps trying.
+    outbox.service.policy = RetryPolicy(max_attempts=2, base_delay_s=60, jitter=0)
+    async with outbox.db.transaction() as session:
+        await residents_repo.set_resident_role(session, 900, Role.ADMIN, now=outbox.clock.now())
+    await outbox.queue(201)
+    for _ in range(4):
+        [message] = await outbox.service.claim(1, bulk=False)
+        assert await outbox.service.record_failure(message, "NetworkError: 502") is not None
+        outbox.clock.advance(3600)
+    outbox.clock.advance(20 * 3600)  # past the day: given up, and the admin told
+    [message] = await outbox.service.claim(1, bulk=False)
+    assert await outbox.service.record_failure(message, "NetworkError: 502") is None
+    await outbox.queue(201, idempotency_key="second")
+    [second] = await outbox.service.claim(1, bulk=False)
+    await outbox.service.record_permanent_failure(second, "bad request: chat not found")
+    alerts = [r for r in await outbox.rows() if r.message_key == "outbox.dead_alert"]
+    assert [r.telegram_id for r in alerts] == [900]  # once for the hour, not per letter
+
+    assert await outbox.service.retry_dead() == 2  # linli outbox retry --all
+    assert {r.status for r in await outbox.rows() if r.message_key != "outbox.dead_alert"} == {
+        "pending"
+    }

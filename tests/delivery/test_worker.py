@@ -152,7 +152,7 @@ async def test_transient_errors_end_dead_after_the_last_attempt(outbox: Outbox) 
     await outbox.resident(201)
     await outbox.queue(201)
     outbox.api.fail_next("sendMessage", 500, count=10)
-    await outbox.start(DeliveryConfig(max_attempts=3, retry_base_s=1))
+    await outbox.start(DeliveryConfig(max_attempts=3, retry_base_s=1, personal_deadline_s=0))
     await _sent_all(outbox)
     [row] = await outbox.rows()
     assert (row.status, row.attempts) == ("dead", 3)
@@ -242,3 +242,18 @@ async def test_a_text_longer_than_telegram_takes_is_sent_in_parts(outbox: Outbox
     assert len(sent) == 2 and "".join(m["text"] for m in sent).count("🔥") == 3000
     assert button_labels(sent[0]) == [] and button_labels(sent[1]) == ["查看"]
     assert {r.status for r in await outbox.rows()} == {"sent"}
+
+
+async def test_a_staff_chat_that_refuses_the_bot_for_a_while_still_gets_the_card(
+    outbox: Outbox,
+) -> None:
+    # 403 from a group (the bot removed, or without the right to post) is mended by staff:
+    # the card is retried, not thrown away as a resident's block would be.
+    chat = outbox.api.group(-1009001, "工作群")
+    await outbox.queue(chat["id"], message_key="feedback.thanks")
+    outbox.api.fail_next("sendMessage", 403, "Forbidden: bot is not a member of the group chat")
+    await outbox.start(DeliveryConfig(retry_base_s=0.05))
+    await _sent_all(outbox)
+    [row] = await outbox.rows()
+    assert row.status == "sent" and row.attempts == 2  # the refused try, then the sent one
+    assert [m["text"] for m in outbox.api.sent_to(chat["id"])] == ["谢谢你的反馈！"]

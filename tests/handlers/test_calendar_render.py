@@ -28,6 +28,7 @@ def alert(language: str, file: str = "") -> OutgoingMessage:
         priority=0,
         attempts=0,
         claimed_at=datetime(2026, 11, 16, tzinfo=UTC),
+        created_at=datetime(2026, 11, 16, tzinfo=UTC),
     )
 
 
