@@ -93,8 +93,10 @@ async def on_button(update: Update, context: Context) -> None:
     draft = await context.services.tickets.filing.get_draft(uid)
     if draft is None:
         await release(context, uid, Owed.FILING)
-        key = "filing.already_filed" if action in ("submit", "force") else "filing.no_draft"
-        await reply(update, t(caller.language, key))
+        if action in ("submit", "force"):
+            await _already_filed(update, context, caller)
+        else:
+            await reply(update, t(caller.language, "filing.no_draft"))
         return
     step, handler = _BUTTONS.get(action, ("", None))
     # A button of the draft brings its typed steps back from any other flow.
@@ -168,7 +170,7 @@ async def _file(
     try:
         ticket = await tickets.filing.submit_draft(caller.resident.telegram_id)
     except NotFound:
-        await reply(u, t(lang, "filing.already_filed"))
+        await _already_filed(u, c, caller)
         return
     except InvalidInput:  # an edit emptied a required part: ask for what is missing
         await filing_steps.ask(u, caller, d)
@@ -176,6 +178,17 @@ async def _file(
     await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(lang, "filing.settled.submitted"))
     await reply(u, filed_text(lang, ticket, tickets.timezone))
+
+
+async def _already_filed(update: Update, context: Context, caller: Caller) -> None:
+    """Submit pressed again: the ticket it made (a reply lost to a crash), or why not."""
+    tickets, lang = context.services.tickets, caller.language
+    ticket = await tickets.filing.just_filed(caller.resident.telegram_id)
+    if ticket is None:
+        await reply(update, t(lang, "filing.already_filed"))
+        return
+    text = t(lang, "filing.filed_before") + "\n\n" + filed_text(lang, ticket, tickets.timezone)
+    await reply(update, text)
 
 
 async def _follow(

@@ -10,6 +10,7 @@ concurrent filers hold the sequence row only for the end of their transaction.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 
 from rapidfuzz import fuzz, process
@@ -27,6 +28,9 @@ from services.tickets.views import DraftView, SimilarTicketView, TicketView, dra
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import query_log
 from storage.repositories import tickets as repo
+
+JUST_FILED = timedelta(minutes=30)
+"""How long a repeated submit still finds the ticket it filed."""
 
 
 class _Keep(Enum):
@@ -197,6 +201,19 @@ class Filing:
             )
             for _text, score, key in found
         )
+
+    async def just_filed(self, telegram_id: int) -> TicketView | None:
+        """The ticket this resident filed within the last JUST_FILED, if any: a submit
+        pressed again after a crash between the ticket's commit and the reply (the draft is
+        gone) shows the number they never saw, instead of a shrug."""
+        async with self._trail.db.transaction() as session:
+            person = await self._trail.person(session, telegram_id)
+            recent = await repo.list_for_resident(session, person.id, limit=1)
+            if not recent or recent[0].created_at < self._trail.clock() - JUST_FILED:
+                return None
+            return await self._trail.resident_view(
+                session, recent[0], is_owner=True, timeline=False
+            )
 
     async def follow_ticket(
         self, telegram_id: int, ticket_no: str, *, discard_draft: bool = False

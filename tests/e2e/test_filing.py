@@ -23,6 +23,7 @@ from tests.e2e.conftest import FAST_DELIVERY, RESIDENT_ID, STAFF_CHAT_ID, Linli
 from tests.fakes.bot_api import TINY_PNG, BotApiServer, button_labels
 
 NUMBER = re.compile(r"\d{4}-\d{4}")
+DAY = timedelta(days=1)
 NOISE = "楼上每天晚上十一点以后还在装修，电钻声音很大，孩子没法睡觉"
 
 
@@ -215,8 +216,24 @@ async def test_a_double_press_on_submit_files_once(linli: Linli) -> None:
 
     filed, again = await bot_answers(api, double_press, count=2)
     assert "已提交" in filed["text"]
-    assert "已经提交过了" in again["text"]
-    assert len(await tickets(linli)) == 1
+    # The second press shows the ticket's number too: after a crash between the ticket's
+    # commit and the reply, it is the only way the resident would learn it.
+    [ticket] = await tickets(linli)
+    assert "已经提交成功了" in again["text"] and ticket.number in again["text"]
+
+
+async def test_after_a_crash_the_repeated_submit_shows_the_number(linli: Linli) -> None:
+    # The ticket was committed, then linli died before replying: the resident presses again.
+    summary = await to_step(linli, "confirm")
+    ticket = await linli.services.tickets.filing.submit_draft(RESIDENT_ID)
+    again = await press(linli, summary, "✅ 提交")
+    assert "已经提交成功了" in again["text"] and ticket.number in again["text"]
+    # Much later, an old summary's button names no ticket: it was filed, or cancelled.
+    async with linli.services.db.transaction() as session:
+        row = (await session.scalars(select(Ticket))).one()
+        row.created_at -= DAY
+    late = await press(linli, summary, "✅ 提交")
+    assert "已经提交过了" in late["text"] and ticket.number not in late["text"]
 
 
 async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) -> None:
