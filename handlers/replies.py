@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from handlers.text import TELEGRAM_TEXT_LIMIT, split_message
 from services.lengths import text_units
+
+T = TypeVar("T")
 
 
 async def reply(
@@ -23,10 +29,11 @@ async def reply(
     sent: Message | None = None
     thread = update.effective_message.message_thread_id if update.effective_message else None
     for i, part in enumerate(parts):
-        sent = await chat.send_message(
-            part,
-            reply_markup=keyboard if i == len(parts) - 1 else None,
-            message_thread_id=thread,
+        markup = keyboard if i == len(parts) - 1 else None
+        sent = await riding_out_flood_waits(
+            lambda part=part, markup=markup: chat.send_message(
+                part, reply_markup=markup, message_thread_id=thread
+            )
         )
     return sent
 
@@ -59,3 +66,31 @@ def unchanged_is_fine() -> Iterator[None]:
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+FLOOD_WAIT_BUDGET_S = 60.0
+"""How long one reply waits out Telegram's 429s before the update is given up: a resident
+asking during a burst gets the answer late rather than an apology."""
+
+
+async def riding_out_flood_waits(send: Callable[[], Awaitable[T]]) -> T:
+    """``send()``, repeated after each 429 for as long as Telegram asks, within
+    FLOOD_WAIT_BUDGET_S in all (a longer wait raises the last RetryAfter)."""
+    waited = 0.0
+    while True:
+        try:
+            return await send()
+        except RetryAfter as exc:
+            seconds = retry_after_s(exc)
+            if waited + seconds > FLOOD_WAIT_BUDGET_S:
+                raise
+            waited += seconds
+            await asyncio.sleep(seconds)
+
+
+def retry_after_s(exc: RetryAfter) -> float:
+    """The seconds a 429 asks to wait (an int today, a timedelta in a later PTB)."""
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -7,9 +7,7 @@ message with a raw key in it.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -19,7 +17,6 @@ from telegram import (
     Message,
     ReplyParameters,
 )
-from telegram.error import RetryAfter
 
 from bot.transport import like
 from handlers.i18n import t
@@ -151,13 +148,6 @@ def _common_args(message: OutgoingMessage, chat_id: int, paid: bool) -> dict[str
     if paid:
         common["allow_paid_broadcast"] = True
     return common
-
-
-def retry_after_s(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def worker_bot(application_bot: Bot, pool_size: int) -> Bot:

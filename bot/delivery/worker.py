@@ -22,7 +22,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.delivery.batch import SentBatcher
 from bot.delivery.limits import Clock, DeliveryConfig, RealClock, SendLimiter, SendLimits
-from bot.delivery.send import RenderError, retry_after_s, send_outgoing, worker_bot
+from bot.delivery.send import RenderError, send_outgoing, worker_bot
+from handlers.replies import retry_after_s
 from services.delivery import DeliveryService, OutgoingMessage
 
 log = logging.getLogger("linli.delivery")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.e2e.conftest import Linli
+from tests.e2e.conftest import RESIDENT_ID, Linli
 
 
 async def test_an_error_gets_an_apology_is_logged_and_linli_keeps_running(
@@ -47,3 +47,12 @@ async def test_a_long_answer_is_split_cleanly(
     assert "reply_markup" not in parts[0] or not parts[0]["reply_markup"]
     last = linli.api.sent_to(200001)[-1]
     assert last["reply_markup"]["inline_keyboard"][0][0]["text"] == "👍 有帮助"
+
+
+async def test_an_answer_rides_out_three_429s(linli: Linli) -> None:
+    # Telegram asks to wait three times in a row: the resident gets the answer, late.
+    linli.api.fail_next("sendMessage", 429, retry_after=1, count=3, chat_id=RESIDENT_ID)
+    [answer] = await linli.api.wait_for_message(
+        linli.api.send_text(linli.resident, "低保怎么申请")["chat"]["id"], timeout=15
+    )
+    assert answer["text"].startswith("【最低生活保障")
