@@ -94,6 +94,7 @@ async def start_linli(
         "LINLI_BOT_API_URL": api.url,
         "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
         "LINLI_REPLY_RATE": "0",  # the local server has no Telegram limits to respect
+        "LINLI_QUESTIONS_PER_MINUTE": "0",  # simulated residents ask faster than people do
         "LINLI_LOG_LEVEL": "WARNING",
         "LINLI_TRANSPORT": transport,
     }

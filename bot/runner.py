@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.webhook import Webhook
 from handlers.context import LinliApp
 from services import Services, open_services
+from services.residents.limits import ResidentLimits
 
 log = logging.getLogger("linli.bot")
 POLL_PAUSE_S = 0.02
@@ -87,6 +88,7 @@ async def linli_services(settings: Settings) -> AsyncIterator[Services]:
         settings.default_language,
         staff_chat_id=settings.staff_chat_id,
         calendar=work_calendar(settings),
+        limits=ResidentLimits(settings.questions_per_minute, settings.filings_per_hour),
     )
     try:
         yield services

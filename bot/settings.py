@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000, gt=0)
     send_max_attempts: int = Field(default=5, ge=1)
+    # One resident's share (services/residents/limits.py): 0 lifts a limit.
+    questions_per_minute: int = Field(default=20, ge=0)
+    filings_per_hour: int = Field(default=5, ge=0)
     send_claim_timeout_s: float = Field(default=120, gt=0)
     send_concurrency: int = Field(default=16, ge=1, le=256)
     # Webhook mode (bot/webhook.py): set the URL and linli receives updates there, not by

@@ -10,7 +10,8 @@ person what happened to that one. /cancel in a private chat ends whatever is owe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -48,7 +49,10 @@ async def release(context: Context, telegram_id: int, *kinds: Owed) -> None:
     await context.services.awaiting.done(telegram_id, *kinds)
 
 
-def input_router(routes: Mapping[Owed, Route]) -> Callable[[Update, Context], Awaitable[None]]:
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def input_router(routes: Mapping[Owed, Route]) -> Handler:
     """The handler for typed private messages (handler group INPUT_GROUP)."""
 
     async def route(update: Update, context: Context) -> None:
@@ -66,8 +70,9 @@ def input_router(routes: Mapping[Owed, Route]) -> Callable[[Update, Context], Aw
 
 
 def cancel_command(
-    cancels: Mapping[Owed, Cancel], otherwise: Callable[[Update, Context, Caller], Awaitable[None]]
-) -> Callable[[Update, Context], Awaitable[None]]:
+    cancels: Mapping[Owed, Cancel],
+    otherwise: Callable[[Update, Context, Caller], Awaitable[object]],
+) -> Handler:
     """/cancel in a private chat: end the flow owed (``otherwise`` when nothing is)."""
 
     async def cancel(update: Update, context: Context) -> None:

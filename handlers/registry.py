@@ -70,10 +70,10 @@ async def on_callback(update: Update, context: Context) -> None:
         await common.choose_language(update, context, cb)
         return
     action = _CALLBACK_ACTIONS.get(cb.kind) if cb else None
-    if action is None:
+    if action is None or cb is None:
         await reply(update, t(caller.language, "stale_button"))
         return
-    await action(update, context, caller, cb)  # type: ignore[arg-type]
+    await action(update, context, caller, cb)
 
 
 async def _menu(u: Update, c: Context, caller: Caller, cb: Callback) -> None:

@@ -18,6 +18,7 @@ from services.notices.subscriptions import SubscriptionService
 from services.ops import OpsService
 from services.reports import ReportService
 from services.residents.awaiting import AwaitingService
+from services.residents.limits import ResidentLimits
 from services.residents.service import ResidentService
 from services.tickets import Tickets, TicketSettings
 from services.tickets.enquiries import EnquiryService
@@ -71,6 +72,7 @@ async def open_services(
     knowledge: LiveKnowledge | None = None,
     staff_chat_id: int | None = None,
     calendar: WorkCalendar | None = None,
+    limits: ResidentLimits | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -113,11 +115,12 @@ async def open_services(
         ops=OpsService(db, knowledge, clock),
         residents=residents,
         awaiting=AwaitingService(db, clock),
-        enquiries=EnquiryService(db, knowledge, clock),
+        enquiries=EnquiryService(db, knowledge, clock, limits),
         tickets=Tickets(
             db,
             clock,
             TicketSettings(staff_chat_id=staff_chat_id, default_language=default_language),
             calendar,
+            limits,
         ),
     )

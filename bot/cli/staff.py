@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.cli.args import whole_number
 from bot.settings import load_settings
@@ -12,7 +14,7 @@ from services import InvalidInput, ResidentView, Services, open_services
 ROLES = ("staff", "official", "admin")
 
 
-def add_staff_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = sub.add_parser("add", help="give a Telegram user a role")
     add.add_argument("telegram_id", type=_user_id, help="the person's numeric Telegram user id")
     add.add_argument("--role", choices=ROLES, default="staff")
@@ -35,8 +37,8 @@ def _user_id(text: str) -> int:
     return number
 
 
-def _run(coro: object) -> int:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
 
 
 async def _open() -> Services:

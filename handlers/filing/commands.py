@@ -31,6 +31,7 @@ from handlers.render import when
 from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
+from services.residents.limits import TooManyRequests
 from services.tickets import DraftView
 
 Button = Callable[[Update, Context, Caller, DraftView, tuple[str, ...]], Awaitable[None]]
@@ -169,6 +170,10 @@ async def _file(
             return
     try:
         ticket = await tickets.filing.submit_draft(caller.resident.telegram_id)
+    except TooManyRequests as limit:  # the draft stays: they submit it later
+        minutes = max(1, round(limit.wait.total_seconds() / 60))
+        await reply(u, t(lang, "filing.slow_down", minutes=minutes))
+        return
     except NotFound:
         await _already_filed(u, c, caller)
         return

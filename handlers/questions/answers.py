@@ -12,6 +12,7 @@ from handlers.people import Caller, identify
 from handlers.render import answer_keyboard, entry_text, none_keyboard, suggestions_keyboard
 from handlers.replies import reply
 from services import AnswerView, InvalidInput, NotFound
+from services.residents.limits import TooManyRequests
 
 
 def addressed_text(update: Update, bot_username: str) -> str | None:
@@ -51,6 +52,10 @@ async def on_text(update: Update, context: Context) -> None:
         outcome = await context.services.enquiries.ask(caller.resident.telegram_id, question)
     except InvalidInput:
         await reply(update, t(caller.language, "too_short"))
+        return
+    except TooManyRequests as limit:
+        seconds = max(1, round(limit.wait.total_seconds()))
+        await reply(update, t(caller.language, "slow_down", seconds=seconds))
         return
     await send_outcome(update, context, caller, outcome)
 

@@ -16,6 +16,7 @@ services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
 from __future__ import annotations
 
 from services.residents.awaiting import REJECT_PROMPT_TTL
+from services.residents.limits import ResidentLimits
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.filing import KEEP, Filing
@@ -49,9 +50,10 @@ class Tickets:
         clock: Clock,
         settings: TicketSettings | None = None,
         calendar: WorkCalendar | None = None,
+        limits: ResidentLimits | None = None,
     ) -> None:
         trail = TicketTrail(db, clock, settings or TicketSettings(), calendar or WorkCalendar())
-        self.filing = Filing(trail)
+        self.filing = Filing(trail, limits)
         self.resident = ResidentTickets(trail)
         self.staff = StaffDesk(trail)
         self.reject_prompts = RejectPrompts(trail)

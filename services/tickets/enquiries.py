@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from knowledge import DecisionKind
 from services import events
 from services.errors import InvalidInput, NotFound
 from services.knowledge.live import LiveKnowledge
 from services.knowledge.query_log import QueryLogWriter
+from services.residents.limits import ResidentLimits, Throttle
 from services.views import AnswerView, EntryView
 from storage import Database
 from storage.repositories import query_log
@@ -26,17 +27,29 @@ MAX_QUESTION_CHARS = 1000
 class EnquiryService:
     """The resident's question-and-answer path."""
 
-    def __init__(self, db: Database, knowledge: LiveKnowledge, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        knowledge: LiveKnowledge,
+        clock: Clock,
+        limits: ResidentLimits | None = None,
+    ) -> None:
         self._db = db
         self._knowledge = knowledge
         self._clock = clock
         self._log = QueryLogWriter(db)
+        per_minute = (limits or ResidentLimits()).questions_per_minute
+        self._questions = Throttle("questions", per_minute, timedelta(minutes=1), clock)
 
     async def ask(self, telegram_id: int, text: str) -> AnswerView:
-        """Decide answer / suggest / none for a question and record it in the query log."""
+        """Decide answer / suggest / none for a question and record it in the query log.
+
+        TooManyRequests past the resident's limit: one person sending hundreds of questions
+        at once must not hold the matcher (and the other residents) for minutes."""
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise InvalidInput("empty question")
+        self._questions.check(telegram_id)
         # Matching with every layer takes tens of milliseconds (the embedding model): in a
         # worker thread, so that the event loop keeps serving other residents meanwhile.
         decision = await asyncio.to_thread(self._knowledge.matcher.decide, question)

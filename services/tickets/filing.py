@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
+from services.residents.limits import ResidentLimits, Throttle
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.categories import ENQUIRY, get_category
@@ -44,8 +45,10 @@ KEEP = _Keep.KEEP
 class Filing:
     """The resident's side of filing: the draft, the duplicate check, new tickets."""
 
-    def __init__(self, trail: TicketTrail) -> None:
+    def __init__(self, trail: TicketTrail, limits: ResidentLimits | None = None) -> None:
         self._trail = trail
+        per_hour = (limits or ResidentLimits()).filings_per_hour
+        self._filings = Throttle("filings", per_hour, timedelta(hours=1), trail.clock)
 
     async def start_draft(self, telegram_id: int) -> DraftView:
         """Begin (or begin again) filing: an empty draft at the "category" step."""
@@ -116,8 +119,10 @@ class Filing:
     async def submit_draft(self, telegram_id: int) -> TicketView:
         """File the draft as a ticket and forget the draft, in one transaction.
 
-        InvalidInput names the first missing piece (category, description or place).
+        InvalidInput names the first missing piece (category, description or place);
+        TooManyRequests past the resident's limit of filings an hour (the draft stays).
         """
+        self._filings.check(telegram_id)
         async with self._trail.db.transaction() as session:
             draft = await self._draft(session, telegram_id)
             complaint = from_draft(draft)

@@ -56,3 +56,14 @@ async def test_an_answer_rides_out_three_429s(linli: Linli) -> None:
         linli.api.send_text(linli.resident, "低保怎么申请")["chat"]["id"], timeout=15
     )
     assert answer["text"].startswith("【最低生活保障")
+
+
+async def test_one_resident_flooding_questions_is_asked_to_slow_down(linli: Linli) -> None:
+    # Twenty questions a minute are answered; the next gets a friendly "wait", not silence.
+    for n in range(20):
+        [answer] = await linli.say(linli.resident, f"低保怎么申请{n}")
+        assert "太快" not in answer["text"]
+    [told] = await linli.say(linli.resident, "低保怎么申请")
+    assert "你发得太快了" in told["text"] and "秒后再问" in told["text"]
+    [other] = await linli.say(linli.admin, "低保怎么申请")  # the others are not held up
+    assert other["text"].startswith("【最低生活保障")
