@@ -45,7 +45,7 @@ def build_application(
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, services.chat_turns))
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .context_types(context_types())
         .post_init(_post_init)
