@@ -86,6 +86,8 @@ class ChatTurns:
         self._chats: dict[int, _Chat] = {}
         self._local: dict[int, _LocalChat] = {}
         self._heartbeat: asyncio.Task[None] | None = None
+        self.handled = 0
+        """Turns given in this process (tests and figures)."""
 
     @property
     def shared(self) -> bool:
@@ -128,6 +130,7 @@ class ChatTurns:
         chat.waiting += 1
         try:
             async with chat.lock:
+                self.handled += 1
                 yield
         finally:
             chat.waiting -= 1
@@ -147,6 +150,7 @@ class ChatTurns:
         try:
             await asyncio.sleep(max(0.0, arrived + self.timings.grace_s - _now()))
             await self._claim(chat, chat_id, update_id)
+            self.handled += 1
             yield True
         finally:
             chat.ids.remove(update_id)
