@@ -211,6 +211,17 @@ async def outbox_rate(api: BotApiServer, url: str, count: int) -> float | None:
     return round((count - 1) / (times[-1] - times[0]), 1) if times[-1] > times[0] else None
 
 
+async def stop(process: asyncio.subprocess.Process) -> bool:
+    """Wait for a terminated process; True when it had to be killed after 30 s."""
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return True
+    return False
+
+
 async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
     server_url = normalise_url(args.postgres).render_as_string(hide_password=False)
     name = f"linli_bench_{secrets.token_hex(4)}"
@@ -250,7 +261,7 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
                 finally:
                     for process in processes:
                         process.terminate()
-                    await asyncio.gather(*(p.wait() for p in processes))
+                    forced = await asyncio.gather(*(stop(p) for p in processes))
     finally:
         await admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     updates = args.residents * args.messages
@@ -267,6 +278,7 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
         "pg_rows_written_per_update": round((rows1 - rows0) / updates, 2),
         "outbox_send_rate_per_s": send_rate,
         "outbox_send_rate_limit": args.send_rate,
+        "killed_at_stop": sum(forced),
     }
 
 

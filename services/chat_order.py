@@ -79,7 +79,9 @@ class ChatTurns:
     """
 
     def __init__(self, db: Database, timings: OrderTimings | None = None) -> None:
-        self._db = db
+        # A pool of its own on PostgreSQL: under load the use cases hold every pooled
+        # connection, and an update's row written late lets a later one overtake it.
+        self._db = db if db.is_sqlite else db.companion()
         self.timings = timings or OrderTimings()
         self.owner = secrets.randbits(63)
         """This process's token in the queue (random, so restarts never reuse one)."""
@@ -112,6 +114,7 @@ class ChatTurns:
                 await repo.delete_owner(session, self.owner)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not clear this process's chat queue rows: %r", exc)
+        await self._db.dispose()
 
     @contextlib.asynccontextmanager
     async def turn(self, chat_id: int, update_id: int) -> AsyncIterator[bool]:
@@ -203,5 +206,3 @@ class ChatTurns:
                 continue
             if forgotten:
                 log.warning("dropped %d queued updates of a process that stopped", forgotten)
-
-
