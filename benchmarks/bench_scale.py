@@ -13,7 +13,8 @@ burst's arrival at the emulator to each answer. An order violation is a chat who
 came in another order than its questions. Then ``--outbox`` messages are queued for as many
 residents and the scheduler leader (the one process that sends) delivers them at
 ``LINLI_SEND_RATE`` (``--send-rate``); its achieved rate is reported. PostgreSQL's own
-counters give the transactions and rows written per update. Prints one JSON object.
+counters give the transactions and rows written per update. Prints one JSON object
+(``BENCH_DEBUG=1`` also prints each out-of-order chat's answers to stderr).
 """
 
 from __future__ import annotations
