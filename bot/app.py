@@ -58,7 +58,9 @@ def build_application(
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(
-            PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, observe=metrics.observe_update)
+            PerChatUpdateProcessor(
+                MAX_CONCURRENT_UPDATES, services.chat_turns, observe=metrics.observe_update
+            )
         )
         .request(make_request(transport, MAX_CONCURRENT_UPDATES, proxy=proxy_url, observer=observe))
         .get_updates_request(

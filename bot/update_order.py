@@ -1,8 +1,8 @@
-"""Process updates concurrently, but one chat's updates strictly in arrival order."""
+"""Process updates concurrently, but one chat's updates one at a time and in order."""
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,61 +11,77 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import logged_update
+from services.chat_order import ChatTurns
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Many residents are served at once; each resident's own messages are answered in order.
 
     PTB's built-in concurrency gives no ordering, and sequential processing makes one slow
-    database write hold everybody up. A FIFO lock per chat gives both.
+    database write hold everybody up. The chat's turn (``services.chat_order``: a FIFO lock
+    per chat in memory on SQLite, the per-chat queue in the database on PostgreSQL, so that
+    the order holds across processes) gives both.
+
+    Fairness: the chat's turn is taken *before* one of the ``max_concurrent_updates`` slots,
+    so one chat's backlog waits for its turn without holding a slot, and holds at most one;
+    PTB's own ``process_update`` takes the slot first, which let one resident sending 200
+    messages at once fill every slot while the other residents waited.
     """
 
-    __slots__ = ("_locks", "_observe", "_waiting")
+    __slots__ = ("_observe", "_turns")
 
     def __init__(
         self,
         max_concurrent_updates: int,
+        turns: ChatTurns,
         observe: Callable[[object, float], None] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-        # Told each update and the seconds from its turn to the end of its handling (metrics).
+        self._turns = turns
+        # Told each update and the seconds from its arrival here to the end of its handling,
+        # its wait for the chat's turn included (metrics).
         self._observe = observe
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if self._observe is None:
-            await self._in_order(update, coroutine)
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
+        """The chat's turn first, then a processing slot (PTB marks this final; see above)."""
+        started = time.perf_counter()  # the reply latency counts the wait for the chat's turn
+        key = _chat_key(update)
+        # Every log line of the update names it; one line closes it with its duration.
+        logged = logged_update(update, coroutine)
+        if key is None:
+            async with self._semaphore:
+                await self._observed(update, logged, started)
             return
-        started = time.perf_counter()
+        assert isinstance(update, Update)
+        async with self._turns.turn(key, update.update_id) as mine:
+            if not mine:  # a repeated delivery that another process is handling
+                for pending in (logged, coroutine):
+                    if inspect.iscoroutine(pending):
+                        pending.close()
+                return
+            async with self._semaphore:
+                await self._observed(update, logged, started)
+
+    async def _observed(self, update: object, coroutine: Awaitable[Any], started: float) -> None:
+        if self._observe is None:
+            await coroutine
+            return
         try:
-            await self._in_order(update, coroutine)
+            await coroutine
         finally:
             self._observe(update, time.perf_counter() - started)
 
-    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _chat_key(update)
-        # Every log line of the update names it; one line closes it with its duration.
-        coroutine = logged_update(update, coroutine)
-        if key is None:
-            await coroutine
-            return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:  # forget idle chats so the dict does not grow forever
-                del self._waiting[key]
-                del self._locks[key]
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Unused: ``process_update`` above does the work."""
+        await coroutine
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Start the chat order's heartbeat (PostgreSQL)."""
+        await self._turns.start()
 
     async def shutdown(self) -> None:
-        """Nothing to tear down."""
+        """Stop it and release this process's queued updates."""
+        await self._turns.stop()
 
 
 def _chat_key(update: object) -> int | None:

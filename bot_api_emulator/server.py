@@ -177,6 +177,11 @@ class BotApiServer(SimulatedUsers, CallLog):
         without the header), as Telegram would; returns the HTTP status the bot answered."""
         return await self._webhook.post(update, secret_token)
 
+    def balance_webhook(self, targets: list[str], connections: int = 1) -> None:
+        """A load balancer in front of several processes: post round-robin to ``targets``
+        (full URLs) rather than the webhook URL, ``connections`` posts at a time."""
+        self._webhook.balance(targets, connections)
+
     @contextmanager
     def holding_webhook_updates(self) -> Iterator[None]:
         """Updates injected inside the block wait; Telegram posts them after it."""

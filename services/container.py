@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from services.chat_order import ChatTurns
 from services.delivery import DeliveryService
 from services.knowledge.learning import KbLearningService
 from services.knowledge.live import LiveKnowledge
@@ -53,6 +54,7 @@ class Services:
     holiday_alerts: HolidayAlertService
     awaiting: AwaitingService
     ops: OpsService
+    chat_turns: ChatTurns
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -115,6 +117,7 @@ async def open_services(
         ops=OpsService(db, knowledge, clock),
         residents=residents,
         awaiting=AwaitingService(db, clock),
+        chat_turns=ChatTurns(db),
         enquiries=EnquiryService(db, knowledge, clock, limits),
         tickets=Tickets(
             db,

@@ -119,6 +119,12 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
+    def companion(self) -> Database:
+        """Another handle on the same database with a connection pool of its own, for work
+        that must not queue behind the use cases for a connection (it connects when first
+        used; dispose it when done)."""
+        return Database(self._url.render_as_string(hide_password=False))
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open one transaction for one use case: commit on success, roll back on exception.

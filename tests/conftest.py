@@ -118,3 +118,12 @@ async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
 def live_knowledge() -> LiveKnowledge:
     """The bundled knowledge base, built once: building the matcher is the slow part."""
     return LiveKnowledge(None)
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[Database]:
+    """A migrated fresh PostgreSQL database only (mark the test ``postgres``), for what
+    exists only with several processes on a server database."""
+    async for db in _fresh_postgres():
+        await upgrade(db)
+        yield db

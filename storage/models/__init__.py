@@ -9,6 +9,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 
 from storage.models.awaiting import Awaiting
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.chat_queue import QueuedUpdate
 from storage.models.notices import (
     AudienceKind,
     Bulletin,
@@ -51,6 +52,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "QueryLog",
+    "QueuedUpdate",
     "Recurrence",
     "Resident",
     "Role",

@@ -4,6 +4,7 @@ one is set, and pending updates posted to it with the secret header until the bo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +41,8 @@ async def eventually(condition: Callable[[], object]) -> None:
             await asyncio.sleep(0.01)
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
+@contextlib.asynccontextmanager
+async def serving_receiver() -> AsyncIterator[Receiver]:
     found = Receiver()
     app = web.Application()
     app.router.add_post("/hook", found.handle)
@@ -50,8 +51,16 @@ async def receiver() -> AsyncIterator[Receiver]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     found.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    yield found
-    await runner.cleanup()
+    try:
+        yield found
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with serving_receiver() as found:
+        yield found
 
 
 @pytest.fixture
@@ -115,3 +124,30 @@ async def test_pending_updates_are_posted_with_the_secret_until_taken(
         assert receiver.posts[-1][0] is None
     await eventually(lambda: not server.world.pending_updates)
     assert [p[2]["message"]["text"] for p in receiver.posts[-2:]] == ["还在吗", "还在吗"]
+
+
+@pytest.fixture
+async def second_receiver() -> AsyncIterator[Receiver]:
+    async with serving_receiver() as found:
+        yield found
+
+
+@pytest.mark.parametrize("connections", [1, 4])
+async def test_a_balancer_posts_round_robin_to_its_targets(
+    server: BotApiServer,
+    bot: Bot,
+    receiver: Receiver,
+    second_receiver: Receiver,
+    connections: int,
+) -> None:
+    await bot.set_webhook("https://bot.example.org/hook", secret_token=SECRET)
+    server.balance_webhook([receiver.url, second_receiver.url], connections=connections)
+    for n in range(6):
+        server.send_text(RESIDENT, f"第{n}条")
+    await eventually(lambda: len(receiver.posts) + len(second_receiver.posts) == 6)
+    await eventually(lambda: not server.world.pending_updates)
+    first = sorted(p[2]["update_id"] for p in receiver.posts)
+    second = sorted(p[2]["update_id"] for p in second_receiver.posts)
+    ids = [u["update_id"] for u in server.updates]
+    assert first == ids[0::2] and second == ids[1::2]
+    assert {p[0] for p in receiver.posts + second_receiver.posts} == {SECRET}

@@ -1,0 +1,313 @@
+"""Several ``linli run`` processes behind one webhook on PostgreSQL: throughput, latency, order.
+
+For each N in ``--processes`` (default 1, 2, 4) the benchmark creates a scratch database on
+the server named by ``--postgres`` (dropped afterwards), upgrades it, and starts N real
+``linli run`` processes in webhook mode against the Bot API emulator. The emulator plays
+Telegram plus a load balancer: it posts updates round-robin to the N processes,
+``--connections`` posts in flight at once (Telegram's max_connections), so one chat's
+updates reach different processes and may arrive out of order.
+
+Residents each ask ``--messages`` questions in bursts of ``--burst`` (sent at once, then
+waiting for all of their answers, as a person typing two lines does). Latency runs from a
+burst's arrival at the emulator to each answer. An order violation is a chat whose answers
+came in another order than its questions. Then ``--outbox`` messages are queued for as many
+residents and the scheduler leader (the one process that sends) delivers them at
+``LINLI_SEND_RATE`` (``--send-rate``); its achieved rate is reported. PostgreSQL's own
+counters give the transactions and rows written per update. Prints one JSON object
+(``BENCH_DEBUG=1`` also prints each out-of-order chat's answers to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot_api_emulator import BotApiServer
+from storage import Database
+from storage.db import normalise_url
+from storage.migrate import upgrade
+from storage.repositories import outbox as outbox_repo
+from storage.repositories import residents as residents_repo
+
+QUESTIONS = [  # six questions with six different answers, so that order shows
+    "低保怎么申请",
+    "廉租房申请条件",
+    "楼上装修太吵了怎么办",
+    "居住证怎么办理",
+    "社保断缴了怎么补",
+    "老人日间照料中心怎么收费",
+]
+SECRET = "bench_scale-secret"
+FIRST_RESIDENT = 300_000
+FIRST_RECIPIENT = 10_000_001
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def admin_execute(server_url: str, sql: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def pg_counters(url: str) -> tuple[int, int]:
+    """(transactions committed, rows inserted + updated + deleted) in this database so far."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted "
+                        "FROM pg_stat_database WHERE datname = current_database()"
+                    )
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    return int(row[0]), int(row[1])
+
+
+async def start_processes(
+    api: BotApiServer, url: str, n: int, send_rate: float, workdir: Path
+) -> tuple[list[asyncio.subprocess.Process], list[str]]:
+    processes, urls = [], []
+    for i in range(n):
+        port = free_port()
+        hook = f"http://127.0.0.1:{port}/hook"
+        env = {
+            **os.environ,
+            "LINLI_BOT_TOKEN": api.token,
+            "LINLI_BOT_API_URL": api.url,
+            "LINLI_DATABASE_URL": url,
+            "LINLI_WEBHOOK_URL": hook,
+            "LINLI_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+            "LINLI_WEBHOOK_SECRET": SECRET,
+            "LINLI_REPLY_RATE": "0",  # the emulator has no Telegram limits to respect
+            "LINLI_SEND_RATE": str(send_rate),
+            "LINLI_LOG_LEVEL": "WARNING",
+        }
+        cwd = workdir / f"p{i}"
+        cwd.mkdir()
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli.main", "run", env=env, cwd=cwd
+            )
+        )
+        urls.append(hook)
+    await api.wait_for_call("setMyCommands", count=2 * n, timeout=120)  # all are ready
+    await api.wait_for_call("setWebhook", count=n, timeout=30)
+    return processes, urls
+
+
+async def learn_answers(api: BotApiServer) -> dict[str, str]:
+    """Each question once, waiting (also the warm-up of every process): its answer's text."""
+    user = api.user(FIRST_RESIDENT - 1, "热身")
+    answers = {}
+    for question in QUESTIONS * 2:
+        sent = len(api.calls("sendMessage", user["id"]))
+        api.send_text(user, question)
+        await api.wait_for(lambda n=sent: len(api.calls("sendMessage", user["id"])) > n, 30)
+        answers[question] = api.calls("sendMessage", user["id"])[-1].params["text"]
+    return answers
+
+
+async def resident(
+    api: BotApiServer, number: int, args: argparse.Namespace, latencies: list[float]
+) -> tuple[list[str], int]:
+    """One resident's conversation: the questions asked, and how many got no answer."""
+    user_id = FIRST_RESIDENT + number
+    user = api.user(user_id, f"居民{number}")
+    asked: list[str] = []
+    missing = 0
+    for start in range(0, args.messages, args.burst):
+        burst = [
+            QUESTIONS[(number + i) % len(QUESTIONS)]
+            for i in range(start, min(args.messages, start + args.burst))
+        ]
+        before = len(api.calls("sendMessage", user_id))
+        arrived = time.perf_counter()
+        for question in burst:
+            api.send_text(user, question)
+        asked += burst
+        want = before + len(burst)
+        try:
+            await api.wait_for(lambda w=want: len(api.calls("sendMessage", user_id)) >= w, 30)
+        except TimeoutError:
+            missing += want - len(api.calls("sendMessage", user_id))
+            continue
+        for call in api.calls("sendMessage", user_id)[before:want]:
+            latencies.append((call.time - arrived) * 1000)
+    return asked, missing
+
+
+async def seed_outbox(url: str, count: int) -> None:
+    db = Database(url)
+    now = datetime.now(UTC)
+    try:
+        async with db.transaction() as session:
+            for user_id in range(FIRST_RECIPIENT, FIRST_RECIPIENT + count):
+                await residents_repo.upsert_resident(
+                    session, telegram_id=user_id, chat_id=user_id, display_name="", now=now
+                )
+                await outbox_repo.add_message(
+                    session,
+                    chat_id=user_id,
+                    telegram_id=user_id,
+                    language="zh-Hans",
+                    message_key="menu.category",
+                    params={"title": "停水通知"},
+                    idempotency_key=f"bench:{user_id}",
+                    now=now,
+                    priority=10,
+                )
+    finally:
+        await db.dispose()
+
+
+async def outbox_rate(api: BotApiServer, url: str, count: int) -> float | None:
+    """Messages per second the leader achieved delivering ``count`` queued messages."""
+    if count == 0:
+        return None
+    for user_id in range(FIRST_RECIPIENT, FIRST_RECIPIENT + count):
+        api.user(user_id, "")
+    await seed_outbox(url, count)
+
+    def delivered() -> list[float]:
+        times = [
+            c.time
+            for c in api.calls("sendMessage")
+            if c.ok and int(c.params["chat_id"]) >= FIRST_RECIPIENT
+        ]
+        return times if len(times) >= count else []
+
+    times = sorted(await api.wait_for(delivered, timeout=120 + 2 * count))
+    return round((count - 1) / (times[-1] - times[0]), 1) if times[-1] > times[0] else None
+
+
+async def stop(process: asyncio.subprocess.Process) -> bool:
+    """Wait for a terminated process; True when it had to be killed after 30 s."""
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return True
+    return False
+
+
+async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
+    server_url = normalise_url(args.postgres).render_as_string(hide_password=False)
+    name = f"linli_bench_{secrets.token_hex(4)}"
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    await admin_execute(server_url, f'CREATE DATABASE "{name}"')
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        db = Database(url)
+        await upgrade(db)
+        await db.dispose()
+        with tempfile.TemporaryDirectory() as tmp:
+            async with BotApiServer() as api:
+                try:
+                    processes, urls = await start_processes(api, url, n, args.send_rate, Path(tmp))
+                    api.balance_webhook(urls, connections=args.connections)
+                    answers = await learn_answers(api)
+                    await asyncio.sleep(1.5)  # PostgreSQL publishes its counters lazily
+                    commits0, rows0 = await pg_counters(url)
+                    latencies: list[float] = []
+                    started = time.perf_counter()
+                    results = await asyncio.gather(
+                        *(resident(api, r, args, latencies) for r in range(args.residents))
+                    )
+                    elapsed = time.perf_counter() - started
+                    await asyncio.sleep(1.5)
+                    commits1, rows1 = await pg_counters(url)
+                    violations = 0
+                    for r, (asked, _) in enumerate(results):
+                        calls = api.calls("sendMessage", FIRST_RESIDENT + r)
+                        got = [c.params["text"] for c in calls]
+                        violations += got != [answers[q] for q in asked]
+                        if got != [answers[q] for q in asked] and os.environ.get("BENCH_DEBUG"):
+                            index = {a: QUESTIONS.index(q) for q, a in answers.items()}
+                            print("got", [index.get(g) for g in got], file=sys.stderr)
+                            print("want", [QUESTIONS.index(q) for q in asked], file=sys.stderr)
+                    send_rate = await outbox_rate(api, url, args.outbox)
+                finally:
+                    for process in processes:
+                        process.terminate()
+                    forced = await asyncio.gather(*(stop(p) for p in processes))
+    finally:
+        await admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    updates = args.residents * args.messages
+    return {
+        "processes": n,
+        "updates": updates,
+        "seconds": round(elapsed, 3),
+        "updates_per_s": round(updates / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
+        "unanswered": sum(missing for _, missing in results),
+        "order_violations": violations,
+        "pg_commits_per_update": round((commits1 - commits0) / updates, 2),
+        "pg_rows_written_per_update": round((rows1 - rows0) / updates, 2),
+        "outbox_send_rate_per_s": send_rate,
+        "outbox_send_rate_limit": args.send_rate,
+        "killed_at_stop": sum(forced),
+    }
+
+
+async def bench(args: argparse.Namespace) -> dict[str, object]:
+    runs = [await run(int(n), args) for n in args.processes.split(",")]
+    return {
+        "residents": args.residents,
+        "messages_each": args.messages,
+        "burst": args.burst,
+        "balancer_connections": args.connections,
+        "cpus": os.cpu_count(),
+        "runs": runs,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--processes", default="1,2,4", help="comma-separated N to run")
+    parser.add_argument("--residents", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=20, help="questions per resident")
+    parser.add_argument("--burst", type=int, default=2, help="questions sent at once")
+    parser.add_argument("--connections", type=int, default=8, help="posts in flight at once")
+    parser.add_argument("--outbox", type=int, default=600, help="messages for the leader")
+    parser.add_argument("--send-rate", type=float, default=300, help="LINLI_SEND_RATE")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(bench(args))))
+
+
+if __name__ == "__main__":
+    main()
