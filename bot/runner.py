@@ -87,6 +87,7 @@ async def linli_services(settings: Settings) -> AsyncIterator[Services]:
         settings.default_language,
         staff_chat_id=settings.staff_chat_id,
         calendar=work_calendar(settings),
+        retention_days=settings.retention_days,
     )
     try:
         yield services
