@@ -77,3 +77,35 @@ async def test_keep_changes_nothing_and_staff_are_sent_to_the_operator(linli: Li
     await expect(linli, linli.resident, "没有做任何改动")
     assert (await linli.services.privacy.export(RESIDENT_ID)).profile.display_name == "小王"
     await write(linli, linli.staff, "/forget", "请联系运维人员")
+
+
+def forge(linli: Linli, user: dict, message: dict, data: str) -> None:
+    """``user`` presses a button carrying ``data`` on ``message`` (in its chat)."""
+    forged = {
+        **message,
+        "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": data}]]},
+    }
+    linli.api.world.messages[(message["chat"]["id"], message["message_id"])] = forged
+    linli.api.press_button(user, forged, label="x")
+
+
+async def test_a_forged_confirmation_erases_nobody(linli: Linli) -> None:
+    neighbour = linli.api.user(200002, "李先生", language_code="zh-hans")
+    await write(linli, neighbour, "低保怎么申请", "最低生活保障")
+    answer = await write(linli, linli.resident, "低保怎么申请", "最低生活保障")
+    for data in ("pv:forget:200002", "pv:forget:²", "pv:forget"):
+        forge(linli, linli.resident, answer, data)
+        await expect(linli, linli.resident, "这个按钮只能由发起的本人")
+        linli.api.world.messages.pop((RESIDENT_ID, answer["message_id"]))
+    async with linli.services.db.transaction() as session:
+        assert list(await session.scalars(select(QueryLog.raw_text))) == ["低保怎么申请"] * 2
+    # The resident's own id, pressed in a group: not their private chat.
+    card = linli.api.send_text(linli.resident, "hi", chat=linli.staff_chat)
+    forge(linli, linli.resident, card, f"pv:forget:{RESIDENT_ID}")
+    await linli.api.wait_for(
+        lambda: any(
+            "这个按钮只能由发起的本人" in str(m.get("text"))
+            for m in linli.api.sent_to(linli.staff_chat["id"])
+        )
+    )
+    assert (await linli.services.privacy.export(RESIDENT_ID)).profile.display_name == "小王"
