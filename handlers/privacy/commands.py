@@ -7,12 +7,12 @@ asks first; its confirmation button "pv:forget:<telegram id>" is checked by the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.broadcast.render import topic_name
+from handlers.broadcast.render import local, topic_name
 from handlers.callbacks import encode, int_arg
 from handlers.context import Context, LinliApp
 from handlers.guards import pressed
@@ -24,7 +24,6 @@ from services.privacy.service import RoleHeld
 from services.privacy.views import ResidentData, TicketData
 
 LISTED = 10  # tickets and questions shown in the summary; the document holds them all
-TZ_NOTE = "%Y-%m-%d %H:%M"
 
 
 def register(application: LinliApp) -> None:
@@ -41,7 +40,7 @@ async def mydata_command(update: Update, context: Context) -> None:
     if caller is None or chat is None:
         return
     data = await context.services.privacy.export(caller.resident.telegram_id)
-    await reply(update, summary(caller.language, data))
+    await reply(update, summary(caller.language, data, context.services.calendar.tz))
     await chat.send_document(
         data.to_json().encode(),
         filename="linli-mydata.json",
@@ -110,10 +109,6 @@ async def on_button(update: Update, context: Context) -> None:
     )
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime(TZ_NOTE) + " UTC"
-
-
 def _category(language: str, category: str) -> str:
     key = f"category.{category}"
     return t(language, key) if has_key(key) else category
@@ -133,8 +128,9 @@ def _ticket_line(language: str, ticket: TicketData) -> str:
     )
 
 
-def summary(language: str, data: ResidentData) -> str:
-    """The readable part of /mydata; the document carries every field in full."""
+def summary(language: str, data: ResidentData, tz: ZoneInfo) -> str:
+    """The readable part of /mydata (times in the district's zone); the document carries
+    every field in full (times in UTC)."""
     p, none = data.profile, t(language, "privacy.none")
     topics = "、".join(topic_name(language, topic) for topic in p.subscriptions)
     lines = [
@@ -148,15 +144,15 @@ def summary(language: str, data: ResidentData) -> str:
             quiet=p.quiet_hours or none,
             topics=topics or none,
             stopped=t(language, "privacy.yes" if p.notices_stopped else "privacy.no"),
-            first=_when(p.first_seen),
-            last=_when(p.last_seen),
+            first=local(p.first_seen, tz),
+            last=local(p.last_seen, tz),
         ),
         t(language, "privacy.tickets", n=len(data.tickets)),
         *(_ticket_line(language, x) for x in data.tickets[-LISTED:]),
         t(language, "privacy.followed", n=len(data.followed)),
         *(f"• {f.number} · {t(language, f'status.{f.status}')}" for f in data.followed),
         t(language, "privacy.questions", n=len(data.questions)),
-        *(f"• {_when(q.asked_at)} {q.text[:60]}" for q in data.questions[-LISTED:]),
+        *(f"• {local(q.asked_at, tz)} {q.text[:60]}" for q in data.questions[-LISTED:]),
         t(language, "privacy.pending", n=len(data.pending_messages)),
         t(language, "privacy.more"),
     ]
