@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.errors import NotFound, PermissionDenied
+from services.knowledge.unanswered import unanswered_groups
 from services.privacy.service import PrivacyService, RoleHeld
 from services.reports import Report, ReportService, month_period
 from services.residents.service import ResidentService
@@ -146,3 +147,12 @@ async def test_retention_empties_old_questions_and_long_closed_tickets(
     async with october.transaction() as session:
         closed = await session.scalars(select(Ticket).where(Ticket.status == "rejected"))
         assert all(t.description == ERASED and t.phone is None for t in closed)
+
+
+async def test_erased_questions_leave_the_unanswered_list(october: Database) -> None:
+    before = await unanswered_groups(october, since=None)
+    assert sum(g.count for g in before) == 3  # 2 none, 1 👎 in October; 1 none in November
+    await _privacy(october, retention_days=30).apply_retention(NOW)  # 3 Oct and before
+    assert sum(g.count for g in await unanswered_groups(october, since=None)) == 2
+    await _privacy(october).forget(LI, LI, LI)
+    assert await unanswered_groups(october, since=None) == []
