@@ -28,6 +28,19 @@ from storage.models.outbox import OutboxStatus
 
 ERASED = "（已删除）"
 """What an erased description or place reads as: neutral, the same in every language."""
+# A ticket's words in the parameters of a message still waiting to be sent (a staff card,
+# a follow-up, a rating comment): what each becomes, so the message still renders.
+_ERASED_PARAMS: dict[str, object] = {
+    "description": ERASED,
+    "location": "",
+    "latitude": None,
+    "longitude": None,
+    "resident": "",
+    "phone": "",
+    "photo_count": 0,
+    "text": ERASED,
+    "comment": "",
+}
 
 
 async def list_tickets_of(session: AsyncSession, resident_id: int) -> list[Ticket]:
@@ -106,7 +119,16 @@ async def anonymise_tickets(session: AsyncSession, ticket_ids: list[int]) -> int
         .execution_options(synchronize_session=False)
     )
     # The staff's cards and the filer's follow-ups carried the same words: keep the rows
-    # (delivery figures), drop their parameters once they are no longer waiting to be sent.
+    # (delivery figures), drop their parameters once they are no longer waiting to be sent,
+    # and empty the personal ones of those still waiting.
+    waiting = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.ticket_id.in_(ticket_ids))
+        .where(OutboxMessage.status == OutboxStatus.PENDING.value)
+    )
+    for message in waiting:
+        message.params = {k: _ERASED_PARAMS.get(k, v) for k, v in message.params.items()}
+        message.photos = None
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.ticket_id.in_(ticket_ids))

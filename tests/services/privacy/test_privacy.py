@@ -19,6 +19,7 @@ from storage.models import OutboxMessage, QueryLog, Resident, Subscription, Tick
 from storage.repositories.outbox import add_message
 from storage.repositories.privacy import ERASED
 from tests.services import report_tickets as data
+from tests.services.conftest import RESIDENT, Desk, file_noise
 from tests.services.report_tickets import LI, NOW, PHONE, STAFF_A, WANG
 
 
@@ -156,3 +157,16 @@ async def test_erased_questions_leave_the_unanswered_list(october: Database) -> 
     assert sum(g.count for g in await unanswered_groups(october, since=None)) == 2
     await _privacy(october).forget(LI, LI, LI)
     assert await unanswered_groups(october, since=None) == []
+
+
+async def test_a_staff_card_still_waiting_loses_the_words_but_still_goes(desk: Desk) -> None:
+    number = await file_noise(desk)
+    residents = ResidentService(desk.db, desk.clock, "zh-Hans")
+    await PrivacyService(desk.db, desk.clock, residents).forget(RESIDENT, RESIDENT, RESIDENT)
+    async with desk.db.transaction() as session:
+        [card] = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.message_key == "staff.card")
+        )
+    assert card.status == "pending" and card.params["number"] == number
+    assert (card.params["description"], card.params["phone"]) == (ERASED, "")
+    assert (card.params["location"], card.params["resident"]) == ("", "")
