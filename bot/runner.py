@@ -89,6 +89,7 @@ async def linli_services(settings: Settings) -> AsyncIterator[Services]:
         staff_chat_id=settings.staff_chat_id,
         calendar=work_calendar(settings),
         limits=ResidentLimits(settings.questions_per_minute, settings.filings_per_hour),
+        retention_days=settings.retention_days,
     )
     try:
         yield services

@@ -44,6 +44,7 @@ KB_FOLLOW_EVERY_S = 5  # a knowledge-base change is live in every process within
 CLOSE_UNRATED_AT = time(3, 0)
 KB_DIGEST_AT = time(9, 0)
 HOLIDAY_ALERT_AT = time(9, 30)
+RETENTION_AT = time(3, 30)
 # A run whose time passed while the event loop was busy still runs, once (coalesce): missed
 # runs are caught up by the services' "as of now", not by replaying every period.
 _JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
@@ -165,6 +166,8 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
         ScheduledJob("broadcast.expire_drafts", expire_broadcast_drafts(services), EXPIRY_EVERY),
         ScheduledJob("awaiting.expire", services.awaiting.expire, EXPIRY_EVERY),
         ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),
+        # Does nothing unless LINLI_RETENTION_DAYS is set.
+        ScheduledJob("privacy.retention", services.privacy.apply_retention, daily_at=RETENTION_AT),
     ]
 
 

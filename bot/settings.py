@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     timezone: str = "Asia/Shanghai"
     default_language: Language = "zh-Hans"
+    # Days after which question texts and closed tickets' personal fields are emptied
+    # (services.privacy); 0 keeps them. The README's "Your data" says what this covers.
+    retention_days: int = Field(default=0, ge=0)
     admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=())
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # text for people, json (one object per line) for log collectors: bot/logs.py.

@@ -27,6 +27,7 @@ from handlers.filing import commands as filing
 from handlers.filing import steps as filing_steps
 from handlers.i18n import t
 from handlers.people import Caller, identify
+from handlers.privacy import commands as privacy
 from handlers.questions import answers as questions
 from handlers.replies import reply
 from handlers.reports import commands as reports
@@ -49,6 +50,8 @@ PUBLIC_COMMANDS = (
     "quiet",
     "stop",
     "language",
+    "mydata",
+    "forget",
     "cancel",
 )
 
@@ -155,6 +158,7 @@ def register_handlers(application: LinliApp) -> None:
     # --- notices: /broadcast, /notices, subscriptions, bulletins (handlers/broadcast*.py, ...)
     broadcast.register(application)
     subscriptions.register(application)
+    privacy.register(application)
     bulletins.register(application)
     kb_learning.register(application)
     application.add_handler(CommandHandler("start", common.start))

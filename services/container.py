@@ -17,6 +17,7 @@ from services.notices.bulletins import BulletinService
 from services.notices.disclosure_bulletin import DisclosureFigures
 from services.notices.subscriptions import SubscriptionService
 from services.ops import OpsService
+from services.privacy.service import PrivacyService
 from services.reports import ReportService
 from services.residents.awaiting import AwaitingService
 from services.residents.limits import ResidentLimits
@@ -55,6 +56,7 @@ class Services:
     awaiting: AwaitingService
     ops: OpsService
     chat_turns: ChatTurns
+    privacy: PrivacyService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -75,6 +77,7 @@ async def open_services(
     staff_chat_id: int | None = None,
     calendar: WorkCalendar | None = None,
     limits: ResidentLimits | None = None,
+    retention_days: int = 0,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -83,6 +86,8 @@ async def open_services(
     A ``knowledge`` already loaded (tests, benchmarks) is used as it is. ``calendar`` (the
     working days, with the operator's holiday file) is shared by tickets, reminders,
     figures and the admins' holiday alerts; without it, the library's calendar alone.
+    ``retention_days`` (LINLI_RETENTION_DAYS) > 0 empties old question texts and closed
+    tickets' personal fields after that many days; 0 keeps them.
     """
     db = Database(database_url)
     try:
@@ -116,6 +121,7 @@ async def open_services(
         ),
         ops=OpsService(db, knowledge, clock),
         residents=residents,
+        privacy=PrivacyService(db, clock, residents, retention_days),
         awaiting=AwaitingService(db, clock),
         chat_turns=ChatTurns(db),
         enquiries=EnquiryService(db, knowledge, clock, limits),

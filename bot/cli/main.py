@@ -189,6 +189,9 @@ def _parser() -> argparse.ArgumentParser:
 
     staff = sub.add_parser("staff", help="give or take staff, official and admin roles")
     add_staff_commands(staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True))
+    from bot.cli.resident import add_resident_commands
+
+    add_resident_commands(sub)
     return parser
 
 

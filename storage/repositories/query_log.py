@@ -114,9 +114,11 @@ async def list_unanswered(
 ) -> list[QueryLog]:
     """Questions linli could not answer (decision "none") or whose answer was rated 👎.
 
-    Newest first; ``since`` keeps only questions asked at or after that time.
+    Newest first; ``since`` keeps only questions asked at or after that time. Questions whose
+    text was erased (/forget, retention) are left out: there is nothing left to learn from.
     """
     stmt = select(QueryLog).where(or_(QueryLog.decision == DECISION_NONE, QueryLog.feedback == -1))
+    stmt = stmt.where(QueryLog.raw_text != "")
     if since is not None:
         stmt = stmt.where(QueryLog.asked_at >= since)
     stmt = stmt.order_by(QueryLog.asked_at.desc(), QueryLog.id.desc()).limit(limit)

@@ -110,6 +110,8 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
         "kb_learning.digest",
         "kb_learning.digest.startup",
         "notices.send_due",
+        "privacy.retention",
+        "privacy.retention.startup",
         "reminders.at_risk",
         "reminders.digest",
         "reminders.digest.startup",

@@ -43,6 +43,15 @@ def test_defaults() -> None:
     assert s.database_url == "sqlite+aiosqlite:///var/linli.sqlite3"
     assert (s.kb_dir, s.staff_chat_id, s.admin_ids) == (None, None, ())
     assert (s.timezone, s.default_language) == ("Asia/Shanghai", "zh-Hans")
+    assert s.retention_days == 0  # keep
+
+
+def test_retention_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINLI_RETENTION_DAYS", "365")
+    assert load_settings().retention_days == 365
+    monkeypatch.setenv("LINLI_RETENTION_DAYS", "-1")
+    with pytest.raises(SettingsError, match="LINLI_RETENTION_DAYS"):
+        load_settings()
 
 
 def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
