@@ -66,6 +66,10 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+READ_ONLY = "linli_read_only"
+"""Execution option of the engine behind Database.reading()."""
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take BEGIN away from the sqlite3 driver (its legacy mode skips BEGIN before SELECT and
     # DDL); SQLAlchemy emits our own BEGIN IMMEDIATE in _on_sqlite_begin instead.
@@ -85,7 +89,11 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _on_sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so a transaction never fails half-way when it
     # upgrades from reading to writing while another process writes (SQLITE_BUSY_SNAPSHOT).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only one (Database.reading) never writes: a plain BEGIN, beside the writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -97,6 +105,9 @@ class Database:
         self.url: str = self._url.render_as_string(hide_password=True)
         self.engine: AsyncEngine = self._create_engine(echo)
         self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self._write_lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._tasks_in_transaction: set[asyncio.Task[Any]] = set()
@@ -152,6 +163,15 @@ class Database:
                 listener()
         for callback in session.info.get(AFTER_COMMIT, ()):
             callback()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction for a use case that only reads (one primary-key look-up
+        on every message, say). It takes no place in SQLite's writer queue: with WAL, it
+        reads beside a writer instead of waiting behind every write. Nothing may be written
+        in it (its end commits nothing)."""
+        async with self._reader() as session, session.begin():
+            yield session
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every commit that wrote outbox rows (the delivery nudge).

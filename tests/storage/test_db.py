@@ -136,3 +136,27 @@ async def test_a_nul_character_typed_in_text_is_dropped_not_refused(database: Da
     async with database.transaction() as session:
         person = await get_resident(session, 42)
     assert person is not None and person.display_name.replace("\x00", "") == "王阿姨"
+
+
+async def test_a_read_does_not_wait_behind_a_writer(sqlite_database: Database) -> None:
+    # SQLite's writers queue in the process; a read-only look-up must not join the queue.
+    async with sqlite_database.transaction() as session:
+        await upsert_resident(session, telegram_id=7, chat_id=7, display_name="a", now=T0)
+    release = asyncio.Event()
+
+    async def long_writer() -> None:
+        async with sqlite_database.transaction() as session:
+            await upsert_resident(session, telegram_id=8, chat_id=8, display_name="b", now=T0)
+            await release.wait()
+
+    writer = asyncio.create_task(long_writer())
+    await asyncio.sleep(0.05)  # the writer holds the queue now
+
+    async def read() -> str | None:
+        async with sqlite_database.reading() as session:
+            person = await get_resident(session, 7)
+            return None if person is None else person.display_name
+
+    assert await asyncio.wait_for(read(), timeout=2) == "a"
+    release.set()
+    await writer
