@@ -68,8 +68,7 @@ class AwaitingService:
     async def awaiting(self, telegram_id: int) -> AwaitingView | None:
         """What ``telegram_id`` owes now (one primary-key read); None when nothing, or
         when the wait has run out."""
-        async with self._db.reading() as session:
-            row = await repo.get_awaiting(session, telegram_id)
+        row = await repo.peek_awaiting(self._db, telegram_id)
         owed = _still_owed(row.kind, row.expires_at, self._clock()) if row else None
         return None if owed is None or row is None else AwaitingView(owed, row.reference)
 

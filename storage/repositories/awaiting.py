@@ -7,12 +7,14 @@ messages of one person handled at once (even by two processes) leave one row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import Database
 from storage.models import Awaiting, FilingDraft, Notice, NoticeStatus, Resident
 
 _CHANGES = ("kind", "reference", "expires_at", "updated_at", "chat_id", "message_id")
@@ -21,6 +23,30 @@ _CHANGES = ("kind", "reference", "expires_at", "updated_at", "chat_id", "message
 async def get_awaiting(session: AsyncSession, telegram_id: int) -> Awaiting | None:
     """The person's row (one primary-key read), expired or not."""
     return await session.get(Awaiting, telegram_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRow:
+    kind: str
+    reference: str
+    expires_at: datetime | None
+
+
+async def peek_awaiting(db: Database, telegram_id: int) -> OwedRow | None:
+    """The person's row as cheaply as the database allows (Database.point_read): read on
+    every private message, so it takes the database, not a session of a use case."""
+    row = await db.point_read(
+        "SELECT kind, reference, expires_at FROM awaiting WHERE telegram_id = :telegram_id",
+        {"telegram_id": telegram_id},
+    )
+    if row is None:
+        return None
+    kind, reference, expires_at = row
+    if isinstance(expires_at, str):  # SQLite's text, in UTC as UTCDateTime stores it
+        expires_at = datetime.fromisoformat(expires_at)
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return OwedRow(str(kind), str(reference), expires_at)
 
 
 async def save_awaiting(
