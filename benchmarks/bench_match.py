@@ -175,7 +175,8 @@ def main() -> None:
     for q in questions[:50]:  # warm caches the way a running bot has them warm
         matcher.decide(q)
     latencies = []
-    for q in questions:
+    # Timed on questions not seen yet: a repeated question is a kept decision, not matching.
+    for q in questions[50:]:
         t = time.perf_counter()
         matcher.decide(q)
         latencies.append((time.perf_counter() - t) * 1000.0)

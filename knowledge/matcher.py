@@ -39,6 +39,9 @@ from knowledge.segment import kb_tokenizer
 MAX_CANDIDATES = 5
 _EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="linli-embed")
 
+DECISION_CACHE = 4096
+"""Decisions kept per matcher (identical questions are answered without matching again)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
@@ -113,6 +116,7 @@ class Matcher:
         # the index): they are normalised again for the few entries a question is compared
         # with, and the ones compared most often are cached.
         self._normalized_doc = lru_cache(maxsize=8192)(self._normalize_doc)
+        self._decisions = lru_cache(maxsize=DECISION_CACHE)(self._decide)
         if cached:
             self._index, self._keywords = cached[1], cached[2]
         else:
@@ -153,7 +157,16 @@ class Matcher:
         return self.layers.mode in self.config.fusion
 
     def decide(self, text: str) -> Decision:
-        """Rank the entries for ``text`` and decide what to do with the best of them."""
+        """Rank the entries for ``text`` and decide what to do with the best of them.
+
+        Residents ask the same things in the same words all the time (低保怎么申请), and
+        with every layer a decision costs tens of milliseconds of CPU (the embedding model):
+        the last DECISION_CACHE decisions are kept. A matcher serves one version of the
+        knowledge base, and a change builds a new matcher, so a kept decision is never stale.
+        """
+        return self._decisions(text)
+
+    def _decide(self, text: str) -> Decision:
         if self.fused:
             return self._decide_fused(text)
         ranking = self.rank(text)
