@@ -9,6 +9,7 @@ from telegram import Update
 
 from handlers.context import Context
 from services import ResidentView, reply_language
+from services.access import Actor
 from services.residents.languages import says_script
 
 SCRIPT_MEMORY_S = 30 * 60
@@ -22,6 +23,8 @@ _LAST_SCRIPT = "people.last_script"
 class Caller:
     resident: ResidentView
     language: str
+    actor: Actor
+    """Who asks and from which chat: what every service call is given to check."""
 
 
 async def identify(
@@ -47,7 +50,8 @@ async def identify(
     text = update.message.text if update.message and update.message.text else ""
     if text_is_for_others:
         text = ""
-    return Caller(resident, _language(context, resident.language, text))
+    language = _language(context, resident.language, text)
+    return Caller(resident, language, Actor(user.id, chat.id))
 
 
 def _language(context: Context, preferred: str, text: str) -> str:

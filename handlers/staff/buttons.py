@@ -3,9 +3,10 @@
 Accept and resolve act at once; reply asks for a reply to the prompt; reject takes the
 staff member's next message (or a reply to the prompt) as the reason (staff_desk.py reads
 it; the ticket service keeps the open prompt, so it survives a restart); assign lists the
-staff as tk:assignto:<ticket id>:<telegram id>. Every press is answered; a press the
-ticket's status no longer allows (a double press) is answered with the reason and changes
-nothing. The pressed message shows the new status.
+staff as tk:assignto:<ticket id>:<position>:<roster version> (no Telegram ids in button
+data: the service maps the position back and refuses a list that has changed). Every press
+is answered; a press the ticket's status no longer allows (a double press) is answered with
+the reason and changes nothing. The pressed message shows the new status.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from handlers.callbacks import Callback, decode, int_arg
+from handlers.callbacks import Callback, decode, encode, int_arg
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import identify
@@ -32,6 +33,7 @@ from handlers.staff.common import (
     staff_language,
 )
 from handlers.staff.render import card_keyboard, status_line, ticket_in_first_line, with_status
+from services.access import Actor
 from services.tickets import StaffTicketView, lifecycle
 from services.tickets.lifecycle import Action
 
@@ -56,7 +58,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(t(language, "staff.use_staff_chat"), show_alert=True)
         return
     tickets = context.services.tickets
-    lookup = tickets.staff.get_ticket_for_staff_by_id(caller.resident.telegram_id, ticket_id)
+    lookup = tickets.staff.get_ticket_for_staff_by_id(caller.actor, ticket_id)
     view = await attempt(language, str(ticket_id), cb.args[0], lookup)
     if isinstance(view, Refused):
         await query.answer(view.text, show_alert=True)
@@ -71,7 +73,7 @@ async def _change(
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     tickets = context.services.tickets
-    actor = update.effective_user.id
+    actor = Actor(update.effective_user.id, query.message.chat.id if query.message else 0)
     call = (
         tickets.staff.accept(actor, view.number)
         if action == "accept"
@@ -126,9 +128,9 @@ async def _reject(u: Update, c: Context, lang: str, view: StaffTicketView, cb: C
     if prompt is None or u.effective_user is None:
         return
     tickets = c.services.tickets
-    call = tickets.reject_prompts.open(
-        u.effective_user.id, prompt.chat_id, view.number, prompt.message_id
-    )
+    caller = await identify(u, c)
+    assert caller is not None  # on_button identified them already
+    call = tickets.reject_prompts.open(caller.actor, view.number, prompt.message_id)
     opened = await attempt(lang, view.number, "reject", call)
     if isinstance(opened, Refused):  # the press was already answered: say it under the card
         await _say_under_card(u, opened.text)
@@ -138,34 +140,43 @@ async def _assign(u: Update, c: Context, lang: str, view: StaffTicketView, cb: C
     query = u.callback_query
     assert query is not None
     allowed = await attempt(lang, view.number, "assign", _allowed(view, "assign"))
-    people = await c.services.residents.list_staff()
-    if isinstance(allowed, Refused) or not people:
-        await query.answer(allowed.text if isinstance(allowed, Refused) else "", show_alert=True)
-        if not people:
-            await _say_under_card(u, t(lang, "staff.assign.nobody"))
+    if isinstance(allowed, Refused):
+        await query.answer(allowed.text, show_alert=True)
+        return
+    caller = await identify(u, c)
+    assert caller is not None  # on_button identified them already
+    roster = await attempt(
+        lang, view.number, "assign", c.services.tickets.staff.roster(caller.actor)
+    )
+    if isinstance(roster, Refused):
+        await query.answer(roster.text, show_alert=True)
+        return
+    await query.answer()
+    if not roster.names:
+        await _say_under_card(u, t(lang, "staff.assign.nobody"))
         return
     rows = [
         [
             InlineKeyboardButton(
-                p.display_name or str(p.telegram_id),
-                callback_data=f"tk:assignto:{view.id}:{p.telegram_id}",
+                name, callback_data=encode("tk", "assignto", view.id, i, roster.version)
             )
         ]
-        for p in people
+        for i, name in enumerate(roster.names)
     ]
-    await query.answer()
     await _say_under_card(
         u, t(lang, "staff.assign.prompt", number=view.number), InlineKeyboardMarkup(rows)
     )
 
 
 async def _assign_to(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
-    query, target = u.callback_query, int_arg(cb, 2)
-    assert query is not None and u.effective_user is not None
-    if target is None:
+    query, position = u.callback_query, int_arg(cb, 2)
+    version = cb.args[3] if len(cb.args) > 3 else ""
+    caller = await identify(u, c)
+    assert query is not None and caller is not None
+    if position is None or not version:
         await query.answer(t(lang, "stale_button"), show_alert=True)
         return
-    call = c.services.tickets.staff.assign(u.effective_user.id, view.number, target)
+    call = c.services.tickets.staff.assign_picked(caller.actor, view.number, position, version)
     outcome = await attempt(lang, view.number, "assign", call)
     if isinstance(outcome, Refused):
         await query.answer(outcome.text, show_alert=True)

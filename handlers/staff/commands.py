@@ -31,6 +31,7 @@ from handlers.staff.common import (
     too_long,
 )
 from handlers.staff.render import queue_text, ticket_text
+from services.access import Actor
 from services.errors import ServiceError
 from services.tickets import StaffDesk, StaffTicketView
 
@@ -68,14 +69,14 @@ async def ticket_and_text(update: Update, context: Context, caller: Caller) -> t
         tickets = context.services.tickets
         try:
             return await tickets.staff.number_for_thread(
-                caller.resident.telegram_id, message.message_thread_id
+                caller.actor, message.message_thread_id
             ), args
         except ServiceError:
             pass  # a topic that is not a ticket's: the number is needed
     return "", args
 
 
-Call = Callable[[StaffDesk, int, str, str], Awaitable[StaffTicketView]]
+Call = Callable[[StaffDesk, Actor, str, str], Awaitable[StaffTicketView]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ async def _act(update: Update, context: Context, act: Act) -> None:
             language,
             number,
             act.name,
-            act.call(tickets.staff, caller.resident.telegram_id, number, text),
+            act.call(tickets.staff, caller.actor, number, text),
         )
         if isinstance(outcome, Refused):
             refused = outcome
@@ -124,11 +125,11 @@ async def done_text(context: Context, language: str, action: str, view: StaffTic
     return t(language, f"staff.done.{action}", number=view.number)
 
 
-async def _assign(s: StaffDesk, actor: int, number: str, text: str) -> StaffTicketView:
+async def _assign(s: StaffDesk, actor: Actor, number: str, text: str) -> StaffTicketView:
     return await s.assign(actor, number, int(text))
 
 
-async def _merge(s: StaffDesk, actor: int, number: str, text: str) -> StaffTicketView:
+async def _merge(s: StaffDesk, actor: Actor, number: str, text: str) -> StaffTicketView:
     return await s.merge(actor, number, parse_number(text) or text)
 
 
@@ -191,7 +192,7 @@ async def _list(update: Update, context: Context, *, mine: bool) -> None:
         return
     caller, language = gated
     tickets = context.services.tickets
-    actor = caller.resident.telegram_id
+    actor = caller.actor
     call = tickets.staff.list_mine(actor) if mine else tickets.staff.list_queue(actor)
     outcome = await attempt(language, "", "accept", call)
     if isinstance(outcome, Refused):
@@ -216,7 +217,7 @@ async def ticket_command(update: Update, context: Context) -> None:
         await reply(update, t(language, "staff.usage.ticket"))
         return
     tickets = context.services.tickets
-    call = tickets.staff.get_ticket_for_staff(caller.resident.telegram_id, number)
+    call = tickets.staff.get_ticket_for_staff(caller.actor, number)
     outcome = await attempt(language, number, "accept", call)
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)

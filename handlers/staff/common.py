@@ -17,10 +17,11 @@ from telegram import Update
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller
+from services.access import WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents.service import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
-from services.tickets.desk import CannotMerge, NotStaff
+from services.tickets.desk import CannotMerge, NotStaff, StaleRoster
 from services.tickets.validation import MAX_MESSAGE, ticket_number
 
 T = TypeVar("T")
@@ -67,6 +68,10 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
     """Await a ticket-service call; a refusal becomes a Refused with the reason in words."""
     try:
         return await call
+    except WrongPlace:
+        return Refused(t(language, "staff.use_staff_chat"))
+    except StaleRoster:
+        return Refused(t(language, "stale_button"))
     except PermissionDenied:
         return Refused(t(language, "staff.only"))
     except InvalidTransition as exc:

@@ -37,6 +37,7 @@ from handlers.staff.commands import (
 )
 from handlers.staff.common import Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
+from services.access import Actor
 
 log = logging.getLogger("linli.staff")
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -90,7 +91,7 @@ async def on_staff_message(update: Update, context: Context) -> None:
         replied = None  # in a forum topic, every message "replies" to the topic's first one
     replied_to = None if replied is None else replied.message_id
     tickets = context.services.tickets
-    prompt = await tickets.reject_prompts.take(user.id, message.chat_id, replied_to)
+    prompt = await tickets.reject_prompts.take(Actor(user.id, message.chat_id), replied_to)
     if prompt is not None:
         await _message_action(update, context, prompt.number, "reject", message.text)
     elif (
@@ -123,7 +124,7 @@ async def _message_action(
     act = ACTS[action]
     tickets = context.services.tickets
     outcome = await attempt(
-        language, number, action, act.call(tickets.staff, caller.resident.telegram_id, number, text)
+        language, number, action, act.call(tickets.staff, caller.actor, number, text)
     )
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)
@@ -138,7 +139,7 @@ async def drop_prompt(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    dropped = await context.services.tickets.reject_prompts.cancel(user.id, chat.id)
+    dropped = await context.services.tickets.reject_prompts.cancel(Actor(user.id, chat.id))
     if dropped is not None:
         text = t(staff_language(context), "staff.reject.dropped", number=dropped.number)
         await reply(update, text)
@@ -152,7 +153,7 @@ async def cancel_command(update: Update, context: Context) -> None:
         return
     language = staff_language(context)
     tickets = context.services.tickets
-    cancelled = await tickets.reject_prompts.cancel(caller.resident.telegram_id, chat.id)
+    cancelled = await tickets.reject_prompts.cancel(caller.actor)
     if cancelled is None:
         await reply(update, t(language, "staff.nothing_to_cancel"))
     else:

@@ -1,23 +1,28 @@
 """The staff desk: every staff action on a ticket, each checked, recorded and notified, and
 the lists and lookups staff work from.
 
-Each method takes the acting staff member's Telegram id and raises PermissionDenied unless
-they hold the staff, official or admin role, NotFound for an unknown number, and
+Each method takes the acting staff member as an Actor (who, and from which chat) and raises
+PermissionDenied unless they hold the staff, official or admin role and ask from the staff
+chat (TicketTrail.staff: one rule for every action), NotFound for an unknown number, and
 InvalidTransition when the ticket's status does not allow the action. Residents hear about
 public changes (signed by the community, never by name); notes and assignments stay internal.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
-from services.tickets.trail import TicketTrail
+from services.tickets.trail import STAFF_ROLES, TicketTrail
 from services.tickets.views import StaffTicketView
 from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import tickets as repo
@@ -41,38 +46,60 @@ class CannotMerge(InvalidInput):
         super().__init__(f"cannot merge into {number} ({status})")
 
 
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The staff a ticket can be given to, as the assign buttons offer them: by position,
+    so that button data carries no Telegram id, with a version that changes whenever the
+    list does, so that a pick from an old list is refused rather than landing on someone
+    else."""
+
+    version: str
+    names: tuple[str, ...]
+
+
+class StaleRoster(InvalidInput):
+    """An assign button from a list that has changed since it was shown."""
+
+    def __init__(self) -> None:
+        super().__init__("the staff list has changed")
+
+
 class StaffDesk:
     """What staff do to tickets, and the lists and lookups they work from."""
 
     def __init__(self, trail: TicketTrail) -> None:
         self._trail = trail
 
-    async def accept(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+    async def accept(
+        self, actor: Actor, number: str, message: str | None = None
+    ) -> StaffTicketView:
         """new → accepted; the accepting staff member becomes the assignee if there is none."""
         return await self._change(actor, number, Action.ACCEPT, message, take=True)
 
-    async def start(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+    async def start(self, actor: Actor, number: str, message: str | None = None) -> StaffTicketView:
         """accepted → in_progress (work has begun on site)."""
         return await self._change(actor, number, Action.START, message)
 
-    async def resolve(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+    async def resolve(
+        self, actor: Actor, number: str, message: str | None = None
+    ) -> StaffTicketView:
         """accepted / in_progress / reopened → resolved; the resident is asked to rate it."""
         return await self._change(actor, number, Action.RESOLVE, message)
 
-    async def reopen(self, actor: int, number: str, reason: str) -> StaffTicketView:
+    async def reopen(self, actor: Actor, number: str, reason: str) -> StaffTicketView:
         """resolved → reopened by staff (the work turned out unfinished)."""
         return await self._change(actor, number, Action.REOPEN, check.message(reason, "reason"))
 
-    async def close(self, actor: int, number: str, message: str | None = None) -> StaffTicketView:
+    async def close(self, actor: Actor, number: str, message: str | None = None) -> StaffTicketView:
         """resolved → closed without waiting for the resident's rating."""
         return await self._change(actor, number, Action.CLOSE, message)
 
-    async def reject(self, actor: int, number: str, reason: str) -> StaffTicketView:
+    async def reject(self, actor: Actor, number: str, reason: str) -> StaffTicketView:
         """An open ticket → rejected; the reason is required and shown to the resident."""
         reason = check.message(reason, "the reason")
         return await self._change(actor, number, Action.REJECT, reason)
 
-    async def reply(self, actor: int, number: str, text: str) -> StaffTicketView:
+    async def reply(self, actor: Actor, number: str, text: str) -> StaffTicketView:
         """A public reply, sent to the resident signed by the community (followers hear
         status changes only: the reply is meant for the person who filed)."""
         text = check.message(text, "the reply")
@@ -87,7 +114,7 @@ class StaffDesk:
             )
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
-    async def note(self, actor: int, number: str, text: str) -> StaffTicketView:
+    async def note(self, actor: Actor, number: str, text: str) -> StaffTicketView:
         """An internal note: in the audit trail, never shown to residents."""
         text = check.message(text, "the note")
         async with self._trail.db.transaction() as session:
@@ -95,7 +122,7 @@ class StaffDesk:
             await self._trail.record(session, ticket, staff, EventKind.NOTE, internal_note=text)
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
-    async def assign(self, actor: int, number: str, assignee: int) -> StaffTicketView:
+    async def assign(self, actor: Actor, number: str, assignee: int) -> StaffTicketView:
         """Give an open ticket to a staff member (who is told privately)."""
         async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, Action.ASSIGN)
@@ -107,7 +134,7 @@ class StaffDesk:
             event = await self._trail.record(
                 session, ticket, staff, EventKind.ASSIGN, details=details
             )
-            if assignee != actor:
+            if assignee != actor.telegram_id:
                 await notify.to_person(
                     session, ticket, event, person, self._trail.settings, "staff.assigned",
                     {"number": ticket.number, "category": ticket.category,
@@ -118,8 +145,28 @@ class StaffDesk:
                 await self._tell_phone(session, ticket, event, person)
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
+    async def roster(self, actor: Actor) -> Roster:
+        """Who can be assigned, in the order the assign buttons show them."""
+        async with self._trail.db.transaction() as session:
+            await self._trail.staff(session, actor)
+            people = await _staff_list(session)
+            names = tuple(p.display_name or f"#{i}" for i, p in enumerate(people, start=1))
+            return Roster(_roster_version(people), names)
+
+    async def assign_picked(
+        self, actor: Actor, number: str, position: int, version: str
+    ) -> StaffTicketView:
+        """``assign`` to the person at ``position`` of the roster ``version`` showed;
+        StaleRoster when the list has changed since (nothing changes)."""
+        async with self._trail.db.transaction() as session:
+            await self._trail.staff(session, actor)
+            people = await _staff_list(session)
+        if _roster_version(people) != version or not 0 <= position < len(people):
+            raise StaleRoster()
+        return await self.assign(actor, number, people[position].telegram_id)
+
     async def merge(
-        self, actor: int, number: str, into: str, note: str | None = None
+        self, actor: Actor, number: str, into: str, note: str | None = None
     ) -> StaffTicketView:
         """Merge a duplicate into another open ticket: its filer and followers follow that one."""
         async with self._trail.db.transaction() as session:
@@ -144,22 +191,22 @@ class StaffDesk:
             )  # fmt: skip
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
-    async def get_ticket_for_staff(self, actor: int, number: str) -> StaffTicketView:
+    async def get_ticket_for_staff(self, actor: Actor, number: str) -> StaffTicketView:
         """One ticket with its full audit trail (/ticket in the staff chat)."""
         async with self._trail.db.transaction() as session:
             await self._trail.staff(session, actor)
             ticket = await self._trail.ticket(session, number)
             return await self._trail.staff_view(session, ticket, actor, events=True)
 
-    async def list_queue(self, actor: int, limit: int = 50) -> tuple[StaffTicketView, ...]:
+    async def list_queue(self, actor: Actor, limit: int = 50) -> tuple[StaffTicketView, ...]:
         """Open tickets, the soonest resolution due first (/queue)."""
         return await self._list_open(actor, limit)
 
-    async def list_mine(self, actor: int, limit: int = 50) -> tuple[StaffTicketView, ...]:
+    async def list_mine(self, actor: Actor, limit: int = 50) -> tuple[StaffTicketView, ...]:
         """Open tickets assigned to the caller (/mine)."""
-        return await self._list_open(actor, limit, assignee=actor)
+        return await self._list_open(actor, limit, assignee=actor.telegram_id)
 
-    async def get_ticket_for_staff_by_id(self, actor: int, ticket_id: int) -> StaffTicketView:
+    async def get_ticket_for_staff_by_id(self, actor: Actor, ticket_id: int) -> StaffTicketView:
         """One ticket by its id, without the trail (card buttons carry the id, not the number)."""
         async with self._trail.db.transaction() as session:
             await self._trail.staff(session, actor)
@@ -169,7 +216,7 @@ class StaffDesk:
             bind_ticket(ticket.number)
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
-    async def number_for_thread(self, actor: int, thread_id: int) -> str:
+    async def number_for_thread(self, actor: Actor, thread_id: int) -> str:
         """The number of the ticket whose staff-chat forum topic is ``thread_id``; NotFound
         for a topic that belongs to no ticket (e.g. a topic staff opened themselves)."""
         async with self._trail.db.transaction() as session:
@@ -183,7 +230,7 @@ class StaffDesk:
             return number
 
     async def _list_open(
-        self, actor: int, limit: int, assignee: int | None = None
+        self, actor: Actor, limit: int, assignee: int | None = None
     ) -> tuple[StaffTicketView, ...]:
         async with self._trail.db.transaction() as session:
             await self._trail.staff(session, actor)
@@ -191,7 +238,7 @@ class StaffDesk:
             return await self._trail.staff_views(session, rows, actor)
 
     async def _checked(
-        self, session: AsyncSession, actor: int, number: str, action: Action
+        self, session: AsyncSession, actor: Actor, number: str, action: Action
     ) -> tuple[Resident, Ticket]:
         staff = await self._trail.staff(session, actor)
         ticket = await self._trail.ticket(session, number)
@@ -199,7 +246,7 @@ class StaffDesk:
         return staff, ticket
 
     async def _change(
-        self, actor: int, number: str, action: Action, message: str | None, take: bool = False
+        self, actor: Actor, number: str, action: Action, message: str | None, take: bool = False
     ) -> StaffTicketView:
         """A status change with an optional public message, notified to the resident."""
         text = None if message is None or not message.strip() else check.message(message)
@@ -207,7 +254,7 @@ class StaffDesk:
             staff, ticket = await self._checked(session, actor, number, action)
             took = take and ticket.assignee_telegram_id is None
             if took:
-                ticket.assignee_telegram_id = actor
+                ticket.assignee_telegram_id = actor.telegram_id
             event = await self._trail.change_status(session, ticket, staff, action, text)
             await self._trail.announce(session, ticket, event, text)
             if took:
@@ -223,3 +270,18 @@ class StaffDesk:
             await notify.to_person(
                 session, ticket, event, assignee, self._trail.settings, "staff.contact", params
             )
+
+
+async def _staff_list(session: AsyncSession) -> list[Resident]:
+    roles = [role.value for role in STAFF_ROLES]
+    rows = await session.scalars(
+        select(Resident).where(Resident.role.in_(roles)).order_by(Resident.telegram_id)
+    )
+    return list(rows)
+
+
+def _roster_version(people: list[Resident]) -> str:
+    """A short digest of who is on the list and in which order (not a secret: every pick is
+    checked again by role; it only tells a changed list from the one a button came from)."""
+    ids = ",".join(f"{p.telegram_id}:{p.role}" for p in people)
+    return hashlib.blake2s(ids.encode(), digest_size=4).hexdigest()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor
+from services.errors import PermissionDenied
 from services.residents.awaiting import REJECT_PROMPT_TTL, Owed
 from services.tickets.trail import TicketTrail
 from services.tickets.views import RejectPromptView
@@ -27,53 +29,57 @@ class RejectPrompts:
     def __init__(self, trail: TicketTrail) -> None:
         self._trail = trail
 
-    async def open(
-        self, actor: int, chat_id: int, number: str, prompt_message_id: int
-    ) -> RejectPromptView:
-        """Remember that ``actor`` was asked, by the message ``prompt_message_id`` in
-        ``chat_id``, for the reason to reject ``number``; whatever they owed before is
-        replaced. PermissionDenied unless staff; NotFound for an unknown number."""
+    async def open(self, actor: Actor, number: str, prompt_message_id: int) -> RejectPromptView:
+        """Remember that ``actor`` was asked, by the message ``prompt_message_id`` in their
+        chat, for the reason to reject ``number``; whatever they owed before is replaced.
+        PermissionDenied unless staff at the desk; NotFound for an unknown number."""
         now = self._trail.clock()
         async with self._trail.db.transaction() as session:
             await self._trail.staff(session, actor)
             ticket = await self._trail.ticket(session, number)
             await owed_repo.save_awaiting(
                 session,
-                telegram_id=actor,
+                telegram_id=actor.telegram_id,
                 kind=Owed.REJECT_REASON.value,
                 reference=str(ticket.id),
                 expires_at=now + REJECT_PROMPT_TTL,
                 updated_at=now,
-                chat_id=chat_id,
+                chat_id=actor.chat_id,
                 message_id=prompt_message_id,
             )
             return RejectPromptView(ticket.number, prompt_message_id, now)
 
-    async def take(
-        self, actor: int, chat_id: int, replied_to: int | None
-    ) -> RejectPromptView | None:
-        """The prompt that ``actor``'s message in ``chat_id`` answers, taken so that it
+    async def take(self, actor: Actor, replied_to: int | None) -> RejectPromptView | None:
+        """The prompt that ``actor``'s message in their chat answers, taken so that it
         answers once: for a reply to the message ``replied_to``, the prompt posted as that
         message (whoever pressed reject); for a message replying to nothing, the sender's own
         prompt. None when there is none, when it is too old, or when the sender holds no
-        staff role (their message takes nothing, so the prompt stays open)."""
+        staff role at the desk (their message takes nothing, so the prompt stays open)."""
         async with self._trail.db.transaction() as session:
-            if await self._trail.staff_member(session, actor) is None:
+            if not await self._at_desk(session, actor):
                 return None
             if replied_to is None:
-                taken = await self._take(session, chat_id, telegram_id=actor)
+                taken = await self._take(session, actor.chat_id, telegram_id=actor.telegram_id)
             else:
-                taken = await self._take(session, chat_id, message_id=replied_to)
+                taken = await self._take(session, actor.chat_id, message_id=replied_to)
             return None if taken is None else await self._prompt_view(session, taken)
 
-    async def cancel(self, actor: int, chat_id: int) -> RejectPromptView | None:
-        """Drop ``actor``'s open prompt in ``chat_id`` (/cancel); None when they have none
-        (or hold no staff role)."""
+    async def cancel(self, actor: Actor) -> RejectPromptView | None:
+        """Drop ``actor``'s open prompt in their chat (/cancel); None when they have none
+        (or hold no staff role at the desk)."""
         async with self._trail.db.transaction() as session:
-            if await self._trail.staff_member(session, actor) is None:
+            if not await self._at_desk(session, actor):
                 return None
-            taken = await self._take(session, chat_id, telegram_id=actor)
+            taken = await self._take(session, actor.chat_id, telegram_id=actor.telegram_id)
             return None if taken is None else await self._prompt_view(session, taken)
+
+    async def _at_desk(self, session: AsyncSession, actor: Actor) -> bool:
+        """TicketTrail.staff's rule, as a yes/no: a message that is not a reason is no error."""
+        try:
+            await self._trail.staff(session, actor)
+        except PermissionDenied:
+            return False
+        return True
 
     async def _take(self, session: AsyncSession, chat_id: int, **which: int) -> Awaiting | None:
         return await owed_repo.take_asked_in_chat(

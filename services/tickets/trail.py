@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor, WrongPlace
 from services.errors import NotFound, PermissionDenied
 from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
 from services.log_context import bind_ticket
@@ -69,12 +70,21 @@ class TicketTrail:
             return None
         return person
 
-    async def staff(self, session: AsyncSession, telegram_id: int) -> Resident:
-        """The caller if they hold a staff, official or admin role; PermissionDenied otherwise."""
-        person = await self.staff_member(session, telegram_id)
+    async def staff(self, session: AsyncSession, actor: Actor) -> Resident:
+        """The caller if they hold a staff, official or admin role and ask from a desk chat:
+        the one rule every staff action passes (PermissionDenied, or WrongPlace for the right
+        person in the wrong chat: a card's button forged in a private chat or another group)."""
+        person = await self.staff_member(session, actor.telegram_id)
         if person is None:
             raise PermissionDenied("staff")
+        if not self.at_desk(actor):
+            raise WrongPlace("staff chat")
         return person
+
+    def at_desk(self, actor: Actor) -> bool:
+        """Whether the request came from a chat where the staff desk works."""
+        desk = self.settings.staff_chat_id
+        return desk is not None and actor.chat_id == desk
 
     async def ticket(self, session: AsyncSession, number: str) -> Ticket:
         """The ticket with this number, locked for the change to come; NotFound otherwise."""
@@ -225,12 +235,17 @@ class TicketTrail:
         )
 
     async def staff_view(
-        self, session: AsyncSession, ticket: Ticket, viewer: int | None, *, events: bool
+        self, session: AsyncSession, ticket: Ticket, viewer: Actor | None, *, events: bool
     ) -> StaffTicketView:
-        """The staff's record of a ticket; the phone in full only for its assignee."""
+        """The staff's record of a ticket; the phone in full only for its assignee reading in
+        their private chat (a view shown in a group is read by everyone there)."""
         filer = await session.get(Resident, ticket.resident_id)
         history = await repo.list_events(session, ticket.id) if events else []
-        is_assignee = viewer is not None and viewer == ticket.assignee_telegram_id
+        is_assignee = (
+            viewer is not None
+            and viewer.private
+            and viewer.telegram_id == ticket.assignee_telegram_id
+        )
         phone = ticket.phone if is_assignee else mask_phone(ticket.phone)
         return StaffTicketView(
             id=ticket.id,
@@ -262,7 +277,7 @@ class TicketTrail:
         )
 
     async def staff_views(
-        self, session: AsyncSession, tickets: Sequence[Ticket], viewer: int | None
+        self, session: AsyncSession, tickets: Sequence[Ticket], viewer: Actor | None
     ) -> tuple[StaffTicketView, ...]:
         """Staff records of several tickets, without their trails (the queues)."""
         return tuple([await self.staff_view(session, t, viewer, events=False) for t in tickets])

@@ -28,6 +28,7 @@ from bot.scheduler import (
 )
 from handlers.context import LinliApp
 from services import Services, open_services
+from services.access import Actor
 from services.knowledge.live import LiveKnowledge
 from storage import Database
 from storage.leader import LeaderLock
@@ -189,7 +190,9 @@ async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(
     database = services.db
     desk = Desk(database, clock, services.tickets)
     number = await file_noise(desk)  # first response due at 14:00
-    await desk.tickets.staff.note(STAFF, number, "still looking for the building manager")
+    await desk.tickets.staff.note(
+        Actor(STAFF, STAFF_CHAT), number, "still looking for the building manager"
+    )
     application = application_with(services)
     scheduler = register_jobs(application, scheduler=Scheduler(LeaderLock(database), clock))
     jobs = {job.name: job for job in scheduled_jobs(application.bot_data.services)}
@@ -275,12 +278,14 @@ async def test_the_daily_job_closes_resolved_tickets_nobody_rated(
 ) -> None:
     desk = Desk(lite_services.db, clock, lite_services.tickets)
     number = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF, number)
-    await desk.tickets.staff.resolve(STAFF, number, "已处理")
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
+    await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "已处理")
     jobs = {job.name: job for job in scheduled_jobs(lite_services)}
     scheduler = Scheduler(LeaderLock(lite_services.db), clock)
     clock.advance(days=6)
     assert await scheduler.tick(jobs["tickets.close_unrated"]) == 0
     clock.advance(days=2)  # past the 7 days a resident has to rate
     assert await scheduler.tick(jobs["tickets.close_unrated"]) == 1
-    assert (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).status == "closed"
+    assert (
+        await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
+    ).status == "closed"

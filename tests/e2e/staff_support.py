@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.delivery.limits import DeliveryConfig
 from services import Services
+from services.access import Actor
 from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, TicketEvent
@@ -84,7 +85,11 @@ class Desk:
             return len(list(await session.scalars(select(TicketEvent))))
 
     async def status(self, number: str) -> str:
-        return (await self.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)).status
+        return (
+            await self.services.tickets.staff.get_ticket_for_staff(
+                Actor(STAFF_ID, STAFF_CHAT), number
+            )
+        ).status
 
 
 def text_of(message: dict[str, Any]) -> str:

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from handlers.filing.render import outbox_params
 from handlers.i18n import t
+from services.access import Actor
 from services.tickets import Complaint
 from storage.models import Ticket, TicketEvent
-from tests.e2e.conftest import RESIDENT_ID, STAFF_ID, Linli
+from tests.e2e.conftest import RESIDENT_ID, STAFF_CHAT_ID, STAFF_ID, Linli
 from tests.e2e.test_filing import NOISE, bot_answers, press, say, tickets
 from tests.fakes.bot_api import button_labels
 
@@ -70,8 +71,10 @@ async def test_followup_by_command_and_by_reply(linli: Linli) -> None:
 async def test_not_solved_reopens_with_the_comment(linli: Linli) -> None:
     svc = linli.services.tickets
     number = await file(linli)
-    await svc.staff.accept(STAFF_ID, number)
-    await svc.staff.resolve(STAFF_ID, number, "已经和楼上住户沟通，晚上不再施工")
+    await svc.staff.accept(Actor(STAFF_ID, STAFF_CHAT_ID), number)
+    await svc.staff.resolve(
+        Actor(STAFF_ID, STAFF_CHAT_ID), number, "已经和楼上住户沟通，晚上不再施工"
+    )
     request = await linli.api.wait_for(
         lambda: next(
             (m for m in linli.api.sent_to(RESIDENT_ID) if "👎 没解决" in button_labels(m)), None
@@ -96,8 +99,8 @@ async def test_not_solved_reopens_with_the_comment(linli: Linli) -> None:
 async def test_solved_without_comment_closes_and_rating_twice_is_refused(linli: Linli) -> None:
     svc = linli.services.tickets
     number = await file(linli)
-    await svc.staff.accept(STAFF_ID, number)
-    await svc.staff.resolve(STAFF_ID, number)
+    await svc.staff.accept(Actor(STAFF_ID, STAFF_CHAT_ID), number)
+    await svc.staff.resolve(Actor(STAFF_ID, STAFF_CHAT_ID), number)
     request = await linli.api.wait_for(
         lambda: next(
             (m for m in linli.api.sent_to(RESIDENT_ID) if "👍 解决了" in button_labels(m)), None
@@ -185,7 +188,9 @@ async def test_complain_button_under_a_none_answer_starts_filing(linli: Linli) -
 
 async def test_a_finished_ticket_does_not_invite_follow_ups(linli: Linli) -> None:
     rejected, still_open = await file(linli), await file(linli)
-    await linli.services.tickets.staff.reject(STAFF_ID, rejected, "不属于社区管理范围")
+    await linli.services.tickets.staff.reject(
+        Actor(STAFF_ID, STAFF_CHAT_ID), rejected, "不属于社区管理范围"
+    )
     await linli.api.wait_for(  # the rejection is delivered first, so it is not taken for an answer
         lambda: next((m for m in linli.api.sent_to(RESIDENT_ID) if "原因" in m["text"]), None)
     )
@@ -197,8 +202,8 @@ async def test_a_finished_ticket_does_not_invite_follow_ups(linli: Linli) -> Non
 
 async def resolved(linli: Linli, number: str) -> dict:
     """Staff accept and resolve the ticket; returns the rating request the resident gets."""
-    await linli.services.tickets.staff.accept(STAFF_ID, number)
-    await linli.services.tickets.staff.resolve(STAFF_ID, number)
+    await linli.services.tickets.staff.accept(Actor(STAFF_ID, STAFF_CHAT_ID), number)
+    await linli.services.tickets.staff.resolve(Actor(STAFF_ID, STAFF_CHAT_ID), number)
     return await linli.api.wait_for(
         lambda: next(
             (m for m in linli.api.sent_to(RESIDENT_ID)[::-1]
@@ -218,7 +223,7 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
     reopened = await say(linli, "还是很吵，根本没人来过")
     assert f"工单 {number} 已重新打开" in reopened["text"]
     assert (
-        await svc.staff.get_ticket_for_staff(STAFF_ID, number)
+        await svc.staff.get_ticket_for_staff(Actor(STAFF_ID, STAFF_CHAT_ID), number)
     ).rating_comment == "还是很吵，根本没人来过"
     assert (await svc.filing.get_draft(RESIDENT_ID)) is not None  # still there
 
@@ -232,7 +237,9 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
     assert "评价的文字意见先不写了" in told["text"] and "跳过，直接提交" in told["text"]
     assert "请选一个类别" in question["text"]
     assert "请点下面的按钮选一个类别" in (await say(linli, "楼道灯坏了"))["text"]
-    assert (await svc.staff.get_ticket_for_staff(STAFF_ID, second)).status == "resolved"
+    assert (
+        await svc.staff.get_ticket_for_staff(Actor(STAFF_ID, STAFF_CHAT_ID), second)
+    ).status == "resolved"
 
 
 async def test_a_number_typed_with_a_chinese_input_method_is_found(linli: Linli) -> None:

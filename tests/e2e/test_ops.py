@@ -22,6 +22,7 @@ from bot.context import runtime_of
 from bot.runner import running
 from bot.transport import TRANSPORTS, Transport
 from services import Services, open_services
+from services.access import Actor
 from services.knowledge.live import LiveKnowledge
 from services.tickets.filing import Complaint
 from storage.migrate import downgrade, upgrade
@@ -113,7 +114,9 @@ async def test_metrics_count_what_residents_and_staff_did(linli: Running) -> Non
     )
     await api.wait_for_message(STAFF_CHAT_ID)  # the staff card, sent by the delivery worker
     api.fail_next("sendMessage", 403, chat_id=RESIDENT_ID)
-    await linli.services.tickets.staff.reject(STAFF_ID, filed.number, "不属于本社区")
+    await linli.services.tickets.staff.reject(
+        Actor(STAFF_ID, STAFF_CHAT_ID), filed.number, "不属于本社区"
+    )
     await api.wait_for(lambda: any(not c.ok for c in api.calls("sendMessage", RESIDENT_ID)))
 
     samples = await linli.scrape()

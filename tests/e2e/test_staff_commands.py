@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.staff.topics import ForumChats, card_thread
+from services.access import Actor
 from services.tickets import Complaint
+from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 from tests.fakes.bot_api import make_bot
 
@@ -107,7 +109,9 @@ async def card_topic(desk: Desk, number: str) -> int:
     """The forum topic the delivery worker opened for the ticket's card."""
 
     async def recorded() -> int | None:
-        ticket = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
+        ticket = await desk.services.tickets.staff.get_ticket_for_staff(
+            Actor(STAFF_ID, STAFF_CHAT_ID), number
+        )
         return ticket.staff_thread_id
 
     await desk.api.wait_for_call("createForumTopic")
@@ -146,7 +150,9 @@ async def test_plain_talk_in_a_ticket_topic_stays_in_the_staff_chat(desk: Desk) 
 
 async def test_the_worker_helper_opens_one_topic_per_ticket(desk: Desk) -> None:
     number = await desk.file()
-    ticket = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
+    ticket = await desk.services.tickets.staff.get_ticket_for_staff(
+        Actor(STAFF_ID, STAFF_CHAT_ID), number
+    )
     params = {"ticket_id": ticket.id, "number": number, "category": "noise"}
     forums = ForumChats()
     async with make_bot(desk.api) as bot:

@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from handlers.i18n import t
 from handlers.staff.render import outbox_params
+from services.access import Actor
 from services.tickets import Complaint
+from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import (
     NOISE,
     RESIDENT_ID,
@@ -161,7 +163,9 @@ async def test_assign_lists_the_staff_and_assigns(desk: Desk) -> None:
     choices = await desk.api.wait_for(lambda: find(desk, f"把工单 #{number}"))
     assert sorted(button_labels(choices)) == ["张社工", "李社工"]
     assert await desk.press(choices, "李社工") == f"#{number} 已分派给 李社工。"
-    view = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
+    view = await desk.services.tickets.staff.get_ticket_for_staff(
+        Actor(STAFF_ID, STAFF_CHAT_ID), number
+    )
     assert view.assignee_telegram_id == STAFF_2_ID
     assert (await desk.outbox(STAFF_2_ID))[-1][0] == "staff.assigned"
     assert "负责：李社工" in text_of(await desk.card(number))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.access import Actor
+from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, find
 
 __all__ = ["desk"]  # the fixture: staff chat, staff members, delivery worker
@@ -27,7 +29,9 @@ COMMANDS = (
 
 async def _state(desk: Desk, numbers: list[str]) -> tuple[Any, ...]:
     statuses = [await desk.status(n) for n in numbers]
-    staff_view = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, numbers[0])
+    staff_view = await desk.services.tickets.staff.get_ticket_for_staff(
+        Actor(STAFF_ID, STAFF_CHAT_ID), numbers[0]
+    )
     outbox = (await desk.outbox(RESIDENT_ID), await desk.outbox(STAFF_CHAT))
     return (await desk.events(), statuses, staff_view.assignee_telegram_id, outbox)
 

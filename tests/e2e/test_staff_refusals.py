@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from services.access import Actor
+from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_ID, Desk, desk
 
 __all__ = ["desk"]  # the fixture
@@ -36,7 +38,9 @@ async def test_assign_to_someone_without_a_staff_role_is_refused_in_words(desk: 
     assert answer["text"] == expected
     [unknown] = await desk.say(f"/assign {number} 999")
     assert unknown["text"].startswith("999 不是工作人员")
-    ticket = await desk.services.tickets.staff.get_ticket_for_staff(STAFF_ID, number)
+    ticket = await desk.services.tickets.staff.get_ticket_for_staff(
+        Actor(STAFF_ID, STAFF_CHAT_ID), number
+    )
     assert ticket.assignee_telegram_id is None
 
 

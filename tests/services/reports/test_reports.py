@@ -15,6 +15,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
+from services.access import Actor
 from services.errors import InvalidInput, PermissionDenied
 from services.reports import (
     UNASSIGNED,
@@ -31,7 +32,7 @@ from services.tickets.categories import get_category
 from services.workdays.worktime import WorkCalendar
 from storage import Database
 from tests.services import report_tickets as data
-from tests.services.conftest import RESIDENT, STAFF, Desk, file_noise
+from tests.services.conftest import RESIDENT, STAFF, STAFF_CHAT, Desk, file_noise
 from tests.services.report_tickets import ADMIN, LI, NOW, OFFICIAL, PHONE, SH, STAFF_A, WANG
 
 
@@ -245,14 +246,14 @@ async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
     solved, unsolved = await file_noise(desk), await file_noise(desk)
     desk.clock.advance(hours=1)
     for number in (solved, unsolved):
-        await desk.tickets.staff.accept(STAFF, number)
+        await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
     desk.clock.advance(hours=2)
     for number in (solved, unsolved):
-        await desk.tickets.staff.resolve(STAFF, number, "已处理")
+        await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "已处理")
     await desk.tickets.resident.rate(RESIDENT, solved, True, 5)
     await desk.tickets.resident.rate(RESIDENT, unsolved, False, 2, "还是很吵")
-    await desk.tickets.staff.resolve(STAFF, unsolved, "再次上门处理")
-    await desk.tickets.staff.close(STAFF, unsolved)
+    await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), unsolved, "再次上门处理")
+    await desk.tickets.staff.close(Actor(STAFF, STAFF_CHAT), unsolved)
     report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
     f = report.totals
     assert (f.received, f.response_rate, f.median_first_response_h) == (2, 1.0, 1.0)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.i18n import t
+from services.access import Actor
 from services.tickets import Complaint
 from services.tickets.reminders import ReminderService, ReminderSettings
 from storage.models import OutboxMessage
@@ -83,7 +84,7 @@ async def test_a_staff_reply_restarts_the_quiet_period(desk: Desk) -> None:
     service = reminders(desk)
     assert await service.send_progress_reminders(at(5, 10)) == 1
     desk.clock.now = at(6, 10)
-    await desk.tickets.staff.reply(STAFF, number, "城管已经上门，要求停工")
+    await desk.tickets.staff.reply(Actor(STAFF, STAFF_CHAT), number, "城管已经上门，要求停工")
     # A follow-up from the resident is not news to them: it does not restart the clock.
     desk.clock.now = at(9, 10)
     await desk.tickets.resident.followup(RESIDENT, number, "今天还在搭")
@@ -125,8 +126,8 @@ async def test_the_resident_is_warned_once_before_the_limit_passes(desk: Desk) -
 
 async def test_resolved_tickets_are_not_at_risk(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF, number)
-    await desk.tickets.staff.resolve(STAFF, number, "已经处理")
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
+    await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "已经处理")
     service = reminders(desk)
     assert await service.warn_resolution_at_risk(at(3, 16)) == 0
     assert await service.send_progress_reminders(at(5, 16)) == 0
@@ -136,8 +137,8 @@ async def test_morning_digest_per_assignee_and_for_the_staff_chat(desk: Desk) ->
     building = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
     noise = await file_noise(desk)
     unassigned = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF, building)
-    await desk.tickets.staff.accept(STAFF, noise)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), building)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), noise)
     service = reminders(desk)
 
     assert await service.send_morning_digests(at(3, 8, 29)) == 0
@@ -161,7 +162,7 @@ async def test_morning_digest_per_assignee_and_for_the_staff_chat(desk: Desk) ->
 
 async def test_digest_after_a_late_start_weekends_and_evenings(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF_2, number)
+    await desk.tickets.staff.accept(Actor(STAFF_2, STAFF_CHAT), number)
     service = reminders(desk)
     assert await service.send_morning_digests(at(7, 9)) == 0  # Saturday
     assert await service.send_morning_digests(at(5, 18)) == 0  # after the working day
@@ -194,7 +195,7 @@ async def test_overdue_tickets_go_to_officials_once_per_day(desk: Desk) -> None:
 
 async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF, number)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
     service = reminders(desk)
     # Down from Monday morning to Wednesday 15:00; then the hourly ticks resume.
     counts = [await service.escalate_overdue(m) for m in hourly(at(4, 15), at(4, 17))]
@@ -210,7 +211,7 @@ async def test_every_reminder_renders_in_every_language(lite_desk: Desk, languag
     desk = lite_desk
     building = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
     noise = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF, building)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), building)
     service = reminders(desk)
     await service.escalate_overdue(at(2, 15))
     await service.warn_resolution_at_risk(at(3, 11))

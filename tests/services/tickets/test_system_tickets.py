@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from services.access import Actor
 from services.errors import NotFound
 from storage.models import OutboxMessage
-from tests.services.conftest import NEIGHBOUR, RESIDENT, STAFF, Desk, file_noise
+from tests.services.conftest import NEIGHBOUR, RESIDENT, STAFF, STAFF_CHAT, Desk, file_noise
 
 
 async def test_idle_drafts_expire(desk: Desk) -> None:
@@ -47,7 +48,7 @@ async def test_typing_keeps_a_draft_alive(lite_desk: Desk) -> None:
 
 async def test_the_first_topic_recorded_wins(desk: Desk) -> None:
     number = await file_noise(desk)
-    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).id
+    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)).id
     first, second = await asyncio.gather(
         desk.tickets.system.set_staff_thread(ticket_id, 11),
         desk.tickets.system.set_staff_thread(ticket_id, 12),
@@ -60,7 +61,7 @@ async def test_the_first_topic_recorded_wins(desk: Desk) -> None:
 
 async def test_the_topic_of_a_ticket_is_none_until_recorded(desk: Desk) -> None:
     number = await file_noise(desk)
-    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(STAFF, number)).id
+    ticket_id = (await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)).id
     assert await desk.tickets.system.staff_thread(ticket_id) is None
     await desk.tickets.system.set_staff_thread(ticket_id, 21)
     assert await desk.tickets.system.staff_thread(ticket_id) == 21

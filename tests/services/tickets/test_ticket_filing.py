@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from services.access import Actor
 from services.errors import InvalidInput, NotFound
 from services.tickets import Complaint
 from storage.models import OutboxMessage, Ticket, TicketEvent
@@ -216,9 +217,9 @@ async def test_a_follower_hears_progress_but_not_what_was_written(desk: Desk) ->
     number = await file_noise(desk)
     await _draft(desk, NEIGHBOUR, "noise", "楼上晚上装修电钻声音太大了")
     await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)
-    await desk.tickets.staff.accept(STAFF, number)
-    await desk.tickets.staff.reply(STAFF, number, "王阿姨，明天上午我们上门看看")
-    await desk.tickets.staff.reject(STAFF, number, "施工有许可，王阿姨请谅解")
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
+    await desk.tickets.staff.reply(Actor(STAFF, STAFF_CHAT), number, "王阿姨，明天上午我们上门看看")
+    await desk.tickets.staff.reject(Actor(STAFF, STAFF_CHAT), number, "施工有许可，王阿姨请谅解")
 
     seen = await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, number)
     assert (seen.description, seen.location_text, seen.reject_reason) == ("", "幸福小区3号楼", None)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from services.access import Actor
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.tickets import STAFF_SIGNATURE, InvalidTransition
 from storage.models import OutboxMessage, Ticket, TicketEvent
@@ -47,13 +48,15 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     svc = desk.tickets
     number = await file_noise(desk)
     desk.clock.advance(minutes=30)
-    accepted = await svc.staff.accept(STAFF, number)
+    accepted = await svc.staff.accept(Actor(STAFF, STAFF_CHAT), number)
     assert (accepted.status, accepted.assignee_telegram_id) == ("accepted", STAFF)
     assert accepted.first_response_at == desk.clock.now
-    await svc.staff.reply(STAFF, number, "已联系物业，今晚上门查看")
-    await svc.staff.note(STAFF, number, "业主电话打不通，先找物业")
-    await svc.staff.start(STAFF, number)
-    resolved = await svc.staff.resolve(STAFF, number, "已要求施工方晚上八点后停工")
+    await svc.staff.reply(Actor(STAFF, STAFF_CHAT), number, "已联系物业，今晚上门查看")
+    await svc.staff.note(Actor(STAFF, STAFF_CHAT), number, "业主电话打不通，先找物业")
+    await svc.staff.start(Actor(STAFF, STAFF_CHAT), number)
+    resolved = await svc.staff.resolve(
+        Actor(STAFF, STAFF_CHAT), number, "已要求施工方晚上八点后停工"
+    )
     assert resolved.status == "resolved"
 
     reopened = await svc.resident.rate(
@@ -64,7 +67,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
         2,
         False,
     )
-    await svc.staff.resolve(STAFF, number, "施工方已签承诺书")
+    await svc.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "施工方已签承诺书")
     closed = await svc.resident.rate(RESIDENT, number, solved=True, score=5)
     assert closed.status == "closed"
 
@@ -103,7 +106,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     assert {e.author for e in timeline} == {"resident", STAFF_SIGNATURE}
     assert all("业主电话" not in (e.message or "") for e in timeline)
 
-    trail = (await svc.staff.get_ticket_for_staff(OFFICIAL, number)).events
+    trail = (await svc.staff.get_ticket_for_staff(Actor(OFFICIAL, STAFF_CHAT), number)).events
     assert len(trail) == 9
     note = next(e for e in trail if e.kind == "note")
     assert (note.actor_telegram_id, note.actor_role, note.internal_note) == (
@@ -117,12 +120,12 @@ async def test_a_refused_transition_changes_nothing(desk: Desk) -> None:
     number = await file_noise(desk)
     events, outbox = await _event_count(desk), await _outbox(desk)
     with pytest.raises(InvalidTransition, match="cannot resolve a ticket that is new"):
-        await desk.tickets.staff.resolve(STAFF, number, "done")
+        await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "done")
     with pytest.raises(InvalidTransition):
         await desk.tickets.resident.rate(RESIDENT, number, solved=True, score=5)
     assert await _event_count(desk) == events
     assert await _outbox(desk) == outbox
-    view = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
+    view = await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
     assert (view.status, view.first_response_at, view.resolution_due_at) == (
         "new",
         None,
@@ -133,8 +136,8 @@ async def test_a_refused_transition_changes_nothing(desk: Desk) -> None:
 async def test_rejection_needs_a_reason_the_resident_sees(desk: Desk) -> None:
     number = await file_noise(desk)
     with pytest.raises(InvalidInput, match="reason is empty"):
-        await desk.tickets.staff.reject(STAFF, number, "  ")
-    await desk.tickets.staff.reject(STAFF, number, "属于城管职责，请拨打12345")
+        await desk.tickets.staff.reject(Actor(STAFF, STAFF_CHAT), number, "  ")
+    await desk.tickets.staff.reject(Actor(STAFF, STAFF_CHAT), number, "属于城管职责，请拨打12345")
     seen = await desk.tickets.resident.get_ticket_for_resident(RESIDENT, number)
     assert (seen.status, seen.reject_reason) == ("rejected", "属于城管职责，请拨打12345")
     assert (await _outbox(desk))[-1] == (
@@ -147,14 +150,14 @@ async def test_rejection_needs_a_reason_the_resident_sees(desk: Desk) -> None:
 async def test_staff_actions_from_a_resident_are_refused(desk: Desk) -> None:
     number = await file_noise(desk)
     calls = [
-        desk.tickets.staff.accept(RESIDENT, number),
-        desk.tickets.staff.reply(RESIDENT, number, "hello"),
-        desk.tickets.staff.note(RESIDENT, number, "x"),
-        desk.tickets.staff.reject(RESIDENT, number, "no"),
-        desk.tickets.staff.assign(RESIDENT, number, RESIDENT),
-        desk.tickets.staff.get_ticket_for_staff(RESIDENT, number),
-        desk.tickets.staff.list_queue(NEIGHBOUR),
-        desk.tickets.staff.accept(999_999, number),  # never wrote to linli
+        desk.tickets.staff.accept(Actor(RESIDENT, STAFF_CHAT), number),
+        desk.tickets.staff.reply(Actor(RESIDENT, STAFF_CHAT), number, "hello"),
+        desk.tickets.staff.note(Actor(RESIDENT, STAFF_CHAT), number, "x"),
+        desk.tickets.staff.reject(Actor(RESIDENT, STAFF_CHAT), number, "no"),
+        desk.tickets.staff.assign(Actor(RESIDENT, STAFF_CHAT), number, RESIDENT),
+        desk.tickets.staff.get_ticket_for_staff(Actor(RESIDENT, STAFF_CHAT), number),
+        desk.tickets.staff.list_queue(Actor(NEIGHBOUR, STAFF_CHAT)),
+        desk.tickets.staff.accept(Actor(999_999, STAFF_CHAT), number),  # never wrote to linli
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
@@ -176,15 +179,18 @@ async def test_residents_only_see_their_own_tickets(desk: Desk) -> None:
 
 async def test_staff_see_names_and_phones_as_allowed(desk: Desk) -> None:
     number = await file_noise(desk)
-    before = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
+    before = await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
     assert (before.resident_name, before.phone) == ("王阿姨", "138****5678")
-    await desk.tickets.staff.assign(STAFF, number, STAFF_2)
-    assignee = await desk.tickets.staff.get_ticket_for_staff(STAFF_2, number)
-    other = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
-    assert (assignee.phone, other.phone) == ("13812345678", "138****5678")
-    assert (await _outbox(desk))[-1][:2] == (STAFF_2, "staff.assigned")
+    await desk.tickets.staff.assign(Actor(STAFF, STAFF_CHAT), number, STAFF_2)
+    assignee = await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF_2, STAFF_CHAT), number)
+    other = await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
+    # What is read in the staff chat is read by everyone there, the assignee's view included:
+    # the assignee gets the full number in their private chat with linli instead.
+    assert (assignee.phone, other.phone) == ("138****5678", "138****5678")
+    [assigned] = [row for row in await _outbox(desk) if row[:2] == (STAFF_2, "staff.assigned")]
+    assert "13812345678" in str(assigned)
     with pytest.raises(InvalidInput, match="not a staff member"):
-        await desk.tickets.staff.assign(STAFF, number, RESIDENT)
+        await desk.tickets.staff.assign(Actor(STAFF, STAFF_CHAT), number, RESIDENT)
 
 
 async def test_followups_reach_the_staff_chat(desk: Desk) -> None:
@@ -201,23 +207,25 @@ async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
         RESIDENT, category="noise", description="楼上每天晚上十一点以后还在装修"
     )
     await desk.tickets.filing.follow_ticket(RESIDENT, duplicate)
-    merged = await desk.tickets.staff.merge(STAFF, duplicate, keep, "same building")
+    merged = await desk.tickets.staff.merge(
+        Actor(STAFF, STAFF_CHAT), duplicate, keep, "same building"
+    )
     assert (merged.status, merged.merged_into) == ("merged", keep)
     assert (await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, keep)).is_owner is False
     with pytest.raises(InvalidInput):
-        await desk.tickets.staff.merge(STAFF, keep, keep)
-    await desk.tickets.staff.accept(STAFF, keep)
+        await desk.tickets.staff.merge(Actor(STAFF, STAFF_CHAT), keep, keep)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), keep)
     keys = [(chat, key) for chat, key, _ in await _outbox(desk)]
     assert keys[-2] == (NEIGHBOUR, "ticket.status_changed")  # now follows the kept ticket
 
 
 async def test_unrated_tickets_close_after_the_configured_days(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.tickets.staff.accept(STAFF, number)
-    await desk.tickets.staff.resolve(STAFF, number)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
+    await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number)
     assert await desk.tickets.system.close_unrated(desk.clock.now + timedelta(days=6)) == 0
     assert await desk.tickets.system.close_unrated(desk.clock.now + timedelta(days=8)) == 1
-    view = await desk.tickets.staff.get_ticket_for_staff(STAFF, number)
+    view = await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
     assert (view.status, view.events[-1].actor_role) == ("closed", "system")
     assert (await _outbox(desk))[-1][1:] == (
         "ticket.status_changed",
@@ -234,9 +242,9 @@ async def test_overdue_tickets_are_listed_and_marked(desk: Desk) -> None:
     assert (
         await desk.tickets.resident.get_ticket_for_resident(RESIDENT, number)
     ).is_overdue is True
-    await desk.tickets.staff.accept(STAFF, number)
+    await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
     assert await desk.tickets.system.list_overdue() == ()
-    mine = await desk.tickets.staff.list_mine(STAFF)
+    mine = await desk.tickets.staff.list_mine(Actor(STAFF, STAFF_CHAT))
     assert [t.number for t in mine] == [number]
     async with desk.db.transaction() as session:
         ticket = (await session.scalars(select(Ticket))).one()

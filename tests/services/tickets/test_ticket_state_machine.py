@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import select
 
+from services.access import Actor
 from services.errors import ServiceError
 from services.tickets import Complaint, Tickets, TicketSettings
 from storage import Database
@@ -45,6 +46,16 @@ from tests.services.conftest import (
 T = TypeVar("T")
 # Weighted towards people who may act, so that runs go deep into the lifecycle.
 PEOPLE = st.sampled_from([RESIDENT, RESIDENT, STAFF, STAFF, OFFICIAL, ADMIN, NEIGHBOUR, 999])
+OTHER_GROUP = -1007770001
+# Mostly at the desk, so that runs go deep; sometimes from a private chat or another group
+# (a forged button), where every staff action must be refused and change nothing.
+ACTORS = st.builds(
+    lambda who, where: Actor(
+        who, {"desk": STAFF_CHAT, "private": who, "group": OTHER_GROUP}[where]
+    ),
+    PEOPLE,
+    st.sampled_from(["desk", "desk", "desk", "private", "group"]),
+)
 TEXTS = st.sampled_from(["已处理，请查看", "已派人上门", "", "   ", "x" * 3001])
 NEXT_STEP = {"new": "accept", "accepted": "start", "in_progress": "resolve", "reopened": "resolve"}
 STAFF_ACTIONS = ["accept", "start", "resolve", "reopen", "close", "reject", "reply", "note"]
@@ -105,6 +116,12 @@ class TicketMachine(RuleBasedStateMachine):
         assert after["events"] - before["events"] == events
         return result
 
+    @staticmethod
+    def at_desk_only(actor: Actor, result: Any) -> None:
+        """A staff action from anywhere but the staff chat was refused (attempt gave None)."""
+        if actor.chat_id != STAFF_CHAT:
+            assert result is None
+
     @precondition(lambda self: self.filed < 4)
     @rule(target=tickets, who=st.sampled_from([RESIDENT, NEIGHBOUR]))
     def file(self, who: int) -> str:
@@ -115,10 +132,10 @@ class TicketMachine(RuleBasedStateMachine):
         self.filers[view.number] = who
         return str(view.number)
 
-    @rule(ticket=tickets, actor=PEOPLE, action=st.sampled_from(STAFF_ACTIONS), text=TEXTS)
-    def staff_action(self, ticket: str, actor: int, action: str, text: str) -> None:
+    @rule(ticket=tickets, actor=ACTORS, action=st.sampled_from(STAFF_ACTIONS), text=TEXTS)
+    def staff_action(self, ticket: str, actor: Actor, action: str, text: str) -> None:
         method = getattr(self.svc.staff, action)
-        self.attempt(method(actor, ticket, text))
+        self.at_desk_only(actor, self.attempt(method(actor, ticket, text)))
 
     @rule(
         ticket=tickets,
@@ -132,7 +149,8 @@ class TicketMachine(RuleBasedStateMachine):
             self.attempt(self.svc.resident.rate(self.filers[ticket], ticket, solved, 3))
             return
         action = NEXT_STEP.get(status, "note")
-        self.attempt(getattr(self.svc.staff, action)(actor, ticket, "按流程处理"))
+        desk = Actor(actor, STAFF_CHAT)
+        self.attempt(getattr(self.svc.staff, action)(desk, ticket, "按流程处理"))
 
     async def _status(self, number: str) -> str:
         async with self.db.transaction() as session:
@@ -140,13 +158,13 @@ class TicketMachine(RuleBasedStateMachine):
             assert ticket is not None
             return ticket.status
 
-    @rule(ticket=tickets, actor=PEOPLE, into=tickets)
-    def merge(self, ticket: str, actor: int, into: str) -> None:
-        self.attempt(self.svc.staff.merge(actor, ticket, into))
+    @rule(ticket=tickets, actor=ACTORS, into=tickets)
+    def merge(self, ticket: str, actor: Actor, into: str) -> None:
+        self.at_desk_only(actor, self.attempt(self.svc.staff.merge(actor, ticket, into)))
 
-    @rule(ticket=tickets, actor=PEOPLE, assignee=PEOPLE)
-    def assign(self, ticket: str, actor: int, assignee: int) -> None:
-        self.attempt(self.svc.staff.assign(actor, ticket, assignee))
+    @rule(ticket=tickets, actor=ACTORS, assignee=PEOPLE)
+    def assign(self, ticket: str, actor: Actor, assignee: int) -> None:
+        self.at_desk_only(actor, self.attempt(self.svc.staff.assign(actor, ticket, assignee)))
 
     @rule(ticket=tickets, who=PEOPLE, text=TEXTS)
     def followup(self, ticket: str, who: int, text: str) -> None:
