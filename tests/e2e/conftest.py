@@ -83,15 +83,17 @@ async def start_linli(
     staff_chat_id: int | None = None,
     delivery: DeliveryConfig = FAST_DELIVERY,
     webhook: Webhook | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[tuple[BotApiServer, Services]]:
-    """linli on a fresh SQLite database in ``tmp_path``, running against a fake Telegram.
+    """linli on a fresh SQLite database in ``tmp_path`` (or on ``database_url``, migrated),
+    running against a fake Telegram.
 
     ``setup`` prepares the database (people, roles) before the application starts; the
     application runs its own delivery worker, without scheduled jobs. It long-polls, or with
     ``webhook`` (such as ``local_webhook()``) serves it, and the fake Telegram posts there.
     """
     services = await open_services(
-        f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
+        database_url or f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
         kb_dir,
         "zh-Hans",
         clock=clock,
