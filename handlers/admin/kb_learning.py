@@ -61,7 +61,10 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     cb = decode(query.data if query else None)
     caller = await identify(update, context)
-    if query is None or cb is None or caller is None or len(cb.args) < 2:
+    if query is None or caller is None:
+        return
+    if cb is None or len(cb.args) < 2:  # not a button linli made: still stop the spinner
+        await query.answer(t(caller.language, "stale_button"), show_alert=True)
         return
     action, key = cb.args[0], cb.args[1]
     service = _learning(context)

@@ -101,7 +101,12 @@ def _presses(town: Town) -> list[tuple[int, int, str]]:
 
 
 def _legitimate(presser: int, chat: int, data: str) -> bool:
-    at_desk = chat == STAFF_CHAT_ID and presser in (STAFF_ID, OFFICIAL_ID, OTHER_OFFICIAL_ID, ADMIN_ID)
+    at_desk = chat == STAFF_CHAT_ID and presser in (
+        STAFF_ID,
+        OFFICIAL_ID,
+        OTHER_OFFICIAL_ID,
+        ADMIN_ID,
+    )
     if at_desk and data.split(":")[1] in (*DESK_ACTIONS, "assignto"):
         return True
     if presser == OFFICIAL_ID and data.startswith("bc:"):
@@ -148,7 +153,9 @@ async def _snapshot(town: Town) -> dict[str, Any]:
                     Resident.telegram_id == RESIDENT_ID
                 )
             ),
-            "query": await rows(select(QueryLog.id, QueryLog.feedback).order_by(QueryLog.id)),
+            "query": await rows(
+                select(QueryLog.id, QueryLog.feedback).where(QueryLog.id == town.query_id)
+            ),
             "to_victim": await rows(
                 select(func.count())
                 .select_from(OutboxMessage)
@@ -164,7 +171,9 @@ def _forge(town: Town, presser: int, chat: int, data: str, serial: int) -> None:
     message = {
         "message_id": 900000 + serial,
         "date": 0,
-        "chat": {"id": chat, "type": kind, "title": "x"} if chat < 0 else {"id": chat, "type": kind},
+        "chat": {"id": chat, "type": kind, "title": "x"}
+        if chat < 0
+        else {"id": chat, "type": kind},
         "from": {"id": 1, "is_bot": True, "first_name": "linli"},
         "text": "…",
         "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": data}]]},
