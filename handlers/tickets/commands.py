@@ -71,7 +71,7 @@ async def mytickets_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
-    mine = await context.services.tickets.resident.list_my_tickets(caller.resident.telegram_id)
+    mine = await context.services.tickets.resident.list_my_tickets(caller.actor)
     lang = caller.language
     if not mine:
         await reply(update, t(lang, "mytickets.empty"))
@@ -93,7 +93,7 @@ async def ticket_command(update: Update, context: Context) -> None:
         number = ticket_number(args[0])
         if number is None:
             raise NotFound(args[0])
-        ticket = await tickets.resident.get_ticket_for_resident(caller.resident.telegram_id, number)
+        ticket = await tickets.resident.get_ticket_for_resident(caller.actor, number)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=args[0][:20]))
         return
@@ -135,7 +135,7 @@ async def _followup(
         number = ticket_number(number) or number
         if not is_number(number):
             raise NotFound(number)
-        await context.services.tickets.resident.followup(caller.resident.telegram_id, number, text)
+        await context.services.tickets.resident.followup(caller.actor, number, text)
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=number[:20]))
     except InvalidTransition:
@@ -173,9 +173,9 @@ async def on_rating_button(update: Update, context: Context) -> None:
     tickets, uid, lang = context.services.tickets, caller.resident.telegram_id, caller.language
     try:
         if kind == "rate":
-            ticket = await tickets.resident.get_own_ticket_by_id(uid, parse_id(key) or -1)
+            ticket = await tickets.resident.get_own_ticket_by_id(caller.actor, parse_id(key) or -1)
         else:
-            ticket = await tickets.resident.get_ticket_for_resident(uid, key)
+            ticket = await tickets.resident.get_ticket_for_resident(caller.actor, key)
     except NotFound:
         await reply(update, t(lang, "stale_button"))
         return
@@ -260,7 +260,7 @@ async def _rate(
     lang, uid = caller.language, caller.resident.telegram_id
     try:
         await context.services.tickets.resident.rate(
-            uid, rating.number, rating.solved, rating.score, comment
+            caller.actor, rating.number, rating.solved, rating.score, comment
         )
     except InvalidTransition:
         await release(context, uid, Owed.RATING_COMMENT)

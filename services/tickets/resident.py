@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
@@ -26,10 +27,10 @@ class ResidentTickets:
     def __init__(self, trail: TicketTrail) -> None:
         self._trail = trail
 
-    async def get_ticket_for_resident(self, telegram_id: int, number: str) -> TicketView:
+    async def get_ticket_for_resident(self, actor: Actor, number: str) -> TicketView:
         """The resident's own (or followed) ticket with its public timeline; NotFound else."""
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._person(session, actor)
             ticket = await repo.get_ticket_by_number(session, number.strip())
             if ticket is None:
                 raise NotFound(f"ticket {number}")
@@ -41,19 +42,19 @@ class ResidentTickets:
                 raise NotFound(f"ticket {number}")
             return await self._trail.resident_view(session, ticket, is_owner=False)
 
-    async def get_own_ticket_by_id(self, telegram_id: int, ticket_id: int) -> TicketView:
+    async def get_own_ticket_by_id(self, actor: Actor, ticket_id: int) -> TicketView:
         """The resident's own ticket by its id (the rating buttons carry ids); NotFound else."""
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._person(session, actor)
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None or ticket.resident_id != person.id:
                 raise NotFound(f"ticket #{ticket_id}")
             return await self._trail.resident_view(session, ticket, is_owner=True, timeline=False)
 
-    async def list_my_tickets(self, telegram_id: int, limit: int = 20) -> tuple[TicketView, ...]:
+    async def list_my_tickets(self, actor: Actor, limit: int = 20) -> tuple[TicketView, ...]:
         """The resident's own tickets, newest first, without timelines (/mytickets)."""
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._person(session, actor)
             rows = await repo.list_for_resident(session, person.id, limit=limit)
             return tuple(
                 [
@@ -62,11 +63,11 @@ class ResidentTickets:
                 ]
             )
 
-    async def followup(self, telegram_id: int, number: str, text: str) -> TicketView:
+    async def followup(self, actor: Actor, number: str, text: str) -> TicketView:
         """The filer adds to an open (or resolved) ticket; it reaches the staff chat."""
         text = check.message(text, "the follow-up")
         async with self._trail.db.transaction() as session:
-            person, ticket = await self._own(session, telegram_id, number, Action.FOLLOWUP)
+            person, ticket = await self._own(session, actor, number, Action.FOLLOWUP)
             event = await self._trail.record(
                 session, ticket, person, EventKind.FOLLOWUP, public_message=text, as_resident=True
             )
@@ -77,7 +78,7 @@ class ResidentTickets:
             return await self._trail.resident_view(session, ticket, is_owner=True)
 
     async def rate(
-        self, telegram_id: int, number: str, solved: bool, score: int, comment: str | None = None
+        self, actor: Actor, number: str, solved: bool, score: int, comment: str | None = None
     ) -> TicketView:
         """The filer rates a resolved ticket: solved closes it; not solved reopens it and
         tells the staff chat (with the comment)."""
@@ -85,7 +86,7 @@ class ResidentTickets:
             raise InvalidInput("the rating is from 1 to 5")
         comment = None if comment is None or not comment.strip() else check.message(comment)
         async with self._trail.db.transaction() as session:
-            person, ticket = await self._own(session, telegram_id, number, Action.RATE)
+            person, ticket = await self._own(session, actor, number, Action.RATE)
             now = self._trail.clock()
             ticket.rating_solved, ticket.rating_score = solved, score
             ticket.rating_comment = comment
@@ -113,12 +114,20 @@ class ResidentTickets:
                 )  # fmt: skip
             return await self._trail.resident_view(session, ticket, is_owner=True)
 
+    async def _person(self, session: AsyncSession, actor: Actor) -> Resident:
+        """The resident asking, in their own chat with linli: the one rule of this class. In a
+        group their tickets are not shown or changed, nor even said to exist (NotFound, the
+        answer for a number that does not exist)."""
+        if not actor.private:
+            raise NotFound("tickets outside the resident's private chat")
+        return await self._trail.person(session, actor.telegram_id)
+
     async def _own(
-        self, session: AsyncSession, telegram_id: int, number: str, action: Action
+        self, session: AsyncSession, actor: Actor, number: str, action: Action
     ) -> tuple[Resident, Ticket]:
         """The filer and their ticket, locked, if ``action`` is allowed in its status; NotFound
         when it is not theirs (the same answer as for a number that does not exist)."""
-        person = await self._trail.person(session, telegram_id)
+        person = await self._person(session, actor)
         ticket = await self._trail.ticket(session, number)
         if ticket.resident_id != person.id:
             raise NotFound(f"ticket {number}")

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from knowledge.model import Candidate, Decision, DecisionKind
+from services.access import Actor
 from storage.models import QueryLog, Resident
 from tests.e2e.conftest import RESIDENT_ID, Linli
 from tests.fakes.bot_api import button_labels, inline_buttons
@@ -206,7 +207,7 @@ async def test_none_of_these_is_logged_as_unanswered(linli: Linli) -> None:
     # The same way to a person as "I don't know": the question becomes an enquiry ticket.
     assert "🙋 请工作人员回答" in button_labels(reply[0])
     await linli.press(linli.resident, reply[0], "🙋 请工作人员回答")
-    [ticket] = await linli.services.tickets.resident.list_my_tickets(RESIDENT_ID)
+    [ticket] = await linli.services.tickets.resident.list_my_tickets(Actor.in_private(RESIDENT_ID))
     assert ticket.description == UNSURE
 
 

@@ -174,7 +174,7 @@ async def test_assign_lists_the_staff_and_assigns(desk: Desk) -> None:
 async def test_a_follow_up_reaches_the_staff_chat_and_can_be_answered(desk: Desk) -> None:
     number = await desk.file()
     await desk.services.tickets.resident.followup(
-        RESIDENT_ID, number, "今晚又开始了，十一点半还在钻"
+        Actor.in_private(RESIDENT_ID), number, "今晚又开始了，十一点半还在钻"
     )
     followup = await desk.api.wait_for(lambda: find(desk, f"💬 工单 #{number}"))
     assert "十一点半还在钻" in followup["text"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.access import Actor
 from tests.e2e.conftest import RESIDENT_ID, STAFF_CHAT_ID, Linli
 from tests.e2e.test_filing import NOISE, press, say
 from tests.fakes.bot_api import TINY_PNG, button_labels
@@ -79,6 +80,8 @@ async def test_file_accept_reply_resolve_not_solved_reopens(linli: Linli) -> Non
 
     # Staff hear about it, and the ticket is open again.
     await staff_chat_message(linli, "晚上十点以后还是在施工")
-    view = await linli.services.tickets.resident.get_ticket_for_resident(RESIDENT_ID, number)
+    view = await linli.services.tickets.resident.get_ticket_for_resident(
+        Actor.in_private(RESIDENT_ID), number
+    )
     assert view.status == "reopened"
     assert view.rating_solved is False and view.rating_score == 2

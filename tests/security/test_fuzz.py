@@ -32,10 +32,24 @@ CALLBACK = st.builds(
     st.sampled_from(PREFIXES),
     st.lists(PART, max_size=4),
 )
-COMMAND_WORDS = (
-    "ticket followup complain mytickets mydata forget quiet subscribe language broadcast "
-    "stats export cancel start help profile"
-).split()
+COMMAND_WORDS = [
+    "ticket",
+    "followup",
+    "complain",
+    "mytickets",
+    "mydata",
+    "forget",
+    "quiet",
+    "subscribe",
+    "language",
+    "broadcast",
+    "stats",
+    "export",
+    "cancel",
+    "start",
+    "help",
+    "profile",
+]
 COMMANDS = st.builds(lambda word, rest: f"/{word} {rest}", st.sampled_from(COMMAND_WORDS), TEXT)
 _seen: dict[int, int] = {}
 

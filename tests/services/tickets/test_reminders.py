@@ -87,7 +87,7 @@ async def test_a_staff_reply_restarts_the_quiet_period(desk: Desk) -> None:
     await desk.tickets.staff.reply(Actor(STAFF, STAFF_CHAT), number, "城管已经上门，要求停工")
     # A follow-up from the resident is not news to them: it does not restart the clock.
     desk.clock.now = at(9, 10)
-    await desk.tickets.resident.followup(RESIDENT, number, "今天还在搭")
+    await desk.tickets.resident.followup(Actor.in_private(RESIDENT), number, "今天还在搭")
 
     queued_at = [
         m for m in hourly(at(6, 11), at(11, 17)) if await service.send_progress_reminders(m)

@@ -189,7 +189,7 @@ async def test_similar_open_tickets_and_following_one(desk: Desk) -> None:
 
     followed = await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)
     assert (followed.number, followed.is_owner, followed.photos) == (number, False, ())
-    seen = await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, number)
+    seen = await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(NEIGHBOUR), number)
     assert seen.number == number
     with pytest.raises(InvalidInput, match="your own"):
         await desk.tickets.filing.follow_ticket(RESIDENT, number)
@@ -209,7 +209,7 @@ async def test_only_a_ticket_offered_as_similar_can_be_followed(desk: Desk) -> N
     with pytest.raises(NotFound):  # open, but not like the draft: never offered
         await desk.tickets.filing.follow_ticket(NEIGHBOUR, other)
     with pytest.raises(NotFound):
-        await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, other)
+        await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(NEIGHBOUR), other)
     assert (await desk.tickets.filing.follow_ticket(NEIGHBOUR, number)).number == number
 
 
@@ -221,7 +221,7 @@ async def test_a_follower_hears_progress_but_not_what_was_written(desk: Desk) ->
     await desk.tickets.staff.reply(Actor(STAFF, STAFF_CHAT), number, "王阿姨，明天上午我们上门看看")
     await desk.tickets.staff.reject(Actor(STAFF, STAFF_CHAT), number, "施工有许可，王阿姨请谅解")
 
-    seen = await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, number)
+    seen = await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(NEIGHBOUR), number)
     assert (seen.description, seen.location_text, seen.reject_reason) == ("", "幸福小区3号楼", None)
     assert all(event.message is None for event in seen.timeline)
     assert [event.status for event in seen.timeline] == ["new", "accepted", "rejected"]

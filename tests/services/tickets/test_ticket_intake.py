@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from services.access import Actor
 from services.errors import NotFound
 from storage.models import Ticket
 from storage.repositories.query_log import LoggedQuestion, add_query
@@ -55,8 +56,10 @@ async def test_own_ticket_by_id_for_the_rating_buttons(lite_desk: Desk) -> None:
     number = await file_noise(lite_desk)
     async with lite_desk.db.transaction() as session:
         ticket_id = (await session.scalars(select(Ticket.id))).one()
-    assert (await svc.resident.get_own_ticket_by_id(RESIDENT, ticket_id)).number == number
+    assert (
+        await svc.resident.get_own_ticket_by_id(Actor.in_private(RESIDENT), ticket_id)
+    ).number == number
     with pytest.raises(NotFound):
-        await svc.resident.get_own_ticket_by_id(NEIGHBOUR, ticket_id)
+        await svc.resident.get_own_ticket_by_id(Actor.in_private(NEIGHBOUR), ticket_id)
     with pytest.raises(NotFound):
-        await svc.resident.get_own_ticket_by_id(RESIDENT, ticket_id + 1)
+        await svc.resident.get_own_ticket_by_id(Actor.in_private(RESIDENT), ticket_id + 1)

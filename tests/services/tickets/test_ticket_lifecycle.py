@@ -60,7 +60,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     assert resolved.status == "resolved"
 
     reopened = await svc.resident.rate(
-        RESIDENT, number, solved=False, score=2, comment="昨晚还在施工"
+        Actor.in_private(RESIDENT), number, solved=False, score=2, comment="昨晚还在施工"
     )
     assert (reopened.status, reopened.rating_score, reopened.rating_solved) == (
         "reopened",
@@ -68,7 +68,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
         False,
     )
     await svc.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "施工方已签承诺书")
-    closed = await svc.resident.rate(RESIDENT, number, solved=True, score=5)
+    closed = await svc.resident.rate(Actor.in_private(RESIDENT), number, solved=True, score=5)
     assert closed.status == "closed"
 
     messages = await _outbox(desk)
@@ -91,7 +91,9 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     ]  # fmt: skip
     assert await _buttons(desk, "staff.reopened") == [["reply"], ["resolve", "reject"], ["assign"]]
 
-    timeline = (await svc.resident.get_ticket_for_resident(RESIDENT, number)).timeline
+    timeline = (
+        await svc.resident.get_ticket_for_resident(Actor.in_private(RESIDENT), number)
+    ).timeline
     assert [(e.kind, e.status) for e in timeline] == [
         ("transition", "new"),
         ("transition", "accepted"),
@@ -122,7 +124,7 @@ async def test_a_refused_transition_changes_nothing(desk: Desk) -> None:
     with pytest.raises(InvalidTransition, match="cannot resolve a ticket that is new"):
         await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "done")
     with pytest.raises(InvalidTransition):
-        await desk.tickets.resident.rate(RESIDENT, number, solved=True, score=5)
+        await desk.tickets.resident.rate(Actor.in_private(RESIDENT), number, solved=True, score=5)
     assert await _event_count(desk) == events
     assert await _outbox(desk) == outbox
     view = await desk.tickets.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
@@ -138,7 +140,7 @@ async def test_rejection_needs_a_reason_the_resident_sees(desk: Desk) -> None:
     with pytest.raises(InvalidInput, match="reason is empty"):
         await desk.tickets.staff.reject(Actor(STAFF, STAFF_CHAT), number, "  ")
     await desk.tickets.staff.reject(Actor(STAFF, STAFF_CHAT), number, "属于城管职责，请拨打12345")
-    seen = await desk.tickets.resident.get_ticket_for_resident(RESIDENT, number)
+    seen = await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(RESIDENT), number)
     assert (seen.status, seen.reject_reason) == ("rejected", "属于城管职责，请拨打12345")
     assert (await _outbox(desk))[-1] == (
         RESIDENT,
@@ -168,13 +170,15 @@ async def test_staff_actions_from_a_resident_are_refused(desk: Desk) -> None:
 async def test_residents_only_see_their_own_tickets(desk: Desk) -> None:
     number = await file_noise(desk)
     with pytest.raises(NotFound):
-        await desk.tickets.resident.get_ticket_for_resident(STRANGER, number)
+        await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(STRANGER), number)
     with pytest.raises(NotFound):
-        await desk.tickets.resident.followup(STRANGER, number, "我也被吵到了")
+        await desk.tickets.resident.followup(Actor.in_private(STRANGER), number, "我也被吵到了")
     with pytest.raises(NotFound):
-        await desk.tickets.resident.rate(STRANGER, number, solved=True, score=5)
-    assert [t.number for t in await desk.tickets.resident.list_my_tickets(RESIDENT)] == [number]
-    assert await desk.tickets.resident.list_my_tickets(STRANGER) == ()
+        await desk.tickets.resident.rate(Actor.in_private(STRANGER), number, solved=True, score=5)
+    assert [
+        t.number for t in await desk.tickets.resident.list_my_tickets(Actor.in_private(RESIDENT))
+    ] == [number]
+    assert await desk.tickets.resident.list_my_tickets(Actor.in_private(STRANGER)) == ()
 
 
 async def test_staff_see_names_and_phones_as_allowed(desk: Desk) -> None:
@@ -195,7 +199,9 @@ async def test_staff_see_names_and_phones_as_allowed(desk: Desk) -> None:
 
 async def test_followups_reach_the_staff_chat(desk: Desk) -> None:
     number = await file_noise(desk)
-    await desk.tickets.resident.followup(RESIDENT, number, "今晚又开始了，现在还在响")
+    await desk.tickets.resident.followup(
+        Actor.in_private(RESIDENT), number, "今晚又开始了，现在还在响"
+    )
     assert (await _outbox(desk))[-1][:2] == (STAFF_CHAT, "staff.followup")
 
 
@@ -211,7 +217,9 @@ async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
         Actor(STAFF, STAFF_CHAT), duplicate, keep, "same building"
     )
     assert (merged.status, merged.merged_into) == ("merged", keep)
-    assert (await desk.tickets.resident.get_ticket_for_resident(NEIGHBOUR, keep)).is_owner is False
+    assert (
+        await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(NEIGHBOUR), keep)
+    ).is_owner is False
     with pytest.raises(InvalidInput):
         await desk.tickets.staff.merge(Actor(STAFF, STAFF_CHAT), keep, keep)
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), keep)
@@ -240,7 +248,7 @@ async def test_overdue_tickets_are_listed_and_marked(desk: Desk) -> None:
     [late] = await desk.tickets.system.list_overdue()
     assert (late.number, late.is_overdue) == (number, True)
     assert (
-        await desk.tickets.resident.get_ticket_for_resident(RESIDENT, number)
+        await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(RESIDENT), number)
     ).is_overdue is True
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
     assert await desk.tickets.system.list_overdue() == ()

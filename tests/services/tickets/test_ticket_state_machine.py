@@ -146,7 +146,9 @@ class TicketMachine(RuleBasedStateMachine):
         """The usual next step for the ticket's status, so runs reach resolved and beyond."""
         status = self.run(self._status(ticket))
         if status == "resolved":
-            self.attempt(self.svc.resident.rate(self.filers[ticket], ticket, solved, 3))
+            self.attempt(
+                self.svc.resident.rate(Actor.in_private(self.filers[ticket]), ticket, solved, 3)
+            )
             return
         action = NEXT_STEP.get(status, "note")
         desk = Actor(actor, STAFF_CHAT)
@@ -168,7 +170,7 @@ class TicketMachine(RuleBasedStateMachine):
 
     @rule(ticket=tickets, who=PEOPLE, text=TEXTS)
     def followup(self, ticket: str, who: int, text: str) -> None:
-        self.attempt(self.svc.resident.followup(who, ticket, text))
+        self.attempt(self.svc.resident.followup(Actor.in_private(who), ticket, text))
 
     @rule(
         ticket=tickets,
@@ -177,7 +179,9 @@ class TicketMachine(RuleBasedStateMachine):
         score=st.integers(0, 6),
     )
     def rate(self, ticket: str, who: int, solved: bool, score: int) -> None:
-        self.attempt(self.svc.resident.rate(who, ticket, solved, score, "还是很吵"))
+        self.attempt(
+            self.svc.resident.rate(Actor.in_private(who), ticket, solved, score, "还是很吵")
+        )
 
     @rule(ticket=tickets, who=PEOPLE)
     def follow(self, ticket: str, who: int) -> None:
