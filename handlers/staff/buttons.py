@@ -1,8 +1,8 @@
 """The staff card's buttons: tk:<accept|reply|resolve|reject|assign>:<ticket id>.
 
-Accept and resolve act at once; reply asks for a reply to the prompt; reject takes the
-staff member's next message (or a reply to the prompt) as the reason (staff_desk.py reads
-it; the ticket service keeps the open prompt, so it survives a restart); assign lists the
+Accept and resolve act at once; reply and reject take the staff member's next message (or
+anyone's reply to the prompt) as the reply or the reason (desk.py reads it; the ticket
+service keeps the open prompt, so it survives a restart, and /cancel drops it); assign lists the
 staff as tk:assignto:<ticket id>:<position>:<roster version> (no Telegram ids in button
 data: the service maps the position back and refuses a list that has changed). Every press
 is answered; a press the ticket's status no longer allows (a double press) is answered with
@@ -119,19 +119,26 @@ async def _prompt(
 
 
 async def _reply(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
-    await _prompt(u, lang, view, "reply", t(lang, "staff.reply.prompt", number=view.number))
+    await _ask_for_text(u, c, lang, view, "reply")
 
 
 async def _reject(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
-    text = t(lang, "staff.reject.prompt", number=view.number)
-    prompt = await _prompt(u, lang, view, "reject", text)
-    if prompt is None or u.effective_user is None:
+    await _ask_for_text(u, c, lang, view, "reject")
+
+
+async def _ask_for_text(
+    u: Update, c: Context, lang: str, view: StaffTicketView, action: str
+) -> None:
+    """Post the prompt under the card, and remember that the presser owes its text: their
+    next message in the staff chat (or anyone's reply to the prompt) is the reply or reason."""
+    text = t(lang, f"staff.{action}.prompt", number=view.number)
+    prompt = await _prompt(u, lang, view, action, text)
+    if prompt is None:
         return
-    tickets = c.services.tickets
     caller = await identify(u, c)
     assert caller is not None  # on_button identified them already
-    call = tickets.reject_prompts.open(caller.actor, view.number, prompt.message_id)
-    opened = await attempt(lang, view.number, "reject", call)
+    call = c.services.tickets.prompts.open(caller.actor, view.number, prompt.message_id, action)
+    opened = await attempt(lang, view.number, action, call)
     if isinstance(opened, Refused):  # the press was already answered: say it under the card
         await _say_under_card(u, opened.text)
 

@@ -82,7 +82,8 @@ def _stop(callback: Callable[[Update, Context], Any]) -> Callback:
 
 
 async def on_staff_message(update: Update, context: Context) -> None:
-    """A message in the staff chat: a reject reason, a reply to a resident, or staff talk."""
+    """A message in the staff chat: a reject reason or a reply someone was asked for, a reply
+    to a card (to the resident), or staff talk."""
     message, user = update.message, update.effective_user
     if message is None or user is None or user.is_bot:
         raise ApplicationHandlerStop  # edits and service messages: nothing to do
@@ -91,9 +92,9 @@ async def on_staff_message(update: Update, context: Context) -> None:
         replied = None  # in a forum topic, every message "replies" to the topic's first one
     replied_to = None if replied is None else replied.message_id
     tickets = context.services.tickets
-    prompt = await tickets.reject_prompts.take(Actor(user.id, message.chat_id), replied_to)
+    prompt = await tickets.prompts.take(Actor(user.id, message.chat_id), replied_to)
     if prompt is not None:
-        await _message_action(update, context, prompt.number, "reject", message.text)
+        await _message_action(update, context, prompt.number, prompt.action, message.text)
     elif (
         replied is not None
         and replied.from_user is not None
@@ -139,9 +140,9 @@ async def drop_prompt(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    dropped = await context.services.tickets.reject_prompts.cancel(Actor(user.id, chat.id))
+    dropped = await context.services.tickets.prompts.cancel(Actor(user.id, chat.id))
     if dropped is not None:
-        text = t(staff_language(context), "staff.reject.dropped", number=dropped.number)
+        text = t(staff_language(context), f"staff.{dropped.action}.dropped", number=dropped.number)
         await reply(update, text)
 
 
@@ -153,8 +154,9 @@ async def cancel_command(update: Update, context: Context) -> None:
         return
     language = staff_language(context)
     tickets = context.services.tickets
-    cancelled = await tickets.reject_prompts.cancel(caller.actor)
+    cancelled = await tickets.prompts.cancel(caller.actor)
     if cancelled is None:
         await reply(update, t(language, "staff.nothing_to_cancel"))
     else:
-        await reply(update, t(language, "staff.reject.cancelled", number=cancelled.number))
+        key = f"staff.{cancelled.action}.cancelled"
+        await reply(update, t(language, key, number=cancelled.number))

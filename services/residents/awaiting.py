@@ -3,10 +3,10 @@
 A resident filing owes the next step of their complaint, an official composing a broadcast
 the answer to the question asked last, a resident who chose a score the comment on it, an
 admin the entry id for a group of unanswered questions, a staff member who pressed reject
-the reason (in the staff chat: services/tickets/prompts.py). Kept in the database (one row per
-person), so every process behind a webhook routes the next message alike, and a restart
-loses nothing. Starting another flow replaces what was owed; the caller gets back what it
-replaced, so that the person can be told.
+or reply the reason or the text (in the staff chat: services/tickets/prompts.py). Kept in
+the database (one row per person), so every process behind a webhook routes the next
+message alike, and a restart loses nothing. Starting another flow replaces what was owed;
+the caller gets back what it replaced, so that the person can be told.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Owed(StrEnum):
     RATING_COMMENT = "rating_comment"  # reference "<ticket number>:<y|n>:<score>"
     KB_ENTRY = "kb_entry"  # reference: the group of unanswered questions
     REJECT_REASON = "reject_reason"  # in the staff chat; reference: the ticket's id
+    REPLY_TEXT = "reply_text"  # "💬 答复" pressed in the staff chat; reference: the ticket's id
 
 
 FILING_IDLE = timedelta(minutes=30)
@@ -37,6 +38,8 @@ BROADCAST_IDLE = timedelta(minutes=60)
 """A broadcast draft nobody touched for this long is discarded (and its author told)."""
 REJECT_PROMPT_TTL = timedelta(minutes=10)
 """A reject prompt in the staff chat takes no answer after this long."""
+REPLY_PROMPT_TTL = timedelta(minutes=30)
+"""A reply prompt waits longer: a reply to a resident may take a phone call to write."""
 
 # How long linli waits for an answer that no draft holds; None: as long as the draft lives
 # (the drafts' own expiry, above, ends those).
@@ -47,6 +50,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.RATING_COMMENT: timedelta(minutes=30),
     Owed.KB_ENTRY: timedelta(minutes=30),
     Owed.REJECT_REASON: REJECT_PROMPT_TTL,
+    Owed.REPLY_TEXT: REPLY_PROMPT_TTL,
 }
 
 

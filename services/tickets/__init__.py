@@ -6,7 +6,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     filing          Filing           drafts, new tickets, enquiries, similar tickets, follow
     resident        ResidentTickets  the resident's own tickets, follow-ups, ratings
     staff           StaffDesk        staff actions on tickets, the queue and lookups
-    reject_prompts  RejectPrompts    the staff chat's "reject: reason?" prompts
+    prompts         DeskPrompts      the staff chat's reject and reply prompts
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
 
 Every method runs one transaction, returns frozen records (views.py) and raises
@@ -21,16 +21,16 @@ from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
-from services.tickets.prompts import RejectPrompts
+from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
 from services.tickets.system import SystemTickets
 from services.tickets.trail import Clock, TicketTrail
 from services.tickets.views import (
     STAFF_SIGNATURE,
+    DeskPromptView,
     DraftView,
     PublicEventView,
-    RejectPromptView,
     SimilarTicketView,
     StaffEventView,
     StaffTicketView,
@@ -56,7 +56,7 @@ class Tickets:
         self.filing = Filing(trail, limits)
         self.resident = ResidentTickets(trail)
         self.staff = StaffDesk(trail)
-        self.reject_prompts = RejectPrompts(trail)
+        self.prompts = DeskPrompts(trail)
         self.system = SystemTickets(trail)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
@@ -69,12 +69,12 @@ __all__ = [
     "STAFF_SIGNATURE",
     "Action",
     "Complaint",
+    "DeskPromptView",
+    "DeskPrompts",
     "DraftView",
     "Filing",
     "InvalidTransition",
     "PublicEventView",
-    "RejectPromptView",
-    "RejectPrompts",
     "ResidentTickets",
     "SimilarTicketView",
     "StaffDesk",

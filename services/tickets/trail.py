@@ -1,6 +1,6 @@
 """The ticket trail: the one helper every ticket use case shares.
 
-Filing, ResidentTickets, StaffDesk, SystemTickets and RejectPrompts each hold the same
+Filing, ResidentTickets, StaffDesk, SystemTickets and DeskPrompts each hold the same
 TicketTrail instead of inheriting from a common base. It finds the people and the ticket an
 action is about, records the action's one event in the audit trail (applying its status
 change), announces status changes through the outbox (notify.py), and reads tickets back as

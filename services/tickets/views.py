@@ -136,12 +136,14 @@ class SimilarTicketView:
 
 
 @dataclass(frozen=True, slots=True)
-class RejectPromptView:
-    """A staff member's open "reject: reason?" prompt: the ticket, the prompt message, when."""
+class DeskPromptView:
+    """A staff member's open prompt in the staff chat: the ticket, the prompt message, when,
+    and the action the typed text is for (reject or reply)."""
 
     number: str
     prompt_message_id: int
     asked_at: datetime
+    action: str
 
 
 def mask_phone(phone: str | None) -> str | None:

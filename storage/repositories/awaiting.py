@@ -95,14 +95,15 @@ async def delete_awaiting(
 async def take_asked_in_chat(
     session: AsyncSession,
     *,
-    kind: str,
+    kinds: Sequence[str],
     chat_id: int,
     now: datetime,
     telegram_id: int | None = None,
     message_id: int | None = None,
 ) -> Awaiting | None:
-    """Remove and return the unexpired ``kind`` row asked in ``chat_id``: the one asked by
-    the message ``message_id``, or else the one ``telegram_id`` owes; give exactly one.
+    """Remove and return the unexpired row of one of ``kinds`` asked in ``chat_id``: the one
+    asked by the message ``message_id``, or else the one ``telegram_id`` owes; give exactly
+    one.
     One DELETE ... RETURNING, so two answers at once (even in two processes) take it once."""
     if (message_id is None) == (telegram_id is None):
         raise ValueError("give message_id or telegram_id")
@@ -112,7 +113,9 @@ async def take_asked_in_chat(
         else Awaiting.message_id == message_id
     )
     alive = Awaiting.expires_at.is_(None) | (Awaiting.expires_at >= now)
-    stmt = delete(Awaiting).where(Awaiting.kind == kind, Awaiting.chat_id == chat_id, which, alive)
+    stmt = delete(Awaiting).where(
+        Awaiting.kind.in_(kinds), Awaiting.chat_id == chat_id, which, alive
+    )
     taken: Awaiting | None = await session.scalar(stmt.returning(Awaiting))
     return taken
 

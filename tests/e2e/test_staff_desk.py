@@ -100,6 +100,34 @@ async def test_the_reply_button_prompts_and_a_reply_to_the_prompt_answers(desk: 
     )
 
 
+async def test_after_the_reply_button_the_next_plain_message_is_the_reply(desk: Desk) -> None:
+    # Staff type the reply as an ordinary message, not as a Telegram reply: it is taken.
+    number = await desk.file()
+    await desk.press(await desk.card(number), "💬 答复")
+    await desk.api.wait_for(lambda: find(desk, "💬 答复工单"))
+    [done] = await desk.say("已联系物业，明天上午维修")
+    assert done["text"] == f"#{number} 已答复居民（以社区名义发送）。"
+    assert (await desk.outbox(RESIDENT_ID))[-1] == (
+        "ticket.staff_reply",
+        {"number": number, "message": "已联系物业，明天上午维修"},
+    )
+    # Taken once: the next message is staff talk again, and reaches no one.
+    desk.api.send_text(desk.staff, "好的", chat=desk.chat)
+    await desk.say("/queue")  # answered after the message before it: that one is handled
+    assert len([m for m in await desk.outbox(RESIDENT_ID) if m[0] == "ticket.staff_reply"]) == 1
+
+
+async def test_the_reply_prompt_has_a_way_out(desk: Desk) -> None:
+    number = await desk.file()
+    await desk.press(await desk.card(number), "💬 答复")
+    await desk.api.wait_for(lambda: find(desk, "💬 答复工单"))
+    [cancelled] = await desk.say("/cancel")
+    assert cancelled["text"] == f"已取消答复，工单 {number} 没有变化。"
+    desk.api.send_text(desk.staff, "这个先不回了", chat=desk.chat)
+    await desk.say("/queue")
+    assert not [m for m in await desk.outbox(RESIDENT_ID) if m[0] == "ticket.staff_reply"]
+
+
 async def test_reject_by_button_takes_the_next_message_as_the_reason(desk: Desk) -> None:
     number = await desk.file()
     await desk.press(await desk.card(number), "❌ 不予受理")
