@@ -37,6 +37,7 @@ from handlers.staff.commands import (
 )
 from handlers.staff.common import Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
+from handlers.staff.summary_command import summary_command
 
 log = logging.getLogger("linli.staff")
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -49,6 +50,7 @@ def register(application: LinliApp) -> None:
         application.add_handler(CommandHandler(name, _stop(act_command(name)), once), -1)
     application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
     application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
+    application.add_handler(CommandHandler("summary", _stop(summary_command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
     chat_id = application.bot_data.staff_chat_id
     if chat_id is None:

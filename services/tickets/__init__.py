@@ -8,6 +8,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     staff           StaffDesk        staff actions on tickets, the queue and lookups
     reject_prompts  RejectPrompts    the staff chat's "reject: reason?" prompts
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
+    summaries       PublicSummaries  the public summary staff write (summaries.py)
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -24,6 +25,7 @@ from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.prompts import RejectPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
+from services.tickets.summaries import PublicSummaries, SummaryView
 from services.tickets.system import SystemTickets
 from services.tickets.trail import Clock, TicketTrail
 from services.tickets.views import (
@@ -58,6 +60,7 @@ class Tickets:
         self.staff = StaffDesk(trail)
         self.reject_prompts = RejectPrompts(trail)
         self.system = SystemTickets(trail)
+        self.summaries = PublicSummaries(trail)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""
@@ -73,6 +76,7 @@ __all__ = [
     "Filing",
     "InvalidTransition",
     "PublicEventView",
+    "PublicSummaries",
     "RejectPromptView",
     "RejectPrompts",
     "ResidentTickets",
@@ -80,6 +84,7 @@ __all__ = [
     "StaffDesk",
     "StaffEventView",
     "StaffTicketView",
+    "SummaryView",
     "SystemTickets",
     "TicketSettings",
     "TicketView",

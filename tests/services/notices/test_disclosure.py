@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.notices.disclosure import disclosure_text, previous_month, resolved_complaints
 from services.reports import ReportService, month_period
-from services.reports.scrub import one_line, scrub
+from services.reports.scrub import scrub
 from storage import Database
 from tests.services import report_tickets as data
 
@@ -72,11 +72,6 @@ def test_no_mobile_number_survives(number: str, sep: str, around: str) -> None:
     written = f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
     out = scrub(f"{around}电话{written}{around}")
     assert not PHONE_LIKE.search(out) and number[-4:] not in out
-
-
-def test_one_line() -> None:
-    assert one_line("第一句。第二句。") == "第一句。"
-    assert one_line("很长" * 40, 10) == "很长很长很长很长很…"
 
 
 @pytest.fixture
