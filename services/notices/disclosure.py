@@ -41,7 +41,7 @@ def disclosure_text(report: Report) -> str:
         lines += [_item(i, row) for i, row in enumerate(items[:MAX_ITEMS], start=1)]
         if len(items) > MAX_ITEMS:
             lines.append(f"……另有 {len(items) - MAX_ITEMS} 件，详情可到社区服务中心查询。")
-    lines += ["", "（为保护居民隐私，以上只列出工作人员撰写的办理摘要，不含居民原话和个人信息。）"]
+    lines += ["", "（为保护居民隐私，以上只列出办理摘要，不含居民原话和个人信息。）"]
     return "\n".join(lines)
 
 

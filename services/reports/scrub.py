@@ -60,6 +60,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(楼上|楼下|隔壁|对门|对面|住在|住)\s*\d{3,4}(?!\d)"), r"\1某处"),
     (re.compile(r"(?:某处)+"), "某处"),
 )
+_PLACEHOLDER = re.compile(rf"\[(?:电话|号码|链接|邮箱|账号)\]|{MASK}|某处")
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
@@ -98,6 +99,11 @@ def scrub(text: str | None, names: Iterable[str | None] = ()) -> str:
         out = pattern.sub(placeholder, out)
     out = _tagged_names(_addressed(out))
     return _SPACE.sub(" ", out).strip()
+
+
+def says_nothing(scrubbed: str) -> bool:
+    """True when a scrubbed text has no words left besides the placeholders."""
+    return not any(ch.isalnum() for ch in _PLACEHOLDER.sub("", scrubbed))
 
 
 def mask_people(text: str, names: Iterable[str | None] = ()) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput
 from services.lengths import text_units
-from services.reports.scrub import mask_people, scrub
+from services.reports.scrub import mask_people, says_nothing, scrub
 from services.tickets import lifecycle
 from services.tickets.categories import category_title
 from services.tickets.places import building_level
@@ -100,7 +100,7 @@ def published_summary(
     scrubber)."""
     names = tuple(names)
     said = scrub(written, names)
-    if said:
+    if not says_nothing(said):
         return category_title(category) + SEPARATOR + said
     return default_summary(category, community, location_text, status, names)
 
@@ -108,10 +108,10 @@ def published_summary(
 def check_summary(text: str) -> str:
     """The summary as it is stored: trimmed, with words, at most MAX_SUMMARY units."""
     summary = " ".join(text.split())
-    if not has_words(summary):
-        raise EmptySummary()
     if text_units(summary) > MAX_SUMMARY:
         raise SummaryTooLong(text_units(summary))
+    if not has_words(summary):
+        raise EmptySummary()
     return summary
 
 
