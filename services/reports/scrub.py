@@ -161,4 +161,3 @@ def _name_parts(name: str | None) -> list[str]:
         return []
     parts = {name.strip(), *(w for w in name.split() if len(w) >= 2)}
     return sorted(parts, key=len, reverse=True)
-
