@@ -37,6 +37,7 @@ from handlers.staff.commands import (
 )
 from handlers.staff.common import Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
+from handlers.staff.summary import with_summary_hint
 from handlers.staff.summary_command import summary_command
 
 log = logging.getLogger("linli.staff")
@@ -130,7 +131,10 @@ async def _message_action(
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)
     else:
-        await reply(update, await done_text(context, language, action, outcome))
+        done = await done_text(context, language, action, outcome)
+        await reply(
+            update, await with_summary_hint(update, context, language, action, number, done)
+        )
 
 
 async def drop_prompt(update: Update, context: Context) -> None:

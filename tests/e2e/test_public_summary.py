@@ -98,3 +98,13 @@ async def test_in_a_ticket_topic_the_number_may_be_left_out(desk: Desk) -> None:
     assert saved["message_thread_id"] == topic
     view = await desk.services.tickets.summaries.show(Actor(STAFF_ID, STAFF_CHAT), number)
     assert view.written == SUMMARY
+
+
+async def test_a_reject_by_button_is_followed_by_the_summary_hint(desk: Desk) -> None:
+    number = await desk.file(LIGHT)
+    await desk.press(await desk.card(number), "❌ 不予受理")
+    await desk.api.wait_for(lambda: find(desk, "❌ 请写不予受理的原因"))
+    [done] = await desk.say("属于物业维修范围，已转物业")
+    first, _, hint = done["text"].partition("\n\n")
+    assert first == f"#{number} 已不予受理，已告知居民原因。"
+    assert "设施报修 · 幸福里小区3号楼 · 不予受理" in hint and f"/summary {number}" in hint
