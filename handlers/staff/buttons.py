@@ -33,6 +33,7 @@ from handlers.staff.common import (
     staff_language,
 )
 from handlers.staff.render import card_keyboard, status_line, ticket_in_first_line, with_status
+from handlers.staff.summary import with_summary_hint
 from services.access import Actor
 from services.tickets import StaffTicketView, lifecycle
 from services.tickets.lifecycle import Action
@@ -96,7 +97,10 @@ async def _resolve(u: Update, c: Context, lang: str, view: StaffTicketView, cb: 
     # One press resolves (the common case); a note for the resident is a reply to the
     # follow-up, which is a ticket message, so it needs no state.
     if await _change(u, c, lang, view, "resolve") is not None:
-        await _say_under_card(u, t(lang, "staff.resolved.followup", number=view.number))
+        followup = t(lang, "staff.resolved.followup", number=view.number)
+        await _say_under_card(
+            u, await with_summary_hint(u, c, lang, "resolve", view.number, followup)
+        )
 
 
 async def _allowed(view: StaffTicketView, action: str) -> StaffTicketView:

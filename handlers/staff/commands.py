@@ -31,6 +31,7 @@ from handlers.staff.common import (
     too_long,
 )
 from handlers.staff.render import queue_text, ticket_text
+from handlers.staff.summary import with_summary_hint
 from services.access import Actor
 from services.errors import ServiceError
 from services.tickets import StaffDesk, StaffTicketView
@@ -110,7 +111,11 @@ async def _act(update: Update, context: Context, act: Act) -> None:
         if isinstance(outcome, Refused):
             refused = outcome
         else:
-            await reply(update, await done_text(context, language, act.name, outcome))
+            done = await done_text(context, language, act.name, outcome)
+            await reply(
+                update,
+                await with_summary_hint(update, context, language, act.name, number, done),
+            )
             return
     await reply(update, refused.text)
 

@@ -37,6 +37,8 @@ from handlers.staff.commands import (
 )
 from handlers.staff.common import Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
+from handlers.staff.summary import with_summary_hint
+from handlers.staff.summary_command import summary_command
 from services.access import Actor
 
 log = logging.getLogger("linli.staff")
@@ -50,6 +52,7 @@ def register(application: LinliApp) -> None:
         application.add_handler(CommandHandler(name, _stop(act_command(name)), once), -1)
     application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
     application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
+    application.add_handler(CommandHandler("summary", _stop(summary_command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
     chat_id = application.bot_data.staff_chat_id
     if chat_id is None:
@@ -130,7 +133,10 @@ async def _message_action(
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)
     else:
-        await reply(update, await done_text(context, language, action, outcome))
+        done = await done_text(context, language, action, outcome)
+        await reply(
+            update, await with_summary_hint(update, context, language, action, number, done)
+        )
 
 
 async def drop_prompt(update: Update, context: Context) -> None:

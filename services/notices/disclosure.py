@@ -1,10 +1,11 @@
 """The monthly disclosure (居务公开): the month's resolved complaints and the three rates.
 
 A pure function of a Report, so the bulletin that sends it and the official who previews it
-read the same text. Nothing personal goes out: each complaint is its category, one neutral
-line of what was reported and of what was done (both scrubbed of phone numbers, names,
-account ids, house numbers and links by services.reports.scrub), and the working time it
-took. Enquiries are questions, not complaints, and are not listed.
+read the same text. Nothing residents wrote goes out: each complaint is its public summary
+(services/tickets/summaries.py: what staff wrote for the public, scrubbed of personal data
+by services.reports.scrub as a second line of defence, or else category · place at
+building level · outcome) and the working time it took. Enquiries are questions, not
+complaints, and are not listed.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from __future__ import annotations
 from datetime import date
 
 from services.reports import Period, Report, TicketRow, month_period
-from services.reports.scrub import one_line, scrub
 from services.tickets.categories import ENQUIRY
 
 MAX_ITEMS = 30  # a bulletin stays readable on a phone; the rest are counted, not listed
-LINE_CHARS = 40
 
 
 def previous_month(today: date) -> Period:
@@ -42,7 +41,7 @@ def disclosure_text(report: Report) -> str:
         lines += [_item(i, row) for i, row in enumerate(items[:MAX_ITEMS], start=1)]
         if len(items) > MAX_ITEMS:
             lines.append(f"……另有 {len(items) - MAX_ITEMS} 件，详情可到社区服务中心查询。")
-    lines += ["", "（为保护居民隐私，以上内容已去除姓名、电话、门牌号等个人信息。）"]
+    lines += ["", "（为保护居民隐私，以上只列出办理摘要，不含居民原话和个人信息。）"]
     return "\n".join(lines)
 
 
@@ -82,8 +81,5 @@ def _percent(rate: float | None) -> str:
 
 
 def _item(index: int, row: TicketRow) -> str:
-    names = [row.resident_name]
-    reported = one_line(scrub(row.description, names), LINE_CHARS) or "（内容略）"
-    done = one_line(scrub(row.outcome, names), LINE_CHARS) if row.outcome else "已办结"
     took = "" if row.resolution_h is None else f"，用时 {row.resolution_h:g} 个工作小时"
-    return f"{index}. {row.category_title}：{reported} —— 办理：{done}{took}"
+    return f"{index}. {row.summary}{took}"

@@ -1,7 +1,9 @@
 """A report as JSON, CSV or an Excel workbook (a sheet of figures and a sheet of tickets).
 
-The ticket sheet carries the resident's name, phone and address only when the report was
-made with personal data (admins, or the operator with --with-personal-data). openpyxl is
+Each ticket is described by its public summary (services/tickets/summaries.py). The
+resident's description, what staff wrote to the resident, and the resident's name, phone
+and address are columns only when the report was made with personal data (admins, or the
+operator with --with-personal-data). openpyxl is
 imported inside ``to_xlsx``: only an export pays for loading it.
 """
 
@@ -48,9 +50,12 @@ _TICKET_COLUMNS = (
     ("first_response_h", "首次响应(工作小时)"), ("resolution_h", "解决用时(工作小时)"),
     ("responded_in_time", "按时响应"), ("resolution", "解决方式"), ("overdue", "超时"),
     ("reopened", "重新打开"), ("rating_score", "评分"), ("rating_solved", "居民认为已解决"),
-    ("description", "反映内容"), ("outcome", "办理结果"),
+    ("summary", "公开摘要"),
 )  # fmt: skip
-_PERSONAL_COLUMNS = (("resident_name", "居民"), ("phone", "电话"), ("location_text", "地点"))
+_PERSONAL_COLUMNS = (
+    ("description", "反映内容"), ("outcome", "办理结果"), ("resident_name", "居民"),
+    ("phone", "电话"), ("location_text", "地点"),
+)  # fmt: skip
 
 
 def to_json(report: Report) -> dict[str, Any]:

@@ -43,7 +43,8 @@ class TicketFacts:
     rating_solved: bool | None
     rating_score: int | None
     reopened: bool
-    description: str
+    summary: str
+    description: str | None
     location_text: str | None
     outcome: str | None
     resident_name: str | None
@@ -83,6 +84,7 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         reopened=facts.reopened,
         rating_score=facts.rating_score,
         rating_solved=facts.rating_solved,
+        summary=facts.summary,
         description=facts.description,
         location_text=facts.location_text,
         outcome=facts.outcome,

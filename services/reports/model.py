@@ -22,7 +22,10 @@ UNASSIGNED = "未分配"
 class TicketRow:
     """One ticket received in the period, with what the figures need to know about it.
 
-    ``description``, ``location_text``, ``outcome`` are the resident's and staff's words;
+    ``summary`` is the public summary (services/tickets/summaries.py): what staff wrote for
+    the public, scrubbed, or the default from category, place and outcome; it is all that
+    a report without personal data says about the ticket. ``description``,
+    ``location_text``, ``outcome`` (the resident's and staff's words to each other),
     ``resident_name`` and ``phone`` are None unless the report was asked for with personal
     data (and ``resident_name`` is None for an anonymous filer even then).
     """
@@ -44,7 +47,8 @@ class TicketRow:
     reopened: bool
     rating_score: int | None
     rating_solved: bool | None
-    description: str
+    summary: str
+    description: str | None
     location_text: str | None
     outcome: str | None  # the public message of the resolving step, if staff wrote one
     resident_name: str | None

@@ -1,7 +1,9 @@
-"""Taking personal data out of what residents and staff wrote, for public and shared texts.
+"""Taking personal data out of what staff wrote for the public, as a second line of defence.
 
-Used by the monthly disclosure and by exports made without personal data, as the second
-line of defence behind texts that are public by design. It removes what can identify a
+The monthly disclosure and exports made without personal data carry no resident's words
+at all: they show each ticket's public summary (services/tickets/summaries.py), which staff
+write for the public. This scrubber runs over those summaries all the same, because staff
+may still name a resident or a flat by mistake. It removes what can identify a
 person in a complaint: phone numbers however they are written (138.1234.5678, digit by
 digit, in Chinese numerals), ID-card and other long numbers, Telegram @handles, WeChat ids,
 links, e-mail addresses, the name the resident gave, people's names (jieba's part-of-speech
@@ -58,6 +60,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(楼上|楼下|隔壁|对门|对面|住在|住)\s*\d{3,4}(?!\d)"), r"\1某处"),
     (re.compile(r"(?:某处)+"), "某处"),
 )
+_PLACEHOLDER = re.compile(rf"\[(?:电话|号码|链接|邮箱|账号)\]|{MASK}|某处")
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
@@ -91,17 +94,37 @@ def scrub(text: str | None, names: Iterable[str | None] = ()) -> str:
     """
     if not text:
         return ""
-    out = text
-    for name in names:
-        for part in _name_parts(name):
-            out = out.replace(part, MASK)
+    out = _known_names(text, names)
     for pattern, placeholder in _PATTERNS:
         out = pattern.sub(placeholder, out)
-    out = _INTRODUCED.sub(lambda m: m.group(1) + MASK, out)
-    out = _ADDRESSED.sub(MASK, out)
-    out = _FAMILIAR.sub(MASK, out)
-    out = _tagged_names(out)
+    out = _tagged_names(_addressed(out))
     return _SPACE.sub(" ", out).strip()
+
+
+def says_nothing(scrubbed: str) -> bool:
+    """True when a scrubbed text has no words left besides the placeholders."""
+    return not any(ch.isalnum() for ch in _PLACEHOLDER.sub("", scrubbed))
+
+
+def mask_people(text: str, names: Iterable[str | None] = ()) -> str:
+    """``text`` with known ``names`` and people named with a title or after 我叫/邻居
+    (王阿姨, 老王, 邻居刘桂兰) masked, and nothing else: for a place already cut to its
+    building, whose numbers stay. jieba's tagger is left out here, as it reads estate
+    names (阳光花园) as people's."""
+    return _SPACE.sub(" ", _addressed(_known_names(text, names))).strip()
+
+
+def _known_names(text: str, names: Iterable[str | None]) -> str:
+    for name in names:
+        for part in _name_parts(name):
+            text = text.replace(part, MASK)
+    return text
+
+
+def _addressed(text: str) -> str:
+    """Names after the words that introduce one, and surnames with a title or 老/小."""
+    out = _INTRODUCED.sub(lambda m: m.group(1) + MASK, text)
+    return _FAMILIAR.sub(MASK, _ADDRESSED.sub(MASK, out))
 
 
 def mask_phone_numbers(text: str) -> str:
@@ -138,9 +161,3 @@ def _name_parts(name: str | None) -> list[str]:
         return []
     parts = {name.strip(), *(w for w in name.split() if len(w) >= 2)}
     return sorted(parts, key=len, reverse=True)
-
-
-def one_line(text: str, limit: int = 60) -> str:
-    """The first sentence of ``text``, cut to ``limit`` characters with an ellipsis."""
-    first = re.split(r"(?<=[。！？!?；;])", text.strip(), maxsplit=1)[0].strip()
-    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"

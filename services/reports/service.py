@@ -18,8 +18,8 @@ from services.errors import InvalidInput, PermissionDenied
 from services.reports import figures as calc
 from services.reports.model import UNASSIGNED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
-from services.reports.scrub import scrub
-from services.tickets.categories import get_category
+from services.tickets.categories import category_title
+from services.tickets.summaries import published_summary
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.models import QueryLog, Resident, Ticket, TicketEvent, TicketStatus
@@ -188,10 +188,6 @@ def _facts(
     outcome: str | None,
     personal: bool,
 ) -> calc.TicketFacts:
-    try:
-        category_title = get_category(ticket.category).title
-    except InvalidInput:  # a category removed from the configuration since
-        category_title = ticket.category
     if assignee is not None:
         staff_label = assignee.display_name or str(assignee.telegram_id)
     elif ticket.assignee_telegram_id is not None:
@@ -199,15 +195,17 @@ def _facts(
     else:
         staff_label = UNASSIGNED
     named = personal and not ticket.anonymous
-    # Without personal data the resident's words are scrubbed (their own name included) and
-    # the address is left out: what remains can be shared beyond the admins.
-    words = [filer.display_name]
-    description = ticket.description if personal else scrub(ticket.description, words)
-    outcome = outcome if personal or outcome is None else scrub(outcome, words)
+    # Without personal data nobody's own words go out, scrubbed or not: the resident's
+    # description, the address and what staff wrote to the resident stay in; the public
+    # summary (written for the public, or the default) says what the ticket was about.
+    summary = published_summary(
+        ticket.public_summary, ticket.category, filer.community, ticket.location_text,
+        ticket.status, (filer.display_name,),
+    )  # fmt: skip
     return calc.TicketFacts(
         number=ticket.number,
         category=ticket.category,
-        category_title=category_title,
+        category_title=category_title(ticket.category),
         community=filer.community or UNTAGGED,
         staff=staff_label,
         status=ticket.status,
@@ -219,9 +217,10 @@ def _facts(
         rating_solved=ticket.rating_solved,
         rating_score=ticket.rating_score,
         reopened=reopened,
-        description=description,
+        summary=summary,
+        description=ticket.description if personal else None,
         location_text=ticket.location_text if personal else None,
-        outcome=outcome,
+        outcome=outcome if personal else None,
         resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
         phone=ticket.phone if personal else None,
     )

@@ -8,6 +8,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     staff           StaffDesk        staff actions on tickets, the queue and lookups
     prompts         DeskPrompts      the staff chat's reject and reply prompts
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
+    summaries       PublicSummaries  the public summary staff write (summaries.py)
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -24,6 +25,7 @@ from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
+from services.tickets.summaries import PublicSummaries, SummaryView
 from services.tickets.system import SystemTickets
 from services.tickets.trail import Clock, TicketTrail
 from services.tickets.views import (
@@ -58,6 +60,7 @@ class Tickets:
         self.staff = StaffDesk(trail)
         self.prompts = DeskPrompts(trail)
         self.system = SystemTickets(trail)
+        self.summaries = PublicSummaries(trail)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""
@@ -75,11 +78,13 @@ __all__ = [
     "Filing",
     "InvalidTransition",
     "PublicEventView",
+    "PublicSummaries",
     "ResidentTickets",
     "SimilarTicketView",
     "StaffDesk",
     "StaffEventView",
     "StaffTicketView",
+    "SummaryView",
     "SystemTickets",
     "TicketSettings",
     "TicketView",

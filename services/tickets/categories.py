@@ -58,3 +58,10 @@ def get_category(category_id: str) -> Category:
         return _BY_ID[category_id]
     except KeyError:
         raise InvalidInput(f"unknown category {category_id!r}") from None
+
+
+def category_title(category_id: str) -> str:
+    """The Chinese title of a category; the id itself for one removed from the
+    configuration since a ticket was filed in it (old tickets are still reported)."""
+    found = _BY_ID.get(category_id)
+    return category_id if found is None else found.title

@@ -31,6 +31,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     FOLLOWUP = "followup"
     RATE = "rate"
+    SUMMARY = "summary"
 
 
 _ANY = frozenset(TicketStatus)
@@ -50,6 +51,8 @@ ALLOWED_FROM: dict[Action, frozenset[TicketStatus]] = {
     Action.ASSIGN: OPEN_STATUSES,
     Action.FOLLOWUP: _OPEN_OR_RESOLVED,
     Action.RATE: frozenset({TicketStatus.RESOLVED}),
+    # The public summary tells the outcome, so there must be one.
+    Action.SUMMARY: frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED}),
 }
 """The statuses each action is allowed from."""
 

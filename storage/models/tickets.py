@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     FOLLOWUP = "followup"
     RATING = "rating"
     ASSIGN = "assign"
+    SUMMARY = "summary"  # staff set the public summary; the text is in internal_note
 
 
 class Ticket(Base):
@@ -82,6 +83,9 @@ class Ticket(Base):
     assignee_telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # What the public may read about the outcome (居务公开, exports without personal data),
+    # written by staff; None: the default from category, place and status is shown instead.
+    public_summary: Mapped[str | None] = mapped_column(Text)
     # The forum topic of this ticket in the staff chat, once the worker has opened one.
     staff_thread_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]

