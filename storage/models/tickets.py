@@ -55,6 +55,12 @@ class EventKind(StrEnum):
     FOLLOWUP = "followup"
     RATING = "rating"
     ASSIGN = "assign"
+    BAN = "ban"  # staff banned the filer through this ticket; the reason is internal_note
+    UNBAN = "unban"
+
+
+STAFF_ONLY_EVENTS = frozenset({EventKind.NOTE, EventKind.ASSIGN, EventKind.BAN, EventKind.UNBAN})
+"""Events only staff see: never in the resident's timeline, nor in their /mydata."""
 
 
 class Ticket(Base):
