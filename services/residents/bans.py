@@ -244,9 +244,7 @@ def _anonymous(ticket: Ticket | None) -> bool:
     return ticket is not None and ticket.anonymous
 
 
-def _view(
-    ban: ResidentBan, person: Resident, ticket: Ticket | None, hide: bool = False
-) -> BanView:
+def _view(ban: ResidentBan, person: Resident, ticket: Ticket | None, hide: bool = False) -> BanView:
     """``hide``: the person was named by an anonymous ticket (as is the ticket the ban was
     made through, when that one is anonymous)."""
     hidden = hide or _anonymous(ticket)
