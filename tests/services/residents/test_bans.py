@@ -153,7 +153,8 @@ async def test_unban_is_recorded_and_lets_the_resident_in_again(desk: Desk) -> N
         await bans.unban(IN_CHAT, RESIDENT)
     await desk.tickets.filing.file_complaint(RESIDENT, NOISE)
     await bans.ban(IN_CHAT, RESIDENT, "又来了")  # a second ban: a second row, history kept
-    assert [(r.reason, r.lifted_by) for r in await stored(desk.db)] == [("", STAFF_2), ("又来了", None)]
+    history = [(r.reason, r.lifted_by) for r in await stored(desk.db)]
+    assert history == [("", STAFF_2), ("又来了", None)]
     assert [b.reason for b in await bans.list_banned(IN_CHAT)] == ["又来了"]
 
 
