@@ -88,7 +88,10 @@ async def _outcome(
         return t(language, "staff.only")
     except InvalidInput:
         return t(language, "ban.reason_too_long", limit=MAX_REASON)
-    who = _who(language, view) if view.telegram_id is not None else who
+    if view.telegram_id is not None:
+        who = _who(language, view)
+    elif isinstance(target, str):  # named by an anonymous ticket: it stays so
+        who = t(language, "ban.who.anonymous", number=target)
     if view.lifted_at is not None:
         return t(language, "ban.lifted", who=who)
     reason = view.reason or t(language, "ban.no_reason")

@@ -3,6 +3,7 @@ refused (told once an hour), their ticket goes on, /unban, and they are answered
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from time import perf_counter
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from storage.models import ResidentBan
 from tests.e2e.staff_support import (
+    NOISE,
     RESIDENT_ID,
     STAFF_2_ID,
     STAFF_CHAT,
@@ -132,3 +134,15 @@ async def test_wrong_ban_commands_change_nothing(desk: Desk) -> None:
         rows = list(await session.scalars(select(ResidentBan)))
     assert [(r.reason, r.lifted_at) for r in rows] == [("第一次", None)]
     assert STAFF_CHAT < 0
+
+
+async def test_ban_through_an_anonymous_ticket_keeps_the_filer_anonymous(desk: Desk) -> None:
+    number = await desk.file(replace(NOISE, anonymous=True, phone=None))
+    [banned] = await desk.say(f"/ban {number} 恶意投诉")
+    assert banned["text"].startswith(f"🚫 已禁止：工单 #{number} 的匿名提交人\n")
+    [listed] = await desk.say("/banned")
+    assert listed["text"].split("\n")[1] == (
+        f"工单 #{number} 的匿名提交人：11月2日 10:00 由 张社工 禁止，原因：恶意投诉"
+    )
+    assert str(RESIDENT_ID) not in listed["text"] and "小王" not in listed["text"]
+    assert (await ask(desk)).startswith(REFUSAL_START)
