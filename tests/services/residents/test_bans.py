@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.notices.broadcasts import NoticeService
 from services.residents.bans import (
     AlreadyBanned,
     BanService,
@@ -19,7 +20,7 @@ from services.residents.bans import (
 from services.residents.limits import Banned
 from services.tickets import Complaint
 from storage import Database
-from storage.models import ResidentBan, TicketEvent
+from storage.models import OutboxMessage, ResidentBan, TicketEvent
 from storage.repositories.privacy import list_public_events
 from tests.services.conftest import (
     ADMIN,
@@ -199,3 +200,14 @@ async def test_the_operator_bans_and_unbans_without_a_chat(desk: Desk) -> None:
     assert lifted.lifted_by is None and lifted.lifted_at == desk.clock.now
     with pytest.raises(NotFound):
         await bans.ban_by_operator(999_999)
+
+
+async def test_notices_still_reach_a_banned_resident(desk: Desk) -> None:
+    await bans_of(desk).ban(IN_CHAT, RESIDENT, "骚扰")
+    notices = NoticeService(desk.db, desk.clock)
+    draft = await notices.create_draft(OFFICIAL, "明天上午9点至12点停水")
+    notice = await notices.confirm(OFFICIAL, draft.id)
+    async with desk.db.transaction() as session:
+        stmt = select(OutboxMessage.chat_id).where(OutboxMessage.notice_id == notice.id)
+        recipients = set(await session.scalars(stmt))
+    assert RESIDENT in recipients
