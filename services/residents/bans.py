@@ -142,6 +142,9 @@ class BanService:
             reason=reason,
             ticket_id=None if ticket is None else ticket.id,
         )
+        # A complaint they were writing could not be submitted: drop it now rather than
+        # let them finish it first (their next message goes the refused way).
+        await tickets_repo.delete_draft(session, person.id)
         if ticket is not None and staff is not None:
             await self._trail(session, ticket, staff, EventKind.BAN, reason)
         return _view(ban, person, ticket)

@@ -146,3 +146,13 @@ async def test_ban_through_an_anonymous_ticket_keeps_the_filer_anonymous(desk: D
     )
     assert str(RESIDENT_ID) not in listed["text"] and "小王" not in listed["text"]
     assert (await ask(desk)).startswith(REFUSAL_START)
+
+
+async def test_a_complaint_begun_before_the_ban_is_dropped(desk: Desk) -> None:
+    desk.api.send_text(desk.resident, "/complain")
+    [asked] = await desk.api.wait_for_message(RESIDENT_ID)
+    assert "请选一个类别" in text_of(asked)
+    await desk.say(f"/ban {RESIDENT_ID}")
+    # What would have been the next step of the draft is refused like any message.
+    assert (await ask(desk, "楼上每天晚上装修，电钻声音很大")).startswith(REFUSAL_START)
+    assert await desk.services.tickets.filing.get_draft(RESIDENT_ID) is None

@@ -55,6 +55,7 @@ async def trail(db: Database) -> list[TicketEvent]:
 
 async def test_ban_by_id_is_recorded_and_refuses_the_residents_filing(desk: Desk) -> None:
     bans = bans_of(desk)
+    await desk.tickets.filing.start_draft(RESIDENT)  # begun before the ban: dropped by it
     view = await bans.ban(IN_CHAT, RESIDENT, "  反复辱骂工作人员 ")
     assert (view.telegram_id, view.name, view.ticket_number) == (RESIDENT, "王阿姨", None)
     [row] = await stored(desk.db)
@@ -63,6 +64,7 @@ async def test_ban_by_id_is_recorded_and_refuses_the_residents_filing(desk: Desk
     )  # fmt: skip
     assert row.ticket_id is None
     filing = desk.tickets.filing  # built without the BanService: the database says
+    assert await filing.get_draft(RESIDENT) is None
     with pytest.raises(Banned):
         await filing.start_draft(RESIDENT)
     with pytest.raises(Banned):
