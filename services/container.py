@@ -20,6 +20,7 @@ from services.ops import OpsService
 from services.privacy.service import PrivacyService
 from services.reports import ReportService
 from services.residents.awaiting import AwaitingService
+from services.residents.bans import BanService
 from services.residents.limits import ResidentLimits
 from services.residents.service import ResidentService
 from services.tickets import Tickets, TicketSettings
@@ -57,6 +58,7 @@ class Services:
     ops: OpsService
     chat_turns: ChatTurns
     privacy: PrivacyService
+    bans: BanService
 
     async def reload_knowledge(self, telegram_id: int) -> int:
         """Admins only: re-read the knowledge-base files; returns the entry count."""
@@ -102,6 +104,7 @@ async def open_services(
     reports = ReportService(db, clock, calendar)
     delivery = DeliveryService(db, residents, clock=clock)
     db.on_outbox_commit(delivery.nudge.notify)
+    bans = BanService(db, clock, staff_chat_id)
     return Services(
         db=db,
         calendar=calendar,
@@ -124,12 +127,14 @@ async def open_services(
         privacy=PrivacyService(db, clock, residents, retention_days),
         awaiting=AwaitingService(db, clock),
         chat_turns=ChatTurns(db),
-        enquiries=EnquiryService(db, knowledge, clock, limits),
+        bans=bans,
+        enquiries=EnquiryService(db, knowledge, clock, limits, bans.check),
         tickets=Tickets(
             db,
             clock,
             TicketSettings(staff_chat_id=staff_chat_id, default_language=default_language),
             calendar,
             limits,
+            bans.check,
         ),
     )

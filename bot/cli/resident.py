@@ -1,8 +1,10 @@
-"""``linli resident export|forget ID``: a resident's own data, for the operator.
+"""``linli resident export|forget|ban|unban ID``: a resident's own data, and bans, for the
+operator.
 
 ``export`` prints the same JSON document /mydata sends; ``forget`` erases the person the
 way /forget does (a staff role is removed first: only the operator may do that), asking
-for a confirmation unless ``--yes`` is given.
+for a confirmation unless ``--yes`` is given. ``ban`` and ``unban`` do what /ban and /unban
+do in the staff chat, recorded as the operator's (no staff id).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from bot.cli.staff import _user_id
 from bot.settings import load_settings
 from services import NotFound, Services, open_services
+from services.errors import InvalidInput
+from services.residents.bans import AlreadyBanned, BanView, CannotBan, NotBanned
 
 
 def add_resident_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,6 +32,13 @@ def add_resident_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     forget.add_argument("telegram_id", type=_user_id)
     forget.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     forget.set_defaults(func=lambda a: asyncio.run(_forget(a.telegram_id, a.yes)))
+    ban = actions.add_parser("ban", help="stop a resident asking and filing (as /ban does)")
+    ban.add_argument("telegram_id", type=_user_id)
+    ban.add_argument("--reason", default="", help="why (staff see it; the resident never does)")
+    ban.set_defaults(func=lambda a: asyncio.run(_ban(a.telegram_id, a.reason)))
+    unban = actions.add_parser("unban", help="lift a resident's ban (as /unban does)")
+    unban.add_argument("telegram_id", type=_user_id)
+    unban.set_defaults(func=lambda a: asyncio.run(_ban(a.telegram_id, None)))
 
 
 async def _open() -> Services:
@@ -74,6 +85,42 @@ async def _forget(telegram_id: int, yes: bool) -> int:
         "decisions and feedback."
     )
     return 0
+
+
+async def _ban(telegram_id: int, reason: str | None) -> int:
+    """Ban (``reason`` given, possibly empty) or lift the ban (None); 1 when nothing changed."""
+    services = await _open()
+    bans = services.bans
+    try:
+        if reason is None:
+            lifted = await bans.unban_by_operator(telegram_id)
+            print(f"The ban of {telegram_id} is lifted (it was {_record(lifted)}).")
+        else:
+            await bans.ban_by_operator(telegram_id, reason)
+            print(f"{telegram_id} is banned from asking and filing; /unban or "
+                  f"`linli resident unban {telegram_id}` lifts it.")  # fmt: skip
+        return 0
+    except NotFound:
+        print(f"linli holds nothing about {telegram_id}.", file=sys.stderr)
+    except CannotBan as exc:
+        print(f"{telegram_id} is {exc}: staff, officials and admins cannot be banned "
+              "(`linli staff remove` takes the role away).", file=sys.stderr)  # fmt: skip
+    except AlreadyBanned as exc:
+        print(f"{telegram_id} is banned already ({_record(exc.ban)}); not changed.",
+              file=sys.stderr)  # fmt: skip
+    except NotBanned:
+        print(f"{telegram_id} is not banned; not changed.", file=sys.stderr)
+    except InvalidInput as exc:
+        print(f"Not changed: {exc}.", file=sys.stderr)
+    finally:
+        await services.close()
+    return 1
+
+
+def _record(ban: BanView) -> str:
+    by = "the operator" if ban.banned_by is None else f"staff {ban.banned_by}"
+    reason = f", reason: {ban.reason}" if ban.reason else ""
+    return f"banned {ban.banned_at:%Y-%m-%d %H:%M} UTC by {by}{reason}"
 
 
 def _confirmed() -> bool:

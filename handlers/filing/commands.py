@@ -27,11 +27,12 @@ from handlers.filing.render import category_name, filed_text
 from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify
+from handlers.questions.answers import tell_banned
 from handlers.render import when
 from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
-from services.residents.limits import TooManyRequests
+from services.residents.limits import Banned, TooManyRequests
 from services.tickets import DraftView
 
 Button = Callable[[Update, Context, Caller, DraftView, tuple[str, ...]], Awaitable[None]]
@@ -59,7 +60,11 @@ async def start(update: Update, context: Context, caller: Caller, category: str 
     intro = "filing.resume"
     if draft is None:
         intro = "filing.intro"
-        draft = await tickets.filing.start_draft(uid)
+        try:
+            draft = await tickets.filing.start_draft(uid)
+        except Banned as refusal:
+            await tell_banned(update, context, caller.language, refusal)
+            return
         if category is not None:
             # A stale button naming a retired category: the resident chooses instead.
             with contextlib.suppress(InvalidInput):
@@ -170,6 +175,9 @@ async def _file(
             return
     try:
         ticket = await tickets.filing.submit_draft(caller.resident.telegram_id)
+    except Banned as refusal:
+        await tell_banned(u, c, lang, refusal)
+        return
     except TooManyRequests as limit:  # the draft stays: they submit it later
         minutes = max(1, round(limit.wait.total_seconds() / 60))
         await reply(u, t(lang, "filing.slow_down", minutes=minutes))
@@ -265,6 +273,9 @@ async def ask_person(update: Update, context: Context) -> None:
         )
     except (NotFound, InvalidInput):
         await reply(update, t(lang, "stale_button"))
+        return
+    except Banned as refusal:
+        await tell_banned(update, context, lang, refusal)
         return
     due = when(lang, ticket.response_due_at, tickets.timezone)
     key = "enquiry.filed" if filed else "enquiry.already"

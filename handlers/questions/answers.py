@@ -12,7 +12,7 @@ from handlers.people import Caller, identify
 from handlers.render import answer_keyboard, entry_text, none_keyboard, suggestions_keyboard
 from handlers.replies import reply
 from services import AnswerView, InvalidInput, NotFound
-from services.residents.limits import TooManyRequests
+from services.residents.limits import Banned, TooManyRequests
 
 
 def addressed_text(update: Update, bot_username: str) -> str | None:
@@ -53,6 +53,9 @@ async def on_text(update: Update, context: Context) -> None:
     except InvalidInput:
         await reply(update, t(caller.language, "too_short"))
         return
+    except Banned as refusal:
+        await tell_banned(update, context, caller.language, refusal)
+        return
     except TooManyRequests as limit:
         seconds = max(1, round(limit.wait.total_seconds()))
         await reply(update, t(caller.language, "slow_down", seconds=seconds))
@@ -89,6 +92,14 @@ def reach_text(context: Context, language: str) -> str:
         phone=contact.phone,
         hours=localize(language, contact.hours, ""),
     )
+
+
+async def tell_banned(update: Update, context: Context, language: str, refusal: Banned) -> None:
+    """A resident banned by staff: say that asking and filing are closed to them, with the
+    way to a person at the service centre, unless they were told within the hour (then
+    nothing: repeating it on every message would only argue with them)."""
+    if refusal.tell:
+        await reply(update, t(language, "banned.refused", reach=reach_text(context, language)))
 
 
 async def on_non_text(update: Update, context: Context) -> None:

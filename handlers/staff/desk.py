@@ -26,6 +26,7 @@ from handlers.context import Context, LinliApp
 from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
+from handlers.staff.bans import ban_command, banned_command, unban_command
 from handlers.staff.buttons import PATTERN, on_button
 from handlers.staff.commands import (
     ACTS,
@@ -53,6 +54,8 @@ def register(application: LinliApp) -> None:
     application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
     application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
     application.add_handler(CommandHandler("summary", _stop(summary_command), once), -1)
+    for name, command in BAN_COMMANDS.items():
+        application.add_handler(CommandHandler(name, _stop(command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
     chat_id = application.bot_data.staff_chat_id
     if chat_id is None:
@@ -67,6 +70,9 @@ def register(application: LinliApp) -> None:
     application.add_handler(residents_only, -1)
     application.add_handler(MessageHandler(staff_chat & ~filters.COMMAND, on_staff_message), -1)
 
+
+BAN_COMMANDS = {"ban": ban_command, "unban": unban_command, "banned": banned_command}
+"""Staff stop a resident from asking and filing (handlers/staff/bans.py)."""
 
 RESIDENT_COMMANDS = ("complain", "mytickets", "followup")
 """Resident commands, which work in a private chat only: in the staff chat, say so."""

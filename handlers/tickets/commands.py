@@ -35,9 +35,11 @@ from handlers.filing.render import (
 from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify
+from handlers.questions.answers import tell_banned
 from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
+from services.residents.limits import Banned
 from services.tickets import InvalidTransition
 from services.tickets.validation import ticket_number
 
@@ -142,6 +144,8 @@ async def _followup(
         await reply(update, t(lang, "followup.closed", number=number))
     except InvalidInput:
         await reply(update, t(lang, "followup.bad_text"))
+    except Banned as refusal:
+        await tell_banned(update, context, lang, refusal)
     else:
         await reply(update, t(lang, "followup.sent", number=number))
 

@@ -24,6 +24,20 @@ class TooManyRequests(ServiceError):
         self.wait = wait
 
 
+class Banned(TooManyRequests):
+    """Staff banned the person from asking and filing (services.residents.bans).
+
+    A TooManyRequests, so that every place that refuses an over-limit resident refuses a
+    banned one too. ``tell``: whether to say so now; a banned person is told at most once
+    in ``wait`` (an hour), and otherwise gets no answer, so that writing on does not make
+    linli argue with them.
+    """
+
+    def __init__(self, wait: timedelta, *, tell: bool) -> None:
+        super().__init__("requests: banned", wait)
+        self.tell = tell
+
+
 @dataclass(frozen=True, slots=True)
 class ResidentLimits:
     """Settings: LINLI_QUESTIONS_PER_MINUTE, LINLI_FILINGS_PER_HOUR (0 lifts a limit)."""

@@ -17,6 +17,7 @@ services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
 from __future__ import annotations
 
 from services.residents.awaiting import REJECT_PROMPT_TTL
+from services.residents.bans import BanCheck
 from services.residents.limits import ResidentLimits
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
@@ -53,10 +54,12 @@ class Tickets:
         settings: TicketSettings | None = None,
         calendar: WorkCalendar | None = None,
         limits: ResidentLimits | None = None,
+        bans: BanCheck | None = None,
     ) -> None:
         trail = TicketTrail(db, clock, settings or TicketSettings(), calendar or WorkCalendar())
-        self.filing = Filing(trail, limits)
-        self.resident = ResidentTickets(trail)
+        bans = bans or BanCheck(db, clock)
+        self.filing = Filing(trail, limits, bans)
+        self.resident = ResidentTickets(trail, bans)
         self.staff = StaffDesk(trail)
         self.prompts = DeskPrompts(trail)
         self.system = SystemTickets(trail)

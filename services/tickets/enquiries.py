@@ -11,6 +11,7 @@ from services import events
 from services.errors import InvalidInput, NotFound
 from services.knowledge.live import LiveKnowledge
 from services.knowledge.query_log import QueryLogWriter
+from services.residents.bans import BanCheck
 from services.residents.limits import ResidentLimits, Throttle
 from services.views import AnswerView, EntryView
 from storage import Database
@@ -33,6 +34,7 @@ class EnquiryService:
         knowledge: LiveKnowledge,
         clock: Clock,
         limits: ResidentLimits | None = None,
+        bans: BanCheck | None = None,
     ) -> None:
         self._db = db
         self._knowledge = knowledge
@@ -40,15 +42,18 @@ class EnquiryService:
         self._log = QueryLogWriter(db)
         per_minute = (limits or ResidentLimits()).questions_per_minute
         self._questions = Throttle("questions", per_minute, timedelta(minutes=1), clock)
+        self._bans = bans or BanCheck(db, clock)
 
     async def ask(self, telegram_id: int, text: str) -> AnswerView:
         """Decide answer / suggest / none for a question and record it in the query log.
 
         TooManyRequests past the resident's limit: one person sending hundreds of questions
-        at once must not hold the matcher (and the other residents) for minutes."""
+        at once must not hold the matcher (and the other residents) for minutes. Banned (a
+        TooManyRequests) while staff have banned the resident."""
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise InvalidInput("empty question")
+        await self._bans.refuse_if_banned(telegram_id)
         self._questions.check(telegram_id)
         # Matching with every layer takes tens of milliseconds (the embedding model): in a
         # worker thread, so that the event loop keeps serving other residents meanwhile.

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
+from services.residents.bans import BanCheck
 from services.residents.limits import ResidentLimits, Throttle
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
@@ -45,13 +46,19 @@ KEEP = _Keep.KEEP
 class Filing:
     """The resident's side of filing: the draft, the duplicate check, new tickets."""
 
-    def __init__(self, trail: TicketTrail, limits: ResidentLimits | None = None) -> None:
+    def __init__(
+        self, trail: TicketTrail, limits: ResidentLimits | None = None, bans: BanCheck | None = None
+    ) -> None:
         self._trail = trail
+        # A banned resident files nothing: told at /complain, refused again at every way in.
+        self._bans = bans or BanCheck(trail.db, trail.clock)
         per_hour = (limits or ResidentLimits()).filings_per_hour
         self._filings = Throttle("filings", per_hour, timedelta(hours=1), trail.clock)
 
     async def start_draft(self, telegram_id: int) -> DraftView:
-        """Begin (or begin again) filing: an empty draft at the "category" step."""
+        """Begin (or begin again) filing: an empty draft at the "category" step (Banned
+        while staff have banned the resident)."""
+        await self._bans.refuse_if_banned(telegram_id)
         async with self._trail.db.transaction() as session:
             person = await self._trail.person(session, telegram_id)
             await repo.delete_draft(session, person.id)
@@ -122,6 +129,7 @@ class Filing:
         InvalidInput names the first missing piece (category, description or place);
         TooManyRequests past the resident's limit of filings an hour (the draft stays).
         """
+        await self._bans.refuse_if_banned(telegram_id)
         self._filings.check(telegram_id)
         async with self._trail.db.transaction() as session:
             draft = await self._draft(session, telegram_id)
@@ -134,6 +142,7 @@ class Filing:
     async def file_complaint(self, telegram_id: int, complaint: Complaint) -> TicketView:
         """File a complaint in one go (console, benchmark, tests); validated like a draft."""
         valid = checked(complaint)
+        await self._bans.refuse_if_banned(telegram_id)
         async with self._trail.db.transaction() as session:
             person = await self._trail.person(session, telegram_id)
             ticket, event = await self._file(session, person, valid)
@@ -142,6 +151,7 @@ class Filing:
     async def file_enquiry(self, telegram_id: int, question_text: str) -> TicketView:
         """Turn a question linli could not answer into an "enquiry" ticket for a person."""
         enquiry = Complaint(category=ENQUIRY, description=check.question(question_text))
+        await self._bans.refuse_if_banned(telegram_id)
         async with self._trail.db.transaction() as session:
             person = await self._trail.person(session, telegram_id)
             ticket, event = await self._file(session, person, enquiry)
@@ -155,6 +165,7 @@ class Filing:
         Only the resident's own logged question (NotFound otherwise); pressing twice gives
         back the enquiry already filed for that question instead of a second ticket.
         """
+        await self._bans.refuse_if_banned(telegram_id)
         async with self._trail.db.transaction() as session:
             person = await self._trail.person(session, telegram_id)
             query = await query_log.get_query(session, query_id)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.access import Actor
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
+from services.residents.bans import BanCheck
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
@@ -24,8 +25,10 @@ from storage.repositories import tickets as repo
 class ResidentTickets:
     """What residents do with their tickets after filing them."""
 
-    def __init__(self, trail: TicketTrail) -> None:
+    def __init__(self, trail: TicketTrail, bans: BanCheck | None = None) -> None:
         self._trail = trail
+        # Follow-ups reach the staff chat, so a ban refuses them; ratings stay (figures).
+        self._bans = bans or BanCheck(trail.db, trail.clock)
 
     async def get_ticket_for_resident(self, actor: Actor, number: str) -> TicketView:
         """The resident's own (or followed) ticket with its public timeline; NotFound else."""
@@ -64,8 +67,10 @@ class ResidentTickets:
             )
 
     async def followup(self, actor: Actor, number: str, text: str) -> TicketView:
-        """The filer adds to an open (or resolved) ticket; it reaches the staff chat."""
+        """The filer adds to an open (or resolved) ticket; it reaches the staff chat.
+        Banned while staff have banned the filer."""
         text = check.message(text, "the follow-up")
+        await self._bans.refuse_if_banned(actor.telegram_id)
         async with self._trail.db.transaction() as session:
             person, ticket = await self._own(session, actor, number, Action.FOLLOWUP)
             event = await self._trail.record(

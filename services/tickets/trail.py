@@ -18,11 +18,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.access import Actor, WrongPlace
-from services.errors import NotFound, PermissionDenied
+from services.access import Actor
+from services.errors import NotFound
 from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
 from services.log_context import bind_ticket
 from services.reports.scrub import mask_phone_numbers
+from services.residents.staff_chat import staff_in_staff_chat
 from services.tickets import lifecycle, notify
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
@@ -71,20 +72,10 @@ class TicketTrail:
         return person
 
     async def staff(self, session: AsyncSession, actor: Actor) -> Resident:
-        """The caller if they hold a staff, official or admin role and ask from a desk chat:
-        the one rule every staff action passes (PermissionDenied, or WrongPlace for the right
-        person in the wrong chat: a card's button forged in a private chat or another group)."""
-        person = await self.staff_member(session, actor.telegram_id)
-        if person is None:
-            raise PermissionDenied("staff")
-        if not self.at_desk(actor):
-            raise WrongPlace("staff chat")
-        return person
-
-    def at_desk(self, actor: Actor) -> bool:
-        """Whether the request came from a chat where the staff desk works."""
-        desk = self.settings.staff_chat_id
-        return desk is not None and actor.chat_id == desk
+        """The caller if they hold a staff, official or admin role and ask from the staff
+        chat: the one rule every staff action passes (services/residents/staff_chat.py), so a
+        card's button forged in a private chat or another group is refused here too."""
+        return await staff_in_staff_chat(session, actor, self.settings.staff_chat_id)
 
     async def ticket(self, session: AsyncSession, number: str) -> Ticket:
         """The ticket with this number, locked for the change to come; NotFound otherwise."""

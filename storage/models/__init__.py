@@ -8,6 +8,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 """
 
 from storage.models.awaiting import Awaiting
+from storage.models.bans import ResidentBan
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.chat_queue import QueuedUpdate
 from storage.models.notices import (
@@ -23,6 +24,7 @@ from storage.models.query_log import DECISION_ANSWER, DECISION_NONE, DECISION_SU
 from storage.models.residents import LANGUAGES, Resident, Role
 from storage.models.tickets import (
     OPEN_STATUSES,
+    STAFF_ONLY_EVENTS,
     EventKind,
     FilingDraft,
     Ticket,
@@ -41,6 +43,7 @@ __all__ = [
     "OPEN_STATUSES",
     "PRIORITY_BULK",
     "PRIORITY_PERSONAL",
+    "STAFF_ONLY_EVENTS",
     "AudienceKind",
     "Awaiting",
     "Base",
@@ -55,6 +58,7 @@ __all__ = [
     "QueuedUpdate",
     "Recurrence",
     "Resident",
+    "ResidentBan",
     "Role",
     "Subscription",
     "Ticket",

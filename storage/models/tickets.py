@@ -56,6 +56,14 @@ class EventKind(StrEnum):
     RATING = "rating"
     ASSIGN = "assign"
     SUMMARY = "summary"  # staff set the public summary; the text is in internal_note
+    BAN = "ban"  # staff banned the filer through this ticket; the reason is internal_note
+    UNBAN = "unban"
+
+
+STAFF_ONLY_EVENTS = frozenset(
+    {EventKind.NOTE, EventKind.ASSIGN, EventKind.BAN, EventKind.UNBAN, EventKind.SUMMARY}
+)
+"""Events only staff see: never in the resident's timeline, nor in their /mydata."""
 
 
 class Ticket(Base):

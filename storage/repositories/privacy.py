@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    STAFF_ONLY_EVENTS,
     Awaiting,
     FilingDraft,
     OutboxMessage,
@@ -53,7 +54,8 @@ async def list_public_events(session: AsyncSession, ticket_id: int) -> list[Tick
     """A ticket's trail as its filer sees it: every event but staff-only notes."""
     stmt = (
         select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.not_in(["note", "assign"]))
+        .where(TicketEvent.ticket_id == ticket_id)
+        .where(TicketEvent.kind.not_in([k.value for k in STAFF_ONLY_EVENTS]))
         .order_by(TicketEvent.at, TicketEvent.id)
     )
     return list(await session.scalars(stmt))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.cli.main import main
 from storage import Database
 from storage.migrate import upgrade
-from storage.models import Ticket
+from storage.models import Resident, ResidentBan, Ticket
 from storage.repositories.privacy import ERASED
 from tests.services import report_tickets as data
 
@@ -75,3 +75,42 @@ def test_forget_of_a_staff_member_removes_the_role(capsys: pytest.CaptureFixture
     assert "(staff)" in capsys.readouterr().out
     assert main(["staff", "list"]) == 0
     assert "张社工" not in capsys.readouterr().out
+
+
+def test_ban_and_unban_by_the_operator(october: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["resident", "ban", str(data.WANG), "--reason", "电话里多次辱骂"]) == 0
+    assert "is banned from asking and filing" in capsys.readouterr().out
+    assert main(["resident", "ban", str(data.WANG)]) == 1
+    assert "by the operator, reason: 电话里多次辱骂); not changed" in capsys.readouterr().err
+    assert main(["resident", "ban", str(data.STAFF_A)]) == 1
+    assert "cannot be banned" in capsys.readouterr().err
+    assert main(["resident", "ban", "999"]) == 1
+    assert "holds nothing about 999" in capsys.readouterr().err
+    assert bans(october) == [(data.WANG, None, "电话里多次辱骂", False)]
+
+    assert main(["resident", "unban", str(data.WANG)]) == 0
+    assert "is lifted" in capsys.readouterr().out
+    assert main(["resident", "unban", str(data.WANG)]) == 1
+    assert "is not banned; not changed" in capsys.readouterr().err
+    assert bans(october) == [(data.WANG, None, "电话里多次辱骂", True)]
+
+
+def bans(url: str) -> list[tuple[int, int | None, str, bool]]:
+    async def read() -> list[tuple[int, int | None, str, bool]]:
+        db = Database(url)
+        async with db.transaction() as session:
+            rows = await session.execute(
+                select(
+                    Resident.telegram_id,
+                    ResidentBan.banned_by,
+                    ResidentBan.reason,
+                    ResidentBan.lifted_at.is_not(None),
+                )
+                .join(Resident, Resident.id == ResidentBan.resident_id)
+                .order_by(ResidentBan.id)
+            )
+            found = [(a, b, c, bool(d)) for a, b, c, d in rows.all()]
+        await db.dispose()
+        return found
+
+    return asyncio.run(read())

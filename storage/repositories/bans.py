@@ -1,0 +1,70 @@
+"""Bans of residents (storage.models.ResidentBan).
+
+Functions take the caller's session and never commit, except ``is_banned``, which is read
+on every question and filing and so takes the database (Database.point_read).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.models import Resident, ResidentBan, Ticket
+
+
+async def is_banned(db: Database, telegram_id: int) -> bool:
+    """Whether a ban of this person is in force (two index look-ups, no session)."""
+    row = await db.point_read(
+        "SELECT b.id FROM resident_bans b JOIN residents r ON r.id = b.resident_id "
+        "WHERE r.telegram_id = :telegram_id AND b.lifted_at IS NULL",
+        {"telegram_id": telegram_id},
+    )
+    return row is not None
+
+
+async def get_ban_in_force(
+    session: AsyncSession, resident_id: int, *, for_update: bool = False
+) -> ResidentBan | None:
+    """The resident's ban in force, or None."""
+    stmt = select(ResidentBan).where(
+        ResidentBan.resident_id == resident_id, ResidentBan.lifted_at.is_(None)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def add_ban(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    at: datetime,
+    by: int | None,
+    reason: str,
+    ticket_id: int | None,
+) -> ResidentBan:
+    """Record a new ban in force (the caller checked there is none: the unique index on
+    bans in force refuses a second one)."""
+    ban = ResidentBan(
+        resident_id=resident_id, banned_at=at, banned_by=by, reason=reason, ticket_id=ticket_id
+    )
+    session.add(ban)
+    await session.flush()
+    return ban
+
+
+async def list_bans_in_force(
+    session: AsyncSession,
+) -> list[tuple[ResidentBan, Resident, Ticket | None]]:
+    """Every ban in force with its resident and the ticket it came through, newest first."""
+    stmt = (
+        select(ResidentBan, Resident, Ticket)
+        .join(Resident, Resident.id == ResidentBan.resident_id)
+        .outerjoin(Ticket, Ticket.id == ResidentBan.ticket_id)
+        .where(ResidentBan.lifted_at.is_(None))
+        .order_by(ResidentBan.banned_at.desc(), ResidentBan.id.desc())
+    )
+    return [(ban, person, ticket) for ban, person, ticket in (await session.execute(stmt)).all()]
