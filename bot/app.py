@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 
 from bot.context import context_types, runtime_of
 from bot.delivery.limits import DeliveryConfig
@@ -13,6 +13,7 @@ from bot.delivery.staff_topics import staff_card_topics
 from bot.delivery.worker import start_delivery
 from bot.logs import name_handlers
 from bot.ops.metrics import Metrics
+from bot.reply_limiter import ChatRateLimiter
 from bot.scheduler import register_jobs, register_process_jobs
 from bot.transport import Transport, make_request
 from bot.update_order import PerChatUpdateProcessor
@@ -70,7 +71,11 @@ def build_application(
         .post_init(_post_init)
     )
     if overall_rate > 0:  # 0 lifts the cap: no limiter at all, not one that never waits
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=2))
+        # A 429 pauses only the chat it was about (bot/reply_limiter.py); after its two
+        # retries, handlers/replies.py rides out 429s up to FLOOD_WAIT_BUDGET_S in all.
+        builder = builder.rate_limiter(
+            ChatRateLimiter(overall_max_rate=overall_rate, max_retries=2)
+        )
     application = builder.build()
     application.bot_data.services = services
     application.bot_data.staff_chat_id = staff_chat_id

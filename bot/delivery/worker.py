@@ -30,6 +30,9 @@ log = logging.getLogger("linli.delivery")
 # A last look at a row before it is sent (e.g. open the ticket's forum topic for a staff card).
 Prepare = Callable[[Bot, OutgoingMessage, int], Awaitable[OutgoingMessage]]
 _MAX_MIGRATIONS = 2  # a chat id that migrates more often than this is a loop, not a migration
+# A row deferred behind another of its chat is due this much later, so that the claim (oldest
+# due first) takes them in their order.
+_BEHIND_S = 0.01
 
 
 class DeliveryWorker:
@@ -55,6 +58,10 @@ class DeliveryWorker:
         self.stats: Counter[str] = Counter()
         self.migrated: dict[int, int] = {}  # old chat id → new, for rows written before we knew
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        # Chats with a deferred row: until when (worker clock) their later rows wait too,
+        # and the id of that first deferred row.
+        self._held: dict[int, tuple[float, int]] = {}
+        self._wakes: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: dict[asyncio.Task[None], _Send] = {}
         self._stop = asyncio.Event()
@@ -81,7 +88,7 @@ class DeliveryWorker:
         """Stop claiming; let sends in flight finish for up to ``grace_s``; unsent claims are
         released to pending so a restart sends them without waiting for the claim timeout."""
         self._stop.set()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._wakes]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         # Rows still waiting for the limiter go back at once; requests already made may
@@ -177,11 +184,9 @@ class DeliveryWorker:
         self._chat_locks[chat_id] = (lock, users + 1)
         try:
             async with lock:
-                wait = self.limiter.chat_wait(chat_id)
-                if wait > self.config.defer_after_s:
-                    # A busy group (20/min) must not hold a slot that replies need.
-                    self.stats["deferred"] += 1
-                    await self.service.postpone(message, wait, "waiting for the chat's limit")
+                wait = self._deferral(chat_id, message.id)
+                if wait > 0:
+                    await self._defer(message, chat_id, wait)
                     return
                 await self._attempt(send)
         except asyncio.CancelledError:
@@ -194,6 +199,39 @@ class DeliveryWorker:
                 del self._chat_locks[chat_id]
             else:
                 self._chat_locks[chat_id] = (lock, users - 1)
+
+    def _deferral(self, chat_id: int, row_id: int) -> float:
+        """Seconds to put the row back for (0: send it now).
+
+        A busy group (20/min) must not hold a slot that replies need, so a row whose chat is
+        full for longer than ``defer_after_s`` goes back to the queue until its slot frees.
+        A later row of that chat is deferred behind it, even if by then the slot is near:
+        otherwise it took the slot the first one waited for, and the first waited a second
+        window (a staff card 10 s late in benchmarks/bench_flood.py).
+        """
+        now = self.clock.monotonic()
+        until, first_id = self._held.get(chat_id, (now, row_id))
+        if until <= now or row_id == first_id:  # the hold is over, or this row is its own
+            self._held.pop(chat_id, None)
+        wait = self.limiter.chat_wait(chat_id)
+        if until > now and row_id > first_id:
+            return max(wait, until - now + _BEHIND_S)
+        return wait if wait > self.config.defer_after_s else 0.0
+
+    async def _defer(self, message: OutgoingMessage, chat_id: int, wait: float) -> None:
+        until = self.clock.monotonic() + wait
+        if chat_id not in self._held:  # the first deferred row holds the chat
+            self._held[chat_id] = (until, message.id)
+        self.stats["deferred"] += 1
+        await self.service.postpone(message, wait, "waiting for the chat's limit")
+        # Look again when it is due rather than at the next poll (up to a second later).
+        wake = asyncio.create_task(self._nudge_after(wait))
+        self._wakes.add(wake)
+        wake.add_done_callback(self._wakes.discard)
+
+    async def _nudge_after(self, seconds: float) -> None:
+        await self.clock.sleep(seconds + _BEHIND_S)
+        self.nudge()
 
     async def _attempt(self, send: _Send) -> None:
         message = send.message

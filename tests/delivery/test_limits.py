@@ -144,3 +144,28 @@ async def test_a_busy_group_is_deferred_instead_of_holding_a_slot(outbox: Outbox
     ]
     assert worker.stats["deferred"] >= 2
     assert all(r.attempts == 1 for r in await outbox.rows())  # waiting is not an attempt
+
+
+async def test_a_later_row_does_not_take_the_slot_a_deferred_one_waits_for(
+    outbox: Outbox,
+) -> None:
+    # One card a minute to this group (virtual time, 50x). Card 1 is deferred until the
+    # minute is over; card 2 comes when the slot is only 20 s away, short of defer_after_s,
+    # and must still go after card 1 (it used to take that slot: card 1 waited a minute more).
+    outbox.api.group(-7003, "工作群")
+    config = DeliveryConfig(claim_timeout_s=3600, defer_after_s=30.0)
+    worker = await outbox.start(config, limits=SendLimits(group=Rate(1, 60.0)))
+    for n in range(2):
+        await outbox.queue(-7003, message_key="menu.category", params={"title": str(n)})
+    await outbox.api.wait_for_message(-7003, since=0)  # card 0 is out, card 1 deferred
+    await outbox.clock.sleep(40.0)  # 40 s of the minute after card 0
+    await outbox.queue(-7003, message_key="menu.category", params={"title": "2"})
+
+    async def all_sent() -> bool:
+        return (await outbox.statuses()) == ["sent"] * 3
+
+    await outbox.until(all_sent, timeout=15)
+    assert [m["text"] for m in outbox.api.sent_to(-7003)] == [
+        f"「{n}」的办事指南：" for n in range(3)
+    ]
+    assert worker.stats["deferred"] >= 2

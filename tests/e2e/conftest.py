@@ -84,6 +84,7 @@ async def start_linli(
     delivery: DeliveryConfig = FAST_DELIVERY,
     webhook: Webhook | None = None,
     database_url: str | None = None,
+    reply_rate: float = 0,
 ) -> AsyncIterator[tuple[BotApiServer, Services]]:
     """linli on a fresh SQLite database in ``tmp_path`` (or on ``database_url``, migrated),
     running against a fake Telegram.
@@ -91,6 +92,7 @@ async def start_linli(
     ``setup`` prepares the database (people, roles) before the application starts; the
     application runs its own delivery worker, without scheduled jobs. It long-polls, or with
     ``webhook`` (such as ``local_webhook()``) serves it, and the fake Telegram posts there.
+    ``reply_rate`` > 0 installs the replies' rate limiter as production does (LINLI_REPLY_RATE).
     """
     services = await open_services(
         database_url or f"sqlite+aiosqlite:///{tmp_path}/linli.sqlite3",
@@ -110,7 +112,7 @@ async def start_linli(
                 api_url=api.url,
                 admin_ids=admin_ids,
                 staff_chat_id=staff_chat_id,
-                overall_rate=0,
+                overall_rate=reply_rate,
                 delivery=delivery,
             )
             async with running(application, poll_timeout=1, webhook=webhook):
