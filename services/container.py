@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services.chat_order import ChatTurns
 from services.delivery import DeliveryService
+from services.district.live import LiveDistrict
 from services.knowledge.learning import KbLearningService
 from services.knowledge.live import LiveKnowledge
 from services.notices.broadcasts import NoticeService
@@ -42,6 +43,7 @@ class Services:
     db: Database
     calendar: WorkCalendar  # the working days (with the operator's holiday file), shared
     knowledge: LiveKnowledge
+    district: LiveDistrict  # the district's configuration (LINLI_DISTRICT_DIR), live
     residents: ResidentService
     enquiries: EnquiryService
     tickets: Tickets
@@ -78,6 +80,7 @@ async def open_services(
     calendar: WorkCalendar | None = None,
     limits: ResidentLimits | None = None,
     retention_days: int = 0,
+    district_dir: Path | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -87,13 +90,16 @@ async def open_services(
     working days, with the operator's holiday file) is shared by tickets, reminders,
     figures and the admins' holiday alerts; without it, the library's calendar alone.
     ``retention_days`` (LINLI_RETENTION_DAYS) > 0 empties old question texts and closed
-    tickets' personal fields after that many days; 0 keeps them.
+    tickets' personal fields after that many days; 0 keeps them. ``district_dir``
+    (LINLI_DISTRICT_DIR) is the district's configuration, the bundled sample when None;
+    ``services.district.DistrictError`` when it does not validate.
     """
     db = Database(database_url)
     try:
         await prepare(db)
         if knowledge is None:
             knowledge = await asyncio.to_thread(LiveKnowledge, kb_dir)
+        district = await asyncio.to_thread(LiveDistrict, district_dir)
     except BaseException:
         await db.dispose()
         raise
@@ -106,6 +112,7 @@ async def open_services(
         db=db,
         calendar=calendar,
         knowledge=knowledge,
+        district=district,
         delivery=delivery,
         reports=reports,
         notices=NoticeService(db, clock, default_language),
