@@ -174,7 +174,8 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
 
 def register_process_jobs(application: LinliApp) -> None:
     """Jobs every process runs, leader or not, because they keep its own state: following
-    the knowledge-base files (each process holds its own matcher) and the district's. No JobQueue: none."""
+    the knowledge-base files (each process holds its own matcher) and the district's.
+    No JobQueue: none."""
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             reload_if_changed, KB_FOLLOW_EVERY_S, first=KB_FOLLOW_EVERY_S, name="knowledge.follow"

@@ -227,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KnowledgeBaseError as exc:
         return _problems("The knowledge base has problems", exc.problems)
     except DistrictError as exc:
-        return _problems("The district's configuration (LINLI_DISTRICT_DIR) has problems", exc.problems)
+        what = "The district's configuration (LINLI_DISTRICT_DIR) has problems"
+        return _problems(what, exc.problems)
     except HolidayFileError as exc:
         return _problems("The holiday file (LINLI_HOLIDAYS_FILE) has problems", exc.problems)
     except KeyboardInterrupt:
