@@ -44,17 +44,17 @@ class Fields:
         node = self._nodes.get(key)
         return None if node is None else value_of(node)
 
-    def ident(self, key: str = "id") -> str | None:
+    def ident(self, key: str = "id", max_len: int = NAME_MAX) -> str | None:
         """A required id: lowercase letters, digits and single hyphens."""
         value = self.value(key)
         if value is None:
             self.problem(self.line, f"missing {key!r}")
             return None
-        if not isinstance(value, str) or not ID.match(value) or len(value) > NAME_MAX:
+        if not isinstance(value, str) or not ID.match(value) or len(value) > max_len:
             self.problem(
                 self.line_of(key),
                 f"{key} {value!r} must be lowercase letters, digits and hyphens "
-                f"(at most {NAME_MAX})",
+                f"(at most {max_len})",
             )
             return None
         return value

@@ -35,6 +35,8 @@ SECTIONS = frozenset({"communities", "units", "categories", "routes", "sample"})
 # A working week is 42.5 hours (services.workdays): a limit past 60 working days is a typo.
 MAX_HOURS = 60 * 8.5
 _KINDS = ", ".join(k.value for k in UnitKind)
+COMMUNITY_ID_MAX = 40  # it travels in buttons' callback data (64 bytes) with a building
+CATEGORY_ID_MAX = 32  # tickets.category is a 32-character column
 DEFAULT_CATEGORIES = "categories.yaml"
 """The sample's file of categories: linli's defaults, used by a folder that has none."""
 
@@ -161,7 +163,7 @@ def _read_item(file: str, section: str, node: yaml.Node, reading: _Reading) -> N
 
 def _community(f: Fields) -> Community | None:
     f.unknown(frozenset({"id", "name", "buildings", "grids", "lat", "lon"}), "community")
-    ident, name = f.ident(), f.text("name")
+    ident, name = f.ident(max_len=COMMUNITY_ID_MAX), f.text("name")
     buildings, grids = f.texts("buildings"), f.texts("grids")
     if buildings is not None and grids is not None:
         f.problem(f.line_of("grids"), "a community has buildings or grids, not both")
@@ -203,7 +205,7 @@ def _category(f: Fields) -> Category | None:
     f.unknown(
         frozenset({"id", "title", "title_en", "response_hours", "resolution_hours"}), "category"
     )
-    ident, title = f.ident(), f.text("title")
+    ident, title = f.ident(max_len=CATEGORY_ID_MAX), f.text("title")
     title_en = f.text("title_en", required=False, max_len=100) or ""
     response = f.number("response_hours", low=0.25, high=MAX_HOURS)
     resolution = f.number("resolution_hours", low=0.25, high=MAX_HOURS)

@@ -29,6 +29,7 @@ class Owed(StrEnum):
     RATING_COMMENT = "rating_comment"  # reference "<ticket number>:<y|n>:<score>"
     KB_ENTRY = "kb_entry"  # reference: the group of unanswered questions
     REJECT_REASON = "reject_reason"  # in the staff chat; reference: the ticket's id
+    PLACE = "place"  # /profile or /start: "community", or "building:<community id>"
 
 
 FILING_IDLE = timedelta(minutes=30)
@@ -47,6 +48,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.RATING_COMMENT: timedelta(minutes=30),
     Owed.KB_ENTRY: timedelta(minutes=30),
     Owed.REJECT_REASON: REJECT_PROMPT_TTL,
+    Owed.PLACE: timedelta(minutes=30),
 }
 
 
