@@ -22,6 +22,7 @@ from services.privacy.service import PrivacyService
 from services.reports import ReportService
 from services.residents.awaiting import AwaitingService
 from services.residents.limits import ResidentLimits
+from services.residents.place import PlaceService
 from services.residents.service import ResidentService
 from services.tickets import Tickets, TicketSettings
 from services.tickets.enquiries import EnquiryService
@@ -45,6 +46,7 @@ class Services:
     knowledge: LiveKnowledge
     district: LiveDistrict  # the district's configuration (LINLI_DISTRICT_DIR), live
     residents: ResidentService
+    places: PlaceService  # where residents live (community and building)
     enquiries: EnquiryService
     tickets: Tickets
     delivery: DeliveryService
@@ -128,6 +130,7 @@ async def open_services(
         ),
         ops=OpsService(db, knowledge, clock),
         residents=residents,
+        places=PlaceService(db, district),
         privacy=PrivacyService(db, clock, residents, retention_days),
         awaiting=AwaitingService(db, clock),
         chat_turns=ChatTurns(db),
