@@ -13,7 +13,10 @@ from knowledge.validate import Problem
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_MAX = 64
-"""Ids, names and buildings are stored on residents and tickets in 64-character columns."""
+"""Ids and names are stored on residents and tickets in 64-character columns."""
+PLACE_MAX = 20
+"""A building or grid name: a notice's audience holds "<community id>/<building>" in a
+64-character column, and community ids have at most 40."""
 
 
 class Fields:
@@ -113,8 +116,8 @@ class Fields:
             plain = isinstance(value, str | int) and not isinstance(value, bool)
             if not plain or not str(value).strip():
                 self.problem(line_of(item), f"an entry of {key} must be non-empty text")
-            elif len(str(value).strip()) > NAME_MAX:
-                self.problem(line_of(item), f"{value!r} is longer than {NAME_MAX} characters")
+            elif len(str(value).strip()) > PLACE_MAX:
+                self.problem(line_of(item), f"{value!r} is longer than {PLACE_MAX} characters")
             elif str(value).strip() in out:
                 self.problem(line_of(item), f"{value!r} is listed twice in {key}")
             else:

@@ -116,6 +116,27 @@ class District:
             return tuple(exact)
         return tuple(c for c in self.communities if needle in _squash(c.name) or needle in c.id)
 
+    def find_community(self, text: str) -> Community | None:
+        """The one community ``text`` names (its id, its name, or a part of its name only
+        it has); None when none or several match."""
+        found = self.search(text) if text.strip() else ()
+        return found[0] if len(found) == 1 else None
+
+    def find_building(self, text: str) -> tuple[Community, str] | None:
+        """The building ``text`` names: "示例社区A 3号楼", "sample-a/3号楼", or a building
+        name only one community has; None when it names none or several."""
+        squashed = _squash(text.replace("/", " "))
+        found: list[tuple[Community, str]] = []
+        for community in self.communities:
+            for prefix in (_squash(community.name), community.id):
+                if squashed.startswith(prefix):
+                    rest = squashed[len(prefix) :]
+                    found += [(community, p) for p in community.places if _squash(p) == rest]
+        if not found:  # no community named: a building only one community has
+            found = [(c, p) for c in self.communities for p in c.places if _squash(p) == squashed]
+        unique = list(dict.fromkeys(found))
+        return unique[0] if len(unique) == 1 else None
+
     def named_in(self, text: str | None) -> Community | None:
         """The one community whose name appears in ``text`` (a typed address), or None when
         none or several do."""

@@ -4,6 +4,7 @@ with /profile; a forged or forwarded button changes nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,15 @@ from sqlalchemy import select
 
 from storage.models import Resident
 from tests.e2e.conftest import RESIDENT_ID, Linli
-from tests.e2e.test_broadcast import expect, text_of
+from tests.e2e.test_broadcast import (
+    NEIGHBOUR_ID,
+    compose,
+    expect,
+    finished,
+    official,
+    resident,
+    text_of,
+)
 from tests.e2e.test_privacy import forge
 from tests.e2e.test_subscriptions import labels
 
@@ -53,7 +62,7 @@ async def choose(linli: Linli, user: dict[str, Any], community: str, building: s
     """/profile → change → community → building, by buttons."""
     shown = await typed(linli, user, "/profile", "🏠")
     asked = await tap(linli, user, shown, "更改住址", "你住在哪个社区")
-    asked = await tap(linli, user, asked, community, "你住在哪个楼栋")
+    asked = await tap(linli, user, asked, community, "你住在哪个")
     await tap(linli, user, asked, building, "已登记")
 
 
@@ -133,3 +142,43 @@ async def test_a_forged_button_is_refused_and_changes_nothing(linli: Linli) -> N
         )
     )
     assert await home(linli) == ("sample-a", "3号楼")
+
+
+async def test_a_notice_to_one_building_reaches_exactly_its_residents(linli: Linli) -> None:
+    boss = await official(linli)
+    there = await resident(linli, RESIDENT_ID)
+    same_number_elsewhere = await resident(linli, NEIGHBOUR_ID)
+    next_door = await resident(linli, 200003)
+    await choose(linli, there, "示例社区A", "3号楼")
+    await choose(linli, same_number_elsewhere, "示例社区B", "3号楼")
+    await choose(linli, next_door, "示例社区A", "4号楼")
+
+    audience = await compose(linli, boss, "3号楼明天上午电梯检修。")
+    await tap(linli, boss, audience, "🏢 某栋楼", "打出社区和楼栋")
+    await typed(linli, boss, "3号楼", "不止一处符合")  # two communities have a 3号楼
+    urgent = await typed(linli, boss, "示例社区A 3号楼", "第 3 步")
+    when = await tap(linli, boss, urgent, "🚨 紧急（免打扰时段也立即送达）", "第 4 步")
+    preview = await tap(linli, boss, when, "⚡ 确认后立即发送", "第 5 步")
+    assert "楼栋“示例社区A 3号楼”的居民" in text_of(preview)
+    assert "将送达 1 人" in text_of(preview)
+    done = await tap(linli, boss, preview, "✅ 确认发送", "开始发送")
+    await expect(linli, there, "电梯检修")
+    number = re.search(r"#(\d+)", text_of(done))
+    assert number is not None
+    await finished(linli, int(number[1]))
+    for other in (same_number_elsewhere, next_door):
+        assert not any("电梯检修" in text_of(m) for m in linli.api.sent_to(other["id"]))
+
+
+async def test_a_notice_to_a_community_reaches_its_residents(linli: Linli) -> None:
+    boss = await official(linli)
+    inside, outside = await resident(linli, RESIDENT_ID), await resident(linli, NEIGHBOUR_ID)
+    await choose(linli, inside, "示例社区C", "第一网格")
+    await choose(linli, outside, "示例社区B", "1号楼")
+    audience = await compose(linli, boss, "社区C本周六义诊。")
+    await tap(linli, boss, audience, "🏘 某个社区", "打出社区名称")
+    await typed(linli, boss, "幸福社区", "没有找到“幸福社区”这个社区")
+    urgent = await typed(linli, boss, "社区C", "第 3 步")
+    when = await tap(linli, boss, urgent, "🚨 紧急（免打扰时段也立即送达）", "第 4 步")
+    preview = await tap(linli, boss, when, "⚡ 确认后立即发送", "第 5 步")
+    assert "社区“示例社区C”的居民" in text_of(preview) and "将送达 1 人" in text_of(preview)
