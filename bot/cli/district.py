@@ -51,6 +51,14 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def use_configured_district(folder: Path | None) -> None:
+    """Commands that name places or count by community (bulletins, reports) read the
+    configured district (LINLI_DISTRICT_DIR); DistrictError when it does not validate."""
+    from services.district import current
+
+    current.use(load_district(folder))
+
+
 def _configured() -> Path | None:
     """LINLI_DISTRICT_DIR, read without the rest of the settings (no token needed)."""
     from bot.settings import load_settings

@@ -117,7 +117,7 @@ colour: blue
     for want in [
         f"{file}:4: '1号楼' is listed twice in buildings",
         f"{file}:5: duplicate community id 'east' (first at {file}:2)",
-        f"{file}:7: id 'Bad Id' must be lowercase letters, digits and hyphens (at most 64)",
+        f"{file}:7: id 'Bad Id' must be lowercase letters, digits and hyphens (at most 40)",
         f"{file}:9: lat 100 is not between -90 and 90",
         f"{file}:7: give both lat and lon, or neither",
         f"{file}:11: unknown unit kind 'bakery'",
