@@ -107,7 +107,7 @@ async def open_services(
         raise
     calendar = calendar or WorkCalendar()
     residents = ResidentService(db, clock, default_language)
-    reports = ReportService(db, clock, calendar)
+    reports = ReportService(db, clock, calendar, lambda: district.district)
     delivery = DeliveryService(db, residents, clock=clock)
     db.on_outbox_commit(delivery.nudge.notify)
     return Services(

@@ -17,6 +17,7 @@ from handlers.context import Context
 from handlers.filing.prompts import next_step, prompt
 from handlers.i18n import t
 from handlers.people import Caller, identify
+from handlers.profile.commands import actor_of
 from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
@@ -30,9 +31,21 @@ from services.tickets.validation import (
 )
 
 
-async def ask(update: Update, caller: Caller, draft: DraftView) -> None:
-    """Ask the draft's current question."""
-    await reply(update, *prompt(caller.language, draft))
+async def ask(
+    update: Update, caller: Caller, draft: DraftView, context: Context | None = None
+) -> None:
+    """Ask the draft's current question (with ``context``, the place step offers where the
+    resident lives)."""
+    home = await home_of(context, update) if context and draft.step == "location" else None
+    await reply(update, *prompt(caller.language, draft, home))
+
+
+async def home_of(context: Context, update: Update) -> str | None:
+    """Where the resident lives ("示例社区A 3号楼"), or None when they have not said."""
+    actor = actor_of(update)
+    if actor is None:
+        return None
+    return (await context.services.places.place(actor)).label or None
 
 
 async def stale(update: Update, caller: Caller, draft: DraftView) -> None:
@@ -81,7 +94,7 @@ async def _save(update: Update, context: Context, caller: Caller, **fields: Any)
     draft = await context.services.tickets.filing.update_draft(
         caller.resident.telegram_id, **fields
     )
-    await ask(update, caller, draft)
+    await ask(update, caller, draft, context)
 
 
 async def _description(

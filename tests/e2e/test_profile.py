@@ -21,8 +21,11 @@ from tests.e2e.test_broadcast import (
     resident,
     text_of,
 )
+from tests.e2e.test_filing import draft, say, tickets, to_step
+from tests.e2e.test_filing import press as press_in_filing
 from tests.e2e.test_privacy import forge
 from tests.e2e.test_subscriptions import labels
+from tests.fakes.bot_api import button_labels
 
 
 async def fresh(
@@ -182,3 +185,49 @@ async def test_a_notice_to_a_community_reaches_its_residents(linli: Linli) -> No
     when = await tap(linli, boss, urgent, "🚨 紧急（免打扰时段也立即送达）", "第 4 步")
     preview = await tap(linli, boss, when, "⚡ 确认后立即发送", "第 5 步")
     assert "社区“示例社区C”的居民" in text_of(preview) and "将送达 1 人" in text_of(preview)
+
+
+async def test_filing_offers_where_the_resident_lives_as_the_place(linli: Linli) -> None:
+    await choose(linli, linli.resident, "示例社区A", "3号楼")
+    asked = await to_step(linli, "location")
+    assert "🏠 示例社区A 3号楼" in button_labels(asked)
+    await press_in_filing(linli, asked, "🏠 示例社区A 3号楼")
+    assert (await draft(linli)).location_text == "示例社区A 3号楼"
+    summary = await to_step_from(linli, "photos")
+    await press_in_filing(linli, summary, "✅ 提交")
+    (ticket,) = await tickets(linli)
+    assert (ticket.location_text, ticket.community) == ("示例社区A 3号楼", "sample-a")
+
+
+async def test_the_resident_may_give_another_place_instead(linli: Linli) -> None:
+    await choose(linli, linli.resident, "示例社区A", "3号楼")
+    await to_step(linli, "photos")  # typed 幸福小区3号楼2单元 at the place step
+    summary = await to_step_from(linli, "photos")
+    await press_in_filing(linli, summary, "✅ 提交")
+    (ticket,) = await tickets(linli)
+    # A typed place that names no configured community: the filer's community.
+    assert (ticket.location_text, ticket.community) == ("幸福小区3号楼2单元", "sample-a")
+
+
+async def test_a_ticket_placed_in_another_community_belongs_to_it(linli: Linli) -> None:
+    await choose(linli, linli.resident, "示例社区A", "3号楼")
+    asked = await to_step(linli, "location")
+    assert "🏠 示例社区A 3号楼" in button_labels(asked)
+    await say(linli, "示例社区C东门垃圾站")
+    summary = await to_step_from(linli, "photos")
+    await press_in_filing(linli, summary, "✅ 提交")
+    (ticket,) = await tickets(linli)
+    assert ticket.community == "sample-c"
+
+
+async def to_step_from(linli: Linli, step: str) -> dict[str, Any]:
+    """From ``step`` (photos or later) on to the summary, answering as to_step does."""
+    question = (linli.api.sent_to(RESIDENT_ID))[-1]
+    answers = {
+        "photos": "没有照片，继续 »",
+        "phone": "跳过 »",
+        "anonymous": "🙋 不匿名，可以显示名字",
+    }
+    for name in ("photos", "phone", "anonymous")[("photos", "phone", "anonymous").index(step) :]:
+        question = await press_in_filing(linli, question, answers[name])
+    return question
