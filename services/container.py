@@ -99,9 +99,11 @@ async def open_services(
     db = Database(database_url)
     try:
         await prepare(db)
+        # The district first: a mistake in its small files stops linli before the knowledge
+        # base is built.
+        district = await asyncio.to_thread(LiveDistrict, district_dir)
         if knowledge is None:
             knowledge = await asyncio.to_thread(LiveKnowledge, kb_dir)
-        district = await asyncio.to_thread(LiveDistrict, district_dir)
     except BaseException:
         await db.dispose()
         raise

@@ -23,6 +23,7 @@ _REPORTED = (
     PendingMigrationsError,
     UnknownRevisionError,
     KnowledgeBaseError,
+    DistrictError,
     HolidayFileError,
 )
 
