@@ -55,10 +55,16 @@ async def stale(update: Update, caller: Caller, draft: DraftView) -> None:
 
 
 async def _again(
-    update: Update, caller: Caller, draft: DraftView, key: str, **params: object
+    update: Update,
+    caller: Caller,
+    draft: DraftView,
+    key: str,
+    home: str | None = None,
+    **params: object,
 ) -> None:
-    """Refuse the input with ``key``'s explanation and repeat the step's buttons."""
-    _text, keyboard = prompt(caller.language, draft)
+    """Refuse the input with ``key``'s explanation and repeat the step's buttons (at the
+    place, with ``home`` offered)."""
+    _text, keyboard = prompt(caller.language, draft, home)
     await reply(update, t(caller.language, key, **params), keyboard)
 
 
@@ -126,10 +132,11 @@ async def _location(
         elif m.text:
             await _save(update, context, caller, location_text=m.text, step=step)
         else:
-            await _again(update, caller, d, "filing.need_place")
+            await _again(update, caller, d, "filing.need_place", await home_of(context, update))
     except InvalidInput:
         too_long = m.text is not None and len(m.text.strip()) > MAX_LOCATION
-        await _again(update, caller, d, "filing.bad_place" if too_long else "filing.need_place")
+        key = "filing.bad_place" if too_long else "filing.need_place"
+        await _again(update, caller, d, key, await home_of(context, update))
 
 
 async def _photo(

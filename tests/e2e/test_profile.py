@@ -21,7 +21,7 @@ from tests.e2e.test_broadcast import (
     resident,
     text_of,
 )
-from tests.e2e.test_filing import draft, say, tickets, to_step
+from tests.e2e.test_filing import bot_answers, draft, say, tickets, to_step
 from tests.e2e.test_filing import press as press_in_filing
 from tests.e2e.test_privacy import forge
 from tests.e2e.test_subscriptions import labels
@@ -191,7 +191,10 @@ async def test_filing_offers_where_the_resident_lives_as_the_place(linli: Linli)
     await choose(linli, linli.resident, "示例社区A", "3号楼")
     asked = await to_step(linli, "location")
     assert "🏠 示例社区A 3号楼" in button_labels(asked)
-    await press_in_filing(linli, asked, "🏠 示例社区A 3号楼")
+    act = lambda: linli.api.send_photo(linli.resident)  # noqa: E731
+    refused = (await bot_answers(linli.api, act))[-1]  # not a place: asked again, offered again
+    assert "🏠 示例社区A 3号楼" in button_labels(refused)
+    await press_in_filing(linli, refused, "🏠 示例社区A 3号楼")
     assert (await draft(linli)).location_text == "示例社区A 3号楼"
     summary = await to_step_from(linli, "photos")
     await press_in_filing(linli, summary, "✅ 提交")
