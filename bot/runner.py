@@ -90,6 +90,7 @@ async def linli_services(settings: Settings) -> AsyncIterator[Services]:
         calendar=work_calendar(settings),
         limits=ResidentLimits(settings.questions_per_minute, settings.filings_per_hour),
         retention_days=settings.retention_days,
+        district_dir=settings.district_dir,
     )
     try:
         yield services

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import CallbackContext
 
 from bot.context import runtime_of
+from bot.district_follow import reload_district_if_changed
 from bot.knowledge_follow import reload_if_changed
 from handlers.context import LinliApp
 from services import Services
@@ -173,10 +174,17 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
 
 def register_process_jobs(application: LinliApp) -> None:
     """Jobs every process runs, leader or not, because they keep its own state: following
-    the knowledge-base files (each process holds its own matcher). No JobQueue: none."""
+    the knowledge-base files (each process holds its own matcher) and the district's.
+    No JobQueue: none."""
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             reload_if_changed, KB_FOLLOW_EVERY_S, first=KB_FOLLOW_EVERY_S, name="knowledge.follow"
+        )
+        application.job_queue.run_repeating(
+            reload_district_if_changed,
+            KB_FOLLOW_EVERY_S,
+            first=KB_FOLLOW_EVERY_S,
+            name="district.follow",
         )
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_SQLITE_URL
     kb_dir: Path | None = None
+    # The district's own configuration (services/district): communities, units, categories,
+    # routes. None: the bundled sample with linli's default categories.
+    district_dir: Path | None = None
     # Holidays and 调休 days for years chinese-calendar does not know yet (services.holidays).
     holidays_file: FilePath | None = None
     staff_chat_id: int | None = None
@@ -143,9 +146,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("kb_dir")
+    @field_validator("kb_dir", "district_dir")
     @classmethod
-    def _check_kb_dir(cls, value: Path | None) -> Path | None:
+    def _check_folder(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a folder")
         return value

@@ -8,6 +8,7 @@ from handlers.callbacks import Callback
 from handlers.context import Context
 from handlers.i18n import localize, t
 from handlers.people import Caller, identify
+from handlers.profile import commands as profile
 from handlers.render import (
     categories_keyboard,
     category_keyboard,
@@ -30,6 +31,7 @@ async def start(update: Update, context: Context) -> None:
     await reply(
         update, t(caller.language, "start.greeting", name=name), main_menu_keyboard(caller.language)
     )
+    await profile.ask_after_start(update, context, caller)
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -27,6 +27,13 @@ class Caller:
     """Who asks and from which chat: what every service call is given to check."""
 
 
+def actor_of(update: Update) -> Actor | None:
+    """Who acts, and from which chat: what every service call is given to check (also
+    ``Caller.actor``, for handlers that identify the person anyway)."""
+    user, chat = update.effective_user, update.effective_chat
+    return None if user is None or chat is None else Actor(user.id, chat.id)
+
+
 async def identify(
     update: Update, context: Context, *, text_is_for_others: bool = False
 ) -> Caller | None:

@@ -28,6 +28,8 @@ from handlers.filing import steps as filing_steps
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.privacy import commands as privacy
+from handlers.profile import commands as profile
+from handlers.profile import input as profile_input
 from handlers.questions import answers as questions
 from handlers.replies import reply
 from handlers.reports import commands as reports
@@ -50,6 +52,7 @@ PUBLIC_COMMANDS = (
     "quiet",
     "stop",
     "language",
+    "profile",
     "mydata",
     "forget",
     "cancel",
@@ -126,6 +129,7 @@ ROUTES: dict[Owed, Route] = {
     Owed.BROADCAST: broadcast_input.on_message,
     Owed.RATING_COMMENT: my_tickets.on_comment,
     Owed.KB_ENTRY: kb_learning.on_typed_entry,
+    Owed.PLACE: profile_input.on_message,
 }
 CANCELS: dict[Owed, Cancel] = {
     Owed.FILING: filing.cancel_filing,
@@ -133,6 +137,7 @@ CANCELS: dict[Owed, Cancel] = {
     Owed.BROADCAST: broadcast.cancel_broadcast,
     Owed.RATING_COMMENT: my_tickets.cancel_comment,
     Owed.KB_ENTRY: kb_learning.cancel_entry,
+    Owed.PLACE: profile.cancel_place,
 }
 
 
@@ -159,6 +164,7 @@ def register_handlers(application: LinliApp) -> None:
     broadcast.register(application)
     subscriptions.register(application)
     privacy.register(application)
+    profile.register(application)
     bulletins.register(application)
     kb_learning.register(application)
     application.add_handler(CommandHandler("start", common.start))

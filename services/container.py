@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services.chat_order import ChatTurns
 from services.delivery import DeliveryService
+from services.district.live import LiveDistrict
 from services.knowledge.learning import KbLearningService
 from services.knowledge.live import LiveKnowledge
 from services.notices.broadcasts import NoticeService
@@ -22,6 +23,7 @@ from services.reports import ReportService
 from services.residents.awaiting import AwaitingService
 from services.residents.bans import BanService
 from services.residents.limits import ResidentLimits
+from services.residents.place import PlaceService
 from services.residents.service import ResidentService
 from services.tickets import Tickets, TicketSettings
 from services.tickets.enquiries import EnquiryService
@@ -43,7 +45,9 @@ class Services:
     db: Database
     calendar: WorkCalendar  # the working days (with the operator's holiday file), shared
     knowledge: LiveKnowledge
+    district: LiveDistrict  # the district's configuration (LINLI_DISTRICT_DIR), live
     residents: ResidentService
+    places: PlaceService  # where residents live (community and building)
     enquiries: EnquiryService
     tickets: Tickets
     delivery: DeliveryService
@@ -80,6 +84,7 @@ async def open_services(
     calendar: WorkCalendar | None = None,
     limits: ResidentLimits | None = None,
     retention_days: int = 0,
+    district_dir: Path | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -89,11 +94,16 @@ async def open_services(
     working days, with the operator's holiday file) is shared by tickets, reminders,
     figures and the admins' holiday alerts; without it, the library's calendar alone.
     ``retention_days`` (LINLI_RETENTION_DAYS) > 0 empties old question texts and closed
-    tickets' personal fields after that many days; 0 keeps them.
+    tickets' personal fields after that many days; 0 keeps them. ``district_dir``
+    (LINLI_DISTRICT_DIR) is the district's configuration, the bundled sample when None;
+    ``services.district.DistrictError`` when it does not validate.
     """
     db = Database(database_url)
     try:
         await prepare(db)
+        # The district first: a mistake in its small files stops linli before the knowledge
+        # base is built.
+        district = await asyncio.to_thread(LiveDistrict, district_dir)
         if knowledge is None:
             knowledge = await asyncio.to_thread(LiveKnowledge, kb_dir)
     except BaseException:
@@ -101,7 +111,7 @@ async def open_services(
         raise
     calendar = calendar or WorkCalendar()
     residents = ResidentService(db, clock, default_language)
-    reports = ReportService(db, clock, calendar)
+    reports = ReportService(db, clock, calendar, lambda: district.district)
     delivery = DeliveryService(db, residents, clock=clock)
     db.on_outbox_commit(delivery.nudge.notify)
     bans = BanService(db, clock, staff_chat_id)
@@ -109,6 +119,7 @@ async def open_services(
         db=db,
         calendar=calendar,
         knowledge=knowledge,
+        district=district,
         delivery=delivery,
         reports=reports,
         notices=NoticeService(db, clock, default_language),
@@ -124,6 +135,7 @@ async def open_services(
         ),
         ops=OpsService(db, knowledge, clock),
         residents=residents,
+        places=PlaceService(db, district),
         privacy=PrivacyService(db, clock, residents, retention_days),
         awaiting=AwaitingService(db, clock),
         chat_turns=ChatTurns(db),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from services.district import current as current_district
 from services.knowledge.live import LiveKnowledge
 from storage import Database
 from storage.db import normalise_url
@@ -127,3 +128,12 @@ async def postgres_database() -> AsyncIterator[Database]:
     async for db in _fresh_postgres():
         await upgrade(db)
         yield db
+
+
+@pytest.fixture(autouse=True)
+def _restore_live_district() -> Iterator[None]:
+    """A test that loads a district of its own (a folder, the report command with
+    LINLI_DISTRICT_DIR) leaves the process's live configuration as it found it."""
+    before = current_district.get()
+    yield
+    current_district.use(before)

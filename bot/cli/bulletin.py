@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.calendar import work_calendar
+from bot.cli.district import use_configured_district
 from bot.settings import load_settings
 from services.errors import InvalidInput, NotFound
+from services.notices.audience_places import building_audience, community_audience
 from services.notices.bulletin_figures import TicketFigures
 from services.notices.bulletins import WEEKDAYS, BulletinService, BulletinSpec, parse_weekday
 from services.notices.disclosure_bulletin import PLACEHOLDER, DisclosureFigures
@@ -49,8 +51,13 @@ def add_bulletin_commands(subparsers: Any) -> Any:
     audience = add.add_mutually_exclusive_group(required=True)
     audience.add_argument("--all", action="store_true", help="every resident (not /stop)")
     audience.add_argument("--topic", help=f"subscribers of: {', '.join(t.id for t in TOPICS)}")
-    audience.add_argument("--community", help="residents with this community tag")
-    audience.add_argument("--building", help="residents with this building tag")
+    audience.add_argument(
+        "--community", help="residents of this community (its name or id in LINLI_DISTRICT_DIR)"
+    )
+    audience.add_argument(
+        "--building",
+        help='residents of this building: "community building", e.g. "示例社区A 3号楼"',
+    )
     audience.add_argument("--staff", action="store_true", help="staff, officials and admins")
     text = add.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", help="the template, with placeholders in braces")
@@ -67,6 +74,7 @@ def add_bulletin_commands(subparsers: Any) -> Any:
 
 def _run(action: Callable[[BulletinService], Awaitable[int]]) -> int:
     settings = load_settings()
+    use_configured_district(settings.district_dir)
     calendar = work_calendar(settings)
 
     async def go() -> int:
@@ -117,9 +125,9 @@ def _audience(args: argparse.Namespace) -> Audience:
     if args.topic is not None:
         return Audience.topic(args.topic)
     if args.community is not None:
-        return Audience.community(args.community)
+        return community_audience(args.community)  # UnknownPlace (InvalidInput): not done
     if args.building is not None:
-        return Audience.building(args.building)
+        return building_audience(args.building)
     return Audience.staff() if args.staff else Audience.everyone()
 
 

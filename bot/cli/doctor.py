@@ -20,6 +20,7 @@ from bot.cli.calendar import remedy, work_calendar
 from bot.log_secrets import HideSecrets
 from bot.settings import Settings, SettingsError, load_settings
 from services.delivery import DeliveryService
+from services.district import check_district, load_district, sample_dir
 from services.residents.service import ResidentService
 from services.workdays.holidays import HolidayFileError
 from storage import Database, UnknownRevisionError
@@ -93,6 +94,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
     findings = [ok("settings", f"valid; {mode}")]
     findings += await database_findings(settings)
     findings.append(knowledge_finding(settings))
+    findings.append(district_finding(settings))
     findings += holiday_findings(settings, this_year(settings))
     findings += await telegram_findings(settings)
     return findings
@@ -159,6 +161,30 @@ def knowledge_finding(settings: Settings) -> Finding:
             "`linli kb check` lists them all with file:line",
         )
     return ok("knowledge base", f"valid ({where})")
+
+
+def district_finding(settings: Settings) -> Finding:
+    """The district's configuration, checked as ``linli district check`` does; the bundled
+    sample (or any folder marked ``sample: true``) is a warning: its chat ids reach nobody."""
+    where = settings.district_dir or sample_dir()
+    problems = check_district(settings.district_dir)
+    if problems:
+        first = "; ".join(str(p) for p in problems[:3])
+        return error(
+            "district",
+            f"{len(problems)} problem(s) in {where}: {first}",
+            "`linli district check` lists them all with file:line",
+        )
+    district = load_district(settings.district_dir)
+    found = f"{len(district.communities)} communities, {len(district.units)} units ({where})"
+    if district.sample:
+        return warning(
+            "district",
+            f"sample data: {found}",
+            "copy the sample, put in your communities, units and chat ids, set "
+            "LINLI_DISTRICT_DIR (README: The district's configuration)",
+        )
+    return ok("district", f"valid: {found}")
 
 
 def holiday_findings(settings: Settings, this_year: int) -> list[Finding]:

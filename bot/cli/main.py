@@ -13,6 +13,7 @@ from bot.cli.kb import add_kb_commands
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge import KnowledgeBaseError
+from services.district import DistrictError
 from services.workdays.holidays import HolidayFileError
 from storage import PendingMigrationsError, UnknownRevisionError
 
@@ -22,6 +23,7 @@ _REPORTED = (
     PendingMigrationsError,
     UnknownRevisionError,
     KnowledgeBaseError,
+    DistrictError,
     HolidayFileError,
 )
 
@@ -192,6 +194,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli.resident import add_resident_commands
 
     add_resident_commands(sub)
+    from bot.cli.district import add_district_commands
+
+    add_district_commands(sub)
     return parser
 
 
@@ -222,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KnowledgeBaseError as exc:
         return _problems("The knowledge base has problems", exc.problems)
+    except DistrictError as exc:
+        what = "The district's configuration (LINLI_DISTRICT_DIR) has problems"
+        return _problems(what, exc.problems)
     except HolidayFileError as exc:
         return _problems("The holiday file (LINLI_HOLIDAYS_FILE) has problems", exc.problems)
     except KeyboardInterrupt:

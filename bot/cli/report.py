@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.calendar import work_calendar
+from bot.cli.district import use_configured_district
 from bot.settings import load_settings
 from services.reports import PERIOD_FORMATS, PeriodError, Report, ReportService, export
 from storage import Database
@@ -46,6 +47,7 @@ def add_report_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 async def _report(args: argparse.Namespace) -> int:
     settings = load_settings()
+    use_configured_district(settings.district_dir)  # the communities' names
     calendar = work_calendar(settings)
     db = Database(settings.database_url)
     try:

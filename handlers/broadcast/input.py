@@ -28,6 +28,7 @@ from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from services.errors import ServiceError
+from services.notices.audience_places import UnknownPlace, building_audience, community_audience
 from services.notices.broadcasts import MAX_CAPTION, MAX_TEXT
 from services.notices.send_time import SendTimeError, parse_send_at
 from services.notices.views import Audience
@@ -121,7 +122,12 @@ async def _tag(
     if not name or len(name) > 64:
         await reply(update, t(caller.language, "broadcast.bad_tag"))
         return
-    audience = Audience.community(name) if kind == COMMUNITY else Audience.building(name)
+    try:
+        audience = community_audience(name) if kind == COMMUNITY else building_audience(name)
+    except UnknownPlace as unknown:
+        names = "、".join(unknown.choices)
+        await reply(update, t(caller.language, f"broadcast.unknown_{kind}", text=name, names=names))
+        return
     await context.services.notices.set_audience(caller.resident.telegram_id, notice_id, audience)
     await ask(update, context, caller, notice_id, "urgent")
 

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callbacks import encode
 from handlers.i18n import t
 from knowledge.script import to_simplified
+from services.notices.audience_places import place_name
 from services.notices.subscriptions import TOPICS, Topic
 from services.notices.views import Audience, NoticePreview, NoticeView
 
@@ -45,6 +46,8 @@ def audience_text(language: str, audience: Audience) -> str:
     value = audience.value or ""
     if audience.kind == "topic":
         value = topic_name(language, audience.value)
+    elif audience.kind in ("community", "building"):
+        value = place_name(audience)
     return t(language, f"broadcast.audience.{audience.kind}", value=value)
 
 

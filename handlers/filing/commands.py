@@ -72,7 +72,8 @@ async def start(update: Update, context: Context, caller: Caller, category: str 
                     uid, category=category, step="description"
                 )
     await claim(update, context, caller, Owed.FILING)
-    text, keyboard = prompt(caller.language, draft)
+    home = await filing_steps.home_of(context, update) if draft.step == "location" else None
+    text, keyboard = prompt(caller.language, draft, home)
     await reply(update, t(caller.language, intro) + "\n\n" + text, keyboard)
 
 
@@ -231,7 +232,7 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
         )
     except InvalidInput:
         draft = d
-    await filing_steps.ask(u, caller, draft)
+    await filing_steps.ask(u, caller, draft, c)
 
 
 async def _cancel(
@@ -243,9 +244,23 @@ async def _cancel(
     await reply(u, t(caller.language, "filing.cancelled"))
 
 
+async def _home(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]) -> None:
+    """The place is where the resident lives (/profile): one tap instead of typing it."""
+    home = await filing_steps.home_of(c, u)
+    if home is None:  # cleared since the button was shown
+        await filing_steps.ask(u, caller, d, c)
+        return
+    draft = await c.services.tickets.filing.update_draft(
+        caller.resident.telegram_id, location_text=home, step=next_step(d, "location")
+    )
+    await settle(u, home)
+    await filing_steps.ask(u, caller, draft, c)
+
+
 # action -> (the step the button belongs to, "" for any step; what it does)
 _BUTTONS: dict[str, tuple[str, Button]] = {
     "cat": ("category", _category),
+    "home": ("location", _home),
     "photos": ("photos", _skip),
     "phone": ("phone", _skip),
     "anon": ("anonymous", _anonymous),

@@ -2,7 +2,7 @@
 
 Callback data (all "cp:…", see handlers/filing/commands.py): cp:new[:<category>], cp:cat:<id>,
 cp:photos (done / skip), cp:phone (skip), cp:anon:1|0, cp:submit, cp:force (file anyway),
-cp:follow:<number>, cp:edit[:<step>], cp:cancel.
+cp:follow:<number>, cp:edit[:<step>], cp:cancel, cp:home (the place: where the resident lives).
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ def next_step(draft: DraftView, done: str) -> str:
     return STEPS[STEPS.index(done) + 1]
 
 
-def prompt(language: str, draft: DraftView) -> tuple[str, InlineKeyboardMarkup]:
-    """The question (and buttons) of the draft's current step."""
+def prompt(
+    language: str, draft: DraftView, home: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question (and buttons) of the draft's current step; at the place, ``home`` (where
+    the resident lives, from /profile) is offered as a button that fills it in."""
     step = draft.step
     if step == "category":
         buttons = [
@@ -66,7 +69,11 @@ def prompt(language: str, draft: DraftView) -> tuple[str, InlineKeyboardMarkup]:
         ]
         return summary(language, draft), _with_cancel(language, rows)
     category = category_name(language, draft.category or "other")
-    return t(language, f"filing.ask.{step}", category=category), _with_cancel(language, [])
+    text, rows = t(language, f"filing.ask.{step}", category=category), []
+    if step == "location" and home:
+        text += "\n" + t(language, "filing.home_hint")
+        rows.append([_button(language, "filing.button.home", "home", place=home)])
+    return text, _with_cancel(language, rows)
 
 
 def summary(language: str, draft: DraftView) -> str:

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from handlers.i18n import t
+from handlers.i18n import has_key, localize, t
 from handlers.render import when
 from services.tickets import STAFF_SIGNATURE, PublicEventView, TicketView
+from services.tickets.categories import all_categories
 
 # "2611-0042": four digits of year and month, a dash, four (or five) digits of sequence.
 NUMBER = re.compile(r"(?<!\d)(\d{4}-\d{4,5})(?!\d)")
@@ -32,7 +33,12 @@ def is_number(text: str) -> bool:
 
 
 def category_name(language: str, category: str) -> str:
-    return t(language, f"category.{category}")
+    # linli's own categories have translated names in the catalogs; one a district added to
+    # its configuration is named by the configuration's titles.
+    if has_key(f"category.{category}"):
+        return t(language, f"category.{category}")
+    found = next((c for c in all_categories() if c.id == category), None)
+    return localize(language, found.title, found.title_en) if found else category
 
 
 def status_name(language: str, status: str) -> str:

@@ -16,7 +16,7 @@ from handlers.awaiting import release
 from handlers.context import Context
 from handlers.filing.prompts import next_step, prompt
 from handlers.i18n import t
-from handlers.people import Caller, identify
+from handlers.people import Caller, actor_of, identify
 from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
@@ -30,9 +30,21 @@ from services.tickets.validation import (
 )
 
 
-async def ask(update: Update, caller: Caller, draft: DraftView) -> None:
-    """Ask the draft's current question."""
-    await reply(update, *prompt(caller.language, draft))
+async def ask(
+    update: Update, caller: Caller, draft: DraftView, context: Context | None = None
+) -> None:
+    """Ask the draft's current question (with ``context``, the place step offers where the
+    resident lives)."""
+    home = await home_of(context, update) if context and draft.step == "location" else None
+    await reply(update, *prompt(caller.language, draft, home))
+
+
+async def home_of(context: Context, update: Update) -> str | None:
+    """Where the resident lives ("示例社区A 3号楼"), or None when they have not said."""
+    actor = actor_of(update)
+    if actor is None:
+        return None
+    return (await context.services.places.place(actor)).label or None
 
 
 async def stale(update: Update, caller: Caller, draft: DraftView) -> None:
@@ -42,10 +54,16 @@ async def stale(update: Update, caller: Caller, draft: DraftView) -> None:
 
 
 async def _again(
-    update: Update, caller: Caller, draft: DraftView, key: str, **params: object
+    update: Update,
+    caller: Caller,
+    draft: DraftView,
+    key: str,
+    home: str | None = None,
+    **params: object,
 ) -> None:
-    """Refuse the input with ``key``'s explanation and repeat the step's buttons."""
-    _text, keyboard = prompt(caller.language, draft)
+    """Refuse the input with ``key``'s explanation and repeat the step's buttons (at the
+    place, with ``home`` offered)."""
+    _text, keyboard = prompt(caller.language, draft, home)
     await reply(update, t(caller.language, key, **params), keyboard)
 
 
@@ -81,7 +99,7 @@ async def _save(update: Update, context: Context, caller: Caller, **fields: Any)
     draft = await context.services.tickets.filing.update_draft(
         caller.resident.telegram_id, **fields
     )
-    await ask(update, caller, draft)
+    await ask(update, caller, draft, context)
 
 
 async def _description(
@@ -113,10 +131,11 @@ async def _location(
         elif m.text:
             await _save(update, context, caller, location_text=m.text, step=step)
         else:
-            await _again(update, caller, d, "filing.need_place")
+            await _again(update, caller, d, "filing.need_place", await home_of(context, update))
     except InvalidInput:
         too_long = m.text is not None and len(m.text.strip()) > MAX_LOCATION
-        await _again(update, caller, d, "filing.bad_place" if too_long else "filing.need_place")
+        key = "filing.bad_place" if too_long else "filing.need_place"
+        await _again(update, caller, d, key, await home_of(context, update))
 
 
 async def _photo(

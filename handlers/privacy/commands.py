@@ -19,6 +19,7 @@ from handlers.guards import pressed
 from handlers.i18n import has_key, t
 from handlers.people import identify
 from handlers.replies import reply, settle
+from services.district import current as current_district
 from services.errors import NotFound, PermissionDenied
 from services.privacy.service import RoleHeld
 from services.privacy.views import ResidentData, TicketData
@@ -128,6 +129,12 @@ def _ticket_line(language: str, ticket: TicketData) -> str:
     )
 
 
+def _community_name(community_id: str | None) -> str | None:
+    """The name of the community the resident chose (its id when no longer configured)."""
+    found = current_district.get().community(community_id)
+    return found.name if found is not None else community_id
+
+
 def summary(language: str, data: ResidentData, tz: ZoneInfo) -> str:
     """The readable part of /mydata (times in the district's zone); the document carries
     every field in full (times in UTC)."""
@@ -140,7 +147,7 @@ def summary(language: str, data: ResidentData, tz: ZoneInfo) -> str:
             name=p.display_name or none,
             lang=p.language or none,
             role=t(language, f"privacy.role.{p.role}"),
-            place=" ".join(x for x in (p.community, p.building) if x) or none,
+            place=" ".join(x for x in (_community_name(p.community), p.building) if x) or none,
             quiet=p.quiet_hours or none,
             topics=topics or none,
             stopped=t(language, "privacy.yes" if p.notices_stopped else "privacy.no"),

@@ -17,12 +17,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.i18n import localize, t
 from handlers.render import when
 from services.tickets import StaffEventView, StaffTicketView, mask_phone
-from services.tickets.categories import CATEGORIES
+from services.tickets.categories import all_categories
 from services.tickets.notify import CARD_ACTIONS
 from services.workdays.worktime import TIMEZONE
 
 TICKET_REF = re.compile(r"#(\d{4}-\d{4,5})\b")
-_TITLES = {c.id: (c.title, c.title_en) for c in CATEGORIES}
 _SUMMARY_CHARS = 40
 _STATUS_MARK = "📌"  # how staff.card.status begins in every language
 
@@ -36,8 +35,9 @@ def ticket_in_first_line(text: str | None) -> str | None:
 
 
 def category_name(language: str, category_id: str) -> str:
-    titles = _TITLES.get(category_id)
-    return localize(language, *titles) if titles else category_id
+    # The district's configuration names the categories, and may change while linli runs.
+    found = next((c for c in all_categories() if c.id == category_id), None)
+    return localize(language, found.title, found.title_en) if found else category_id
 
 
 def status_name(language: str, status: str) -> str:

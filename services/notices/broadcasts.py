@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.draft_expiry import tell_owners
 from services.errors import InvalidInput, NotFound
 from services.lengths import text_units
+from services.notices.audience_places import check_place
 from services.notices.fanout import count_waiting, notice_view, queue_notice, views_with_figures
 from services.notices.subscriptions import TAG_MAX, get_topic
 from services.notices.views import Audience, NoticePreview, NoticeView, require_official
@@ -64,6 +65,7 @@ def validate_audience(audience: Audience) -> Audience:
         return Audience(kind.value, get_topic(value).id)
     if not value or len(value) > TAG_MAX:
         raise InvalidInput(f"a {kind.value} name of 1 to {TAG_MAX} characters is needed")
+    check_place(Audience(kind.value, value))  # a place of the district's configuration
     return Audience(kind.value, value)
 
 

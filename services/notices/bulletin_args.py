@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from services.errors import InvalidInput
+from services.notices.audience_places import UnknownPlace, building_audience, community_audience
 from services.notices.bulletins import BulletinSpec, parse_weekday
 from services.notices.subscriptions import TOPICS, parse_clock
 from services.notices.views import Audience
@@ -117,10 +118,13 @@ def _audience(words: dict[str, str]) -> Audience:
             if wanted in (topic.id, topic.title, topic.title_en.casefold()):
                 return Audience.topic(topic.id)
         raise BulletinArgsError("unknown_topic", words["topic"])
-    if "community" in words:
-        return Audience.community(words["community"])
-    if "building" in words:
-        return Audience.building(words["building"])
+    try:
+        if "community" in words:
+            return community_audience(words["community"])
+        if "building" in words:
+            return building_audience(words["building"])
+    except UnknownPlace as unknown:
+        raise BulletinArgsError(f"unknown_{unknown.kind}", unknown.text) from None
     to = words.get("to", "all").lower()
     if to in ("all", "全体", "全体居民"):
         return Audience.everyone()

@@ -30,13 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import InvalidInput
 from services.notices.bulletin_schedule import window
-from services.tickets.categories import CATEGORIES
+from services.tickets.categories import all_categories
 from storage.models import OPEN_STATUSES, Recurrence
 from storage.repositories import bulletins as repo
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 (out of 5) counts as satisfied
 TOP_CATEGORIES = 3
-_TITLES = {category.id: category.title for category in CATEGORIES}
 
 
 class FigureSource(Protocol):
@@ -121,7 +120,8 @@ class TicketFigures:
         figures["ratings"] = str(rated)
         figures["satisfaction"] = f"{round(100 * happy / rated)}%" if rated else "暂无评价"
         top = await repo.received_by_category(session, own.start, own.end, limit=TOP_CATEGORIES)
-        figures["top_categories"] = "、".join(f"{_TITLES.get(c, c)} {n}件" for c, n in top) or "无"
+        titles = {category.id: category.title for category in all_categories()}
+        figures["top_categories"] = "、".join(f"{titles.get(c, c)} {n}件" for c, n in top) or "无"
         for name, span in (
             ("week", Recurrence.WEEKLY),
             ("month", Recurrence.MONTHLY),

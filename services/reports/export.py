@@ -71,7 +71,9 @@ def to_json(report: Report) -> dict[str, Any]:
     out["by_category"] = {
         g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_category
     }
-    out["by_community"] = {g.key: asdict(g.figures) for g in report.by_community}
+    out["by_community"] = {
+        g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_community
+    }
     out["by_staff"] = {g.key: asdict(g.figures) for g in report.by_staff}
     out["knowledge_base"] = asdict(report.kb)
     out["trend"] = [

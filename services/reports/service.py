@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services.district import current
+from services.district.model import District
 from services.errors import InvalidInput, PermissionDenied
 from services.reports import figures as calc
 from services.reports.model import UNASSIGNED, UNTAGGED, Report
@@ -36,10 +38,17 @@ class PersonalDataDenied(PermissionDenied):
 class ReportService:
     """The figures of a period, for officials, admins and the operator."""
 
-    def __init__(self, db: Database, clock: Clock, calendar: WorkCalendar | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        calendar: WorkCalendar | None = None,
+        district: Callable[[], District] = current.get,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.calendar = calendar or WorkCalendar()
+        self._district = district  # the live configuration: the communities' names
 
     def today(self) -> date:
         """The district's date now."""
@@ -120,12 +129,13 @@ class ReportService:
     ) -> Report:
         rows = [calc.ticket_row(f, self.calendar, now) for f in facts]
         titles = {r.category: r.category_title for r in rows}
+        names = {c.id: c.name for c in self._district().communities}
         return Report(
             period=period,
             generated_at=now,
             totals=calc.figures(rows),
             by_category=calc.groups(rows, lambda r: r.category, lambda k: titles[k]),
-            by_community=calc.groups(rows, lambda r: r.community, str),
+            by_community=calc.groups(rows, lambda r: r.community, lambda k: names.get(k, k)),
             by_staff=calc.groups(rows, lambda r: r.staff, str),
             kb=calc.kb_figures(decisions),
             trend=calc.trend(rows, period.start, period.end, self._day),
@@ -199,14 +209,16 @@ def _facts(
     # description, the address and what staff wrote to the resident stay in; the public
     # summary (written for the public, or the default) says what the ticket was about.
     summary = published_summary(
-        ticket.public_summary, ticket.category, filer.community, ticket.location_text,
-        ticket.status, (filer.display_name,),
+        ticket.public_summary, ticket.category, ticket.community or filer.community,
+        ticket.location_text, ticket.status, (filer.display_name,),
     )  # fmt: skip
     return calc.TicketFacts(
         number=ticket.number,
         category=ticket.category,
         category_title=category_title(ticket.category),
-        community=filer.community or UNTAGGED,
+        # The ticket's own community (services.tickets.places.community_of); tickets from
+        # before it was recorded count by where their filer lives, as they always did.
+        community=ticket.community or filer.community or UNTAGGED,
         staff=staff_label,
         status=ticket.status,
         created_at=ticket.created_at,

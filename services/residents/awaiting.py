@@ -30,6 +30,7 @@ class Owed(StrEnum):
     KB_ENTRY = "kb_entry"  # reference: the group of unanswered questions
     REJECT_REASON = "reject_reason"  # in the staff chat; reference: the ticket's id
     REPLY_TEXT = "reply_text"  # "💬 答复" pressed in the staff chat; reference: the ticket's id
+    PLACE = "place"  # /profile or /start: "community", or "building:<community id>"
 
 
 FILING_IDLE = timedelta(minutes=30)
@@ -51,6 +52,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.KB_ENTRY: timedelta(minutes=30),
     Owed.REJECT_REASON: REJECT_PROMPT_TTL,
     Owed.REPLY_TEXT: REPLY_PROMPT_TTL,
+    Owed.PLACE: timedelta(minutes=30),
 }
 
 

@@ -24,7 +24,7 @@ from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.categories import ENQUIRY, get_category
 from services.tickets.complaint import Complaint, checked, from_draft, ticket_number
-from services.tickets.places import building_level
+from services.tickets.places import building_level, community_of
 from services.tickets.trail import TicketTrail
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
@@ -286,6 +286,7 @@ class Filing:
             location_text=complaint.location_text,
             latitude=complaint.latitude,
             longitude=complaint.longitude,
+            community=community_of(complaint, filer.community),
             photos=list(complaint.photos),
             phone=complaint.phone,
             anonymous=complaint.anonymous,

@@ -1,8 +1,15 @@
-"""How precisely a place is shown to people other than the one who reported it."""
+"""How precisely a place is shown to people other than the one who reported it, and which
+community of the district's configuration a new ticket belongs to."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from services.district import current
+
+if TYPE_CHECKING:
+    from services.tickets.complaint import Complaint
 
 # Unit, floor, room and door: 2单元, 5层, 501室, 3-501, 五零一, and whatever follows them.
 _BELOW_BUILDING = re.compile(
@@ -21,3 +28,16 @@ def building_level(location_text: str | None) -> str:
         return ""
     place = _BELOW_BUILDING.sub("", _PHONE.sub("", location_text)).strip(" ，,、-")
     return place[:40]
+
+
+def community_of(complaint: Complaint, filer_community: str | None) -> str | None:
+    """The community a new ticket belongs to: the one its typed place names, else the one
+    nearest to its map point, else where the filer lives (/profile); None when none of
+    these says (the figures then count it as 未标注)."""
+    district = current.get()
+    found = district.named_in(complaint.location_text)
+    if found is None and complaint.latitude is not None and complaint.longitude is not None:
+        found = district.nearest(complaint.latitude, complaint.longitude)
+    if found is not None:
+        return found.id
+    return filer_community if district.community(filer_community) else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor
+from services.district import current
 from services.errors import InvalidInput
 from services.lengths import text_units
 from services.reports.scrub import mask_people, says_nothing, scrub
@@ -82,7 +83,7 @@ def default_summary(
     """Category · place at building level (or the community) · outcome; never the
     description. ``names`` (the filer's) are masked in the place, as are people named
     with a title (王阿姨家楼下)."""
-    place = mask_people(building_level(location_text) or (community or ""), names)
+    place = mask_people(building_level(location_text) or _community_name(community), names)
     parts = (category_title(category), place, OUTCOMES.get(status, ""))
     return SEPARATOR.join(p for p in parts if p)
 
@@ -150,7 +151,7 @@ class PublicSummaries:
 
 async def _view(session: AsyncSession, ticket: Ticket) -> SummaryView:
     filer = await session.get(Resident, ticket.resident_id)
-    community = None if filer is None else filer.community
+    community = ticket.community or (None if filer is None else filer.community)
     names = () if filer is None else (filer.display_name,)
     place = (ticket.category, community, ticket.location_text, ticket.status)
     return SummaryView(
@@ -159,3 +160,12 @@ async def _view(session: AsyncSession, ticket: Ticket) -> SummaryView:
         published=published_summary(ticket.public_summary, *place, names),
         default=default_summary(*place, names),
     )
+
+
+def _community_name(community_id: str | None) -> str:
+    """The configured name of the community the ticket or its filer belongs to (the id of a
+    community since removed from the configuration; nothing when none was given)."""
+    if not community_id:
+        return ""
+    found = current.get().community(community_id)
+    return community_id if found is None else found.name

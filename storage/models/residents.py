@@ -59,6 +59,9 @@ class Resident(Base):
     )
     notices_stopped: Mapped[bool] = mapped_column(default=False, server_default=false())
     subscriptions_asked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The community is an id of the district's configuration (services.district), the
+    # building one of its buildings or grids; place_asked = the question was put once.
+    place_asked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"Resident(id={self.id}, telegram_id={self.telegram_id}, role={self.role})"

@@ -85,6 +85,9 @@ class Ticket(Base):
     location_text: Mapped[str | None] = mapped_column(String(500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # The community (an id of the district's configuration) the ticket belongs to: where the
+    # place given lies, else where the filer lives; None for tickets filed before 0010.
+    community: Mapped[str | None] = mapped_column(String(64), index=True)
     photos: Mapped[list[str]] = mapped_column(JSON, default=list)
     phone: Mapped[str | None] = mapped_column(String(32))
     anonymous: Mapped[bool] = mapped_column(default=False)

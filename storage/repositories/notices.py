@@ -44,6 +44,11 @@ def _audience_filter(stmt: _Query, kind: AudienceKind, value: str | None) -> _Qu
     if kind is AudienceKind.COMMUNITY:
         return stmt.where(Resident.community == value)
     if kind is AudienceKind.BUILDING:
+        # "<community id>/<building>": the building of that community (services.notices.
+        # audience_places); a value without "/" is a building tag of before 0010.
+        community, sep, building = (value or "").partition("/")
+        if sep:
+            return stmt.where(Resident.community == community, Resident.building == building)
         return stmt.where(Resident.building == value)
     return stmt
 

@@ -22,7 +22,10 @@ def test_the_check_runs_every_few_seconds() -> None:
     register_process_jobs(application)
     assert application.job_queue is not None
     jobs = {job.name: job.job.trigger.interval for job in application.job_queue.jobs()}
-    assert jobs == {"knowledge.follow": timedelta(seconds=KB_FOLLOW_EVERY_S)}
+    assert jobs == {
+        "knowledge.follow": timedelta(seconds=KB_FOLLOW_EVERY_S),
+        "district.follow": timedelta(seconds=KB_FOLLOW_EVERY_S),
+    }
 
 
 async def test_a_broken_version_is_logged_and_the_running_one_stays(

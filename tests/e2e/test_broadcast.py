@@ -190,10 +190,11 @@ async def test_unknown_topic_is_refused(linli: Linli) -> None:
 async def test_cancel_while_composing_and_resume(linli: Linli) -> None:
     boss = await official(linli)
     audience = await compose(linli, boss)
-    await press(linli, boss, audience, "🏢 某栋楼", "打出楼栋名称")
-    await write(linli, boss, "幸福小区3号楼", "第 3 步")
+    await press(linli, boss, audience, "🏢 某栋楼", "打出社区和楼栋")
+    await write(linli, boss, "幸福小区3号楼", "没有找到“幸福小区3号楼”这栋楼")  # not configured
+    await write(linli, boss, "示例社区A 3号楼", "第 3 步")
     resumed = await write(linli, boss, "/broadcast", "第 5 步")
-    assert "楼栋“幸福小区3号楼”的居民" in text_of(resumed)
+    assert "楼栋“示例社区A 3号楼”的居民" in text_of(resumed)
     await expect(linli, boss, "接着上次的继续")
     await write(linli, boss, "/cancel", "已放弃这条通知草稿")
     (view,) = await linli.services.notices.list_notices(OFFICIAL_ID)
@@ -241,12 +242,12 @@ async def test_a_restart_mid_compose_loses_nothing(
             await write(town, boss, "/broadcast", "第 1 步")
             audience = await write(town, boss, WATER, "第 2 步")
             await press(town, boss, audience, "🏘 某个社区", "打出社区名称")
-            await write(town, boss, "幸福社区", "第 3 步")
+            await write(town, boss, "示例社区B", "第 3 步")
         # A new process: the draft's owner is known again, and their next message brings
         # back the draft with every choice made so far.
         async with running(build_application(services, token=api.token, api_url=api.url)):
             preview = await write(town, boss, "还在吗？", "第 5 步")
-            assert "社区“幸福社区”的居民" in text_of(preview)
+            assert "社区“示例社区B”的居民" in text_of(preview)
             assert "现在没有人会收到这条通知" in text_of(preview)  # nobody has that tag
             await expect(town, boss, "请用下面的按钮")
             await press(town, boss, preview, "✅ 确认发送", "开始发送")

@@ -48,6 +48,10 @@ async def healthy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: BotApiSe
     monkeypatch.setenv("LINLI_BOT_API_URL", api.url)
     monkeypatch.setenv("LINLI_STAFF_CHAT_ID", str(STAFF_CHAT))
     monkeypatch.setattr(doctor, "this_year", lambda settings: 2025)  # chinese-calendar knows it
+    district = tmp_path / "district"  # a district's own configuration, not the sample
+    district.mkdir()
+    (district / "d.yaml").write_text("communities:\n  - {id: east, name: 东园社区}\n", "utf-8")
+    monkeypatch.setenv("LINLI_DISTRICT_DIR", str(district))
     db = Database(url)
     await upgrade(db)
     await db.dispose()
@@ -78,6 +82,7 @@ async def test_a_healthy_deployment_is_all_ok_and_exits_0(
         "database",
         "outbox",
         "knowledge base",
+        "district",
         "holidays",
         "holidays",
         "token",
@@ -294,3 +299,22 @@ async def test_a_staff_group_that_moved_names_its_new_id(
     assert line_about(lines, f"staff chat {STAFF_CHAT}").endswith(
         "the group became a supergroup with a new id → set LINLI_STAFF_CHAT_ID=-1005550002"
     )
+
+
+async def test_the_sample_district_is_a_warning_and_a_broken_one_an_error(
+    healthy: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("LINLI_DISTRICT_DIR")
+    code, lines = await run_doctor(capsys)
+    assert code == 1
+    assert line_about(lines, "district").startswith("warning  district: sample data: 3 communities")
+    broken = tmp_path / "broken-district"
+    broken.mkdir()
+    (broken / "d.yaml").write_text("routes:\n  - {category: noise, community: x, unit: y}\n")
+    monkeypatch.setenv("LINLI_DISTRICT_DIR", str(broken))
+    code, lines = await run_doctor(capsys)
+    assert code == 2
+    assert "unknown community 'x' in a route" in line_about(lines, "district")

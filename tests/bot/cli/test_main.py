@@ -123,3 +123,18 @@ def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
     errors = child.stderr.read().decode()
     assert child.wait(timeout=60) == 141
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_run_with_a_broken_district_lists_its_problems_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    district = tmp_path / "district"
+    district.mkdir()
+    (district / "d.yaml").write_text("units:\n  - {id: u1, name: 单位, kind: bakery}\n", "utf-8")
+    monkeypatch.setenv("LINLI_DISTRICT_DIR", str(district))
+    monkeypatch.setenv("LINLI_BOT_TOKEN", "123456:TEST")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "The district's configuration (LINLI_DISTRICT_DIR) has problems" in err
+    assert f"{district / 'd.yaml'}:2: unknown unit kind 'bakery'" in err
+    assert f"{district / 'd.yaml'}:2: missing 'chat_id'" in err

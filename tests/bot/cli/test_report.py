@@ -10,10 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 
 from bot.cli import report as report_cli
+from services.reports.export import FIGURE_KEYS
 from storage import Database
 from storage.migrate import upgrade
+from storage.models import Ticket
 from tests.services import report_tickets as data
 
 
@@ -92,3 +95,35 @@ def test_an_unwritable_out_file_is_one_clear_line(
     err = capsys.readouterr().err
     assert err.startswith(f"Cannot write {out}") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_json_by_community_names_configured_communities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    district = tmp_path / "district"
+    district.mkdir()
+    (district / "d.yaml").write_text(
+        "communities:\n  - {id: east, name: 东园社区, buildings: [1号楼]}\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("LINLI_DISTRICT_DIR", str(district))
+    wang = [row[0] for row in data.TICKETS if row[2] == data.WANG][:2]
+
+    async def place() -> None:  # two of 王阿姨's tickets were filed with a configured place
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+        async with db.transaction() as session:
+            await session.execute(
+                update(Ticket).where(Ticket.number.in_(wang)).values(community="east")
+            )
+        await db.dispose()
+
+    asyncio.run(place())
+    assert linli_report("--period", "2026-10", "--format", "json") == 0
+    by_community = json.loads(capsys.readouterr().out)["by_community"]
+    received = {key: (group["title"], group["received"]) for key, group in by_community.items()}
+    assert received == {
+        "east": ("东园社区", 2),
+        "幸福小区": ("幸福小区", 2),  # older tickets: their filer's tag, as before
+        "阳光花园": ("阳光花园", 2),
+        "未标注": ("未标注", 2),  # residents without a community
+    }
+    assert set(by_community["east"]) == {"title", *FIGURE_KEYS}

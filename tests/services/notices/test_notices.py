@@ -95,14 +95,17 @@ async def test_audiences_by_topic_tag_and_staff_and_stop(world: World) -> None:
     await world.prefs.subscribe(NEIGHBOUR, "water_power")
     await world.prefs.subscribe(STRANGER, "activities")
     await world.prefs.stop_all(NEIGHBOUR)
-    await world.prefs.set_home(RESIDENT, "幸福社区", "3号楼")
-    await world.prefs.set_home(STRANGER, "幸福社区", "5号楼")
+    # Places of the bundled sample district (services/district/sample).
+    await world.prefs.set_home(RESIDENT, "sample-a", "3号楼")
+    await world.prefs.set_home(STRANGER, "sample-a", "5号楼")
+    await world.prefs.set_home(STAFF_2, "sample-b", "3号楼")  # another community's 3号楼
     await world.prefs.stop_all(STAFF)
     expected = {
         ("topic", "water_power"): {RESIDENT},
         ("topic", "activities"): {STRANGER},
-        ("community", "幸福社区"): {RESIDENT, STRANGER},
-        ("building", "5号楼"): {STRANGER},
+        ("community", "sample-a"): {RESIDENT, STRANGER},
+        ("building", "sample-a/5号楼"): {STRANGER},
+        ("building", "sample-a/3号楼"): {RESIDENT},
         ("staff", ""): {STAFF, STAFF_2, OFFICIAL, ADMIN},  # /stop does not silence work
         ("all", ""): EVERYONE - {NEIGHBOUR, STAFF},
     }
@@ -123,6 +126,14 @@ async def test_unknown_topic_and_empty_tag_are_refused(world: World) -> None:
         await world.notices.set_audience(OFFICIAL, draft.id, Audience.building("  "))
     with pytest.raises(InvalidInput, match="unknown audience"):
         await world.notices.set_audience(OFFICIAL, draft.id, Audience("friends"))
+    # Places the district's configuration does not have reach nobody: refused.
+    for audience in (
+        Audience.community("幸福社区"),
+        Audience.building("sample-a/99号楼"),
+        Audience.building("nowhere/3号楼"),
+    ):
+        with pytest.raises(InvalidInput, match="in the district's configuration"):
+            await world.notices.set_audience(OFFICIAL, draft.id, audience)
 
 
 async def test_quiet_hours_hold_ordinary_notices_until_morning(world: World) -> None:

@@ -1,0 +1,1 @@
+"""Where the resident lives: /profile, the /start question, buttons and typed search."""
