@@ -8,6 +8,8 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     staff           StaffDesk        staff actions on tickets, the queue and lookups
     reject_prompts  RejectPrompts    the staff chat's "reject: reason?" prompts
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
+    callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
+    supervision     Supervision      officials' flags (督办) and their daily digest
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from services.residents.awaiting import REJECT_PROMPT_TTL
 from services.residents.limits import ResidentLimits
+from services.tickets.callbacks import Callbacks
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.filing import KEEP, Filing
@@ -24,6 +27,7 @@ from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.prompts import RejectPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
+from services.tickets.supervision import Supervision
 from services.tickets.system import SystemTickets
 from services.tickets.trail import Clock, TicketTrail
 from services.tickets.views import (
@@ -58,6 +62,8 @@ class Tickets:
         self.staff = StaffDesk(trail)
         self.reject_prompts = RejectPrompts(trail)
         self.system = SystemTickets(trail)
+        self.callbacks = Callbacks(trail)
+        self.supervision = Supervision(trail)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""

@@ -274,6 +274,8 @@ class TicketTrail:
             rating_score=ticket.rating_score,
             rating_comment=ticket.rating_comment,
             events=tuple(staff_event(e) for e in history),
+            supervised=ticket.supervised_at is not None,
+            redone=ticket.redone_count or 0,
         )
 
     async def staff_views(

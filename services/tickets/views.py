@@ -105,6 +105,8 @@ class StaffTicketView:
     rating_score: int | None
     rating_comment: str | None
     events: tuple[StaffEventView, ...]
+    supervised: bool = False  # flagged 督办 by an official (services/tickets/supervision.py)
+    redone: int = 0  # times a callback sent it back to be redone (services/tickets/callbacks.py)
 
 
 @dataclass(frozen=True, slots=True)

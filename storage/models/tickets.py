@@ -55,6 +55,8 @@ class EventKind(StrEnum):
     FOLLOWUP = "followup"
     RATING = "rating"
     ASSIGN = "assign"
+    CALLBACK = "callback"  # staff phoned the resident back: details {"outcome": ...}
+    SUPERVISE = "supervise"  # an official flagged the ticket (details {"on": true|false})
 
 
 class Ticket(Base):
@@ -94,6 +96,12 @@ class Ticket(Base):
     rating_solved: Mapped[bool | None]
     rating_score: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # 督办: flagged by an official (who, when, why) until they lift it; the trail keeps it all.
+    supervised_at: Mapped[datetime | None]
+    supervised_by: Mapped[int | None] = mapped_column(BigInteger)
+    supervision_note: Mapped[str | None] = mapped_column(Text)
+    # 退回重办: how often a callback found the resident not satisfied and sent it back.
+    redone_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"Ticket(id={self.id}, number={self.number!r}, status={self.status!r})"
