@@ -11,11 +11,13 @@ from tests.e2e.staff_support import (
     STAFF_CHAT,
     STAFF_ID,
     Desk,
-    desk,  # noqa: F401 - the fixture
+    desk,
     status_shown,
     text_of,
 )
 from tests.fakes.bot_api import button_labels
+
+__all__ = ["desk"]  # the fixture
 
 OFFICIAL_ID = 700900
 AT_DESK = Actor(STAFF_ID, STAFF_CHAT)
