@@ -11,7 +11,7 @@ with a button carrying only its id: opening it checks the role again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.log_context import bind_ticket
+from services.reports.scrub import scrub
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
+from services.tickets.places import building_level
 from services.tickets.reminders import category_title
 from services.tickets.trail import TicketTrail
 from services.tickets.views import StaffTicketView
@@ -84,14 +86,29 @@ class Supervision:
         return await self._flag(actor, number, None, on=False)
 
     async def open_ticket(self, actor: Actor, ticket_id: int) -> StaffTicketView:
-        """A digest button: the ticket with its trail, for an official in their own chat."""
+        """A digest button: the ticket with its trail, for an official in their own chat,
+        without personal data (officials read figures and progress, not who complained:
+        see the privacy notice): no name, phone, photos or map point, the place at building
+        level, the words scrubbed."""
         async with self._trail.db.transaction() as session:
             await self._official(session, actor, staff_chat_too=False)
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None:
                 raise NotFound(f"ticket id {ticket_id}")
             bind_ticket(ticket.number)
-            return await self._trail.staff_view(session, ticket, actor, events=True)
+            view = await self._trail.staff_view(session, ticket, actor, events=True)
+            filer = await session.get(Resident, ticket.resident_id)
+        names = [None if filer is None else filer.display_name]
+        return replace(
+            view, resident_name=None, phone=None, photos=(), latitude=None, longitude=None,
+            description=scrub(ticket.description, names),
+            location_text=building_level(ticket.location_text),
+            events=tuple(
+                replace(e, public_message=e.public_message and scrub(e.public_message, names),
+                        internal_note=e.internal_note and scrub(e.internal_note, names))
+                for e in view.events
+            ),
+        )  # fmt: skip
 
     async def send_daily_digest(self, now: datetime) -> int:
         """From DIGEST_AT each day, one private digest to every official and admin of the

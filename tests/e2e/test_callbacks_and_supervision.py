@@ -137,6 +137,9 @@ async def test_supervise_shows_on_the_card_and_in_the_daily_digest(desk: Desk) -
     desk.api.press_button(official, digest, label=number)
     opened = await _private(desk, OFFICIAL_ID, f"🎫 工单 #{number}")
     assert "列为督办" in text_of(opened)
+    # Officials read progress, not who complained: no name, no phone, building level only.
+    assert "小王" not in text_of(opened) and "5678" not in text_of(opened)
+    assert "幸福小区3号楼" in text_of(opened) and "2单元" not in text_of(opened)
 
     desk.api.send_text(official, f"/unsupervise {number}")
     await _private(desk, OFFICIAL_ID, "已取消督办")
