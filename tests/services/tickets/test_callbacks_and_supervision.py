@@ -111,6 +111,9 @@ async def test_not_satisfied_sends_the_ticket_back_to_be_redone(desk: Desk) -> N
         event = (await session.scalars(select(TicketEvent).order_by(TicketEvent.id))).all()[-1]
     assert redo is not None and redo.buttons is not None
     assert redo.buttons[0][0]["data"] == f"tk:reply:{ticket.id}"  # the card's buttons
+    mine = await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(RESIDENT), number)
+    last = mine.timeline[-1]
+    assert (last.kind, last.status, last.message) == ("transition", "reopened", None)
     assert (event.kind, event.details, event.internal_note) == (
         "callback",
         {"outcome": "not_satisfied"},
