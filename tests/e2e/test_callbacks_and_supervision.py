@@ -152,3 +152,23 @@ async def test_supervise_refuses_an_unknown_number(desk: Desk) -> None:
     await _private(desk, OFFICIAL_ID, "没有找到工单 2611-9999")
     desk.api.send_text(official, "/supervise")
     await _private(desk, OFFICIAL_ID, "用法：/supervise")
+
+
+async def test_a_typed_solved_with_two_tickets_waiting_asks_which_one(desk: Desk) -> None:
+    first, second = await _resolved(desk), await _resolved(desk)
+    await desk.api.wait_for(
+        lambda: (
+            len([m for m in desk.api.sent_to(RESIDENT_ID) if "没解决" in str(button_labels(m))])
+            == 2
+        )
+    )
+    desk.api.send_text(desk.resident, "解决了")
+    which = await _private(desk, RESIDENT_ID, "哪一件")
+    assert sorted(button_labels(which)) == sorted([first, second])
+    desk.api.press_button(desk.resident, which, label=second)
+    scores = await _private(desk, RESIDENT_ID, f"工单 {second}：请给这次处理打个分")
+    desk.api.press_button(desk.resident, scores, label="5 ⭐")
+    skip = await _private(desk, RESIDENT_ID, "你打了 5 分")
+    desk.api.press_button(desk.resident, skip, label=button_labels(skip)[0])
+    await _private(desk, RESIDENT_ID, "谢谢你的评价")
+    assert (await desk.status(second), await desk.status(first)) == ("closed", "resolved")
