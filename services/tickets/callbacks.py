@@ -3,7 +3,7 @@
 Which tickets are due a call is one rule, ``callback_reason``:
 
 - *unrated*: resolved, and the resident has not answered the rating question within
-  CALLBACK_AFTER (two days);
+  CALLBACK_AFTER (two days) of the (last) resolution;
 - *not_solved*: the resident rated it "not solved" (it is open again);
 - *recorded*: recorded by staff on behalf of a resident who phoned or walked in (no
   Telegram rating can come), as soon as it is resolved. Tickets carry no channel yet:
@@ -99,7 +99,9 @@ def callback_reason(ticket: Ticket, events: Sequence[TicketEvent], now: datetime
     ``events`` are the ticket's callback and rating events, oldest first.
     """
     status = TicketStatus(ticket.status)
-    if status is TicketStatus.RESOLVED and ticket.rating_solved is None:
+    # Every resolution asks the rating question again and a rating moves the ticket on, so
+    # a resolved ticket is unrated since its last resolution, whatever an earlier rating said.
+    if status is TicketStatus.RESOLVED:
         since = ticket.resolved_at
         if recorded_on_behalf(ticket):
             reason = "recorded"

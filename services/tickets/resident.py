@@ -125,15 +125,16 @@ class ResidentTickets:
             return await self._trail.resident_view(session, ticket, is_owner=True)
 
     async def awaiting_rating(self, actor: Actor) -> tuple[AwaitedRating, ...]:
-        """The resident's own tickets whose rating question is open: resolved, not rated,
-        and not yet closed for want of a rating (a typed 没解决 / 解决了 answers these)."""
+        """The resident's own tickets whose rating question is open: resolved (each
+        resolution asks it, and a rating closes or reopens the ticket) and not yet closed for
+        want of a rating. A typed 没解决 / 解决了 answers these."""
         async with self._trail.db.transaction() as session:
             person = await self._person(session, actor)
             rows = await repo.list_for_resident(session, person.id, limit=50)
             return tuple(
                 AwaitedRating(t.id, t.number)
                 for t in rows
-                if t.status == TicketStatus.RESOLVED and t.rating_solved is None
+                if t.status == TicketStatus.RESOLVED  # a rating closes or reopens it
             )
 
     async def _person(self, session: AsyncSession, actor: Actor) -> Resident:

@@ -247,7 +247,7 @@ async def delete_draft(session: AsyncSession, resident_id: int) -> bool:
 async def list_callback_candidates(session: AsyncSession, *, limit: int = 500) -> list[Ticket]:
     """Tickets that may need a callback (回访): resolved and not rated, or rated "not
     solved" and open again; oldest resolution first. The service decides which are due."""
-    unrated = (Ticket.status == TicketStatus.RESOLVED.value) & Ticket.rating_solved.is_(None)
+    unrated = Ticket.status == TicketStatus.RESOLVED.value  # a rating closes or reopens it
     not_solved = Ticket.rating_solved.is_(False) & Ticket.status.in_(_OPEN)
     stmt = select(Ticket).where(unrated | not_solved).order_by(Ticket.updated_at, Ticket.id)
     return list(await session.scalars(stmt.limit(limit)))

@@ -73,6 +73,22 @@ async def test_a_ticket_rated_not_solved_is_due_a_call_until_one_reaches_the_res
     assert await desk.tickets.callbacks.list_due(AT_DESK) == ()
 
 
+async def test_a_ticket_resolved_again_after_not_solved_waits_for_a_rating_again(
+    desk: Desk,
+) -> None:
+    number = await _resolved(desk)
+    await desk.tickets.resident.rate(Actor.in_private(RESIDENT), number, False, 1)
+    await desk.tickets.callbacks.record(AT_DESK, number, CallbackOutcome.SATISFIED)
+    desk.clock.advance(hours=3)
+    await desk.tickets.staff.resolve(AT_DESK, number, "再次上门")
+    [awaited] = await desk.tickets.resident.awaiting_rating(Actor.in_private(RESIDENT))
+    assert awaited.number == number
+    assert await desk.tickets.callbacks.list_due(AT_DESK) == ()
+    desk.clock.advance(days=2, minutes=1)
+    [due] = await desk.tickets.callbacks.list_due(AT_DESK)
+    assert (due.ticket.number, due.reason) == (number, "unrated")
+
+
 async def test_recorded_on_behalf_is_a_hook_no_ticket_meets_yet(desk: Desk) -> None:
     number = await _resolved(desk)
     ticket, _, _ = await _state(desk, number)
