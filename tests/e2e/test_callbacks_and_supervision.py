@@ -126,6 +126,10 @@ async def test_supervise_shows_on_the_card_and_in_the_daily_digest(desk: Desk) -
     await desk.press(card, "✅ 受理")
     shown = await desk.api.wait_for(lambda: status_shown(desk, number))
     assert "⚑ 督办" in text_of(shown)
+    [queue] = await desk.say("/queue")
+    assert f"⚑ 督办 #{number}" in text_of(queue)
+    [detail] = await desk.say(f"/ticket {number}")
+    assert "⚑ 督办" in text_of(detail) and "小王" in text_of(detail)  # staff see the name
 
     desk.api.send_text(official, f"/supervise {number}")
     await _private(desk, OFFICIAL_ID, "已经是督办件")
