@@ -212,7 +212,7 @@ class Callbacks:
             await notify.to_staff_chat(
                 session, ticket, event, self._trail.settings, "staff.redo",
                 {"ticket_id": ticket.id, "number": ticket.number, "category": ticket.category,
-                 "note": note or "", "times": ticket.redone_count},
+                 "note": note or "—", "times": ticket.redone_count},
                 buttons=notify.staff_buttons(ticket.id, ticket.status),
             )  # fmt: skip
         view = await self._trail.staff_view(session, ticket, actor, events=False)

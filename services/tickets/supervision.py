@@ -28,7 +28,7 @@ from services.tickets.reminders import category_title
 from services.tickets.trail import TicketTrail
 from services.tickets.views import StaffTicketView
 from storage import Role
-from storage.models import EventKind, Resident, Ticket
+from storage.models import EventKind, Resident, Ticket, TicketStatus
 from storage.repositories import reminders as people_repo
 from storage.repositories import tickets as repo
 
@@ -134,7 +134,7 @@ class Supervision:
         async with self._trail.db.transaction() as session:
             official = await self._official(session, actor, staff_chat_too=True)
             ticket = await self._trail.ticket(session, number)
-            if not (lifecycle.is_open(ticket.status) or ticket.status == "resolved"):
+            if not (lifecycle.is_open(ticket.status) or ticket.status == TicketStatus.RESOLVED):
                 raise CannotSupervise(ticket.number, "ended", ticket.status)
             if (ticket.supervised_at is not None) == on:
                 reason = "already" if on else "not_flagged"
@@ -151,7 +151,7 @@ class Supervision:
                 session, ticket, event, self._trail.settings,
                 "staff.supervised" if on else "staff.unsupervised",
                 {"ticket_id": ticket.id, "number": ticket.number, "category": ticket.category,
-                 "note": note or "", "resolution_due_at": ticket.resolution_due_at.isoformat()},
+                 "note": note or "—", "resolution_due_at": ticket.resolution_due_at.isoformat()},
                 buttons=notify.staff_buttons(ticket.id, ticket.status) if on else None,
             )  # fmt: skip
             return await self._trail.staff_view(session, ticket, actor, events=False)

@@ -44,6 +44,9 @@ from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
 Clock = Callable[[], datetime]
+_NOT_A_RESPONSE = frozenset(
+    {EventKind.NOTE, EventKind.ASSIGN, EventKind.SUPERVISE, EventKind.CALLBACK}
+)
 STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
 
 
@@ -124,12 +127,13 @@ class TicketTrail:
             role = "system"
         else:
             role = "resident" if as_resident else str(Role(actor.role).value)
-        # The resident-visible clock: a reply or a status change answers; a note does not.
+        # The resident-visible clock: a reply or a status change answers; a note does not, nor
+        # does an official's supervision flag or a callback (they are not the desk answering).
         if (
             actor is not None
             and role != "resident"
             and ticket.first_response_at is None
-            and kind not in (EventKind.NOTE, EventKind.ASSIGN)
+            and kind not in _NOT_A_RESPONSE
         ):
             ticket.first_response_at = now
         _count_event(session, ticket.category, to_status, filed)

@@ -177,6 +177,7 @@ async def test_an_official_flags_a_ticket_the_staff_chat_is_told_and_the_card_sh
     ticket, after, _ = await _state(desk, number)
     assert view.supervised and ticket.supervised_by == OFFICIAL and after == events + 1
     assert ticket.supervision_note == "尽快"
+    assert ticket.first_response_at is None  # a flag is not the desk answering the resident
     assert (await _outbox_keys(desk))[-1] == (STAFF_CHAT, "staff.supervised")
     staff_view = await desk.tickets.staff.get_ticket_for_staff(AT_DESK, number)
     assert staff_view.supervised
