@@ -7,9 +7,11 @@ and the chat, and refuses a ticket no call is due on.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.callbacks import decode, int_arg
@@ -77,7 +79,8 @@ async def callback_command(update: Update, context: Context) -> None:
         return
     note = words[2] if len(words) > 2 else None
     call = context.services.tickets.callbacks.record(caller.actor, number, outcome, note)
-    await reply(update, await _recorded_text(language, number, call))
+    text, _ = await _recorded(language, number, call)
+    await reply(update, text)
 
 
 async def on_callback_button(update: Update, context: Context) -> None:
@@ -97,19 +100,39 @@ async def on_callback_button(update: Update, context: Context) -> None:
         return
     outcome = _CODES[cb.args[0]]
     call = context.services.tickets.callbacks.record_by_id(caller.actor, ticket_id, outcome)
-    text = await _recorded_text(language, str(ticket_id), call)
+    text, recorded = await _recorded(language, str(ticket_id), call)
     await query.answer()
+    if recorded is not None and outcome is not CallbackOutcome.UNREACHABLE:
+        await _drop_row(query.message, ticket_id)  # reached: off the list
     await reply(update, text)
 
 
-async def _recorded_text(language: str, number: str, call: Awaitable[CallbackRecorded]) -> str:
+async def _drop_row(message: object, ticket_id: int) -> None:
+    """The list without the row of ``ticket_id`` (a stale list shows what is done)."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    suffix = f":{ticket_id}"
+    rows = [
+        row
+        for row in message.reply_markup.inline_keyboard
+        if not any(str(button.callback_data or "").endswith(suffix) for button in row)
+    ]
+    with contextlib.suppress(BadRequest):
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def _recorded(
+    language: str, number: str, call: Awaitable[CallbackRecorded]
+) -> tuple[str, CallbackRecorded | None]:
+    """What staff are told, and the recorded call (None when refused)."""
     outcome = await attempt(language, number, "accept", _or_not_due(call))
     if isinstance(outcome, Refused):
-        return outcome.text
+        return outcome.text, None
     if isinstance(outcome, NoCallbackDue):
         status = status_name(language, outcome.status)
-        return t(language, "callback.not_due", number=outcome.number, status=status)
-    return t(language, f"callback.done.{outcome.outcome.value}", number=outcome.ticket.number)
+        return t(language, "callback.not_due", number=outcome.number, status=status), None
+    key = f"callback.done.{outcome.outcome.value}"
+    return t(language, key, number=outcome.ticket.number), outcome
 
 
 async def _or_not_due(call: Awaitable[CallbackRecorded]) -> CallbackRecorded | NoCallbackDue:

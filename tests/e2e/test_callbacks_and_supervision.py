@@ -37,6 +37,11 @@ async def _private(desk: Desk, chat_id: int, containing: str) -> dict[str, Any]:
     return found[-1]
 
 
+def _same(desk: Desk, message: dict[str, Any]) -> dict[str, Any]:
+    """``message`` as the staff chat shows it now (edits applied)."""
+    return next(m for m in desk.api.sent_to(STAFF_CHAT) if m["message_id"] == message["message_id"])
+
+
 async def _in_staff_chat(desk: Desk, containing: str) -> dict[str, Any]:
     return await _private(desk, STAFF_CHAT, containing)
 
@@ -53,6 +58,9 @@ async def test_the_callback_list_and_an_unsatisfied_call_send_the_ticket_back(
 
     desk.api.press_button(desk.staff, listing, label="不满意")
     await _in_staff_chat(desk, "已记录回访：不满意")
+    await desk.api.wait_for(  # the reached ticket's row leaves the list
+        lambda: not button_labels(_same(desk, listing))
+    )
     redo = await _in_staff_chat(desk, f"工单 #{number}（噪音扰民）回访不满意，退回重办")
     assert "💬 答复" in button_labels(redo)  # the card's buttons come with it
     assert await desk.status(number) == "reopened"
