@@ -31,6 +31,7 @@ from bot.knowledge_follow import reload_if_changed
 from handlers.context import LinliApp
 from services import Services
 from services.residents.awaiting import BROADCAST_IDLE, FILING_IDLE
+from services.tickets.supervision import DIGEST_AT as SUPERVISION_DIGEST_AT
 from storage.leader import LeaderLock
 
 log = logging.getLogger("linli.scheduler")
@@ -167,6 +168,12 @@ def scheduled_jobs(services: Services) -> list[ScheduledJob]:
         ScheduledJob("broadcast.expire_drafts", expire_broadcast_drafts(services), EXPIRY_EVERY),
         ScheduledJob("awaiting.expire", services.awaiting.expire, EXPIRY_EVERY),
         ScheduledJob("bulletins.run_due", services.bulletins.run_due_bulletins, DUE_EVERY),
+        # Daily from 08:45 local: each official's digest of supervised and overdue tickets.
+        ScheduledJob(
+            "supervision.digest",
+            services.tickets.supervision.send_daily_digest,
+            daily_at=SUPERVISION_DIGEST_AT,
+        ),
         # Does nothing unless LINLI_RETENTION_DAYS is set.
         ScheduledJob("privacy.retention", services.privacy.apply_retention, daily_at=RETENTION_AT),
     ]

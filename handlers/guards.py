@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, Update
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.callbacks import Callback, decode
 from handlers.context import Context
@@ -61,3 +62,15 @@ def refusing(denied_key: str) -> Callable[[CallerHandler], Handler]:
         return run
 
     return wrap
+
+
+def stopping(handler: Handler) -> Handler:
+    """``handler``, then no other handler group sees the update (commands and buttons
+    handled in group -1, ahead of the question path)."""
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: Context) -> None:
+        await handler(update, context)
+        raise ApplicationHandlerStop
+
+    return run

@@ -33,9 +33,12 @@ from handlers.profile import input as profile_input
 from handlers.questions import answers as questions
 from handlers.replies import reply
 from handlers.reports import commands as reports
+from handlers.staff import callbacks as staff_callbacks
 from handlers.staff import desk as staff_desk
+from handlers.staff import supervision
 from handlers.subscriptions import commands as subscriptions
 from handlers.tickets import commands as my_tickets
+from handlers.tickets import typed_rating
 from services.residents.awaiting import Owed
 
 CallbackAction = Callable[[Update, Context, Caller, Callback], Awaitable[None]]
@@ -157,8 +160,11 @@ def register_handlers(application: LinliApp) -> None:
     # --- tickets: filing (handlers/filing/) and the resident's tickets (handlers/tickets/)
     filing.register(application)
     my_tickets.register(application)
+    typed_rating.register(application)  # after replies to ticket messages, in the same group
     # --- tickets: the staff desk (handlers/staff/desk.py)
     staff_desk.register(application)
+    staff_callbacks.register(application)
+    supervision.register(application)
     reports.register(application)
     # --- notices: /broadcast, /notices, subscriptions, bulletins (handlers/broadcast*.py, ...)
     broadcast.register(application)

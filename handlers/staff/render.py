@@ -104,7 +104,16 @@ def _view_params(view: StaffTicketView) -> dict[str, Any]:
 
 def status_line(language: str, view: StaffTicketView, assignee: str | None) -> str:
     who = assignee or t(language, "staff.unassigned")
-    return t(language, "staff.card.status", status=status_name(language, view.status), assignee=who)
+    line = t(language, "staff.card.status", status=status_name(language, view.status), assignee=who)
+    return " ".join([line, *desk_marks(language, view)])
+
+
+def desk_marks(language: str, view: StaffTicketView) -> list[str]:
+    """⚑ 督办 and ↩️ 重办×n, shown on the card, in /queue and in /ticket."""
+    marks = [t(language, "staff.card.supervised")] if view.supervised else []
+    if view.redone:
+        marks.append(t(language, "staff.card.redone", times=view.redone))
+    return marks
 
 
 def with_status(text: str, line: str) -> str:
@@ -149,7 +158,12 @@ def queue_text(
             t(
                 language,
                 "staff.queue.line",
-                overdue=t(language, "staff.overdue") if view.is_overdue else "",
+                overdue="".join(
+                    [
+                        t(language, "staff.overdue") if view.is_overdue else "",
+                        *(f"{mark} " for mark in desk_marks(language, view)),
+                    ]
+                ),
                 number=view.number,
                 category=category_name(language, view.category),
                 status=status_name(language, view.status),
@@ -174,7 +188,8 @@ def ticket_text(language: str, view: StaffTicketView, names: Mapping[int, str], 
         overdue=t(language, "staff.ticket.overdue") if view.is_overdue else "",
         assignee=_name(language, view.assignee_telegram_id, names),
     )  # fmt: skip
-    lines = [head, "", t(language, "staff.ticket.timeline")]
+    lines = [head, *([" ".join(desk_marks(language, view))] if desk_marks(language, view) else []),
+             "", t(language, "staff.ticket.timeline")]  # fmt: skip
     for event in view.events:
         lines.extend(event_lines(language, event, names, tz))
     return "\n".join(lines)
@@ -201,6 +216,8 @@ def event_lines(
     head = t(
         language, f"staff.event.{event.kind}", at=when(language, event.at, tz), who=who, to=to,
         score=event.details.get("score", ""),
+        outcome=t(language, f"callback.outcome.{event.details.get('outcome', 'unreachable')}"),
+        flag=t(language, "staff.flag.on" if event.details.get("on") else "staff.flag.off"),
         name=_name(language, target if isinstance(target, int) else None, names),
     )  # fmt: skip
     lines = [head]

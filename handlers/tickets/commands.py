@@ -166,6 +166,19 @@ def _rating_button(
     return InlineKeyboardButton(label, callback_data=encode("tk", kind, number, solved, *more))
 
 
+def score_keyboard(lang: str, number: str, solved: bool) -> InlineKeyboardMarkup:
+    """The 1–5 buttons asked after solved / not solved (pressed, or typed: typed_rating.py)."""
+    answer = "y" if solved else "n"
+    return InlineKeyboardMarkup(
+        [
+            [
+                _rating_button(t(lang, "rating.score_button", score=s), "score", number, answer, s)
+                for s in range(1, 6)
+            ]
+        ]
+    )
+
+
 async def on_rating_button(update: Update, context: Context) -> None:
     press = await pressed(update, context)
     if press is None:
@@ -188,15 +201,8 @@ async def on_rating_button(update: Update, context: Context) -> None:
         return
     score = int(cb.args[3]) if len(cb.args) > 3 and cb.args[3] in ("1", "2", "3", "4", "5") else 0
     if kind == "rate":
-        stars = [
-            _rating_button(
-                t(lang, "rating.score_button", score=s), "score", ticket.number, solved, s
-            )
-            for s in range(1, 6)
-        ]
-        await _edit_pressed(
-            update, t(lang, "rating.ask_score", number=ticket.number), InlineKeyboardMarkup([stars])
-        )
+        keyboard = score_keyboard(lang, ticket.number, solved == "y")
+        await _edit_pressed(update, t(lang, "rating.ask_score", number=ticket.number), keyboard)
     elif kind == "score" and score:
         rating = Rating(ticket.number, solved == "y", score)
         await claim(update, context, caller, Owed.RATING_COMMENT, rating.reference())

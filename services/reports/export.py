@@ -16,7 +16,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from services.reports.model import Figures, Report, TicketRow
+from services.reports.model import CallbackFigures, Figures, Report, TicketRow
 
 FIGURE_LABELS: dict[str, str] = {
     "received": "受理数",
@@ -40,8 +40,21 @@ FIGURE_LABELS: dict[str, str] = {
     "overdue": "超时数",
     "reopened": "重新打开数",
     "rejected": "退回数",
+    "callbacks.made": "回访数",
+    "callbacks.satisfied": "回访满意数",
+    "callbacks.not_satisfied": "回访不满意数",
+    "callbacks.unreachable": "回访联系不上数",
+    "redone": "退回重办数",
+    "supervised": "督办数",
 }
-FIGURE_KEYS = tuple(f.name for f in fields(Figures))
+# The callbacks object is spread over four columns ("callbacks.made" …) in sheets.
+FIGURE_KEYS = tuple(
+    key
+    for name in (f.name for f in fields(Figures))
+    for key in (
+        [f"callbacks.{c.name}" for c in fields(CallbackFigures)] if name == "callbacks" else [name]
+    )
+)
 _GROUP_KINDS = (("category", "分类"), ("community", "社区"), ("staff", "工作人员"))
 _TICKET_COLUMNS = (
     ("number", "工单号"), ("category_title", "分类"), ("community", "社区"),
@@ -163,7 +176,13 @@ def _fill(sheet: Any, rows: list[list[Any]]) -> None:
 
 
 def _values(figures: Figures) -> list[Any]:
-    return [getattr(figures, key) for key in FIGURE_KEYS]
+    values: list[Any] = []
+    for key in FIGURE_KEYS:
+        source: Any = figures
+        for part in key.split("."):  # "callbacks.made": a figure of the callbacks object
+            source = getattr(source, part)
+        values.append(source)
+    return values
 
 
 def _columns(report: Report) -> tuple[tuple[str, str], ...]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from services.reports.model import Figures, Group, KbFigures, TicketRow, TrendPoint
+from services.reports.model import CallbackFigures, Figures, Group, KbFigures, TicketRow, TrendPoint
 from services.workdays.worktime import WorkCalendar
 from storage.models import OPEN_STATUSES, TicketStatus
 
@@ -49,6 +49,9 @@ class TicketFacts:
     outcome: str | None
     resident_name: str | None
     phone: str | None
+    callbacks: tuple[str, ...] = ()
+    redone: bool = False
+    supervised: bool = False
 
 
 def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> TicketRow:
@@ -90,6 +93,9 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         outcome=facts.outcome,
         resident_name=facts.resident_name,
         phone=facts.phone,
+        callbacks=facts.callbacks,
+        redone=facts.redone,
+        supervised=facts.supervised,
     )
 
 
@@ -145,6 +151,20 @@ def figures(rows: Sequence[TicketRow]) -> Figures:
         overdue=sum(1 for r in rows if r.overdue),
         reopened=sum(1 for r in rows if r.reopened),
         rejected=sum(1 for r in rows if r.status == TicketStatus.REJECTED),
+        callbacks=callback_figures(rows),
+        redone=sum(1 for r in rows if r.redone),
+        supervised=sum(1 for r in rows if r.supervised),
+    )
+
+
+def callback_figures(rows: Sequence[TicketRow]) -> CallbackFigures:
+    """Every call recorded on the rows' tickets, by outcome (a ticket may be called twice)."""
+    calls = [outcome for r in rows for outcome in r.callbacks]
+    return CallbackFigures(
+        made=len(calls),
+        satisfied=calls.count("satisfied"),
+        not_satisfied=calls.count("not_satisfied"),
+        unreachable=calls.count("unreachable"),
     )
 
 

@@ -53,6 +53,19 @@ class TicketRow:
     outcome: str | None  # the public message of the resolving step, if staff wrote one
     resident_name: str | None
     phone: str | None
+    callbacks: tuple[str, ...] = ()  # the outcome of each call (回访), in order
+    redone: bool = False  # sent back to be redone (退回重办) at least once
+    supervised: bool = False  # flagged for supervision (督办) at least once
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackFigures:
+    """Calls made to residents about their tickets (回访), by outcome."""
+
+    made: int
+    satisfied: int
+    not_satisfied: int
+    unreachable: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +96,9 @@ class Figures:
     overdue: int
     reopened: int
     rejected: int
+    callbacks: CallbackFigures
+    redone: int
+    supervised: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ One read-only transaction per report; the figures themselves are computed in fig
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from services.tickets.categories import category_title
 from services.tickets.summaries import published_summary
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
-from storage.models import QueryLog, Resident, Ticket, TicketEvent, TicketStatus
+from storage.models import EventKind, QueryLog, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import residents as residents_repo
 
 Clock = Callable[[], datetime]
@@ -162,42 +163,59 @@ async def _ticket_facts(
             .order_by(Ticket.created_at, Ticket.id)
         )
     ).all()
-    reopened, outcomes = await _trail_facts(session, start, end)
-    return [
-        _facts(ticket, filer, assignee, ticket.id in reopened, outcomes.get(ticket.id), personal)
-        for ticket, filer, assignee in rows
-    ]
+    trail = await _trail_facts(session, start, end)
+    return [_facts(ticket, filer, assignee, trail, personal) for ticket, filer, assignee in rows]
 
 
-async def _trail_facts(
-    session: AsyncSession, start: datetime, end: datetime
-) -> tuple[set[int], dict[int, str | None]]:
-    """Which tickets were ever reopened, and the public message of each one's last resolve."""
+@dataclass(slots=True)
+class _TrailFacts:
+    """What the figures read from the audit trail of the period's tickets."""
+
+    reopened: set[int] = field(default_factory=set)
+    outcomes: dict[int, str | None] = field(default_factory=dict)  # last resolve's message
+    callbacks: dict[int, list[str]] = field(default_factory=dict)  # each call's outcome
+    redone: set[int] = field(default_factory=set)
+    supervised: set[int] = field(default_factory=set)
+
+
+async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> _TrailFacts:
+    """Reopened, last resolution message, calls made, redone and supervised, per ticket."""
+    status_change = TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED])
+    desk = TicketEvent.kind.in_([EventKind.CALLBACK, EventKind.SUPERVISE])
     events = await session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.to_status, TicketEvent.public_message)
+        select(
+            TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.to_status,
+            TicketEvent.public_message, TicketEvent.details,
+        )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
-        .where(TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED]))
+        .where(status_change | desk)
         .order_by(TicketEvent.at, TicketEvent.id)
-    )
-    reopened: set[int] = set()
-    outcomes: dict[int, str | None] = {}
-    for ticket_id, to_status, message in events:
+    )  # fmt: skip
+    facts = _TrailFacts()
+    for ticket_id, kind, to_status, message, details in events:
+        if kind == EventKind.CALLBACK:
+            outcome = str((details or {}).get("outcome", ""))
+            facts.callbacks.setdefault(ticket_id, []).append(outcome)
+            if outcome == "not_satisfied":
+                facts.redone.add(ticket_id)
+        elif kind == EventKind.SUPERVISE and (details or {}).get("on"):
+            facts.supervised.add(ticket_id)
         if to_status == TicketStatus.REOPENED:
-            reopened.add(ticket_id)
-        else:
-            outcomes[ticket_id] = message
-    return reopened, outcomes
+            facts.reopened.add(ticket_id)
+        elif to_status == TicketStatus.RESOLVED:
+            facts.outcomes[ticket_id] = message
+    return facts
 
 
 def _facts(
     ticket: Ticket,
     filer: Resident,
     assignee: Resident | None,
-    reopened: bool,
-    outcome: str | None,
+    trail: _TrailFacts,
     personal: bool,
 ) -> calc.TicketFacts:
+    outcome = trail.outcomes.get(ticket.id)
     if assignee is not None:
         staff_label = assignee.display_name or str(assignee.telegram_id)
     elif ticket.assignee_telegram_id is not None:
@@ -228,13 +246,16 @@ def _facts(
         resolved_at=ticket.resolved_at,
         rating_solved=ticket.rating_solved,
         rating_score=ticket.rating_score,
-        reopened=reopened,
+        reopened=ticket.id in trail.reopened,
         summary=summary,
         description=ticket.description if personal else None,
         location_text=ticket.location_text if personal else None,
         outcome=outcome if personal else None,
         resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
         phone=ticket.phone if personal else None,
+        callbacks=tuple(trail.callbacks.get(ticket.id, ())),
+        redone=ticket.id in trail.redone,
+        supervised=ticket.id in trail.supervised,
     )
 
 

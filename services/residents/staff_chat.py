@@ -28,6 +28,11 @@ async def staff_in_staff_chat(
     person = await repo.get_resident(session, actor.telegram_id)
     if person is None or Role(person.role) not in STAFF_ROLES:
         raise PermissionDenied("staff")
-    if staff_chat_id is None or actor.chat_id != staff_chat_id:
+    if not in_staff_chat(actor, staff_chat_id):
         raise WrongPlace(STAFF_CHAT)
     return person
+
+
+def in_staff_chat(actor: Actor, staff_chat_id: int | None) -> bool:
+    """Whether the request came from the configured staff chat (none configured: nowhere)."""
+    return staff_chat_id is not None and actor.chat_id == staff_chat_id

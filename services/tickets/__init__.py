@@ -9,6 +9,8 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     prompts         DeskPrompts      the staff chat's reject and reply prompts
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
     summaries       PublicSummaries  the public summary staff write (summaries.py)
+    callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
+    supervision     Supervision      officials' flags (督办) and their daily digest
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -19,6 +21,7 @@ from __future__ import annotations
 from services.residents.awaiting import REJECT_PROMPT_TTL
 from services.residents.bans import BanCheck
 from services.residents.limits import ResidentLimits
+from services.tickets.callbacks import Callbacks
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.filing import KEEP, Filing
@@ -27,6 +30,7 @@ from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
 from services.tickets.summaries import PublicSummaries, SummaryView
+from services.tickets.supervision import Supervision
 from services.tickets.system import SystemTickets
 from services.tickets.trail import Clock, TicketTrail
 from services.tickets.views import (
@@ -64,6 +68,8 @@ class Tickets:
         self.prompts = DeskPrompts(trail)
         self.system = SystemTickets(trail)
         self.summaries = PublicSummaries(trail)
+        self.callbacks = Callbacks(trail)
+        self.supervision = Supervision(trail)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""

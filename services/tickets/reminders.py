@@ -218,7 +218,7 @@ class ReminderService:
         late = self.calendar.working_hours_between(due, now)
         return key, {
             "number": ticket.number,
-            "category": _category_title(ticket.category, language),
+            "category": category_title(ticket.category, language),
             "due": self._local(due),
             "late_hours": f"{late:.1f}",
             "assignee": "—" if assignee is None else (assignee.display_name or "—"),
@@ -232,7 +232,7 @@ class ReminderService:
         lines = []
         for ticket in shown:
             flag = " ⚠️" if now > ticket.resolution_due_at else ""
-            title = _category_title(ticket.category, language)
+            title = category_title(ticket.category, language)
             due = self._local(ticket.resolution_due_at, "%m-%d %H:%M")
             text = _snippet(ticket.description, 40)
             lines.append(f"• {ticket.number} · {title} · {due}{flag}\n  {text}")
@@ -275,7 +275,7 @@ def _hours(moment: time) -> float:
     return moment.hour + moment.minute / 60 + moment.second / 3600
 
 
-def _category_title(category: str, language: str) -> str:
+def category_title(category: str, language: str) -> str:
     try:
         found = get_category(category)
     except InvalidInput:

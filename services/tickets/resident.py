@@ -7,6 +7,8 @@ resident sees only as the community (STAFF_SIGNATURE).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor
@@ -20,6 +22,14 @@ from services.tickets.trail import TicketTrail
 from services.tickets.views import TicketView
 from storage.models import EventKind, Resident, Ticket, TicketFollower, TicketStatus
 from storage.repositories import tickets as repo
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitedRating:
+    """A ticket whose rating question the resident has not answered yet."""
+
+    ticket_id: int
+    number: str
 
 
 class ResidentTickets:
@@ -118,6 +128,19 @@ class ResidentTickets:
                     buttons=notify.staff_buttons(ticket.id, ticket.status),
                 )  # fmt: skip
             return await self._trail.resident_view(session, ticket, is_owner=True)
+
+    async def awaiting_rating(self, actor: Actor) -> tuple[AwaitedRating, ...]:
+        """The resident's own tickets whose rating question is open: resolved (each
+        resolution asks it, and a rating closes or reopens the ticket) and not yet closed for
+        want of a rating. A typed 没解决 / 解决了 answers these."""
+        async with self._trail.db.transaction() as session:
+            person = await self._person(session, actor)
+            rows = await repo.list_for_resident(session, person.id, limit=50)
+            return tuple(
+                AwaitedRating(t.id, t.number)
+                for t in rows
+                if t.status == TicketStatus.RESOLVED  # a rating closes or reopens it
+            )
 
     async def _person(self, session: AsyncSession, actor: Actor) -> Resident:
         """The resident asking, in their own chat with linli: the one rule of this class. In a

@@ -23,7 +23,7 @@ from services.errors import NotFound
 from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
 from services.log_context import bind_ticket
 from services.reports.scrub import mask_phone_numbers
-from services.residents.staff_chat import staff_in_staff_chat
+from services.residents.staff_chat import in_staff_chat, staff_in_staff_chat
 from services.tickets import lifecycle, notify
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
@@ -45,6 +45,9 @@ from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
 Clock = Callable[[], datetime]
+_NOT_A_RESPONSE = frozenset(
+    {EventKind.NOTE, EventKind.ASSIGN, EventKind.SUPERVISE, EventKind.CALLBACK}
+)
 STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
 
 
@@ -76,6 +79,10 @@ class TicketTrail:
         chat: the one rule every staff action passes (services/residents/staff_chat.py), so a
         card's button forged in a private chat or another group is refused here too."""
         return await staff_in_staff_chat(session, actor, self.settings.staff_chat_id)
+
+    def at_desk(self, actor: Actor) -> bool:
+        """Whether the request came from the staff chat (the place half of the rule above)."""
+        return in_staff_chat(actor, self.settings.staff_chat_id)
 
     async def ticket(self, session: AsyncSession, number: str) -> Ticket:
         """The ticket with this number, locked for the change to come; NotFound otherwise."""
@@ -115,12 +122,13 @@ class TicketTrail:
             role = "system"
         else:
             role = "resident" if as_resident else str(Role(actor.role).value)
-        # The resident-visible clock: a reply or a status change answers; a note does not.
+        # The resident-visible clock: a reply or a status change answers; a note does not, nor
+        # does an official's supervision flag or a callback (they are not the desk answering).
         if (
             actor is not None
             and role != "resident"
             and ticket.first_response_at is None
-            and kind not in (EventKind.NOTE, EventKind.ASSIGN)
+            and kind not in _NOT_A_RESPONSE
         ):
             ticket.first_response_at = now
         _count_event(session, ticket.category, to_status, filed)
@@ -265,6 +273,8 @@ class TicketTrail:
             rating_score=ticket.rating_score,
             rating_comment=ticket.rating_comment,
             events=tuple(staff_event(e) for e in history),
+            supervised=ticket.supervised_at is not None,
+            redone=ticket.redone_count or 0,
         )
 
     async def staff_views(

@@ -105,6 +105,8 @@ class StaffTicketView:
     rating_score: int | None
     rating_comment: str | None
     events: tuple[StaffEventView, ...]
+    supervised: bool = False  # flagged 督办 by an official (services/tickets/supervision.py)
+    redone: int = 0  # times a callback sent it back to be redone (services/tickets/callbacks.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +173,12 @@ def public_event(event: TicketEvent) -> PublicEventView:
         author = "system"
     else:
         author = STAFF_SIGNATURE
+    # A callback that closed or reopened the ticket reads as that status change (its note
+    # is internal).
+    kind = EventKind.TRANSITION.value if event.kind == EventKind.CALLBACK else event.kind
     return PublicEventView(
         at=event.at,
-        kind=event.kind,
+        kind=kind,
         status=event.to_status,
         message=event.public_message,
         author=author,
@@ -182,7 +187,8 @@ def public_event(event: TicketEvent) -> PublicEventView:
 
 def is_public(event: TicketEvent) -> bool:
     """True for events the resident sees in their timeline."""
-    return event.kind in _PUBLIC_KINDS
+    status_changing_callback = event.kind == EventKind.CALLBACK and event.to_status is not None
+    return event.kind in _PUBLIC_KINDS or status_changing_callback
 
 
 def staff_event(event: TicketEvent) -> StaffEventView:

@@ -58,6 +58,8 @@ class EventKind(StrEnum):
     SUMMARY = "summary"  # staff set the public summary; the text is in internal_note
     BAN = "ban"  # staff banned the filer through this ticket; the reason is internal_note
     UNBAN = "unban"
+    CALLBACK = "callback"  # staff phoned the resident back: details {"outcome": ...}
+    SUPERVISE = "supervise"  # an official flagged the ticket (details {"on": true|false})
 
 
 STAFF_ONLY_EVENTS = frozenset(
@@ -109,6 +111,12 @@ class Ticket(Base):
     rating_solved: Mapped[bool | None]
     rating_score: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # 督办: flagged by an official (who, when, why) until they lift it; the trail keeps it all.
+    supervised_at: Mapped[datetime | None]
+    supervised_by: Mapped[int | None] = mapped_column(BigInteger)
+    supervision_note: Mapped[str | None] = mapped_column(Text)
+    # 退回重办: how often a callback found the resident not satisfied and sent it back.
+    redone_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"Ticket(id={self.id}, number={self.number!r}, status={self.status!r})"

@@ -242,3 +242,36 @@ async def delete_draft(session: AsyncSession, resident_id: int) -> bool:
         .returning(FilingDraft.resident_id)
     )
     return result.first() is not None
+
+
+async def list_callback_candidates(session: AsyncSession, *, limit: int = 500) -> list[Ticket]:
+    """Tickets that may need a callback (回访): resolved and not rated, or rated "not
+    solved" and open again; oldest resolution first. The service decides which are due."""
+    unrated = Ticket.status == TicketStatus.RESOLVED.value  # a rating closes or reopens it
+    not_solved = Ticket.rating_solved.is_(False) & Ticket.status.in_(_OPEN)
+    stmt = select(Ticket).where(unrated | not_solved).order_by(Ticket.updated_at, Ticket.id)
+    return list(await session.scalars(stmt.limit(limit)))
+
+
+async def list_events_of_kinds(
+    session: AsyncSession, ticket_ids: list[int], kinds: list[str]
+) -> list[TicketEvent]:
+    """The events of ``kinds`` of several tickets, oldest first."""
+    if not ticket_ids:
+        return []
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(kinds))
+        .order_by(TicketEvent.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def list_supervised_open(session: AsyncSession) -> list[Ticket]:
+    """Open tickets an official flagged for supervision (督办), soonest due first."""
+    stmt = (
+        select(Ticket)
+        .where(Ticket.supervised_at.is_not(None), Ticket.status.in_(_OPEN))
+        .order_by(Ticket.resolution_due_at, Ticket.id)
+    )
+    return list(await session.scalars(stmt))

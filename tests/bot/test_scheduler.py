@@ -119,6 +119,8 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
         "reminders.escalate",
         "reminders.progress",
         LEADER_JOB,
+        "supervision.digest",
+        "supervision.digest.startup",
         "tickets.close_unrated",
         "tickets.close_unrated.startup",
     ]
@@ -126,6 +128,8 @@ async def test_register_jobs_puts_every_job_on_the_job_queue(lite_services: Serv
     trigger = digest.job.trigger
     assert trigger.timezone == SH
     assert "hour='8', minute='30'" in str(trigger)
+    [supervision] = application.job_queue.get_jobs_by_name("supervision.digest")
+    assert "hour='8', minute='45'" in str(supervision.job.trigger)
     [hourly] = application.job_queue.get_jobs_by_name("reminders.escalate")
     assert hourly.job.trigger.interval == timedelta(hours=1)
 

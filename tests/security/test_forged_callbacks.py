@@ -41,7 +41,7 @@ APOLOGY = "出了点问题"
 
 def _button_data(town: Town, ticket_id: str, number: str, query: str, draft: str) -> list[str]:
     """Every callback data shape linli makes (handlers/*: tk, cp, bc, pv, sub, kl, fb, pick,
-    nope, ask, ent, cat, menu, help, lang), filled with the given ids."""
+    nope, ask, ent, cat, menu, help, lang, cb, sv), filled with the given ids."""
     return [
         *(f"tk:{action}:{ticket_id}" for action in DESK_ACTIONS),
         f"tk:assignto:{ticket_id}:0:00000000",
@@ -69,6 +69,10 @@ def _button_data(town: Town, ticket_id: str, number: str, query: str, draft: str
         f"pick:{query}:dibao",
         f"nope:{query}",
         f"ask:{query}",
+        f"cb:s:{ticket_id}",
+        f"cb:n:{ticket_id}",
+        f"cb:u:{ticket_id}",
+        f"sv:open:{ticket_id}",
     ]
 
 
@@ -78,6 +82,7 @@ def _presses(town: Town) -> list[tuple[int, int, str]]:
         town, str(town.new_ticket), town.new_number, str(town.query_id), str(town.draft_id)
     )
     rating = [d.replace(str(town.new_ticket), str(town.resolved_ticket)) for d in victims[6:10]]
+    rating += [f"cb:{outcome}:{town.resolved_ticket}" for outcome in "snu"]
     everything = victims + rating
     places = {
         STRANGER_ID: (STRANGER_ID, OTHER_GROUP_ID),
@@ -109,6 +114,10 @@ def _legitimate(presser: int, chat: int, data: str) -> bool:
     )
     if at_desk and data.split(":")[1] in (*DESK_ACTIONS, "assignto"):
         return True
+    if at_desk and data.startswith("cb:"):
+        return True  # staff recording a callback in the staff chat
+    if presser in (OFFICIAL_ID, OTHER_OFFICIAL_ID, ADMIN_ID) and data.startswith("sv:"):
+        return chat == presser  # an official opening a digest's ticket: reading, in private
     if presser == OFFICIAL_ID and data.startswith("bc:"):
         return True  # the draft's author: Telegram vouches for who pressed, so it is theirs
     return presser == ADMIN_ID and data.startswith("kl:")

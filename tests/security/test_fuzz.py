@@ -18,7 +18,10 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-PREFIXES = ("tk", "cp", "bc", "pv", "sub", "kl", "fb", "pick", "nope", "ask", "ent", "cat", "lang")
+PREFIXES = (
+    "tk", "cp", "bc", "pv", "sub", "kl", "fb", "pick", "nope", "ask", "ent", "cat", "lang",
+    "cb", "sv",
+)  # fmt: skip
 # Texts Telegram delivers: no lone surrogates; NUL and other control characters included.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=400).filter(
     lambda s: s.strip() != ""
@@ -49,6 +52,10 @@ COMMAND_WORDS = [
     "start",
     "help",
     "profile",
+    "callbacks",
+    "callback",
+    "supervise",
+    "unsupervise",
 ]
 COMMANDS = st.builds(lambda word, rest: f"/{word} {rest}", st.sampled_from(COMMAND_WORDS), TEXT)
 _seen: dict[int, int] = {}

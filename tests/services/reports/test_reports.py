@@ -28,10 +28,13 @@ from services.reports import (
     month_period,
     parse_period,
 )
+from services.reports.model import CallbackFigures
+from services.tickets.callbacks import CallbackOutcome
 from services.tickets.categories import get_category
 from services.workdays.worktime import WorkCalendar
 from storage import Database
 from tests.services import report_tickets as data
+from tests.services.conftest import OFFICIAL as DESK_OFFICIAL
 from tests.services.conftest import RESIDENT, STAFF, STAFF_CHAT, Desk, file_noise
 from tests.services.report_tickets import ADMIN, LI, NOW, OFFICIAL, PHONE, SH, STAFF_A, WANG
 
@@ -238,7 +241,7 @@ async def test_xlsx_has_a_figures_sheet_and_a_tickets_sheet(
 
 
 async def test_csv_opens_with_the_csv_module(october: Report) -> None:
-    for rows, width in ((export.figure_rows(october), 23), (export.ticket_rows(october), 17)):
+    for rows, width in ((export.figure_rows(october), 29), (export.ticket_rows(october), 17)):
         text = export.to_csv(rows).decode("utf-8-sig")
         parsed = list(csv.reader(io.StringIO(text)))
         assert len(parsed[0]) == width
@@ -285,3 +288,27 @@ async def test_no_cell_anyone_wrote_is_ever_a_formula(october: Report) -> None:
     )
     cell = book["工单"].cell(row=2, column=column + 1)
     assert (cell.value, cell.data_type) == (attack, "s")  # text, shown exactly as written
+
+
+async def test_callbacks_redone_and_supervised_are_counted(desk: Desk) -> None:
+    """Each call by outcome, tickets sent back to be redone, tickets ever supervised."""
+    first, second = await file_noise(desk), await file_noise(desk)
+    at_desk = Actor(STAFF, STAFF_CHAT)
+    for number in (first, second):
+        await desk.tickets.staff.accept(at_desk, number)
+        await desk.tickets.staff.resolve(at_desk, number)
+    desk.clock.advance(days=3)
+    callbacks = desk.tickets.callbacks
+    await callbacks.record(at_desk, first, CallbackOutcome.UNREACHABLE)
+    await callbacks.record(at_desk, first, CallbackOutcome.NOT_SATISFIED, "还是吵")
+    await callbacks.record(at_desk, second, CallbackOutcome.SATISFIED)
+    await desk.tickets.supervision.supervise(Actor.in_private(DESK_OFFICIAL), first)
+    await desk.tickets.supervision.unsupervise(Actor.in_private(DESK_OFFICIAL), first)
+    report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
+    f = report.totals
+    assert f.callbacks == CallbackFigures(made=3, satisfied=1, not_satisfied=1, unreachable=1)
+    assert (f.redone, f.supervised, f.reopened) == (1, 1, 1)
+    out = export.to_json(report)
+    assert out["callbacks"] == {"made": 3, "satisfied": 1, "not_satisfied": 1, "unreachable": 1}
+    assert (out["redone"], out["supervised"]) == (1, 1)
+    assert out["by_category"]["noise"]["redone"] == 1
