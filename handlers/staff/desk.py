@@ -36,10 +36,11 @@ from handlers.staff.commands import (
     queue_command,
     ticket_command,
 )
-from handlers.staff.common import Refused, attempt, is_staff, staff_language
+from handlers.staff.common import DeskChats, Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
 from handlers.staff.summary import with_summary_hint
 from handlers.staff.summary_command import summary_command
+from handlers.staff.transfer import transfer_command
 from services.access import Actor
 
 log = logging.getLogger("linli.staff")
@@ -54,6 +55,7 @@ def register(application: LinliApp) -> None:
     application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
     application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
     application.add_handler(CommandHandler("summary", _stop(summary_command), once), -1)
+    application.add_handler(CommandHandler("transfer", _stop(transfer_command), once), -1)
     for name, command in BAN_COMMANDS.items():
         application.add_handler(CommandHandler(name, _stop(command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
@@ -61,7 +63,7 @@ def register(application: LinliApp) -> None:
     if chat_id is None:
         log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")
         return
-    staff_chat = filters.Chat(chat_id)
+    staff_chat = DeskChats(chat_id)
     other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
     application.add_handler(MessageHandler(staff_chat & other_command & once, drop_prompt), -2)
     application.add_handler(CommandHandler("ticket", _stop(ticket_command), staff_chat & once), -1)

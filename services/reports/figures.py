@@ -52,6 +52,7 @@ class TicketFacts:
     callbacks: tuple[str, ...] = ()
     redone: bool = False
     supervised: bool = False
+    unit: str = ""  # the unit held accountable (see services/reports/service.py)
 
 
 def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> TicketRow:
@@ -74,6 +75,7 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         category=facts.category,
         category_title=facts.category_title,
         community=facts.community,
+        unit=facts.unit,
         staff=facts.staff,
         status=facts.status,
         created_at=facts.created_at,

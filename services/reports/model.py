@@ -13,6 +13,8 @@ from services.reports.period import Period
 
 UNTAGGED = "未标注"
 """The community of a resident who has no community tag."""
+CENTRAL = "centre"
+"""The key in the figures by unit of tickets no unit holds (the central staff chat)."""
 
 UNASSIGNED = "未分配"
 """The staff member of a ticket nobody was assigned to."""
@@ -56,6 +58,7 @@ class TicketRow:
     callbacks: tuple[str, ...] = ()  # the outcome of each call (回访), in order
     redone: bool = False  # sent back to be redone (退回重办) at least once
     supervised: bool = False  # flagged for supervision (督办) at least once
+    unit: str = ""  # the unit that held it when its resolution limit passed (or holds it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,7 @@ class Report:
     by_category: tuple[Group, ...]
     by_community: tuple[Group, ...]
     by_staff: tuple[Group, ...]
+    by_unit: tuple[Group, ...]
     kb: KbFigures
     trend: tuple[TrendPoint, ...]
     tickets: tuple[TicketRow, ...]

@@ -7,7 +7,7 @@ One read-only transaction per report; the figures themselves are computed in fig
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,10 +19,11 @@ from services.district import current
 from services.district.model import District
 from services.errors import InvalidInput, PermissionDenied
 from services.reports import figures as calc
-from services.reports.model import UNASSIGNED, UNTAGGED, Report
+from services.reports.model import CENTRAL, UNASSIGNED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
 from services.tickets.categories import category_title
 from services.tickets.summaries import published_summary
+from services.tickets.units import CENTRE
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.models import EventKind, QueryLog, Resident, Ticket, TicketEvent, TicketStatus
@@ -131,6 +132,7 @@ class ReportService:
         rows = [calc.ticket_row(f, self.calendar, now) for f in facts]
         titles = {r.category: r.category_title for r in rows}
         names = {c.id: c.name for c in self._district().communities}
+        units = {u.id: u.name for u in self._district().units} | {CENTRAL: CENTRE}
         return Report(
             period=period,
             generated_at=now,
@@ -138,6 +140,7 @@ class ReportService:
             by_category=calc.groups(rows, lambda r: r.category, lambda k: titles[k]),
             by_community=calc.groups(rows, lambda r: r.community, lambda k: names.get(k, k)),
             by_staff=calc.groups(rows, lambda r: r.staff, str),
+            by_unit=calc.groups(rows, lambda r: r.unit, lambda k: units.get(k, k)),
             kb=calc.kb_figures(decisions),
             trend=calc.trend(rows, period.start, period.end, self._day),
             tickets=tuple(rows),
@@ -176,16 +179,17 @@ class _TrailFacts:
     callbacks: dict[int, list[str]] = field(default_factory=dict)  # each call's outcome
     redone: set[int] = field(default_factory=set)
     supervised: set[int] = field(default_factory=set)
+    transfers: dict[int, list[tuple[datetime, str | None]]] = field(default_factory=dict)
 
 
 async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> _TrailFacts:
     """Reopened, last resolution message, calls made, redone and supervised, per ticket."""
     status_change = TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED])
-    desk = TicketEvent.kind.in_([EventKind.CALLBACK, EventKind.SUPERVISE])
+    desk = TicketEvent.kind.in_([EventKind.CALLBACK, EventKind.SUPERVISE, EventKind.TRANSFER])
     events = await session.execute(
         select(
             TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.to_status,
-            TicketEvent.public_message, TicketEvent.details,
+            TicketEvent.public_message, TicketEvent.details, TicketEvent.at,
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
@@ -193,8 +197,13 @@ async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) ->
         .order_by(TicketEvent.at, TicketEvent.id)
     )  # fmt: skip
     facts = _TrailFacts()
-    for ticket_id, kind, to_status, message, details in events:
-        if kind == EventKind.CALLBACK:
+    for ticket_id, kind, to_status, message, details, at in events:
+        if kind == EventKind.TRANSFER:  # who held it until then
+            held = (details or {}).get("from")
+            facts.transfers.setdefault(ticket_id, []).append(
+                (at, None if held is None else str(held))
+            )
+        elif kind == EventKind.CALLBACK:
             outcome = str((details or {}).get("outcome", ""))
             facts.callbacks.setdefault(ticket_id, []).append(outcome)
             if outcome == "not_satisfied":
@@ -237,6 +246,7 @@ def _facts(
         # The ticket's own community (services.tickets.places.community_of); tickets from
         # before it was recorded count by where their filer lives, as they always did.
         community=ticket.community or filer.community or UNTAGGED,
+        unit=_accountable_unit(ticket, trail.transfers.get(ticket.id, ())),
         staff=staff_label,
         status=ticket.status,
         created_at=ticket.created_at,
@@ -269,3 +279,12 @@ async def _decisions(
         )
     )
     return [(decision, feedback) for decision, feedback in result]
+
+
+def _accountable_unit(ticket: Ticket, transfers: Sequence[tuple[datetime, str | None]]) -> str:
+    """The unit the figures count a ticket against: the one that held it when its resolution
+    limit passed (a transfer after the deadline does not move the blame), else the one that
+    holds it now; CENTRAL for the central staff chat."""
+    deadline = ticket.resolution_due_at
+    held_then = next((held for at, held in transfers if at > deadline), ticket.unit_id)
+    return held_then or CENTRAL

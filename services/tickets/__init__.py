@@ -8,6 +8,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     staff           StaffDesk        staff actions on tickets, the queue and lookups
     prompts         DeskPrompts      the staff chat's reject and reply prompts
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
+    dispatch        Dispatch         moving a ticket to another unit (转派; units.py routes)
     summaries       PublicSummaries  the public summary staff write (summaries.py)
     callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
     supervision     Supervision      officials' flags (督办) and their daily digest
@@ -24,6 +25,7 @@ from services.residents.limits import ResidentLimits
 from services.tickets.callbacks import Callbacks
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
+from services.tickets.dispatch import Dispatch
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.prompts import DeskPrompts
@@ -66,6 +68,7 @@ class Tickets:
         self.resident = ResidentTickets(trail, bans)
         self.staff = StaffDesk(trail)
         self.prompts = DeskPrompts(trail)
+        self.dispatch = Dispatch(trail)
         self.system = SystemTickets(trail)
         self.summaries = PublicSummaries(trail)
         self.callbacks = Callbacks(trail)

@@ -28,6 +28,7 @@ from services.tickets import lifecycle, notify
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
 from services.tickets.settings import TicketSettings
+from services.tickets.units import check_may_act
 from services.tickets.views import (
     StaffTicketView,
     TicketView,
@@ -83,6 +84,16 @@ class TicketTrail:
     def at_desk(self, actor: Actor) -> bool:
         """Whether the request came from the staff chat (the place half of the rule above)."""
         return in_staff_chat(actor, self.settings.staff_chat_id)
+
+    async def desk_ticket(
+        self, session: AsyncSession, actor: Actor, number: str
+    ) -> tuple[Resident, Ticket]:
+        """The staff member at the desk and the ticket, locked, if they may act on it from
+        where they ask (a unit's staff on their unit's tickets: services/tickets/units.py)."""
+        staff = await self.staff(session, actor)
+        ticket = await self.ticket(session, number)
+        check_may_act(actor, staff, ticket, self.settings.staff_chat_id)
+        return staff, ticket
 
     async def ticket(self, session: AsyncSession, number: str) -> Ticket:
         """The ticket with this number, locked for the change to come; NotFound otherwise."""

@@ -59,6 +59,7 @@ class EventKind(StrEnum):
     BAN = "ban"  # staff banned the filer through this ticket; the reason is internal_note
     UNBAN = "unban"
     CALLBACK = "callback"  # staff phoned the resident back: details {"outcome": ...}
+    TRANSFER = "transfer"  # moved to another unit: details {"from", "to"}, reason internal
     SUPERVISE = "supervise"  # an official flagged the ticket (details {"on": true|false})
 
 
@@ -90,6 +91,9 @@ class Ticket(Base):
     # The community (an id of the district's configuration) the ticket belongs to: where the
     # place given lies, else where the filer lives; None for tickets filed before 0010.
     community: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The unit of the district's configuration that holds the ticket (派单: routed at filing,
+    # moved by /transfer); None: the central staff chat.
+    unit_id: Mapped[str | None] = mapped_column(String(40), index=True)
     photos: Mapped[list[str]] = mapped_column(JSON, default=list)
     phone: Mapped[str | None] = mapped_column(String(32))
     anonymous: Mapped[bool] = mapped_column(default=False)

@@ -170,12 +170,19 @@ async def list_for_resident(
 
 
 async def list_open(
-    session: AsyncSession, *, assignee_telegram_id: int | None = None, limit: int = 50
+    session: AsyncSession,
+    *,
+    assignee_telegram_id: int | None = None,
+    limit: int = 50,
+    unit_id: str | None = None,
 ) -> list[Ticket]:
-    """Open tickets by resolution due time (the staff queue), optionally one assignee's."""
+    """Open tickets by resolution due time (the staff queue), optionally one assignee's, or
+    one unit's."""
     stmt = select(Ticket).where(Ticket.status.in_(_OPEN))
     if assignee_telegram_id is not None:
         stmt = stmt.where(Ticket.assignee_telegram_id == assignee_telegram_id)
+    if unit_id is not None:
+        stmt = stmt.where(Ticket.unit_id == unit_id)
     stmt = stmt.order_by(Ticket.resolution_due_at, Ticket.id).limit(limit)
     return list(await session.scalars(stmt))
 
