@@ -10,6 +10,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 from storage.models.awaiting import Awaiting
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.chat_queue import QueuedUpdate
+from storage.models.extensions import ExtensionStatus, TicketExtension
 from storage.models.notices import (
     AudienceKind,
     Bulletin,
@@ -46,6 +47,7 @@ __all__ = [
     "Base",
     "Bulletin",
     "EventKind",
+    "ExtensionStatus",
     "FilingDraft",
     "Notice",
     "NoticeStatus",
@@ -58,6 +60,7 @@ __all__ = [
     "Role",
     "Subscription",
     "Ticket",
+    "TicketExtension",
     "TicketEvent",
     "TicketFollower",
     "TicketSequence",

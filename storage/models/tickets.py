@@ -55,6 +55,12 @@ class EventKind(StrEnum):
     FOLLOWUP = "followup"
     RATING = "rating"
     ASSIGN = "assign"
+    # Extensions and pauses of the resolution clock (services/tickets/clock.py).
+    EXTENSION_REQUESTED = "ext_requested"
+    EXTENSION_APPROVED = "ext_approved"
+    EXTENSION_REFUSED = "ext_refused"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 class Ticket(Base):
@@ -89,6 +95,9 @@ class Ticket(Base):
     response_due_at: Mapped[datetime]
     resolution_due_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
+    # Set while the resolution clock is paused waiting for the resident (挂起); the paused
+    # working time is added to resolution_due_at when it resumes.
+    paused_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating_solved: Mapped[bool | None]
