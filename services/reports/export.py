@@ -38,6 +38,9 @@ FIGURE_LABELS: dict[str, str] = {
     "overdue": "超时数",
     "reopened": "重新打开数",
     "rejected": "退回数",
+    "extensions_requested": "申请延期数",
+    "extensions_approved": "批准延期数",
+    "paused_hours": "等待居民(工作小时)",
 }
 FIGURE_KEYS = tuple(f.name for f in fields(Figures))
 _GROUP_KINDS = (("category", "分类"), ("community", "社区"), ("staff", "工作人员"))

@@ -42,6 +42,9 @@ class TicketRow:
     resolution: str | None  # "confirmed", "staff" or None (not resolved)
     overdue: bool
     reopened: bool
+    extensions_requested: int  # extension requests made for it
+    extensions_approved: int
+    paused_hours: float  # working hours its resolution clock waited for the resident
     rating_score: int | None
     rating_solved: bool | None
     description: str
@@ -79,6 +82,9 @@ class Figures:
     overdue: int
     reopened: int
     rejected: int
+    extensions_requested: int = 0
+    extensions_approved: int = 0
+    paused_hours: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ One read-only transaction per report; the figures themselves are computed in fig
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from services.reports.scrub import scrub
 from services.tickets.categories import get_category
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
-from storage.models import QueryLog, Resident, Ticket, TicketEvent, TicketStatus
+from storage.models import EventKind, QueryLog, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import residents as residents_repo
 
 Clock = Callable[[], datetime]
@@ -152,40 +153,62 @@ async def _ticket_facts(
             .order_by(Ticket.created_at, Ticket.id)
         )
     ).all()
-    reopened, outcomes = await _trail_facts(session, start, end)
+    trails = await _trail_facts(session, start, end)
     return [
-        _facts(ticket, filer, assignee, ticket.id in reopened, outcomes.get(ticket.id), personal)
+        _facts(ticket, filer, assignee, trails.get(ticket.id) or _Trail(), personal)
         for ticket, filer, assignee in rows
     ]
 
 
-async def _trail_facts(
-    session: AsyncSession, start: datetime, end: datetime
-) -> tuple[set[int], dict[int, str | None]]:
-    """Which tickets were ever reopened, and the public message of each one's last resolve."""
+@dataclass
+class _Trail:
+    """What a ticket's trail says that its row does not."""
+
+    reopened: bool = False
+    outcome: str | None = None
+    extensions_requested: int = 0
+    extensions_approved: int = 0
+    paused_hours: float = 0.0  # pauses that have ended (a running one is counted from the row)
+
+
+_TRAIL_KINDS = (EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.RESUME)
+# Statuses whose events may end a pause (an open ticket resolved, rejected or merged).
+_TRAIL_STATUSES = (
+    TicketStatus.REOPENED, TicketStatus.RESOLVED, TicketStatus.REJECTED, TicketStatus.MERGED,
+)  # fmt: skip
+
+
+async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> dict[int, _Trail]:
+    """Per ticket: ever reopened, the public message of its last resolve, extensions asked
+    and approved, and the working hours of its ended pauses."""
     events = await session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.to_status, TicketEvent.public_message)
+        select(
+            TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.to_status,
+            TicketEvent.public_message, TicketEvent.details,
+        )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
-        .where(TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED]))
+        .where(TicketEvent.kind.in_(_TRAIL_KINDS) | TicketEvent.to_status.in_(_TRAIL_STATUSES))
         .order_by(TicketEvent.at, TicketEvent.id)
-    )
-    reopened: set[int] = set()
-    outcomes: dict[int, str | None] = {}
-    for ticket_id, to_status, message in events:
+    )  # fmt: skip
+    trails: dict[int, _Trail] = {}
+    for ticket_id, kind, to_status, message, details in events:
+        trail = trails.setdefault(ticket_id, _Trail())
         if to_status == TicketStatus.REOPENED:
-            reopened.add(ticket_id)
-        else:
-            outcomes[ticket_id] = message
-    return reopened, outcomes
+            trail.reopened = True
+        elif to_status == TicketStatus.RESOLVED:
+            trail.outcome = message
+        trail.extensions_requested += kind == EventKind.EXTENSION_REQUESTED
+        trail.extensions_approved += kind == EventKind.EXTENSION_APPROVED
+        trail.paused_hours += float((details or {}).get("paused_hours", 0.0))
+    return trails
 
 
 def _facts(
     ticket: Ticket,
     filer: Resident,
     assignee: Resident | None,
-    reopened: bool,
-    outcome: str | None,
+    trail: _Trail,
     personal: bool,
 ) -> calc.TicketFacts:
     try:
@@ -203,6 +226,7 @@ def _facts(
     # the address is left out: what remains can be shared beyond the admins.
     words = [filer.display_name]
     description = ticket.description if personal else scrub(ticket.description, words)
+    outcome = trail.outcome
     outcome = outcome if personal or outcome is None else scrub(outcome, words)
     return calc.TicketFacts(
         number=ticket.number,
@@ -218,7 +242,11 @@ def _facts(
         resolved_at=ticket.resolved_at,
         rating_solved=ticket.rating_solved,
         rating_score=ticket.rating_score,
-        reopened=reopened,
+        reopened=trail.reopened,
+        paused_at=ticket.paused_at,
+        paused_hours=trail.paused_hours,
+        extensions_requested=trail.extensions_requested,
+        extensions_approved=trail.extensions_approved,
         description=description,
         location_text=ticket.location_text if personal else None,
         outcome=outcome,

@@ -7,6 +7,8 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     resident        ResidentTickets  the resident's own tickets, follow-ups, ratings
     staff           StaffDesk        staff actions on tickets, the queue and lookups
     reject_prompts  RejectPrompts    the staff chat's "reject: reason?" prompts
+    extensions      Extensions       extension requests (延期) and officials' decisions
+    pauses          Pauses           waiting for the resident (挂起): the clock paused
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
 
 Every method runs one transaction, returns frozen records (views.py) and raises
@@ -19,8 +21,10 @@ from services.residents.awaiting import REJECT_PROMPT_TTL
 from services.residents.limits import ResidentLimits
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
+from services.tickets.extensions import Extensions
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
+from services.tickets.pauses import Pauses
 from services.tickets.prompts import RejectPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
@@ -57,6 +61,8 @@ class Tickets:
         self.resident = ResidentTickets(trail)
         self.staff = StaffDesk(trail)
         self.reject_prompts = RejectPrompts(trail)
+        self.extensions = Extensions(trail)
+        self.pauses = Pauses(trail)
         self.system = SystemTickets(trail)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
@@ -70,8 +76,10 @@ __all__ = [
     "Action",
     "Complaint",
     "DraftView",
+    "Extensions",
     "Filing",
     "InvalidTransition",
+    "Pauses",
     "PublicEventView",
     "RejectPromptView",
     "RejectPrompts",

@@ -31,6 +31,9 @@ class Action(StrEnum):
     ASSIGN = "assign"
     FOLLOWUP = "followup"
     RATE = "rate"
+    EXTEND = "extend"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 _ANY = frozenset(TicketStatus)
@@ -50,6 +53,11 @@ ALLOWED_FROM: dict[Action, frozenset[TicketStatus]] = {
     Action.ASSIGN: OPEN_STATUSES,
     Action.FOLLOWUP: _OPEN_OR_RESOLVED,
     Action.RATE: frozenset({TicketStatus.RESOLVED}),
+    # The resolution clock only runs while the ticket is open: nothing to extend or pause
+    # once it is resolved, closed, rejected or merged.
+    Action.EXTEND: OPEN_STATUSES,
+    Action.PAUSE: OPEN_STATUSES,
+    Action.RESUME: OPEN_STATUSES,
 }
 """The statuses each action is allowed from."""
 

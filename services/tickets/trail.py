@@ -24,6 +24,7 @@ from services.events import TICKET_CLOSED, TICKET_FILED, emit_after_commit
 from services.log_context import bind_ticket
 from services.reports.scrub import mask_phone_numbers
 from services.tickets import lifecycle, notify
+from services.tickets.clock import end_pause, is_paused
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
 from services.tickets.settings import TicketSettings
@@ -116,6 +117,9 @@ class TicketTrail:
         """
         now = self.clock()
         from_status = None if filed else ticket.status
+        if to_status is not None and not lifecycle.is_open(to_status) and is_paused(ticket):
+            # Resolved, rejected or merged while waiting for the resident: the wait ends here.
+            details = {**(details or {}), **end_pause(ticket, now, self.calendar)}
         if not filed:  # a new row already says "new" at ``now``: touching it costs an UPDATE
             if to_status is not None:
                 ticket.status = to_status
@@ -129,7 +133,7 @@ class TicketTrail:
             actor is not None
             and role != "resident"
             and ticket.first_response_at is None
-            and kind not in (EventKind.NOTE, EventKind.ASSIGN)
+            and kind not in _NOT_A_RESPONSE
         ):
             ticket.first_response_at = now
         _count_event(session, ticket.category, to_status, filed)
@@ -226,6 +230,7 @@ class TicketTrail:
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
+            paused=is_paused(ticket),
             reject_reason=ticket.reject_reason if is_owner else None,
             merged_into=await self._merged_number(session, ticket),
             rating_solved=ticket.rating_solved,
@@ -267,6 +272,7 @@ class TicketTrail:
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             first_response_at=ticket.first_response_at,
+            paused_at=ticket.paused_at,
             is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
             reject_reason=ticket.reject_reason,
             merged_into=await self._merged_number(session, ticket),
@@ -290,6 +296,16 @@ class TicketTrail:
 
 
 _ENDED = frozenset({"closed", "rejected", "merged"})
+# Internal steps, and an official's decision on an extension, are no answer to the resident.
+_NOT_A_RESPONSE = frozenset(
+    {
+        EventKind.NOTE,
+        EventKind.ASSIGN,
+        EventKind.EXTENSION_REQUESTED,
+        EventKind.EXTENSION_APPROVED,
+        EventKind.EXTENSION_REFUSED,
+    }
+)
 
 
 def _count_event(session: AsyncSession, category: str, to_status: str | None, filed: bool) -> None:

@@ -233,7 +233,7 @@ async def test_xlsx_has_a_figures_sheet_and_a_tickets_sheet(
 
 
 async def test_csv_opens_with_the_csv_module(october: Report) -> None:
-    for rows, width in ((export.figure_rows(october), 23), (export.ticket_rows(october), 18)):
+    for rows, width in ((export.figure_rows(october), 26), (export.ticket_rows(october), 18)):
         text = export.to_csv(rows).decode("utf-8-sig")
         parsed = list(csv.reader(io.StringIO(text)))
         assert len(parsed[0]) == width
