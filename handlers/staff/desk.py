@@ -27,6 +27,8 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.buttons import PATTERN, on_button
+from handlers.staff.clock import CLOCK_COMMANDS, on_decision
+from handlers.staff.clock import PATTERN as DECISION_PATTERN
 from handlers.staff.commands import (
     ACTS,
     act_command,
@@ -51,6 +53,10 @@ def register(application: LinliApp) -> None:
     application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
     application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
+    for name, command in CLOCK_COMMANDS.items():  # extensions and pauses (staff/clock.py)
+        application.add_handler(CommandHandler(name, _stop(command), once), -1)
+    decision = CallbackQueryHandler(_stop(on_decision), pattern=DECISION_PATTERN)
+    application.add_handler(decision, -1)
     chat_id = application.bot_data.staff_chat_id
     if chat_id is None:
         log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.access import Actor, require_private
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.log_context import bind_ticket
+from services.reports.scrub import mask_phone_numbers
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.due_input import NewDue, split_due
@@ -136,7 +137,9 @@ class Extensions:
             )  # fmt: skip
             params = {
                 **_params(ticket, row), "category": ticket.category,
-                "requester": staff.display_name or "", "description": ticket.description,
+                "requester": staff.display_name or "",
+                # Officials read it privately: numbers typed in it masked, as on the card.
+                "description": mask_phone_numbers(ticket.description),
             }  # fmt: skip
             buttons = decision_buttons(row.id)
             for person in deciders:
