@@ -18,7 +18,7 @@ blocks a new request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,7 +118,7 @@ class Extensions:
             now = self._trail.clock()
             if await _pending(session, ticket.id, now) is not None:
                 raise ExtensionPending(ticket.number)
-            target = self._target(ticket, due)
+            target = self._target(ticket, due).astimezone(UTC)  # stored and sent as UTC
             if target <= now or target <= ticket.resolution_due_at:
                 raise DueNotLater(ticket.number, ticket.resolution_due_at, past=target <= now)
             deciders = await list_active_with_roles(session, DECIDERS)
