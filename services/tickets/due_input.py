@@ -44,25 +44,44 @@ class NewDue:
 
 
 def split_due(text: str, today: date, tz: tzinfo, day_end: time) -> tuple[NewDue, str]:
-    """The due time at the start of ``text`` and the rest (the reason); BadDueTime if none."""
-    typed = unicodedata.normalize("NFKC", text).strip()
-    days = _DAYS.match(typed)
+    """The due time at the start of ``text`` and the rest (the reason, exactly as typed);
+    BadDueTime if none."""
+    typed = text.strip()
+    # Full-width digits and colons (an input method's "１２月１０日１８：００") are read as
+    # ASCII; each character is folded alone, so a position maps back to the typed text.
+    folded = [unicodedata.normalize("NFKC", c) for c in typed]
+    flat = "".join(folded)
+    days = _DAYS.match(flat)
     if days is not None:
         count = int(days.group("days"))
         if not 1 <= count <= MAX_WORKING_DAYS:
             raise BadDueTime()
-        return NewDue(working_days=count), typed[days.end() :].strip()
-    found = _DATE.match(typed)
+        return NewDue(working_days=count), _rest(typed, folded, days.end())
+    found = _DATE.match(flat)
     if found is None:
         raise BadDueTime()
-    rest = typed[found.end() :].lstrip()
-    clock = _TIME.match(rest)
+    end = found.end()
+    clock = _TIME.match(flat, end + _spaces(flat, end))
     at_time = day_end
     if clock is not None:
         at_time = _time(clock.group("hour"), clock.group("minute"))
-        rest = rest[clock.end() :]
+        end = clock.end()
     day = _day(found.group("year"), found.group("month"), found.group("day"), today)
-    return NewDue(at=datetime.combine(day, at_time, tz)), rest.strip()
+    return NewDue(at=datetime.combine(day, at_time, tz)), _rest(typed, folded, end)
+
+
+def _spaces(text: str, start: int) -> int:
+    return len(text[start:]) - len(text[start:].lstrip())
+
+
+def _rest(typed: str, folded: list[str], end: int) -> str:
+    """What follows the first ``end`` characters of the folded text, as typed."""
+    length = 0
+    for index, piece in enumerate(folded):
+        if length >= end:
+            return typed[index:].strip()
+        length += len(piece)
+    return ""
 
 
 def _time(hour: str, minute: str | None) -> time:

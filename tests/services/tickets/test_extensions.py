@@ -249,3 +249,8 @@ def test_a_date_without_a_year_is_the_nearest_one() -> None:
 def test_what_is_not_a_due_time(typed: str) -> None:
     with pytest.raises(BadDueTime):
         split_due(typed, TODAY, SH, END)
+
+
+def test_the_reason_is_kept_as_typed() -> None:
+    _, reason = split_due("１２月１０日 １８：００ 物业要调取监控，需要３天", TODAY, SH, END)
+    assert reason == "物业要调取监控，需要３天"
