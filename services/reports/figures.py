@@ -164,7 +164,7 @@ def figures(rows: Sequence[TicketRow]) -> Figures:
         rejected=sum(1 for r in rows if r.status == TicketStatus.REJECTED),
         extensions_requested=sum(r.extensions_requested for r in rows),
         extensions_approved=sum(r.extensions_approved for r in rows),
-        paused_hours=round(sum(r.paused_hours for r in rows), 2),
+        paused_hours=round(sum((r.paused_hours for r in rows), 0.0), 2),
     )
 
 

@@ -17,6 +17,7 @@ OFFICIAL_ID = 700009
 DESK = Actor(STAFF_ID, STAFF_CHAT)
 # Friday 6 November 2026, 17:30 in Shanghai.
 FRIDAY_EVENING = datetime(2026, 11, 6, 9, 30, tzinfo=UTC)
+ONLY_OFFICIALS = "只有领导（official 或 admin）可以审批延期。"
 
 
 async def _official(desk: Desk) -> dict[str, Any]:
@@ -57,7 +58,7 @@ async def test_an_official_approves_an_extension_and_the_resident_is_told(desk: 
     assert "申请人：张社工" in text_of(request) and "申请延至：11月6日 17:30" in text_of(request)
     # A staff member cannot decide it, even with the official's button in hand.
     refused = await desk.press(request, "✅ 批准", who=desk.staff)
-    assert refused == "只有领导（official 或 admin）可以审批延期。"
+    assert refused == ONLY_OFFICIALS
     approved = await desk.press(request, "✅ 批准", who=official)
     assert approved == f"已批准：工单 {number} 的办结期限延至 11月6日 17:30。"
 
@@ -98,3 +99,41 @@ async def test_a_pause_waits_for_the_resident_whose_answer_resumes_the_clock(
     assert view.resolution_due_at == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
     [not_paused] = await desk.say(f"/resume {number}")
     assert not_paused["text"] == f"工单 {number} 没有挂起，正在计时。"
+
+
+def _forge(desk: Desk, presser: dict[str, Any], chat_id: int, data: str) -> dict[str, Any]:
+    """A message of linli's in ``chat_id`` carrying one button with ``data``."""
+    kind = "private" if chat_id > 0 else "supergroup"
+    message = {
+        "message_id": 990000 + len(desk.api.world.messages),
+        "date": 0,
+        "chat": {"id": chat_id, "type": kind, "title": "x"} if chat_id < 0 else
+                {"id": chat_id, "type": kind},
+        "from": {"id": 1, "is_bot": True, "first_name": "linli"},
+        "text": "…",
+        "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": data}]]},
+    }  # fmt: skip
+    desk.api.world.messages[(chat_id, message["message_id"])] = message
+    return message
+
+
+async def test_forged_decision_buttons_are_answered_and_change_nothing(desk: Desk) -> None:
+    official = await _official(desk)
+    number = await desk.file()
+    extensions = desk.services.tickets.extensions
+    due, reason = extensions.parse_due("+2 物业要调取监控录像")
+    request = await extensions.request(DESK, number, due, reason)
+    presses = [
+        (official, STAFF_CHAT, f"ext:y:{request.id}", "请在与「邻里」的私聊里审批延期。"),
+        (desk.staff, STAFF_ID, f"ext:y:{request.id}", ONLY_OFFICIALS),
+        (desk.resident, RESIDENT_ID, f"ext:n:{request.id}", ONLY_OFFICIALS),
+        (official, OFFICIAL_ID, "ext:y:²", None),
+        (official, OFFICIAL_ID, f"ext:y:{request.id + 7}", None),
+        (official, OFFICIAL_ID, f"ext:maybe:{request.id}", None),
+    ]  # fmt: skip
+    for presser, chat_id, data, expected in presses:
+        answer = await desk.press(_forge(desk, presser, chat_id, data), "x", who=presser)
+        assert answer == (expected or "这个按钮已经过期了，请重新提问或发送 /menu。"), data
+    view = await desk.services.tickets.staff.get_ticket_for_staff(DESK, number)
+    assert view.resolution_due_at == request.from_due_at
+    assert [e.kind for e in view.events][-1] == "ext_requested"

@@ -13,7 +13,7 @@ import pytest
 
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
-from services.reports import ReportService
+from services.reports import ReportService, export
 from services.tickets import InvalidTransition
 from services.tickets.due_input import BadDueTime, NewDue, split_due
 from services.tickets.extensions import (
@@ -93,6 +93,10 @@ async def test_an_approved_extension_moves_the_due_time_and_tells_the_resident(
     )
     assert report.totals.overdue == 0
     assert (report.totals.extensions_requested, report.totals.extensions_approved) == (1, 1)
+    figures = export.to_json(report)  # what `linli report --format json` prints
+    assert (figures["extensions_requested"], figures["extensions_approved"]) == (1, 1)
+    assert figures["paused_hours"] == 0.0 and figures["overdue"] == 0
+    assert figures["by_category"]["noise"]["extensions_approved"] == 1
 
 
 async def test_a_refused_extension_moves_nothing_and_the_desk_is_told(desk: Desk) -> None:
