@@ -37,6 +37,7 @@ from services.tickets.extensions import (
     DueNotLater,
     ExtensionDecided,
     ExtensionPending,
+    ExtensionView,
     NoOneToDecide,
 )
 from services.tickets.pauses import AlreadyPaused, NotPaused
@@ -57,8 +58,9 @@ async def extend_command(update: Update, context: Context) -> None:
     try:
         due, reason = extensions.parse_due(text)
     except BadDueTime:
-        await reply(update, t(language, "staff.extend.bad_due") if number and text else
-                    t(language, "staff.usage.extend"))  # fmt: skip
+        # A number and more text: the time is what is wrong; anything else, the usage.
+        key = "staff.extend.bad_due" if number and text else "staff.usage.extend"
+        await reply(update, t(language, key))
         return
     if not number or not reason:
         await reply(update, t(language, "staff.usage.extend"))
@@ -67,10 +69,10 @@ async def extend_command(update: Update, context: Context) -> None:
     outcome = await _attempt(language, number, "extend", call, update, context)
     if not isinstance(outcome, Refused):
         tz = district_tz(context)
-        await reply(update, t(
-            language, "staff.done.extend", number=outcome.number, count=outcome.asked,
-            old=when(language, outcome.from_due_at, tz), new=when(language, outcome.to_due_at, tz),
-        ))  # fmt: skip
+        old, new = when(language, outcome.from_due_at, tz), when(language, outcome.to_due_at, tz)
+        done = t(language, "staff.done.extend", number=outcome.number, count=outcome.asked,
+                 old=old, new=new)  # fmt: skip
+        await reply(update, done)
 
 
 async def pause_command(update: Update, context: Context) -> None:
@@ -151,27 +153,10 @@ async def on_decision(update: Update, context: Context) -> None:
         await query.answer(t(language, "stale_button"), show_alert=True)
         return
     approve = cb.args[0] == "y"
-    extensions = context.services.tickets.extensions
-    try:
-        view = await extensions.decide(caller.actor, request_id, approve)
-    except WrongPlace:
-        await query.answer(t(language, "extension.private"), show_alert=True)
-        return
-    except PermissionDenied:
-        await query.answer(t(language, "extension.only_officials"), show_alert=True)
-        return
-    except ExtensionDecided as exc:
-        status = t(language, f"extension.status.{exc.status}")
-        await query.answer(t(language, "extension.decided", number=exc.number, status=status),
-                           show_alert=True)  # fmt: skip
-        return
-    except InvalidTransition as exc:
-        status = status_name(language, exc.status)
-        await query.answer(t(language, "extension.closed", number=exc.number, status=status),
-                           show_alert=True)  # fmt: skip
-        return
-    except NotFound:  # not a request linli made
-        await query.answer(t(language, "stale_button"), show_alert=True)
+    call = context.services.tickets.extensions.decide(caller.actor, request_id, approve)
+    view = await _decided(language, call)
+    if isinstance(view, Refused):
+        await query.answer(view.text, show_alert=True)
         return
     due = when(language, view.to_due_at, district_tz(context))
     key = "extension.approved_done" if approve else "extension.refused_done"
@@ -182,6 +167,24 @@ async def on_decision(update: Update, context: Context) -> None:
             await query.message.edit_text(f"{query.message.text}\n\n{done}", reply_markup=None)
         except BadRequest as exc:  # too old to edit: the answer already said it
             log.debug("could not update message %s: %s", query.message.message_id, exc.message)
+
+
+async def _decided(language: str, call: Awaitable[ExtensionView]) -> ExtensionView | Refused:
+    """The decision, or why it was not taken, in the official's words."""
+    try:
+        return await call
+    except WrongPlace:
+        return Refused(t(language, "extension.private"))
+    except PermissionDenied:
+        return Refused(t(language, "extension.only_officials"))
+    except ExtensionDecided as exc:
+        status = t(language, f"extension.status.{exc.status}")
+        return Refused(t(language, "extension.decided", number=exc.number, status=status))
+    except InvalidTransition as exc:
+        status = status_name(language, exc.status)
+        return Refused(t(language, "extension.closed", number=exc.number, status=status))
+    except NotFound:  # not a request linli made
+        return Refused(t(language, "stale_button"))
 
 
 CLOCK_COMMANDS = {"extend": extend_command, "pause": pause_command, "resume": resume_command}
