@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Awaiting,
+    EventKind,
     FilingDraft,
     OutboxMessage,
     QueryLog,
@@ -49,11 +50,21 @@ async def list_tickets_of(session: AsyncSession, resident_id: int) -> list[Ticke
     return list(await session.scalars(stmt))
 
 
+# The desk's own steps: notes, assignments, and extension requests until an official
+# approves one (the approval is the resident's news; a request or a refusal is not).
+_STAFF_ONLY = (
+    EventKind.NOTE.value,
+    EventKind.ASSIGN.value,
+    EventKind.EXTENSION_REQUESTED.value,
+    EventKind.EXTENSION_REFUSED.value,
+)
+
+
 async def list_public_events(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
     """A ticket's trail as its filer sees it: every event but staff-only notes."""
     stmt = (
         select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.not_in(["note", "assign"]))
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.not_in(_STAFF_ONLY))
         .order_by(TicketEvent.at, TicketEvent.id)
     )
     return list(await session.scalars(stmt))

@@ -13,7 +13,9 @@ import pytest
 
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.privacy.service import PrivacyService
 from services.reports import ReportService, export
+from services.residents.service import ResidentService
 from services.tickets import InvalidTransition
 from services.tickets.due_input import BadDueTime, NewDue, split_due
 from services.tickets.extensions import (
@@ -258,3 +260,21 @@ def test_what_is_not_a_due_time(typed: str) -> None:
 def test_the_reason_is_kept_as_typed() -> None:
     _, reason = split_due("１２月１０日 １８：００ 物业要调取监控，需要３天", TODAY, SH, END)
     assert reason == "物业要调取监控，需要３天"
+
+
+async def test_the_residents_own_data_shows_an_approval_never_a_request_or_refusal(
+    lite_desk: Desk,
+) -> None:
+    desk = lite_desk
+    number = await _accepted(desk)
+    refused = await desk.tickets.extensions.request(DESK, number, FRIDAY, "内部：人手不够")
+    await desk.tickets.extensions.decide(Actor.in_private(OFFICIAL), refused.id, False)
+    approved = await desk.tickets.extensions.request(DESK, number, FRIDAY, REASON)
+    await desk.tickets.extensions.decide(Actor.in_private(OFFICIAL), approved.id, True)
+    residents = ResidentService(desk.db, desk.clock, "zh-Hans")
+    data = await PrivacyService(desk.db, desk.clock, residents).export(RESIDENT)
+    [ticket_data] = data.tickets
+    assert [(e.kind, e.message) for e in ticket_data.timeline][-1] == ("ext_approved", REASON)
+    kinds = [e.kind for e in ticket_data.timeline]
+    assert "ext_requested" not in kinds and "ext_refused" not in kinds
+    assert "人手不够" not in str(data)
