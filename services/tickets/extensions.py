@@ -154,7 +154,11 @@ class Extensions:
         async with self._trail.db.transaction() as session:
             official = await self._decider(session, actor)
             row = await session.get(TicketExtension, extension_id, with_for_update=True)
-            ticket = None if row is None else await repo.get_ticket(session, row.ticket_id)
+            ticket = (
+                None
+                if row is None
+                else await repo.get_ticket(session, row.ticket_id, for_update=True)
+            )
             if row is None or ticket is None:
                 raise NotFound(f"extension {extension_id}")
             bind_ticket(ticket.number)
