@@ -18,7 +18,22 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-PREFIXES = ("tk", "cp", "bc", "pv", "sub", "kl", "fb", "pick", "nope", "ask", "ent", "cat", "lang")
+PREFIXES = (
+    "tk",
+    "cp",
+    "bc",
+    "pv",
+    "sub",
+    "kl",
+    "fb",
+    "pick",
+    "nope",
+    "ask",
+    "ent",
+    "cat",
+    "lang",
+    "ext",
+)
 # Texts Telegram delivers: no lone surrogates; NUL and other control characters included.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=400).filter(
     lambda s: s.strip() != ""
