@@ -89,6 +89,9 @@ async def test_a_pause_waits_for_the_resident_whose_answer_resumes_the_clock(
 
     asked = await _message(desk, RESIDENT_ID, "我们需要您补充")
     assert "请告诉我们具体是几楼几号在装修" in text_of(asked)
+    desk.api.send_text(desk.resident, f"/ticket {number}")
+    shown = await _message(desk, RESIDENT_ID, "⏸ 正在等您补充信息")
+    assert "需要您补充" in text_of(shown)  # the step in their timeline
     desk.clock.now = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # Tuesday 10:00: 8.5 h paused
     desk.api.send_text(desk.resident, "是5楼502，白天家里没人", reply_to=asked)
 
