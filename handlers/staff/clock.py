@@ -39,6 +39,7 @@ from services.tickets.extensions import (
     ExtensionPending,
     ExtensionView,
     NoOneToDecide,
+    OwnRequest,
 )
 from services.tickets.pauses import AlreadyPaused, NotPaused
 
@@ -175,6 +176,8 @@ async def _decided(language: str, call: Awaitable[ExtensionView]) -> ExtensionVi
         return await call
     except WrongPlace:
         return Refused(t(language, "extension.private"))
+    except OwnRequest:
+        return Refused(t(language, "extension.own_request"))
     except PermissionDenied:
         return Refused(t(language, "extension.only_officials"))
     except ExtensionDecided as exc:

@@ -10,7 +10,9 @@ decision wins; a later press on another official's copy is told who decided.
 Approved, the resolution due time moves to the requested one (so the ticket is not late
 for the time it was given), the resident is told the new expected time and the reason in
 plain words, and the staff chat hears it. Refused, nothing moves and the staff chat hears
-it. Every step is one event in the trail; every refusal raises before anything is written.
+it. An official or admin who asks for more time themselves is neither asked nor allowed to
+decide their own request (four eyes). Every step is one event in the trail; every refusal
+raises before anything is written.
 A pending request whose requested time has passed can no longer be approved and no longer
 blocks a new request.
 """
@@ -67,8 +69,16 @@ class ExtensionPending(InvalidInput):
         super().__init__(f"ticket {number} already has an extension request waiting")
 
 
+class OwnRequest(PermissionDenied):
+    """An official pressed a decision on their own request (someone else decides it)."""
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__(f"the extension of {number} was requested by the decider")
+
+
 class NoOneToDecide(InvalidInput):
-    """No active official or admin to ask."""
+    """No active official or admin to ask (other than the one asking)."""
 
     def __init__(self) -> None:
         super().__init__("no official to decide")
@@ -121,7 +131,12 @@ class Extensions:
             target = self._target(ticket, due).astimezone(UTC)  # stored and sent as UTC
             if target <= now or target <= ticket.resolution_due_at:
                 raise DueNotLater(ticket.number, ticket.resolution_due_at, past=target <= now)
-            deciders = await list_active_with_roles(session, DECIDERS)
+            # Four eyes: an official who asks for more time is not the one who grants it.
+            deciders = [
+                person
+                for person in await list_active_with_roles(session, DECIDERS)
+                if person.telegram_id != staff.telegram_id
+            ]
             if not deciders:
                 raise NoOneToDecide()
             row = TicketExtension(
@@ -163,6 +178,8 @@ class Extensions:
                 raise NotFound(f"extension {extension_id}")
             bind_ticket(ticket.number)
             now = self._trail.clock()
+            if row.requested_by == official.telegram_id:
+                raise OwnRequest(ticket.number)
             if row.status != ExtensionStatus.PENDING:
                 raise ExtensionDecided(ticket.number, row.status)
             lifecycle.check(ticket.number, Action.EXTEND, ticket.status)

@@ -22,8 +22,12 @@ from services.tickets.extensions import (
     DueNotLater,
     ExtensionDecided,
     ExtensionPending,
+    NoOneToDecide,
+    OwnRequest,
 )
 from services.tickets.reminders import ReminderService, ReminderSettings
+from storage import Role
+from storage.repositories.residents import set_resident_role
 from tests.services.conftest import (
     ADMIN,
     OFFICIAL,
@@ -278,3 +282,30 @@ async def test_the_residents_own_data_shows_an_approval_never_a_request_or_refus
     kinds = [e.kind for e in ticket_data.timeline]
     assert "ext_requested" not in kinds and "ext_refused" not in kinds
     assert "人手不够" not in str(data)
+
+
+async def test_an_official_who_asks_is_not_the_one_who_decides(lite_desk: Desk) -> None:
+    desk = lite_desk
+    number = await _accepted(desk)
+    asking_admin = Actor(ADMIN, STAFF_CHAT)  # an admin working a ticket at the desk
+    request = await desk.tickets.extensions.request(asking_admin, number, FRIDAY, REASON)
+    assert request.asked == 1
+    assert [m.chat_id for m in await outbox(desk, "staff.extension.request")] == [OFFICIAL]
+    before = await snapshot(desk, number)
+    with pytest.raises(OwnRequest):
+        await desk.tickets.extensions.decide(Actor.in_private(ADMIN), request.id, True)
+    assert await snapshot(desk, number) == before
+    await desk.tickets.extensions.decide(Actor.in_private(OFFICIAL), request.id, True)
+    assert (await ticket(desk, number)).resolution_due_at == at(6, 17, 30)
+
+
+async def test_with_no_one_to_decide_nothing_is_requested(lite_desk: Desk) -> None:
+    desk = lite_desk
+    number = await _accepted(desk)
+    async with desk.db.transaction() as session:
+        for person in (OFFICIAL, ADMIN):
+            await set_resident_role(session, person, Role.STAFF, now=desk.clock.now)
+    before = await snapshot(desk, number)
+    with pytest.raises(NoOneToDecide):
+        await desk.tickets.extensions.request(DESK, number, FRIDAY, REASON)
+    assert await snapshot(desk, number) == before
