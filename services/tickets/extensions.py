@@ -5,7 +5,7 @@ and admin is asked privately, with approve / refuse buttons that carry the reque
 only. Privately rather than in the staff chat because the decision is the official's own
 responsibility (as overdue escalations already are), officials need not sit in the busy
 staff chat, and a private chat shows the request to exactly those who may decide. The first
-decision wins; a later press on another official's copy is told who decided.
+decision wins; a later press on another official's copy is told it was decided (and how).
 
 Approved, the resolution due time moves to the requested one (so the ticket is not late
 for the time it was given), the resident is told the new expected time and the reason in
