@@ -28,6 +28,8 @@ from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.bans import ban_command, banned_command, unban_command
 from handlers.staff.buttons import PATTERN, on_button
+from handlers.staff.clock import CLOCK_COMMANDS, on_decision
+from handlers.staff.clock import PATTERN as DECISION_PATTERN
 from handlers.staff.commands import (
     ACTS,
     act_command,
@@ -59,6 +61,10 @@ def register(application: LinliApp) -> None:
     for name, command in BAN_COMMANDS.items():
         application.add_handler(CommandHandler(name, _stop(command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
+    for name, command in CLOCK_COMMANDS.items():  # extensions and pauses (staff/clock.py)
+        application.add_handler(CommandHandler(name, _stop(command), once), -1)
+    decision = CallbackQueryHandler(_stop(on_decision), pattern=DECISION_PATTERN)
+    application.add_handler(decision, -1)
     chat_id = application.bot_data.staff_chat_id
     if chat_id is None:
         log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")

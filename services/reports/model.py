@@ -47,6 +47,9 @@ class TicketRow:
     resolution: str | None  # "confirmed", "staff" or None (not resolved)
     overdue: bool
     reopened: bool
+    extensions_requested: int  # extension requests made for it
+    extensions_approved: int
+    paused_hours: float  # working hours its resolution clock waited for the resident
     rating_score: int | None
     rating_solved: bool | None
     summary: str
@@ -102,6 +105,9 @@ class Figures:
     callbacks: CallbackFigures
     redone: int
     supervised: int
+    extensions_requested: int = 0
+    extensions_approved: int = 0
+    paused_hours: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,26 +166,42 @@ async def _ticket_facts(
             .order_by(Ticket.created_at, Ticket.id)
         )
     ).all()
-    trail = await _trail_facts(session, start, end)
-    return [_facts(ticket, filer, assignee, trail, personal) for ticket, filer, assignee in rows]
+    trails = await _trail_facts(session, start, end)
+    return [
+        _facts(ticket, filer, assignee, trails.get(ticket.id) or _Trail(), personal)
+        for ticket, filer, assignee in rows
+    ]
 
 
-@dataclass(slots=True)
-class _TrailFacts:
-    """What the figures read from the audit trail of the period's tickets."""
+@dataclass
+class _Trail:
+    """What a ticket's trail says that its row does not."""
 
-    reopened: set[int] = field(default_factory=set)
-    outcomes: dict[int, str | None] = field(default_factory=dict)  # last resolve's message
-    callbacks: dict[int, list[str]] = field(default_factory=dict)  # each call's outcome
-    redone: set[int] = field(default_factory=set)
-    supervised: set[int] = field(default_factory=set)
-    transfers: dict[int, list[tuple[datetime, str | None]]] = field(default_factory=dict)
+    reopened: bool = False
+    outcome: str | None = None  # the public message of the last resolve
+    extensions_requested: int = 0
+    extensions_approved: int = 0
+    paused_hours: float = 0.0  # pauses that have ended (a running one is counted from the row)
+    callbacks: list[str] = field(default_factory=list)  # each call's outcome, in order
+    redone: bool = False
+    supervised: bool = False
+    transfers: list[tuple[datetime, str | None]] = field(default_factory=list)  # (when, from)
 
 
-async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> _TrailFacts:
-    """Reopened, last resolution message, calls made, redone and supervised, per ticket."""
-    status_change = TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED])
-    desk = TicketEvent.kind.in_([EventKind.CALLBACK, EventKind.SUPERVISE, EventKind.TRANSFER])
+_TRAIL_KINDS = (
+    EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.RESUME,
+    EventKind.CALLBACK, EventKind.SUPERVISE, EventKind.TRANSFER,
+)  # fmt: skip
+# Statuses whose events may end a pause (an open ticket resolved, rejected or merged).
+_TRAIL_STATUSES = (
+    TicketStatus.REOPENED, TicketStatus.RESOLVED, TicketStatus.REJECTED, TicketStatus.MERGED,
+)  # fmt: skip
+
+
+async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> dict[int, _Trail]:
+    """Per ticket: ever reopened, the public message of its last resolve, extensions asked
+    and approved, the working hours of its ended pauses, calls made, redone, supervised, and
+    the units it was transferred from."""
     events = await session.execute(
         select(
             TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.to_status,
@@ -193,38 +209,39 @@ async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) ->
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
-        .where(status_change | desk)
+        .where(TicketEvent.kind.in_(_TRAIL_KINDS) | TicketEvent.to_status.in_(_TRAIL_STATUSES))
         .order_by(TicketEvent.at, TicketEvent.id)
     )  # fmt: skip
-    facts = _TrailFacts()
+    trails: dict[int, _Trail] = {}
     for ticket_id, kind, to_status, message, details, at in events:
-        if kind == EventKind.TRANSFER:  # who held it until then
-            held = (details or {}).get("from")
-            facts.transfers.setdefault(ticket_id, []).append(
-                (at, None if held is None else str(held))
-            )
-        elif kind == EventKind.CALLBACK:
-            outcome = str((details or {}).get("outcome", ""))
-            facts.callbacks.setdefault(ticket_id, []).append(outcome)
-            if outcome == "not_satisfied":
-                facts.redone.add(ticket_id)
-        elif kind == EventKind.SUPERVISE and (details or {}).get("on"):
-            facts.supervised.add(ticket_id)
+        trail = trails.setdefault(ticket_id, _Trail())
+        said = details or {}
         if to_status == TicketStatus.REOPENED:
-            facts.reopened.add(ticket_id)
+            trail.reopened = True
         elif to_status == TicketStatus.RESOLVED:
-            facts.outcomes[ticket_id] = message
-    return facts
+            trail.outcome = message
+        trail.extensions_requested += kind == EventKind.EXTENSION_REQUESTED
+        trail.extensions_approved += kind == EventKind.EXTENSION_APPROVED
+        trail.paused_hours += float(said.get("paused_hours", 0.0))
+        if kind == EventKind.CALLBACK:
+            outcome = str(said.get("outcome", ""))
+            trail.callbacks.append(outcome)
+            trail.redone = trail.redone or outcome == "not_satisfied"
+        elif kind == EventKind.SUPERVISE and said.get("on"):
+            trail.supervised = True
+        elif kind == EventKind.TRANSFER:  # who held it until then
+            held = said.get("from")
+            trail.transfers.append((at, None if held is None else str(held)))
+    return trails
 
 
 def _facts(
     ticket: Ticket,
     filer: Resident,
     assignee: Resident | None,
-    trail: _TrailFacts,
+    trail: _Trail,
     personal: bool,
 ) -> calc.TicketFacts:
-    outcome = trail.outcomes.get(ticket.id)
     if assignee is not None:
         staff_label = assignee.display_name or str(assignee.telegram_id)
     elif ticket.assignee_telegram_id is not None:
@@ -246,7 +263,7 @@ def _facts(
         # The ticket's own community (services.tickets.places.community_of); tickets from
         # before it was recorded count by where their filer lives, as they always did.
         community=ticket.community or filer.community or UNTAGGED,
-        unit=_accountable_unit(ticket, trail.transfers.get(ticket.id, ())),
+        unit=_accountable_unit(ticket, trail.transfers),
         staff=staff_label,
         status=ticket.status,
         created_at=ticket.created_at,
@@ -256,16 +273,20 @@ def _facts(
         resolved_at=ticket.resolved_at,
         rating_solved=ticket.rating_solved,
         rating_score=ticket.rating_score,
-        reopened=ticket.id in trail.reopened,
+        reopened=trail.reopened,
+        paused_at=ticket.paused_at,
+        paused_hours=trail.paused_hours,
+        extensions_requested=trail.extensions_requested,
+        extensions_approved=trail.extensions_approved,
         summary=summary,
         description=ticket.description if personal else None,
         location_text=ticket.location_text if personal else None,
-        outcome=outcome if personal else None,
+        outcome=trail.outcome if personal else None,
         resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
         phone=ticket.phone if personal else None,
-        callbacks=tuple(trail.callbacks.get(ticket.id, ())),
-        redone=ticket.id in trail.redone,
-        supervised=ticket.id in trail.supervised,
+        callbacks=tuple(trail.callbacks),
+        redone=trail.redone,
+        supervised=trail.supervised,
     )
 
 

@@ -11,6 +11,7 @@ from storage.models.awaiting import Awaiting
 from storage.models.bans import ResidentBan
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.chat_queue import QueuedUpdate
+from storage.models.extensions import ExtensionStatus, TicketExtension
 from storage.models.notices import (
     AudienceKind,
     Bulletin,
@@ -49,6 +50,7 @@ __all__ = [
     "Base",
     "Bulletin",
     "EventKind",
+    "ExtensionStatus",
     "FilingDraft",
     "Notice",
     "NoticeStatus",
@@ -63,6 +65,7 @@ __all__ = [
     "Subscription",
     "Ticket",
     "TicketEvent",
+    "TicketExtension",
     "TicketFollower",
     "TicketSequence",
     "TicketStatus",

@@ -189,11 +189,13 @@ async def list_open(
 
 async def list_overdue(session: AsyncSession, now: datetime) -> list[Ticket]:
     """Open tickets past a due time: no first response by response_due_at, or unresolved by
-    resolution_due_at; most overdue first."""
+    resolution_due_at; most overdue first. Paused tickets (waiting for the resident) are
+    not."""
     late_response = (Ticket.first_response_at.is_(None)) & (Ticket.response_due_at < now)
     stmt = (
         select(Ticket)
         .where(Ticket.status.in_(_OPEN), late_response | (Ticket.resolution_due_at < now))
+        .where(Ticket.paused_at.is_(None))  # the clock is stopped: nobody is chased
         .order_by(Ticket.resolution_due_at, Ticket.id)
     )
     return list(await session.scalars(stmt))

@@ -1,7 +1,7 @@
 """Callbacks (回访) and supervision (督办) on tickets.
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0012
 Create Date: 2026-12-06
 
 tickets gains the supervision flag (supervised_at, supervised_by, supervision_note: set by
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0010"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
