@@ -100,8 +100,9 @@ def _on_sqlite_begin(connection: Connection) -> None:
 class Database:
     """An async engine plus session factory; ``transaction()`` is the only way to a session."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, autocommit: bool = False) -> None:
         self._url = normalise_url(url)
+        self._autocommit = autocommit and self._url.get_backend_name() != "sqlite"
         self.is_sqlite: bool = self._url.get_backend_name() == "sqlite"
         self.url: str = self._url.render_as_string(hide_password=True)
         self.engine: AsyncEngine = self._create_engine(echo)
@@ -116,6 +117,12 @@ class Database:
         self._outbox_listeners: list[Callable[[], None]] = []
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
+        if self._autocommit:
+            # Each statement commits by itself: one round trip, no BEGIN or COMMIT, and no
+            # pre-ping (three more round trips with asyncpg); callers retry a dropped one.
+            engine = create_async_engine(self._url, echo=echo, isolation_level="AUTOCOMMIT")
+            event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
+            return engine
         if not self.is_sqlite:
             engine = create_async_engine(self._url, echo=echo, pool_pre_ping=True)
             event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
@@ -132,11 +139,34 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
-    def companion(self) -> Database:
+    def companion(self, *, autocommit: bool = False) -> Database:
         """Another handle on the same database with a connection pool of its own, for work
         that must not queue behind the use cases for a connection (it connects when first
-        used; dispose it when done)."""
-        return Database(self._url.render_as_string(hide_password=False))
+        used; dispose it when done). With ``autocommit`` (PostgreSQL) every statement is its
+        own transaction, for work whose every step is one statement."""
+        return Database(self._url.render_as_string(hide_password=False), autocommit=autocommit)
+
+    @asynccontextmanager
+    async def listening(
+        self, channel: str, callback: Callable[[str], None]
+    ) -> AsyncIterator[asyncio.Event]:
+        """Call ``callback(payload)`` for each NOTIFY on ``channel`` while the block runs
+        (PostgreSQL), on a connection held for it; yields an event set when that connection
+        closes (notifications stop then: open the block again)."""
+        closed = asyncio.Event()
+
+        def on_notify(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+            callback(payload)
+
+        async with self.engine.connect() as connection:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            raw.add_termination_listener(lambda _connection: closed.set())
+            await raw.add_listener(channel, on_notify)
+            try:
+                yield closed
+            finally:
+                if not raw.is_closed():
+                    await raw.remove_listener(channel, on_notify)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

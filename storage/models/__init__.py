@@ -9,7 +9,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 
 from storage.models.awaiting import Awaiting
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
-from storage.models.chat_queue import QueuedUpdate
+from storage.models.chat_queue import QueuedUpdate, UpdateWatermark
 from storage.models.notices import (
     AudienceKind,
     Bulletin,
@@ -63,4 +63,5 @@ __all__ = [
     "TicketSequence",
     "TicketStatus",
     "UTCDateTime",
+    "UpdateWatermark",
 ]
