@@ -52,6 +52,8 @@ from storage.repositories.chat_queue import Turn
 
 log = logging.getLogger(__name__)
 
+_TAKEN = (Turn.CLAIMED, Turn.CLAIMED_PAST_GAP, Turn.REPEATED)
+
 T = TypeVar("T")
 
 
@@ -73,6 +75,8 @@ class _Waiter:
     update_id: int
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     gap: bool = False  # waiting for a lower update_id to be recorded somewhere
+    asking: bool = False  # its call to the database is under way
+    recorded_meanwhile: bool = False  # a lower update_id was recorded during that call
 
 
 @dataclass(slots=True)
@@ -114,6 +118,8 @@ class ChatTurns:
         """Turns given in this process (tests and figures)."""
         self.calls = 0
         """Database calls made for turns in this process (tests and figures)."""
+        self.gaps_given_up = 0
+        """Turns begun after giving up a missing update_id (see ``OrderTimings.gap_s``)."""
 
     @property
     def shared(self) -> bool:
@@ -189,13 +195,19 @@ class ChatTurns:
         deadline = asyncio.get_running_loop().time() + self.timings.gap_s
         found: Turn | None = None
         try:
-            found = await self._take(chat_id, update_id, record=True, give_up=False)
-            while found is not Turn.CLAIMED and found is not Turn.REPEATED:
-                waiter.gap = found is Turn.GAP
+            found = await self._take(chat_id, waiter, record=True, give_up=False)
+            while found not in _TAKEN:
                 await self._wait(chat, waiter, deadline)
                 give_up = waiter.gap and asyncio.get_running_loop().time() >= deadline
-                waiter.wake.clear()  # before asking: what is announced meanwhile counts
-                found = await self._take(chat_id, update_id, record=False, give_up=give_up)
+                found = await self._take(chat_id, waiter, record=False, give_up=give_up)
+            if found is Turn.CLAIMED_PAST_GAP:
+                self.gaps_given_up += 1
+                log.warning(
+                    "update %d began after waiting %.1f s for a lower update_id that reached "
+                    "no process",
+                    update_id,
+                    self.timings.gap_s,
+                )
             del chat.waiters[update_id]
             if found is Turn.REPEATED:
                 yield False
@@ -227,18 +239,28 @@ class ChatTurns:
                 return
             waiter.wake.clear()
 
-    async def _take(self, chat_id: int, update_id: int, *, record: bool, give_up: bool) -> Turn:
-        return await self._call(
-            lambda session: repo.take_turn(
-                session,
-                chat_id,
-                update_id,
-                self.owner,
-                stale_s=self.timings.stale_s,
-                record=record,
-                give_up_gap=give_up,
+    async def _take(self, chat_id: int, waiter: _Waiter, *, record: bool, give_up: bool) -> Turn:
+        """Ask the database for the update's turn (recording the update first if ``record``)."""
+        waiter.wake.clear()  # before asking: what is announced meanwhile counts
+        waiter.asking, waiter.recorded_meanwhile = True, False
+        try:
+            found = await self._call(
+                lambda session: repo.take_turn(
+                    session,
+                    chat_id,
+                    waiter.update_id,
+                    self.owner,
+                    stale_s=self.timings.stale_s,
+                    record=record,
+                    give_up_gap=give_up,
+                )
             )
-        )
+        finally:
+            waiter.asking = False
+        waiter.gap = found is Turn.GAP
+        if waiter.gap and waiter.recorded_meanwhile:  # the call may have just missed it
+            waiter.wake.set()
+        return found
 
     async def _handled(self, chat_id: int, update_id: int) -> None:
         # Shielded: a cancelled update must still free its chat (else it waits for stale_s).
@@ -274,8 +296,11 @@ class ChatTurns:
         elif kind == "r":  # an update_id was recorded: the gaps above it may be closed
             for chat in self._chats.values():
                 for waiter in chat.waiters.values():
-                    if waiter.gap and waiter.update_id > value:
-                        waiter.wake.set()
+                    if waiter.update_id > value:
+                        if waiter.gap:
+                            waiter.wake.set()
+                        elif waiter.asking:
+                            waiter.recorded_meanwhile = True
 
     async def _listen(self, listening: asyncio.Event) -> None:
         while True:

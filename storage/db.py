@@ -120,7 +120,9 @@ class Database:
         if self._autocommit:
             # Each statement commits by itself: one round trip, no BEGIN or COMMIT, and no
             # pre-ping (three more round trips with asyncpg); callers retry a dropped one.
-            engine = create_async_engine(self._url, echo=echo, isolation_level="AUTOCOMMIT")
+            engine = create_async_engine(
+                self._url, echo=echo, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20
+            )
             event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
             return engine
         if not self.is_sqlite:

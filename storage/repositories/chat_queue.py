@@ -30,6 +30,7 @@ class Turn(StrEnum):
     """What an attempt to begin an update's turn found (linli_chat_turn, revision 0011)."""
 
     CLAIMED = "claimed"  # the update's turn has begun: handle it, then mark it handled
+    CLAIMED_PAST_GAP = "claimed past a gap"  # begun, having given up a missing update_id
     BUSY = "busy"  # an earlier update of the chat waits, or another of its updates runs
     GAP = "gap"  # an earlier update_id has reached no process yet (it may be this chat's)
     REPEATED = "repeated"  # another process has this update (a repeated delivery)

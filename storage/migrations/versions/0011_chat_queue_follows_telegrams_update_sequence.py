@@ -34,7 +34,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-# Returns what it found: 'claimed' (the turn has begun), 'busy' (an earlier update of the
+# Returns what it found: 'claimed' (the turn has begun; 'claimed past a gap' when it began
+# because the wait for a missing update_id was given up), 'busy' (an earlier update of the
 # chat waits or another runs), 'gap' (an earlier update_id has reached no process yet),
 # 'repeated' (another process has this update). Each statement of a volatile PL/pgSQL
 # function reads what was committed when it starts, so everything below the lock sees the
@@ -93,6 +94,9 @@ BEGIN
             INSERT INTO update_watermark AS w (id, update_id) VALUES (1, p_update - 1)
             ON CONFLICT (id) DO UPDATE SET update_id = excluded.update_id
             WHERE w.update_id < excluded.update_id;
+            UPDATE chat_queue SET claimed_at = clock_timestamp()
+            WHERE chat_id = p_chat AND update_id = p_update;
+            RETURN 'claimed past a gap';
         ELSIF p_update - 1 - mark >= 64 THEN
             -- Every id below is received: move the mark up, in steps, so that the count
             -- above stays short without writing the one row on every update.
