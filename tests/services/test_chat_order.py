@@ -252,6 +252,7 @@ async def test_a_dead_process_holds_the_chat_only_until_its_rows_go_stale(
     assert journal.started == [3]
     assert time.perf_counter() - written >= FAST.stale_s  # not before the rows went stale
     assert time.perf_counter() - started < FAST.stale_s + 1.0
+    await asyncio.sleep(2 * FAST.heartbeat_s)  # the next heartbeat releases the dead rows
     assert await open_rows(postgres_database) == []
 
 
