@@ -18,7 +18,7 @@ from storage.repositories import chat_queue as repo
 pytestmark = pytest.mark.postgres
 
 # Short enough for tests; the production values are the defaults of OrderTimings.
-FAST = OrderTimings(gap_s=0.4, recheck_s=0.1, heartbeat_s=0.1, stale_s=0.6, keep_s=0.2)
+FAST = OrderTimings(gap_s=1.0, recheck_s=0.1, heartbeat_s=0.1, stale_s=0.6, keep_s=0.2)
 CHAT, OTHER_CHAT = 5001, 5002
 
 
@@ -117,7 +117,7 @@ async def test_an_update_waits_for_a_missing_lower_id_of_another_chat_only_until
     await asyncio.gather(
         journal.handle(b, CHAT, 2), journal.handle(a, OTHER_CHAT, 1, delay=0.1, hold=0)
     )
-    # Update 2 started once update 1 was recorded (0.1 s), not at the gap's timeout (0.4 s).
+    # Update 2 started once update 1 was recorded (0.1 s), not at the gap's timeout (1 s).
     assert journal.started == [1, 2]
     assert time.perf_counter() - started < FAST.gap_s
 
@@ -159,10 +159,10 @@ async def test_an_update_arriving_after_its_gap_was_given_up_still_waits_for_the
 ) -> None:
     a, b = processes
     journal = Journal()
-    # Update 2 gives up waiting for update 1 and runs for a second; update 1 arrives while
+    # Update 2 gives up waiting for update 1 and runs for 1.5 s; update 1 arrives while
     # it runs: order is lost for it, but the chat still runs one update at a time.
     await asyncio.gather(
-        journal.handle(b, CHAT, 2, hold=1.0), journal.handle(a, CHAT, 1, delay=FAST.gap_s + 0.2)
+        journal.handle(b, CHAT, 2, hold=1.5), journal.handle(a, CHAT, 1, delay=FAST.gap_s + 0.2)
     )
     assert journal.started == [2, 1]
     assert journal.most_at_once == 1
