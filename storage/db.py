@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -117,17 +118,20 @@ class Database:
         self._outbox_listeners: list[Callable[[], None]] = []
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
-        if self._autocommit:
-            # Each statement commits by itself: one round trip, no BEGIN or COMMIT, and no
-            # pre-ping (three more round trips with asyncpg); callers retry a dropped one.
-            engine = create_async_engine(
-                self._url, echo=echo, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20
-            )
-            event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
-            return engine
         if not self.is_sqlite:
-            engine = create_async_engine(self._url, echo=echo, pool_pre_ping=True)
+            if self._autocommit:
+                # Each statement commits by itself: one round trip, no BEGIN or COMMIT.
+                engine = create_async_engine(
+                    self._url,
+                    echo=echo,
+                    isolation_level="AUTOCOMMIT",
+                    pool_size=10,
+                    max_overflow=20,
+                )
+            else:
+                engine = create_async_engine(self._url, echo=echo)
             event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
+            event.listen(engine.sync_engine, "checkout", _refuse_closed)
             return engine
         path = sqlite_file(self._url)
         if path is not None:
@@ -235,7 +239,8 @@ class Database:
         look-up takes microseconds there, while a round trip through the async driver's
         thread took over a millisecond, a third of a question's cost in bench_updates. WAL
         lets it read beside any writer; should SQLite be busy all the same (a checkpoint),
-        the async way is taken. Elsewhere, and for an in-memory SQLite: the async way.
+        the async way is taken. On PostgreSQL one statement outside any transaction (one
+        round trip); for an in-memory SQLite: the async way.
         Values come back as the driver gives them (SQLite: timestamps as text).
         """
         reader = self._point_reader()
@@ -245,6 +250,12 @@ class Database:
                 return row
             except sqlite3.OperationalError:
                 pass
+        if not self.is_sqlite:
+            # One round trip: no BEGIN and COMMIT around a statement that reads one row.
+            async with self.engine.connect() as connection:
+                bare = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                row = (await bare.execute(text(sql), params)).first()
+                return None if row is None else tuple(row)
         async with self.reading() as session:
             found = (await session.execute(text(sql), params)).first()
             return None if found is None else tuple(found)
@@ -267,6 +278,15 @@ class Database:
             self._sync_reader.close()
             self._sync_reader = None
         await self.engine.dispose()
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server has closed (a restart, an administrator) is replaced
+    before use. SQLAlchemy's pre-ping would ask the server instead: three round trips
+    (BEGIN, a ping, ROLLBACK) before every transaction with asyncpg, as many again as a
+    typical use case's own, where asyncpg already knows a closed socket without asking."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def _no_nul(
