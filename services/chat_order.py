@@ -284,23 +284,29 @@ class ChatTurns:
             return await step(session)
 
     def _announced(self, payload: str) -> None:
-        kind, _, number = payload.partition(" ")
+        kind, *numbers = payload.split(" ")
         try:
-            value = int(number)
+            values = [int(n) for n in numbers]
         except ValueError:
             return
-        if kind == "d":  # one of the chat's updates is done: its lowest waiter here asks
-            chat = self._chats.get(value)
+        if kind == "d" and len(values) == 1:  # a chat's update is done: its lowest here asks
+            chat = self._chats.get(values[0])
             if chat is not None and chat.ids and chat.ids[0] in chat.waiters:
                 chat.waiters[chat.ids[0]].wake.set()
-        elif kind == "r":  # an update_id was recorded: the gaps above it may be closed
-            for chat in self._chats.values():
+        elif kind == "r" and len(values) == 2:  # recorded: the gaps above it may be closed
+            update_id, chat_id = values
+            for waited_chat, chat in self._chats.items():
                 for waiter in chat.waiters.values():
-                    if waiter.update_id > value:
-                        if waiter.gap:
-                            waiter.wake.set()
-                        elif waiter.asking:
-                            waiter.recorded_meanwhile = True
+                    if waiter.update_id <= update_id:
+                        continue
+                    if waited_chat == chat_id and not waiter.asking:
+                        # An earlier update of its own chat: asking now would only find
+                        # the chat busy; the update's end is announced (and wakes it).
+                        waiter.gap = False
+                    elif waiter.gap:
+                        waiter.wake.set()
+                    elif waiter.asking:
+                        waiter.recorded_meanwhile = True
 
     async def _listen(self, listening: asyncio.Event) -> None:
         while True:

@@ -5,7 +5,7 @@ Functions take the caller's session and never commit; each is one statement, so 
 autocommit connection (``Database.companion(autocommit=True)``) each is one round trip.
 Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
 agree on ages. What changes a chat's or the sequence's state is announced on the
-``CHANNEL`` notification channel: ``r <update_id>`` when an update is recorded, ``d
+``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded, ``d
 <chat_id>`` when one of the chat's updates is done (handled, given up, or its process
 taken for dead).
 """
@@ -52,7 +52,7 @@ _RECORD_HANDLED = text(
     " handled_at) VALUES (:chat, :update, :owner, clock_timestamp(), clock_timestamp(),"
     " clock_timestamp(), clock_timestamp())"
     " ON CONFLICT (chat_id, update_id) DO NOTHING RETURNING update_id"
-    ") SELECT pg_notify(:channel, 'r ' || update_id) FROM r"
+    ") SELECT pg_notify(:channel, 'r ' || update_id || ' ' || :chat) FROM r"
 )
 
 _HANDLED = text(

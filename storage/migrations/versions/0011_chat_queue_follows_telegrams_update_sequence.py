@@ -40,7 +40,7 @@ depends_on: str | Sequence[str] | None = None
 # 'repeated' (another process has this update). Each statement of a volatile PL/pgSQL
 # function reads what was committed when it starts, so everything below the lock sees the
 # lock's previous holder's commit. A recorded update is announced on 'linli_chat_queue'
-# ('r <update_id>') for the processes waiting on a gap.
+# ('r <update_id> <chat_id>') for the processes waiting on a gap.
 TURN_FUNCTION = """
 CREATE FUNCTION linli_chat_turn(
     p_chat bigint, p_update bigint, p_owner bigint, p_namespace integer, p_lock integer,
@@ -59,7 +59,7 @@ BEGIN
         IF NOT FOUND THEN
             RETURN 'repeated';
         END IF;
-        PERFORM pg_notify('linli_chat_queue', 'r ' || p_update);
+        PERFORM pg_notify('linli_chat_queue', 'r ' || p_update || ' ' || p_chat);
     ELSE
         -- Asking again: the row is ours (and is put back if it was taken for a dead
         -- process's while this one was frozen).
