@@ -337,4 +337,4 @@ class ChatTurns:
                 log.warning("chat queue heartbeat failed: %r", exc)
                 continue
             if forgotten:
-                log.warning("released the chats of %d updates of a process that stopped", forgotten)
+                log.warning("released %d chats held by a process that stopped", forgotten)
