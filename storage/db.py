@@ -126,7 +126,7 @@ class Database:
                     echo=echo,
                     isolation_level="AUTOCOMMIT",
                     pool_size=10,
-                    max_overflow=20,
+                    max_overflow=10,
                 )
             else:
                 engine = create_async_engine(self._url, echo=echo)
