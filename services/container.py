@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.chat_order import ChatTurns
+from services.chat_order import ChatTurns, OrderTimings
 from services.delivery import DeliveryService
 from services.knowledge.learning import KbLearningService
 from services.knowledge.live import LiveKnowledge
@@ -78,6 +78,7 @@ async def open_services(
     calendar: WorkCalendar | None = None,
     limits: ResidentLimits | None = None,
     retention_days: int = 0,
+    order: OrderTimings | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -87,7 +88,8 @@ async def open_services(
     working days, with the operator's holiday file) is shared by tickets, reminders,
     figures and the admins' holiday alerts; without it, the library's calendar alone.
     ``retention_days`` (LINLI_RETENTION_DAYS) > 0 empties old question texts and closed
-    tickets' personal fields after that many days; 0 keeps them.
+    tickets' personal fields after that many days; 0 keeps them. ``order`` holds the waits
+    of the chat order across processes (PostgreSQL; LINLI_ORDER_GAP_S).
     """
     db = Database(database_url)
     try:
@@ -123,7 +125,7 @@ async def open_services(
         residents=residents,
         privacy=PrivacyService(db, clock, residents, retention_days),
         awaiting=AwaitingService(db, clock),
-        chat_turns=ChatTurns(db),
+        chat_turns=ChatTurns(db, order),
         enquiries=EnquiryService(db, knowledge, clock, limits),
         tickets=Tickets(
             db,
