@@ -10,7 +10,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 from storage.models.awaiting import Awaiting
 from storage.models.bans import ResidentBan
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
-from storage.models.chat_queue import QueuedUpdate
+from storage.models.chat_queue import QueuedUpdate, UpdateWatermark
 from storage.models.extensions import ExtensionStatus, TicketExtension
 from storage.models.notices import (
     AudienceKind,
@@ -70,4 +70,5 @@ __all__ = [
     "TicketSequence",
     "TicketStatus",
     "UTCDateTime",
+    "UpdateWatermark",
 ]

@@ -1,6 +1,6 @@
 """Extension requests, and the pause of a ticket's resolution clock.
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-06
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0012"
+revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

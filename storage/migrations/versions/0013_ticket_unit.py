@@ -1,7 +1,7 @@
 """Dispatch (派单): the unit that holds each ticket.
 
-Revision ID: 0016
-Revises: 0013
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 
 tickets.unit_id: the id of the unit of the district's configuration (LINLI_DISTRICT_DIR) that
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0013"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
