@@ -104,6 +104,8 @@ async def on_staff_message(update: Update, context: Context) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None or user.is_bot:
         raise ApplicationHandlerStop  # edits and service messages: nothing to do
+    # Seen at the desk: their Telegram name is recorded, so cards and lists name them.
+    await identify(update, context)
     replied = message.reply_to_message
     if replied is not None and replied.message_id == message.message_thread_id:
         replied = None  # in a forum topic, every message "replies" to the topic's first one

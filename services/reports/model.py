@@ -18,6 +18,8 @@ CENTRAL = "centre"
 
 UNASSIGNED = "未分配"
 """The staff member of a ticket nobody was assigned to."""
+UNNAMED = "未登记姓名的工作人员"
+"""A staff member linli has no name for (added by id; the figures add the id to tell them apart)."""
 
 
 @dataclass(frozen=True, slots=True)

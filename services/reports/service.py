@@ -19,7 +19,7 @@ from services.district import current
 from services.district.model import District
 from services.errors import InvalidInput, PermissionDenied
 from services.reports import figures as calc
-from services.reports.model import CENTRAL, UNASSIGNED, UNTAGGED, Report
+from services.reports.model import CENTRAL, UNASSIGNED, UNNAMED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
 from services.tickets.categories import category_title
 from services.tickets.summaries import published_summary
@@ -242,10 +242,10 @@ def _facts(
     trail: _Trail,
     personal: bool,
 ) -> calc.TicketFacts:
-    if assignee is not None:
-        staff_label = assignee.display_name or str(assignee.telegram_id)
-    elif ticket.assignee_telegram_id is not None:
-        staff_label = str(ticket.assignee_telegram_id)
+    if assignee is not None and assignee.display_name:
+        staff_label = assignee.display_name
+    elif ticket.assignee_telegram_id is not None:  # added by id, never wrote to linli
+        staff_label = f"{UNNAMED}（{ticket.assignee_telegram_id}）"
     else:
         staff_label = UNASSIGNED
     named = personal and not ticket.anonymous
