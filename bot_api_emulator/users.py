@@ -173,17 +173,28 @@ class SimulatedUsers:
         return self.world.callback_answers.get(query["id"])
 
     def send_photo(
-        self, user: Ref, data: bytes = TINY_PNG, caption: str | None = None, chat: Ref | None = None
+        self,
+        user: Ref,
+        data: bytes = TINY_PNG,
+        caption: str | None = None,
+        chat: Ref | None = None,
+        reply_to: Ref | None = None,
     ) -> JSON:
-        """The user sends a photo; getFile and the file route then serve `data`."""
+        """The user sends a photo (as a reply to ``reply_to`` if given); getFile and the file
+        route then serve `data`."""
         stored = self.world.add_file(data, "photos", ".jpg")
         sizes = [{**stored.as_json(), "width": 1, "height": 1}]
         for size in sizes:
             size.pop("file_path")
         entities = detect_entities(caption) if caption else None
+        chat_id = _id(chat) if chat is not None else _id(user)
+        replied = None
+        if reply_to is not None:
+            replied = quoted(self.world.messages[(chat_id, _id(reply_to, "message_id"))])
         return self._incoming(
-            user, chat, None, photo=sizes, caption=caption, caption_entities=entities or None
-        )
+            user, chat, None, photo=sizes, caption=caption, caption_entities=entities or None,
+            reply_to_message=replied,
+        )  # fmt: skip
 
     def send_document(
         self,

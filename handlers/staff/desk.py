@@ -112,7 +112,9 @@ async def on_staff_message(update: Update, context: Context) -> None:
     replied_to = None if replied is None else replied.message_id
     tickets = context.services.tickets
     prompt = await tickets.prompts.take(Actor(user.id, message.chat_id), replied_to)
-    if prompt is not None:
+    if prompt is not None and prompt.action == "reply" and message.photo:
+        await _photo(update, context, prompt.number)
+    elif prompt is not None:
         await _message_action(update, context, prompt.number, prompt.action, message.text)
     elif (
         replied is not None
@@ -120,8 +122,36 @@ async def on_staff_message(update: Update, context: Context) -> None:
         and replied.from_user.id == context.bot.id
     ):
         number = ticket_in_first_line(replied.text or replied.caption)
-        await _message_action(update, context, number, "reply", message.text)
+        if message.photo:
+            await _photo(update, context, number)
+        else:
+            await _message_action(update, context, number, "reply", message.text)
     raise ApplicationHandlerStop
+
+
+async def _photo(update: Update, context: Context, number: str | None) -> None:
+    """A photo for the resident (before/after, typically after resolving), its caption as
+    the message: the largest size Telegram offers is sent on."""
+    message = update.message
+    caller = await identify(update, context)
+    if message is None or caller is None or not message.photo:
+        return
+    language = staff_language(context)
+    if not is_staff(caller):
+        await reply(update, t(caller.language, "staff.only"))
+        return
+    if number is None:
+        await reply(update, t(language, "staff.which_ticket"))
+        return
+    file_id = message.photo[-1].file_id
+    call = context.services.tickets.staff.send_photo(caller.actor, number, file_id, message.caption)
+    outcome = await attempt(language, number, "reply", call)
+    text = (
+        outcome.text
+        if isinstance(outcome, Refused)
+        else t(language, "staff.done.photo", number=number)
+    )
+    await reply(update, text)
 
 
 async def _message_action(

@@ -116,6 +116,28 @@ class StaffDesk:
             )
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
+    async def send_photo(
+        self, actor: Actor, number: str, file_id: str, caption: str | None
+    ) -> StaffTicketView:
+        """A photo for the resident (before/after, typically when resolving: a photo sent as
+        a reply to the card), its caption as the message; in the trail like a reply, and
+        like a reply for the filer alone."""
+        text = None if caption is None or not caption.strip() else check.message(caption)
+        async with self._trail.db.transaction() as session:
+            staff, ticket = await self._checked(session, actor, number, Action.REPLY)
+            event = await self._trail.record(
+                session, ticket, staff, EventKind.REPLY, public_message=text,
+                details={"photo": file_id},
+            )  # fmt: skip
+            owner = await session.get(Resident, ticket.resident_id)
+            if owner is not None:
+                params = {"number": ticket.number, "message": text or ""}
+                await notify.to_person(
+                    session, ticket, event, owner, self._trail.settings, "ticket.staff_photo",
+                    params, photos=[file_id],
+                )  # fmt: skip
+            return await self._trail.staff_view(session, ticket, actor, events=False)
+
     async def note(self, actor: Actor, number: str, text: str) -> StaffTicketView:
         """An internal note: in the audit trail, never shown to residents."""
         text = check.message(text, "the note")

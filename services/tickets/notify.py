@@ -98,13 +98,14 @@ async def to_person(
     message_key: str,
     params: dict[str, Any],
     buttons: Buttons | None = None,
+    photos: list[str] | None = None,
 ) -> None:
     """Queue a message to one person's private chat (skipped once they blocked linli)."""
     if not person.active:
         return
     language = person.language or settings.default_language
     to = _Recipient(person.chat_id, person.telegram_id, language, f"tg{person.telegram_id}")
-    await _queue(session, ticket, event, to, message_key, params, buttons)
+    await _queue(session, ticket, event, to, message_key, params, buttons, photos)
 
 
 async def to_resident_and_followers(

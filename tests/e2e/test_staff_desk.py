@@ -284,3 +284,25 @@ async def test_staff_appear_by_name_never_as_a_bare_number(desk: Desk) -> None:
     desk.api.send_text(desk.api.world.users[newcomer], "大家好", chat=desk.chat)
     [again] = await desk.say(f"/assign {number} {newcomer}")
     assert again["text"] == f"#{number} 已分派给 钱社工。"
+
+
+async def test_a_photo_replied_to_the_resolve_note_reaches_the_resident(desk: Desk) -> None:
+    number = await desk.file()
+    card = await desk.card(number)
+    await desk.press(card, "✅ 受理")
+    await desk.press(await desk.card(number), "🏁 办结")
+    followup = await desk.api.wait_for(lambda: find(desk, f"🏁 #{number} 已办结"))
+    assert "完工照片" in followup["text"]
+    desk.api.send_photo(desk.staff, caption="楼道灯已换新", chat=desk.chat, reply_to=followup)
+    [done] = await desk.api.wait_for_message(STAFF_CHAT_ID)
+    assert done["text"] == f"#{number} 的照片已发给居民。"
+    photo = await desk.api.wait_for(
+        lambda: next((m for m in desk.api.sent_to(RESIDENT_ID) if m.get("photo")), None)
+    )
+    assert photo["caption"] == f"📷 社区工作人员为你的工单 {number} 发来照片。\n楼道灯已换新"
+    events = (
+        await desk.services.tickets.staff.get_ticket_for_staff(
+            Actor(STAFF_ID, STAFF_CHAT_ID), number
+        )
+    ).events
+    assert [e.kind for e in events][-1] == "reply"
