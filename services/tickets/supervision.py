@@ -4,8 +4,9 @@ Only officials and admins may flag (``/supervise``) or unflag a ticket, from the
 chat with linli or from the staff chat; staff and residents are refused (NotSupervisor).
 A flag is one event in the trail (kind "supervise"), the staff chat is told, and the card
 shows it from then on. Every morning each official gets, privately, the open tickets that
-are flagged or past a time limit, grouped by category (by unit once units exist), each
-with a button carrying only its id: opening it checks the role again.
+are flagged or past a time limit, grouped by the unit that holds them (by category while
+no units are dispatched to), each with a button carrying only its id: opening it checks the
+role again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor, WrongPlace
+from services.district.current import dispatching
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.log_context import bind_ticket
 from services.reports.scrub import scrub
@@ -26,6 +28,7 @@ from services.tickets import validation as check
 from services.tickets.places import building_level
 from services.tickets.reminders import category_title
 from services.tickets.trail import TicketTrail
+from services.tickets.units import CENTRE, holder
 from services.tickets.views import StaffTicketView
 from storage import Role
 from storage.models import EventKind, Resident, Ticket, TicketStatus
@@ -63,9 +66,10 @@ class DigestLine:
 
     ticket_id: int
     number: str
-    group: str
+    group: str  # the unit's name while units are dispatched to, else the category id
     supervised: bool
     overdue: bool
+    by_unit: bool = False
 
 
 class Supervision:
@@ -175,11 +179,16 @@ class Supervision:
         for ticket in overdue:
             seen.setdefault(ticket.id, ticket)
         late = {t.id for t in overdue}
+        by_unit = dispatching()
         lines = [
-            DigestLine(t.id, t.number, t.category, t.supervised_at is not None, t.id in late)
+            DigestLine(
+                t.id, t.number, _unit_name(t) if by_unit else t.category,
+                t.supervised_at is not None, t.id in late, by_unit,
+            )
             for t in seen.values()
-        ]
-        # Grouped by category (a unit, once units exist), flagged first within a group.
+        ]  # fmt: skip
+        # Grouped by the unit that holds them (by category while there are no units),
+        # flagged first within a group.
         return sorted(lines, key=lambda line: (line.group, not line.supervised, line.number))
 
     def _language(self, person: Resident) -> str:
@@ -195,7 +204,8 @@ def _digest_message(
     for line in shown:
         if line.group != group:
             group = line.group
-            text.append(f"【{category_title(group, language)}】")
+            title = group if line.by_unit else category_title(group, language)
+            text.append(f"【{title}】")
         marks = ("⚑" if line.supervised else "") + ("⚠️" if line.overdue else "")
         text.append(f"• {line.number} {marks}".rstrip())
     buttons = [
@@ -218,3 +228,8 @@ def _digest_message(
         "buttons": buttons,
         "idempotency_key": f"supervision:digest:{day}:tg{person.telegram_id}",
     }
+
+
+def _unit_name(ticket: Ticket) -> str:
+    unit = holder(ticket)
+    return CENTRE if unit is None else unit.name

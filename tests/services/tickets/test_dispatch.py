@@ -154,3 +154,27 @@ async def test_figures_count_the_unit_that_held_it_when_the_limit_passed(desk: D
     report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
     by_unit = {g.key: (g.title, g.figures.received) for g in report.by_unit}
     assert by_unit == {PROPERTY.id: ("阳光物业", 1), "centre": ("社区服务中心", 1)}
+
+
+async def test_the_supervision_digest_groups_tickets_by_the_unit_that_holds_them(
+    desk: Desk,
+) -> None:
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
+    noise = (await desk.tickets.filing.file_complaint(RESIDENT, NOISE)).number
+    for number in (pipe, noise):
+        await desk.tickets.supervision.supervise(Actor.in_private(OFFICIAL), number)
+    desk.clock.now = desk.clock.now.replace(hour=0, minute=50)  # 08:50 in Shanghai
+    assert await desk.tickets.supervision.send_daily_digest(desk.clock.now) > 0
+    async with desk.db.transaction() as session:
+        digest = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.message_key == "supervision.digest", OutboxMessage.chat_id == OFFICIAL
+            )
+        )
+    assert digest is not None
+    assert digest.params["tickets"].split("\n") == [
+        "【社区服务中心】",
+        f"• {noise} ⚑",
+        "【阳光物业】",
+        f"• {pipe} ⚑",
+    ]
