@@ -18,7 +18,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from handlers.callbacks import Callback, decode, encode, int_arg
+from handlers.callbacks import Callback, encode, int_arg
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import identify
@@ -28,6 +28,7 @@ from handlers.staff.common import (
     Refused,
     assignee_name,
     attempt,
+    desk_press,
     in_staff_chat,
     is_staff,
     staff_language,
@@ -45,12 +46,10 @@ _MAX_CAPTION = 1024
 
 async def on_button(update: Update, context: Context) -> None:
     """tk:<action>:<ticket id>[:<telegram id>] on a card, a prompt or the assign list."""
-    query = update.callback_query
-    caller = await identify(update, context)
-    cb = decode(query.data if query else None)
-    ticket_id = int_arg(cb, 1) if cb else None
-    if query is None or caller is None:
+    press = await desk_press(update, context)
+    if press is None:
         return
+    query, caller, cb, ticket_id = press.query, press.caller, press.callback, press.ticket_id
     language = staff_language(context) if is_staff(caller) else caller.language
     if cb is None or ticket_id is None:  # not an id linli could have made
         await query.answer(t(language, "stale_button"), show_alert=True)

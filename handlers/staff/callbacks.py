@@ -14,14 +14,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.callbacks import decode, int_arg
 from handlers.context import Context, LinliApp
 from handlers.guards import stopping
 from handlers.i18n import t
-from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.commands import arguments, gate
-from handlers.staff.common import Refused, attempt, in_staff_chat, is_staff, parse_number
+from handlers.staff.common import (
+    Refused,
+    attempt,
+    desk_press,
+    in_staff_chat,
+    is_staff,
+    parse_number,
+)
 from handlers.staff.common import staff_language as desk_language
 from handlers.staff.render import category_name, status_name
 from services.tickets.callbacks import CallbackDue, CallbackOutcome, CallbackRecorded, NoCallbackDue
@@ -85,12 +90,10 @@ async def callback_command(update: Update, context: Context) -> None:
 
 async def on_callback_button(update: Update, context: Context) -> None:
     """cb:<s|n|u>:<ticket id> under the callback list."""
-    query = update.callback_query
-    caller = await identify(update, context)
-    cb = decode(query.data if query else None)
-    ticket_id = int_arg(cb, 1) if cb else None
-    if query is None or caller is None:
+    press = await desk_press(update, context)
+    if press is None:
         return
+    query, caller, cb, ticket_id = press.query, press.caller, press.callback, press.ticket_id
     language = desk_language(context) if is_staff(caller) else caller.language
     if cb is None or ticket_id is None or not cb.args or cb.args[0] not in _CODES:
         await query.answer(t(language, "stale_button"), show_alert=True)

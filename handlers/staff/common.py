@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TypeVar
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import filters
 
+from handlers.callbacks import Callback, decode, int_arg
 from handlers.context import Context
 from handlers.i18n import t
-from handlers.people import Caller
+from handlers.people import Caller, identify
 from services.access import WrongPlace
 from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
@@ -139,3 +140,24 @@ def unnamed(context: Context) -> str:
     """A staff member linli knows no name of yet (added by id, never wrote): never a bare
     number on a card; `linli staff add ID --name …` or their first message names them."""
     return t(staff_language(context), "staff.unnamed")
+
+
+@dataclass(frozen=True, slots=True)
+class DeskPress:
+    """A press on one of the desk's buttons: who pressed, what it carried, its ticket id."""
+
+    query: CallbackQuery
+    caller: Caller
+    callback: Callback | None  # None: data linli did not make
+    ticket_id: int | None  # the id after the action ("tk:accept:<id>"); None: not an id
+
+
+async def desk_press(update: Update, context: Context) -> DeskPress | None:
+    """The press read once for every desk button (cards, the callback list, the digest); None
+    for an update that is no press by a person."""
+    query = update.callback_query
+    caller = await identify(update, context)
+    if query is None or caller is None:
+        return None
+    cb = decode(query.data)
+    return DeskPress(query, caller, cb, int_arg(cb, 1) if cb else None)

@@ -12,14 +12,13 @@ from collections.abc import Awaitable
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.callbacks import decode, int_arg
 from handlers.context import Context, LinliApp
 from handlers.guards import stopping
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from handlers.staff.commands import arguments
-from handlers.staff.common import district_tz, parse_number, staff_names
+from handlers.staff.common import desk_press, district_tz, parse_number, staff_names
 from handlers.staff.render import status_name, ticket_text
 from services.access import WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
@@ -65,13 +64,11 @@ async def _flag(update: Update, context: Context, *, on: bool) -> None:
 
 async def on_open_button(update: Update, context: Context) -> None:
     """sv:open:<ticket id> under the daily digest: the ticket and its trail."""
-    query = update.callback_query
-    caller = await identify(update, context)
-    cb = decode(query.data if query else None)
-    ticket_id = int_arg(cb, 1) if cb else None
-    if query is None or caller is None:
+    press = await desk_press(update, context)
+    if press is None:
         return
-    await query.answer()
+    caller, ticket_id = press.caller, press.ticket_id
+    await press.query.answer()
     if ticket_id is None:
         await reply(update, t(caller.language, "stale_button"))
         return
