@@ -52,3 +52,13 @@ def test_split_message_keeps_every_character_within_the_limit(text: str, limit: 
     parts = split_message(text, limit)
     assert all(0 < len(p) <= limit for p in parts)
     assert "".join(parts).replace(" ", "") == text.strip().replace(" ", "")
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant", "en"])
+def test_every_flow_that_can_be_set_aside_says_so(language: str) -> None:
+    # Starting a flow over another tells the person what became of the first: every kind of
+    # what is owed needs those words, or the router fails on a KeyError at that moment.
+    from services.residents.awaiting import Owed
+
+    for kind in Owed:
+        assert t(language, f"awaiting.replaced.{kind.value}").strip()
