@@ -10,6 +10,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 from storage.models.awaiting import Awaiting
 from storage.models.bans import ResidentBan
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.canned import CannedReply
 from storage.models.chat_queue import QueuedUpdate
 from storage.models.notices import (
     AudienceKind,
@@ -48,6 +49,7 @@ __all__ = [
     "Awaiting",
     "Base",
     "Bulletin",
+    "CannedReply",
     "EventKind",
     "FilingDraft",
     "Notice",
