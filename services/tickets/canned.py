@@ -73,11 +73,27 @@ class CannedTooLong(InvalidInput):
         super().__init__(f"the text is longer than {MAX_CANNED}")
 
 
+class CannedNotFound(NotFound):
+    """No text in use has this id (never had, or removed since its button was shown)."""
+
+    def __init__(self, canned_id: int) -> None:
+        self.canned_id = canned_id
+        super().__init__(f"canned reply {canned_id}")
+
+
 class NotForTicket(InvalidInput):
     """A canned text of another action or category than the ticket's (a forged button)."""
 
     def __init__(self) -> None:
         super().__init__("this text is not for this ticket")
+
+
+@dataclass(frozen=True, slots=True)
+class CannedSent:
+    """What a picked text did: its action, and the ticket as it now stands."""
+
+    action: str
+    ticket: StaffTicketView
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +161,7 @@ class CannedReplies:
             rows = await repo.list_in_use(session, action=action, category=ticket.category)
             return tuple(_view(r) for r in rows)
 
-    async def send(self, actor: Actor, canned_id: int, ticket_id: int) -> StaffTicketView:
+    async def send(self, actor: Actor, canned_id: int, ticket_id: int) -> CannedSent:
         """Send a canned text, filled for the ticket: a reply's or a resolve's text goes to
         the resident as a reply (a resolve text is offered once the ticket is resolved), a
         reject's text rejects the ticket with it as the reason. The desk checks role, staff
@@ -155,13 +171,13 @@ class CannedReplies:
             ticket = await _ticket(session, ticket_id)
             row = await repo.get_in_use(session, canned_id)
             if row is None:
-                raise NotFound(f"canned reply {canned_id}")
+                raise CannedNotFound(canned_id)
             if row.category not in (None, ticket.category):
                 raise NotForTicket()
             number, action, text = ticket.number, row.action, self._fill(row.text, ticket)
         if action == Action.REJECT.value:
-            return await self._desk.reject(actor, number, text)
-        return await self._desk.reply(actor, number, text)
+            return CannedSent(action, await self._desk.reject(actor, number, text))
+        return CannedSent(action, await self._desk.reply(actor, number, text))
 
     def _fill(self, text: str, ticket: Ticket) -> str:
         due = ticket.resolution_due_at.astimezone(self._trail.calendar.tz).strftime(DUE_FORMAT)
@@ -202,7 +218,7 @@ class CannedReplies:
     async def _remove(self, session: AsyncSession, by: int | None, canned_id: int) -> CannedView:
         row = await repo.get_in_use(session, canned_id)
         if row is None:
-            raise NotFound(f"canned reply {canned_id}")
+            raise CannedNotFound(canned_id)
         row.removed_at = self._trail.clock()
         row.removed_by = by
         return _view(row)

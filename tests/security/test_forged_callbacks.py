@@ -41,7 +41,7 @@ APOLOGY = "出了点问题"
 
 def _button_data(town: Town, ticket_id: str, number: str, query: str, draft: str) -> list[str]:
     """Every callback data shape linli makes (handlers/*: tk, cp, bc, pv, sub, kl, fb, pick,
-    nope, ask, ent, cat, menu, help, lang, cb, sv), filled with the given ids."""
+    nope, ask, ent, cat, menu, help, lang, cb, sv, cn), filled with the given ids."""
     return [
         *(f"tk:{action}:{ticket_id}" for action in DESK_ACTIONS),
         f"tk:assignto:{ticket_id}:0:00000000",
@@ -73,6 +73,7 @@ def _button_data(town: Town, ticket_id: str, number: str, query: str, draft: str
         f"cb:n:{ticket_id}",
         f"cb:u:{ticket_id}",
         f"sv:open:{ticket_id}",
+        f"cn:1:{ticket_id}",
     ]
 
 
@@ -116,6 +117,8 @@ def _legitimate(presser: int, chat: int, data: str) -> bool:
         return True
     if at_desk and data.startswith("cb:"):
         return True  # staff recording a callback in the staff chat
+    if at_desk and data.startswith("cn:"):
+        return True  # staff sending a canned reply from the staff chat
     if presser in (OFFICIAL_ID, OTHER_OFFICIAL_ID, ADMIN_ID) and data.startswith("sv:"):
         return chat == presser  # an official opening a digest's ticket: reading, in private
     if presser == OFFICIAL_ID and data.startswith("bc:"):

@@ -154,8 +154,9 @@ async def test_a_picked_text_is_filled_and_sent_to_the_resident(desk: Desk) -> N
     canned = await desk.tickets.canned.add(
         ADMIN_PRIVATE, "reply", "*", "{number}（{category}）由{unit}处理，{due}前办结。"
     )
-    view = await desk.tickets.canned.send(AT_DESK, canned.id, ticket_id)
-    assert view.status == "new"
+    sent = await desk.tickets.canned.send(AT_DESK, canned.id, ticket_id)
+    view = sent.ticket
+    assert (sent.action, view.status) == ("reply", "new")
     # Filed Monday 10:00 Shanghai; noise has 17 work hours: Tuesday 18:00 local (the sample
     # calendar's work day), whatever the route's unit (no community: the catch-all rule).
     due = view.resolution_due_at.astimezone(desk.tickets.timezone).strftime("%Y-%m-%d %H:%M")
@@ -169,8 +170,8 @@ async def test_a_picked_reject_text_rejects_with_it_as_the_reason(desk: Desk) ->
     number = await file_noise(desk)
     ticket_id = await _ticket_id(desk, number)
     reject = next(c for c in await desk.tickets.canned.offered(AT_DESK, ticket_id, "reject"))
-    view = await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id)
-    assert view.status == "rejected"
+    sent = await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id)
+    assert (sent.action, sent.ticket.status) == ("reject", "rejected")
     with pytest.raises(InvalidTransition):  # rejected: the status allows no second reject
         await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id)
 
