@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from storage.models import (
     Awaiting,
+    CannedReply,
     Notice,
     OutboxMessage,
     QueryLog,
@@ -140,6 +141,9 @@ async def _snapshot(town: Town) -> dict[str, Any]:
                 ).order_by(Ticket.id)
             ),
             "events": await rows(select(func.count()).select_from(TicketEvent)),
+            "canned": await rows(
+                select(CannedReply.id, CannedReply.removed_at).order_by(CannedReply.id)
+            ),
             "followers": await rows(
                 select(TicketFollower.ticket_id, TicketFollower.resident_id).order_by(
                     TicketFollower.ticket_id, TicketFollower.resident_id
