@@ -138,3 +138,18 @@ async def test_bad_input_and_staff_are_refused_and_nothing_changes(desk: Desk) -
     [gone] = await desk.say("/canned_remove 999", who=admin)
     assert gone["text"].startswith("没有编号为 999 的常用语")
     assert await desk.services.tickets.canned.list_by_operator() == before
+
+
+async def test_an_admin_manages_them_in_a_private_chat_too(desk: Desk) -> None:
+    admin = await _admin(desk)
+    desk.api.send_text(admin, "/canned_add 不予受理 * 已转交{unit}处理。", chat=None)
+    [added] = await desk.api.wait_for_message(ADMIN_ID)
+    assert added["text"].startswith(
+        "✅ 已添加常用语：\n#9 [不予受理 · 全部类别] 已转交{unit}处理。"
+    )
+    listed = await desk.services.tickets.canned.list_by_operator()
+    assert (listed[3].action, listed[3].text, listed[3].created_by) == (
+        "reject",
+        "已转交{unit}处理。",
+        ADMIN_ID,
+    )
