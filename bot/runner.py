@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.webhook import Webhook
 from handlers.context import LinliApp
 from services import Services, open_services
+from services.chat_order import OrderTimings
 from services.residents.limits import ResidentLimits
 
 log = logging.getLogger("linli.bot")
@@ -91,6 +92,7 @@ async def linli_services(settings: Settings) -> AsyncIterator[Services]:
         limits=ResidentLimits(settings.questions_per_minute, settings.filings_per_hour),
         retention_days=settings.retention_days,
         district_dir=settings.district_dir,
+        order=OrderTimings(gap_s=settings.order_gap_s),
     )
     try:
         yield services

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # One resident's share (services/residents/limits.py): 0 lifts a limit.
     questions_per_minute: int = Field(default=20, ge=0)
     filings_per_hour: int = Field(default=5, ge=0)
+    # Several processes on PostgreSQL (services/chat_order.py): how long a missing lower
+    # update_id is waited for before the updates behind it go ahead.
+    order_gap_s: float = Field(default=1.5, gt=0, le=60)
     send_claim_timeout_s: float = Field(default=120, gt=0)
     send_concurrency: int = Field(default=16, ge=1, le=256)
     # Webhook mode (bot/webhook.py): set the URL and linli receives updates there, not by

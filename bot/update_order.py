@@ -49,6 +49,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         # Every log line of the update names it; one line closes it with its duration.
         logged = logged_update(update, coroutine)
         if key is None:
+            if isinstance(update, Update):  # no chat to keep in order, but its id counts
+                await self._turns.record_unordered(update.update_id)
             async with self._semaphore:
                 await self._observed(update, logged, started)
             return

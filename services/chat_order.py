@@ -1,26 +1,32 @@
 """One chat's updates one at a time and in update_id order, across every process.
 
-Telegram numbers updates in the order they happened; behind a webhook several linli
-processes may each receive some of one chat's updates. On PostgreSQL each process writes an
-update to the per-chat queue (``chat_queue``) as it arrives, and the update's turn begins
-when it is the lowest waiting update of its chat and none of the chat's updates is being
-handled, wherever it was received. Different chats never wait for one another.
+Telegram numbers a bot's updates one after another (update_id), and behind a webhook
+several linli processes may each receive some of one chat's updates, in any order. A
+process holding update k of chat C cannot know whether a lower update it has not seen is
+C's; but it can know whether every lower update_id has reached *some* process. So on
+PostgreSQL:
 
-How the turn is taken, and the numbers:
-
-- **Grace.** An update waits ``grace_s`` (50 ms) after its arrival before its first claim,
-  so a lower update of the same chat delivered to another process at about the same time
-  is queued first. A lower update that reaches its process later than that is handled
-  after the higher one (order cannot be restored after the fact).
-- **Claim.** One UPDATE under a transaction-level advisory lock on the chat
-  (``pg_advisory_xact_lock``), so two processes never both find the chat free.
-- **Waiting.** In a process only the chat's lowest waiting update asks the database, every
-  ``poll_s`` (20 ms); the process's others wait in memory behind it.
-- **Dead processes.** Each process marks its rows seen every ``heartbeat_s`` (5 s). A row
-  not seen for ``stale_s`` (20 s) belongs to a process that died (or froze): it no longer
-  holds its chat (claimed or waiting) and the next heartbeat of any process deletes it. So
-  a crash holds a chat for at most about 20 s. A slow update in a live process keeps its
-  turn however long it takes.
+- **Record.** Each process records every update in ``chat_queue`` as it arrives, with its
+  chat (an update without a chat too), and announces it (LISTEN/NOTIFY).
+- **Turn.** Update k of chat C begins when every update_id below k has been recorded,
+  none of C's lower updates is still waiting and none of C's updates is running: one
+  database call (``linli_chat_turn``) under the chat's transaction lock, which is also the
+  recording call when the update has just arrived. Different chats never wait for one
+  another.
+- **Gap.** An update_id that reaches no process (``allowed_updates`` filtered it, or a
+  process died between answering Telegram and recording it) is waited for ``gap_s``
+  (1.5 s) from the arrival of the update behind it, then given up (the watermark moves
+  past it). So order is certain as long as each update is recorded within ``gap_s`` of the
+  next one's; one that comes later still is handled in turn with its chat's others, only
+  not before them.
+- **Waiting.** A waiting update asks again when the database announces what it waits for
+  (a chat's update done, a missing id recorded), and every ``recheck_s`` in case a
+  notification was lost; in a process only the chat's lowest waiting update asks.
+- **Dead processes.** Each process marks its open rows seen every ``heartbeat_s`` (5 s);
+  a row not seen for ``stale_s`` (20 s) belongs to a process that died (or froze) and no
+  longer holds its chat. A slow update in a live process keeps its turn however long it
+  takes. Handled rows stay until the watermark has passed them and ``keep_s`` (60 s) has
+  gone by, to recognise a repeated delivery.
 
 On SQLite one process is the whole deployment: a per-chat FIFO lock in memory keeps the
 order (arrival order, which polling gives in update_id order) with no database work.
@@ -33,26 +39,44 @@ import contextlib
 import heapq
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import Database
 from storage.repositories import chat_queue as repo
-from storage.repositories.chat_queue import Claim
+from storage.repositories.chat_queue import Turn
 
 log = logging.getLogger(__name__)
+
+_TAKEN = (Turn.CLAIMED, Turn.CLAIMED_PAST_GAP, Turn.REPEATED)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class OrderTimings:
     """The waits of the shared order (see the module's docstring for why these values)."""
 
-    grace_s: float = 0.1
-    poll_s: float = 0.02
+    gap_s: float = 1.5
+    recheck_s: float = 0.5
     heartbeat_s: float = 5.0
     stale_s: float = 20.0
+    keep_s: float = 60.0
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """One update of this process waiting for its turn (PostgreSQL)."""
+
+    update_id: int
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    gap: bool = False  # waiting for a lower update_id to be recorded somewhere
+    asking: bool = False  # its call to the database is under way
+    recorded_meanwhile: bool = False  # a lower update_id was recorded during that call
 
 
 @dataclass(slots=True)
@@ -60,7 +84,7 @@ class _Chat:
     """This process's updates of one chat that are waiting or running (PostgreSQL)."""
 
     ids: list[int] = field(default_factory=list)  # a heap: the lowest first
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    waiters: dict[int, _Waiter] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -75,21 +99,27 @@ class ChatTurns:
     """Gives each update its chat's turn: ``async with turns.turn(chat, update) as mine``.
 
     ``mine`` is False for an update another process already has (a repeated delivery):
-    skip it. Call ``start()`` before the first turn and ``stop()`` at shutdown.
+    skip it. An update with no chat is passed to ``record_unordered``. Call ``start()``
+    before the first turn and ``stop()`` at shutdown.
     """
 
     def __init__(self, db: Database, timings: OrderTimings | None = None) -> None:
-        # A pool of its own on PostgreSQL: under load the use cases hold every pooled
-        # connection, and an update's row written late lets a later one overtake it.
-        self._db = db if db.is_sqlite else db.companion()
+        # Connections of its own on PostgreSQL, each statement its own transaction: under
+        # load the use cases hold every pooled connection, and an update recorded late
+        # holds up the updates behind it.
+        self._db = db if db.is_sqlite else db.companion(autocommit=True)
         self.timings = timings or OrderTimings()
         self.owner = secrets.randbits(63)
         """This process's token in the queue (random, so restarts never reuse one)."""
         self._chats: dict[int, _Chat] = {}
         self._local: dict[int, _LocalChat] = {}
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.handled = 0
         """Turns given in this process (tests and figures)."""
+        self.calls = 0
+        """Database calls made for turns in this process (tests and figures)."""
+        self.gaps_given_up = 0
+        """Turns begun after giving up a missing update_id (see ``OrderTimings.gap_s``)."""
 
     @property
     def shared(self) -> bool:
@@ -97,23 +127,30 @@ class ChatTurns:
         return not self._db.is_sqlite
 
     async def start(self) -> None:
-        """Begin marking this process's queued updates as alive (PostgreSQL)."""
-        if self.shared and self._heartbeat is None:
-            self._heartbeat = asyncio.create_task(self._beat(), name="linli:chat-order")
+        """Listen for the queue's announcements and mark this process's updates alive."""
+        if self.shared and not self._tasks:
+            listening = asyncio.Event()
+            self._tasks = [
+                asyncio.create_task(self._listen(listening), name="linli:chat-order-listen"),
+                asyncio.create_task(self._beat(), name="linli:chat-order"),
+            ]
+            # Updates may wait for announcements only once they can be heard.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait(), 10)
 
     async def stop(self) -> None:
-        """Stop the heartbeat and drop this process's rows, so no chat waits for them."""
-        task, self._heartbeat = self._heartbeat, None
-        if task is None:
+        """Stop listening and beating, and release this process's open rows, so no chat
+        waits for them."""
+        tasks, self._tasks = self._tasks, []
+        if not tasks:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         try:
-            async with self._db.transaction() as session:
-                await repo.delete_owner(session, self.owner)
+            await self._call(lambda session: repo.release_owner(session, self.owner))
         except (SQLAlchemyError, OSError) as exc:
-            log.warning("could not clear this process's chat queue rows: %r", exc)
+            log.warning("could not release this process's chat queue rows: %r", exc)
         await self._db.dispose()
 
     @contextlib.asynccontextmanager
@@ -126,6 +163,12 @@ class ChatTurns:
             return
         async with self._shared_turn(chat_id, update_id) as mine:
             yield mine
+
+    async def record_unordered(self, update_id: int) -> None:
+        """An update with no chat: recorded (PostgreSQL) so no update behind it waits for
+        its id."""
+        if self.shared:
+            await self._call(lambda session: repo.record_handled(session, update_id, self.owner))
 
     @contextlib.asynccontextmanager
     async def _local_turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -142,67 +185,156 @@ class ChatTurns:
 
     @contextlib.asynccontextmanager
     async def _shared_turn(self, chat_id: int, update_id: int) -> AsyncIterator[bool]:
-        if not await self._add(chat_id, update_id):
+        chat = self._chats.setdefault(chat_id, _Chat())
+        if update_id in chat.waiters or update_id in chat.ids:  # delivered here twice
             yield False
             return
-        chat = self._chats.setdefault(chat_id, _Chat())
+        waiter = _Waiter(update_id)
+        chat.waiters[update_id] = waiter
         heapq.heappush(chat.ids, update_id)
-        async with chat.changed:
-            chat.changed.notify_all()  # a lower update may have to ask first now
+        deadline = asyncio.get_running_loop().time() + self.timings.gap_s
+        found: Turn | None = None
         try:
-            # Counted from our own row, not our arrival: a busy connection pool delays the
-            # other process's insert as much as ours.
-            await asyncio.sleep(self.timings.grace_s)
-            await self._claim(chat, chat_id, update_id)
+            found = await self._take(chat_id, waiter, record=True, give_up=False)
+            while found not in _TAKEN:
+                await self._wait(chat, waiter, deadline)
+                give_up = waiter.gap and asyncio.get_running_loop().time() >= deadline
+                found = await self._take(chat_id, waiter, record=False, give_up=give_up)
+            if found is Turn.CLAIMED_PAST_GAP:
+                self.gaps_given_up += 1
+                log.warning(
+                    "update %d began after waiting %.1f s for a lower update_id that reached "
+                    "no process",
+                    update_id,
+                    self.timings.gap_s,
+                )
+            del chat.waiters[update_id]
+            if found is Turn.REPEATED:
+                yield False
+                return
             self.handled += 1
             yield True
         finally:
+            chat.waiters.pop(update_id, None)
             chat.ids.remove(update_id)
             heapq.heapify(chat.ids)
             if not chat.ids:
                 del self._chats[chat_id]
-            async with chat.changed:
-                chat.changed.notify_all()
-            await self._delete(chat_id, update_id)
+            elif chat.ids[0] in chat.waiters:  # this process's next update of the chat
+                chat.waiters[chat.ids[0]].wake.set()
+            if found is not Turn.REPEATED:  # handled, or given up (cancelled, failed)
+                await self._handled(chat_id, update_id)
 
-    async def _claim(self, chat: _Chat, chat_id: int, update_id: int) -> None:
+    async def _wait(self, chat: _Chat, waiter: _Waiter, deadline: float) -> None:
+        """Until something this update waits for is announced, or it is time to ask again
+        (or to give up a gap); only the chat's lowest update here asks the database."""
+        loop = asyncio.get_running_loop()
         while True:
-            async with chat.changed:
-                await chat.changed.wait_for(lambda: chat.ids[0] == update_id)
-            async with self._db.transaction() as session:
-                claim = await repo.claim_queued_update(
-                    session, chat_id, update_id, stale_s=self.timings.stale_s
-                )
-            if claim is Claim.CLAIMED:
+            timeout = self.timings.recheck_s
+            if waiter.gap:
+                timeout = min(timeout, max(0.0, deadline - loop.time()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wake.wait(), timeout)
+            if chat.ids[0] == waiter.update_id:
                 return
-            if claim is Claim.MISSING:  # taken for dead while this process was frozen
-                log.warning("update %d was dropped from the chat queue; queued again", update_id)
-                await self._add(chat_id, update_id)
-                continue
-            await asyncio.sleep(self.timings.poll_s)
+            waiter.wake.clear()
 
-    async def _add(self, chat_id: int, update_id: int) -> bool:
-        async with self._db.transaction() as session:
-            return await repo.add_queued_update(session, chat_id, update_id, self.owner)
+    async def _take(self, chat_id: int, waiter: _Waiter, *, record: bool, give_up: bool) -> Turn:
+        """Ask the database for the update's turn (recording the update first if ``record``)."""
+        waiter.wake.clear()  # before asking: what is announced meanwhile counts
+        waiter.asking, waiter.recorded_meanwhile = True, False
+        try:
+            found = await self._call(
+                lambda session: repo.take_turn(
+                    session,
+                    chat_id,
+                    waiter.update_id,
+                    self.owner,
+                    stale_s=self.timings.stale_s,
+                    record=record,
+                    give_up_gap=give_up,
+                )
+            )
+        finally:
+            waiter.asking = False
+        waiter.gap = found is Turn.GAP
+        if waiter.gap and waiter.recorded_meanwhile:  # the call may have just missed it
+            waiter.wake.set()
+        return found
 
-    async def _delete(self, chat_id: int, update_id: int) -> None:
+    async def _handled(self, chat_id: int, update_id: int) -> None:
         # Shielded: a cancelled update must still free its chat (else it waits for stale_s).
         with contextlib.suppress(SQLAlchemyError, OSError):
-            await asyncio.shield(self._delete_row(chat_id, update_id))
+            await asyncio.shield(self._call(self._marker(chat_id, update_id)))
 
-    async def _delete_row(self, chat_id: int, update_id: int) -> None:
+    def _marker(self, chat_id: int, update_id: int) -> Callable[[AsyncSession], Awaitable[None]]:
+        return lambda session: repo.mark_handled(session, chat_id, update_id, self.owner)
+
+    async def _call(self, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """One statement on the autocommit pool; once more on a fresh connection if the
+        pooled one had been dropped (the pool does not ping it first)."""
+        self.calls += 1
+        try:
+            async with self._db.transaction() as session:
+                return await step(session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
         async with self._db.transaction() as session:
-            await repo.delete_queued_update(session, chat_id, update_id)
+            return await step(session)
+
+    def _announced(self, payload: str) -> None:
+        kind, *numbers = payload.split(" ")
+        try:
+            values = [int(n) for n in numbers]
+        except ValueError:
+            return
+        if kind == "d" and len(values) == 1:  # a chat's update is done: its lowest here asks
+            chat = self._chats.get(values[0])
+            if chat is not None and chat.ids and chat.ids[0] in chat.waiters:
+                chat.waiters[chat.ids[0]].wake.set()
+        elif kind == "r" and len(values) == 2:  # recorded: the gaps above it may be closed
+            update_id, chat_id = values
+            for waited_chat, chat in self._chats.items():
+                for waiter in chat.waiters.values():
+                    if waiter.update_id <= update_id:
+                        continue
+                    if waited_chat == chat_id and not waiter.asking:
+                        # An earlier update of its own chat: asking now would only find
+                        # the chat busy; the update's end is announced (and wakes it).
+                        waiter.gap = False
+                    elif waiter.gap:
+                        waiter.wake.set()
+                    elif waiter.asking:
+                        waiter.recorded_meanwhile = True
+
+    async def _listen(self, listening: asyncio.Event) -> None:
+        while True:
+            try:
+                async with self._db.listening(repo.CHANNEL, self._announced) as closed:
+                    listening.set()
+                    await closed.wait()
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("chat queue notifications lost, listening again: %r", exc)
+            self._wake_everyone()  # what was announced meanwhile is unknown
+            await asyncio.sleep(1.0)
+
+    def _wake_everyone(self) -> None:
+        for chat in self._chats.values():
+            for waiter in chat.waiters.values():
+                waiter.wake.set()
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self.timings.heartbeat_s)
             try:
-                async with self._db.transaction() as session:
-                    await repo.touch_owner(session, self.owner)
-                    forgotten = await repo.forget_stale(session, self.timings.stale_s)
+                await self._call(lambda session: repo.touch_owner(session, self.owner))
+                forgotten = await self._call(
+                    lambda session: repo.forget_stale(session, self.timings.stale_s)
+                )
+                await self._call(lambda session: repo.prune(session, self.timings.keep_s))
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("chat queue heartbeat failed: %r", exc)
                 continue
             if forgotten:
-                log.warning("dropped %d queued updates of a process that stopped", forgotten)
+                log.warning("released %d chats held by a process that stopped", forgotten)

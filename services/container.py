@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.chat_order import ChatTurns
+from services.chat_order import ChatTurns, OrderTimings
 from services.delivery import DeliveryService
 from services.district.live import LiveDistrict
 from services.knowledge.learning import KbLearningService
@@ -85,6 +85,7 @@ async def open_services(
     limits: ResidentLimits | None = None,
     retention_days: int = 0,
     district_dir: Path | None = None,
+    order: OrderTimings | None = None,
 ) -> Services:
     """Connect (upgrading an embedded SQLite database), load the knowledge base, wire services.
 
@@ -96,7 +97,8 @@ async def open_services(
     ``retention_days`` (LINLI_RETENTION_DAYS) > 0 empties old question texts and closed
     tickets' personal fields after that many days; 0 keeps them. ``district_dir``
     (LINLI_DISTRICT_DIR) is the district's configuration, the bundled sample when None;
-    ``services.district.DistrictError`` when it does not validate.
+    ``services.district.DistrictError`` when it does not validate. ``order`` holds the
+    waits of the chat order across processes (PostgreSQL; LINLI_ORDER_GAP_S).
     """
     db = Database(database_url)
     try:
@@ -138,7 +140,7 @@ async def open_services(
         places=PlaceService(db, district),
         privacy=PrivacyService(db, clock, residents, retention_days),
         awaiting=AwaitingService(db, clock),
-        chat_turns=ChatTurns(db),
+        chat_turns=ChatTurns(db, order),
         bans=bans,
         enquiries=EnquiryService(db, knowledge, clock, limits, bans.check),
         tickets=Tickets(

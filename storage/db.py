@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -100,8 +101,9 @@ def _on_sqlite_begin(connection: Connection) -> None:
 class Database:
     """An async engine plus session factory; ``transaction()`` is the only way to a session."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, autocommit: bool = False) -> None:
         self._url = normalise_url(url)
+        self._autocommit = autocommit and self._url.get_backend_name() != "sqlite"
         self.is_sqlite: bool = self._url.get_backend_name() == "sqlite"
         self.url: str = self._url.render_as_string(hide_password=True)
         self.engine: AsyncEngine = self._create_engine(echo)
@@ -117,8 +119,19 @@ class Database:
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
         if not self.is_sqlite:
-            engine = create_async_engine(self._url, echo=echo, pool_pre_ping=True)
+            if self._autocommit:
+                # Each statement commits by itself: one round trip, no BEGIN or COMMIT.
+                engine = create_async_engine(
+                    self._url,
+                    echo=echo,
+                    isolation_level="AUTOCOMMIT",
+                    pool_size=10,
+                    max_overflow=10,
+                )
+            else:
+                engine = create_async_engine(self._url, echo=echo)
             event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
+            event.listen(engine.sync_engine, "checkout", _refuse_closed)
             return engine
         path = sqlite_file(self._url)
         if path is not None:
@@ -132,11 +145,34 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
-    def companion(self) -> Database:
+    def companion(self, *, autocommit: bool = False) -> Database:
         """Another handle on the same database with a connection pool of its own, for work
         that must not queue behind the use cases for a connection (it connects when first
-        used; dispose it when done)."""
-        return Database(self._url.render_as_string(hide_password=False))
+        used; dispose it when done). With ``autocommit`` (PostgreSQL) every statement is its
+        own transaction, for work whose every step is one statement."""
+        return Database(self._url.render_as_string(hide_password=False), autocommit=autocommit)
+
+    @asynccontextmanager
+    async def listening(
+        self, channel: str, callback: Callable[[str], None]
+    ) -> AsyncIterator[asyncio.Event]:
+        """Call ``callback(payload)`` for each NOTIFY on ``channel`` while the block runs
+        (PostgreSQL), on a connection held for it; yields an event set when that connection
+        closes (notifications stop then: open the block again)."""
+        closed = asyncio.Event()
+
+        def on_notify(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+            callback(payload)
+
+        async with self.engine.connect() as connection:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            raw.add_termination_listener(lambda _connection: closed.set())
+            await raw.add_listener(channel, on_notify)
+            try:
+                yield closed
+            finally:
+                if not raw.is_closed():
+                    await raw.remove_listener(channel, on_notify)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -203,7 +239,8 @@ class Database:
         look-up takes microseconds there, while a round trip through the async driver's
         thread took over a millisecond, a third of a question's cost in bench_updates. WAL
         lets it read beside any writer; should SQLite be busy all the same (a checkpoint),
-        the async way is taken. Elsewhere, and for an in-memory SQLite: the async way.
+        the async way is taken. On PostgreSQL one statement outside any transaction (one
+        round trip); for an in-memory SQLite: the async way.
         Values come back as the driver gives them (SQLite: timestamps as text).
         """
         reader = self._point_reader()
@@ -213,6 +250,12 @@ class Database:
                 return row
             except sqlite3.OperationalError:
                 pass
+        if not self.is_sqlite:
+            # One round trip: no BEGIN and COMMIT around a statement that reads one row.
+            async with self.engine.connect() as connection:
+                bare = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                row = (await bare.execute(text(sql), params)).first()
+                return None if row is None else tuple(row)
         async with self.reading() as session:
             found = (await session.execute(text(sql), params)).first()
             return None if found is None else tuple(found)
@@ -235,6 +278,15 @@ class Database:
             self._sync_reader.close()
             self._sync_reader = None
         await self.engine.dispose()
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server has closed (a restart, an administrator) is replaced
+    before use. SQLAlchemy's pre-ping would ask the server instead: three round trips
+    (BEGIN, a ping, ROLLBACK) before every transaction with asyncpg, as many again as a
+    typical use case's own, where asyncpg already knows a closed socket without asking."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def _no_nul(

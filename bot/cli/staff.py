@@ -18,10 +18,13 @@ def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     add = sub.add_parser("add", help="give a Telegram user a role")
     add.add_argument("telegram_id", type=_user_id, help="the person's numeric Telegram user id")
     add.add_argument("--role", choices=ROLES, default="staff")
-    add.set_defaults(func=lambda a: _run(_grant(a.telegram_id, a.role)))
+    add.add_argument(
+        "--name", help="how staff and cards name them until they write to linli (e.g. 张社工)"
+    )
+    add.set_defaults(func=lambda a: _run(_grant(a.telegram_id, a.role, a.name)))
     remove = sub.add_parser("remove", help="make a person an ordinary resident again")
     remove.add_argument("telegram_id", type=_user_id)
-    remove.set_defaults(func=lambda a: _run(_grant(a.telegram_id, "resident")))
+    remove.set_defaults(func=lambda a: _run(_grant(a.telegram_id, "resident", None)))
     lst = sub.add_parser("list", help="list staff, officials and admins")
     lst.set_defaults(func=lambda a: _run(_list()))
 
@@ -46,10 +49,10 @@ async def _open() -> Services:
     return await open_services(settings.database_url, settings.kb_dir, settings.default_language)
 
 
-async def _grant(telegram_id: int, role: str) -> int:
+async def _grant(telegram_id: int, role: str, name: str | None) -> int:
     services = await _open()
     try:
-        person = await services.residents.grant_role(telegram_id, role)
+        person = await services.residents.grant_role(telegram_id, role, name)
     except InvalidInput as exc:
         print(f"Not changed: {exc}")
         return 2
@@ -73,5 +76,5 @@ async def _list() -> int:
 
 
 def _line(person: ResidentView) -> str:
-    name = person.display_name or "(has not written to linli yet)"
+    name = person.display_name or "(no name yet: add one with --name, or they write to linli)"
     return f"{person.telegram_id}\t{person.role}\t{name}"

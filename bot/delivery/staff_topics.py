@@ -21,7 +21,12 @@ def staff_card_topics(services: Services) -> Prepare:
     forums = ForumChats()
 
     async def prepare(bot: Bot, message: OutgoingMessage, chat_id: int) -> OutgoingMessage:
+        central = services.tickets.settings.staff_chat_id
+        # Per-ticket topics in the central chat only: a unit works in its chat or the one
+        # topic its configuration names (services/tickets/units.py).
         if message.message_key != "staff.card" or message.thread_id is not None:
+            return message
+        if chat_id != central:
             return message
         thread = await card_thread(
             bot, services.tickets, forums, chat_id, dict(message.params), message.language

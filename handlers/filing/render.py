@@ -92,6 +92,8 @@ def ticket_detail(language: str, ticket: TicketView, tz: tzinfo) -> str:
         lines.append(t(language, "ticket.merged_into", into=ticket.merged_into))
     if ticket.status in ("new", "accepted", "in_progress", "reopened"):
         lines.append(t(language, "ticket.due", due=when(language, ticket.resolution_due_at, tz)))
+    if ticket.paused and ticket.is_owner:
+        lines.append(t(language, "ticket.waiting_for_you"))
     lines.append("")
     lines.append(t(language, "ticket.timeline"))
     lines.extend(event_line(language, e, ticket.is_owner, tz) for e in ticket.timeline)
@@ -148,6 +150,8 @@ def outbox_params(message_key: str, language: str, params: Mapping[str, Any]) ->
         return shown
     if shown.get("status"):
         shown["status"] = status_name(language, str(shown["status"]))
+    if shown.get("resolution_due_at"):  # extensions and pauses: the new expected time
+        shown["resolution_due_at"] = when(language, str(shown["resolution_due_at"]))
     if message_key in ("ticket.status_changed", "ticket.rate_request") and shown.get("message"):
         shown["message"] = "\n" + t(language, "ticket.staff_says", message=shown["message"])
     return shown

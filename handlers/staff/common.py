@@ -12,16 +12,19 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TypeVar
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.ext import filters
 
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller
 from services.access import WrongPlace
+from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents.service import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
 from services.tickets.desk import CannotMerge, NotStaff, StaleRoster
+from services.tickets.units import CannotTransfer, OtherUnit, unit_names
 from services.tickets.validation import MAX_MESSAGE, ticket_number
 
 T = TypeVar("T")
@@ -35,8 +38,26 @@ class Refused:
 
 
 def in_staff_chat(update: Update, context: Context) -> bool:
+    """Whether the update comes from the desk: the central staff chat or a unit's chat (the
+    services check it again; this is for the friendly answer)."""
     chat = update.effective_chat
-    return chat is not None and chat.id == context.staff_chat_id
+    return chat is not None and is_desk_chat(chat.id, context.staff_chat_id)
+
+
+def is_desk_chat(chat_id: int, central: int | None) -> bool:
+    return chat_id == central or chat_id in current.unit_chats()
+
+
+class DeskChats(filters.MessageFilter):
+    """Messages in the central staff chat or in a unit's chat. The district's configuration
+    is followed live, so the units' chats are looked up on every message, not fixed at start."""
+
+    def __init__(self, central: int) -> None:
+        super().__init__(name="DeskChats")
+        self._central = central
+
+    def filter(self, message: Message) -> bool:
+        return is_desk_chat(message.chat.id, self._central)
 
 
 def staff_language(context: Context) -> str:
@@ -70,6 +91,8 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         return await call
     except WrongPlace:
         return Refused(t(language, "staff.use_staff_chat"))
+    except OtherUnit as exc:
+        return Refused(t(language, "staff.other_unit", number=exc.number, unit=exc.unit))
     except StaleRoster:
         return Refused(t(language, "stale_button"))
     except PermissionDenied:
@@ -89,6 +112,10 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
             return Refused(t(language, "staff.merge_itself", number=exc.number))
         status = t(language, f"staff.status.{exc.status}")
         return Refused(t(language, "staff.merge_closed", number=exc.number, status=status))
+    except CannotTransfer as exc:
+        key = "staff.transfer.same_unit" if exc.same else "staff.transfer.unknown_unit"
+        units = "、".join(unit_names()) or t(language, "staff.transfer.no_units")
+        return Refused(t(language, key, unit=exc.unit, units=units))
     except InvalidInput as exc:
         return Refused(t(language, "staff.invalid_input", detail=str(exc)))
 
@@ -96,13 +123,19 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
 async def staff_names(context: Context) -> dict[int, str]:
     """Telegram id → name of everyone with a staff role (shown to staff only)."""
     people = await context.services.residents.list_staff()
-    return {p.telegram_id: p.display_name or str(p.telegram_id) for p in people}
+    return {p.telegram_id: p.display_name or unnamed(context) for p in people}
 
 
 async def assignee_name(context: Context, view: StaffTicketView) -> str | None:
     if view.assignee_telegram_id is None:
         return None
     person = await context.services.residents.get(view.assignee_telegram_id)
-    if person is None:
-        return str(view.assignee_telegram_id)
-    return person.display_name or str(person.telegram_id)
+    if person is None or not person.display_name:
+        return unnamed(context)
+    return person.display_name
+
+
+def unnamed(context: Context) -> str:
+    """A staff member linli knows no name of yet (added by id, never wrote): never a bare
+    number on a card; `linli staff add ID --name …` or their first message names them."""
+    return t(staff_language(context), "staff.unnamed")

@@ -28,6 +28,8 @@ from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.bans import ban_command, banned_command, unban_command
 from handlers.staff.buttons import PATTERN, on_button
+from handlers.staff.clock import CLOCK_COMMANDS, on_decision
+from handlers.staff.clock import PATTERN as DECISION_PATTERN
 from handlers.staff.commands import (
     ACTS,
     act_command,
@@ -36,10 +38,11 @@ from handlers.staff.commands import (
     queue_command,
     ticket_command,
 )
-from handlers.staff.common import Refused, attempt, is_staff, staff_language
+from handlers.staff.common import DeskChats, Refused, attempt, is_staff, staff_language
 from handlers.staff.render import ticket_in_first_line
 from handlers.staff.summary import with_summary_hint
 from handlers.staff.summary_command import summary_command
+from handlers.staff.transfer import transfer_command
 from services.access import Actor
 
 log = logging.getLogger("linli.staff")
@@ -54,14 +57,19 @@ def register(application: LinliApp) -> None:
     application.add_handler(CommandHandler("queue", _stop(queue_command), once), -1)
     application.add_handler(CommandHandler("mine", _stop(mine_command), once), -1)
     application.add_handler(CommandHandler("summary", _stop(summary_command), once), -1)
+    application.add_handler(CommandHandler("transfer", _stop(transfer_command), once), -1)
     for name, command in BAN_COMMANDS.items():
         application.add_handler(CommandHandler(name, _stop(command), once), -1)
     application.add_handler(CallbackQueryHandler(_stop(on_button), pattern=PATTERN), -1)
+    for name, command in CLOCK_COMMANDS.items():  # extensions and pauses (staff/clock.py)
+        application.add_handler(CommandHandler(name, _stop(command), once), -1)
+    decision = CallbackQueryHandler(_stop(on_decision), pattern=DECISION_PATTERN)
+    application.add_handler(decision, -1)
     chat_id = application.bot_data.staff_chat_id
     if chat_id is None:
         log.info("no staff chat configured: /ticket, /cancel and staff-chat replies are off")
         return
-    staff_chat = filters.Chat(chat_id)
+    staff_chat = DeskChats(chat_id)
     other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
     application.add_handler(MessageHandler(staff_chat & other_command & once, drop_prompt), -2)
     application.add_handler(CommandHandler("ticket", _stop(ticket_command), staff_chat & once), -1)
@@ -96,6 +104,8 @@ async def on_staff_message(update: Update, context: Context) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None or user.is_bot:
         raise ApplicationHandlerStop  # edits and service messages: nothing to do
+    # Seen at the desk: their Telegram name is recorded, so cards and lists name them.
+    await identify(update, context)
     replied = message.reply_to_message
     if replied is not None and replied.message_id == message.message_thread_id:
         replied = None  # in a forum topic, every message "replies" to the topic's first one

@@ -66,7 +66,7 @@ def outbox_params(
         return shown
     if "category" in shown:
         shown["category"] = category_name(language, str(shown["category"]))
-    for key in ("created_at", "response_due_at", "resolution_due_at"):
+    for key in ("created_at", "response_due_at", "resolution_due_at", "new_due_at"):
         if shown.get(key):
             shown[key] = when(language, shown[key], tz)
     if message_key == "staff.card":
@@ -104,8 +104,16 @@ def _view_params(view: StaffTicketView) -> dict[str, Any]:
 
 def status_line(language: str, view: StaffTicketView, assignee: str | None) -> str:
     who = assignee or t(language, "staff.unassigned")
-    line = t(language, "staff.card.status", status=status_name(language, view.status), assignee=who)
+    line = t(language, "staff.card.status", status=view_status(language, view), assignee=who)
     return " ".join([line, *desk_marks(language, view)])
+
+
+def view_status(language: str, view: StaffTicketView) -> str:
+    """The ticket's status, and that it waits for the resident when its clock is paused."""
+    status = status_name(language, view.status)
+    if view.paused_at is None:
+        return status
+    return f"{status} · {t(language, 'staff.paused')}"
 
 
 def desk_marks(language: str, view: StaffTicketView) -> list[str]:
@@ -166,7 +174,7 @@ def queue_text(
                 ),
                 number=view.number,
                 category=category_name(language, view.category),
-                status=status_name(language, view.status),
+                status=view_status(language, view),
                 due=when(language, view.resolution_due_at, tz),
                 summary=summary,
             )
@@ -184,7 +192,7 @@ def ticket_text(language: str, view: StaffTicketView, names: Mapping[int, str], 
         )
     head = t(
         language, "staff.ticket.title", **params,
-        status=status_name(language, view.status), responded=responded,
+        status=view_status(language, view), responded=responded,
         overdue=t(language, "staff.ticket.overdue") if view.is_overdue else "",
         assignee=_name(language, view.assignee_telegram_id, names),
     )  # fmt: skip

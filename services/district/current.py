@@ -30,3 +30,14 @@ def get() -> District:
 def use(district: District) -> None:
     """Make ``district`` the live one (LiveDistrict, on load and on every change)."""
     _live[:] = [district]
+
+
+def dispatching() -> bool:
+    """Whether the live configuration dispatches tickets to units at all: a sample one does
+    not (its chat ids are placeholders), so every ticket stays with the central staff chat."""
+    return not get().sample
+
+
+def unit_chats() -> frozenset[int]:
+    """The chats where the configured units' staff work (none while dispatching is off)."""
+    return frozenset(u.chat_id for u in get().units) if dispatching() else frozenset()

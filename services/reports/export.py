@@ -46,6 +46,9 @@ FIGURE_LABELS: dict[str, str] = {
     "callbacks.unreachable": "回访联系不上数",
     "redone": "退回重办数",
     "supervised": "督办数",
+    "extensions_requested": "申请延期数",
+    "extensions_approved": "批准延期数",
+    "paused_hours": "等待居民(工作小时)",
 }
 # The callbacks object is spread over four columns ("callbacks.made" …) in sheets.
 FIGURE_KEYS = tuple(
@@ -55,7 +58,12 @@ FIGURE_KEYS = tuple(
         [f"callbacks.{c.name}" for c in fields(CallbackFigures)] if name == "callbacks" else [name]
     )
 )
-_GROUP_KINDS = (("category", "分类"), ("community", "社区"), ("staff", "工作人员"))
+_GROUP_KINDS = (
+    ("category", "分类"),
+    ("community", "社区"),
+    ("unit", "单位"),
+    ("staff", "工作人员"),
+)
 _TICKET_COLUMNS = (
     ("number", "工单号"), ("category_title", "分类"), ("community", "社区"),
     ("staff", "经办人"), ("status", "状态"), ("created_at", "受理时间"),
@@ -87,6 +95,7 @@ def to_json(report: Report) -> dict[str, Any]:
     out["by_community"] = {
         g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_community
     }
+    out["by_unit"] = {g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_unit}
     out["by_staff"] = {g.key: asdict(g.figures) for g in report.by_staff}
     out["knowledge_base"] = asdict(report.kb)
     out["trend"] = [

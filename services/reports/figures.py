@@ -43,6 +43,10 @@ class TicketFacts:
     rating_solved: bool | None
     rating_score: int | None
     reopened: bool
+    paused_at: datetime | None  # paused now (waiting for the resident) since then
+    paused_hours: float  # working hours of the pauses that have ended
+    extensions_requested: int
+    extensions_approved: int
     summary: str
     description: str | None
     location_text: str | None
@@ -52,6 +56,7 @@ class TicketFacts:
     callbacks: tuple[str, ...] = ()
     redone: bool = False
     supervised: bool = False
+    unit: str = ""  # the unit held accountable (see services/reports/service.py)
 
 
 def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> TicketRow:
@@ -74,6 +79,7 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         category=facts.category,
         category_title=facts.category_title,
         community=facts.community,
+        unit=facts.unit,
         staff=facts.staff,
         status=facts.status,
         created_at=facts.created_at,
@@ -85,6 +91,9 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         resolution=resolution,
         overdue=_overdue(facts, status, in_time, resolved_at, now),
         reopened=facts.reopened,
+        extensions_requested=facts.extensions_requested,
+        extensions_approved=facts.extensions_approved,
+        paused_hours=round(facts.paused_hours + _paused_now(facts, calendar, now), 2),
         rating_score=facts.rating_score,
         rating_solved=facts.rating_solved,
         summary=facts.summary,
@@ -103,6 +112,13 @@ def _hours(calendar: WorkCalendar, start: datetime, end: datetime | None) -> flo
     return None if end is None else round(calendar.working_hours_between(start, end), 2)
 
 
+def _paused_now(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> float:
+    """Working hours of a pause still running (a ticket waiting for the resident now)."""
+    if facts.paused_at is None:
+        return 0.0
+    return calendar.working_hours_between(facts.paused_at, now)
+
+
 def _overdue(
     facts: TicketFacts,
     status: TicketStatus,
@@ -110,12 +126,17 @@ def _overdue(
     resolved_at: datetime | None,
     now: datetime,
 ) -> bool:
-    """Missed a limit: answered late (or not yet, past due), resolved late, or open past due."""
+    """Missed a limit: answered late (or not yet, past due), resolved late, or open past due.
+
+    The due time is the one in force: moved by an approved extension and by the working
+    time of ended pauses. A ticket paused now is judged at the moment it was paused, so a
+    pause neither makes it late nor hides that it was late already."""
     if in_time is False:
         return True
     if resolved_at is not None:
         return resolved_at > facts.resolution_due_at
-    return status in OPEN_STATUSES and now > facts.resolution_due_at
+    judged_at = now if facts.paused_at is None else min(now, facts.paused_at)
+    return status in OPEN_STATUSES and judged_at > facts.resolution_due_at
 
 
 def figures(rows: Sequence[TicketRow]) -> Figures:
@@ -151,6 +172,9 @@ def figures(rows: Sequence[TicketRow]) -> Figures:
         overdue=sum(1 for r in rows if r.overdue),
         reopened=sum(1 for r in rows if r.reopened),
         rejected=sum(1 for r in rows if r.status == TicketStatus.REJECTED),
+        extensions_requested=sum(r.extensions_requested for r in rows),
+        extensions_approved=sum(r.extensions_approved for r in rows),
+        paused_hours=round(sum((r.paused_hours for r in rows), 0.0), 2),
         callbacks=callback_figures(rows),
         redone=sum(1 for r in rows if r.redone),
         supervised=sum(1 for r in rows if r.supervised),

@@ -13,9 +13,13 @@ from services.reports.period import Period
 
 UNTAGGED = "未标注"
 """The community of a resident who has no community tag."""
+CENTRAL = "centre"
+"""The key in the figures by unit of tickets no unit holds (the central staff chat)."""
 
 UNASSIGNED = "未分配"
 """The staff member of a ticket nobody was assigned to."""
+UNNAMED = "未登记姓名的工作人员"
+"""A staff member linli has no name for (added by id; the figures add the id to tell them apart)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,9 @@ class TicketRow:
     resolution: str | None  # "confirmed", "staff" or None (not resolved)
     overdue: bool
     reopened: bool
+    extensions_requested: int  # extension requests made for it
+    extensions_approved: int
+    paused_hours: float  # working hours its resolution clock waited for the resident
     rating_score: int | None
     rating_solved: bool | None
     summary: str
@@ -56,6 +63,7 @@ class TicketRow:
     callbacks: tuple[str, ...] = ()  # the outcome of each call (回访), in order
     redone: bool = False  # sent back to be redone (退回重办) at least once
     supervised: bool = False  # flagged for supervision (督办) at least once
+    unit: str = ""  # the unit that held it when its resolution limit passed (or holds it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,9 @@ class Figures:
     callbacks: CallbackFigures
     redone: int
     supervised: int
+    extensions_requested: int = 0
+    extensions_approved: int = 0
+    paused_hours: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +152,7 @@ class Report:
     by_category: tuple[Group, ...]
     by_community: tuple[Group, ...]
     by_staff: tuple[Group, ...]
+    by_unit: tuple[Group, ...]
     kb: KbFigures
     trend: tuple[TrendPoint, ...]
     tickets: tuple[TicketRow, ...]

@@ -7,7 +7,7 @@ One read-only transaction per report; the figures themselves are computed in fig
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,10 +19,11 @@ from services.district import current
 from services.district.model import District
 from services.errors import InvalidInput, PermissionDenied
 from services.reports import figures as calc
-from services.reports.model import UNASSIGNED, UNTAGGED, Report
+from services.reports.model import CENTRAL, UNASSIGNED, UNNAMED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
 from services.tickets.categories import category_title
 from services.tickets.summaries import published_summary
+from services.tickets.units import CENTRE
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.models import EventKind, QueryLog, Resident, Ticket, TicketEvent, TicketStatus
@@ -131,6 +132,7 @@ class ReportService:
         rows = [calc.ticket_row(f, self.calendar, now) for f in facts]
         titles = {r.category: r.category_title for r in rows}
         names = {c.id: c.name for c in self._district().communities}
+        units = {u.id: u.name for u in self._district().units} | {CENTRAL: CENTRE}
         return Report(
             period=period,
             generated_at=now,
@@ -138,6 +140,7 @@ class ReportService:
             by_category=calc.groups(rows, lambda r: r.category, lambda k: titles[k]),
             by_community=calc.groups(rows, lambda r: r.community, lambda k: names.get(k, k)),
             by_staff=calc.groups(rows, lambda r: r.staff, str),
+            by_unit=calc.groups(rows, lambda r: r.unit, lambda k: units.get(k, k)),
             kb=calc.kb_figures(decisions),
             trend=calc.trend(rows, period.start, period.end, self._day),
             tickets=tuple(rows),
@@ -163,63 +166,86 @@ async def _ticket_facts(
             .order_by(Ticket.created_at, Ticket.id)
         )
     ).all()
-    trail = await _trail_facts(session, start, end)
-    return [_facts(ticket, filer, assignee, trail, personal) for ticket, filer, assignee in rows]
+    trails = await _trail_facts(session, start, end)
+    return [
+        _facts(ticket, filer, assignee, trails.get(ticket.id) or _Trail(), personal)
+        for ticket, filer, assignee in rows
+    ]
 
 
-@dataclass(slots=True)
-class _TrailFacts:
-    """What the figures read from the audit trail of the period's tickets."""
+@dataclass
+class _Trail:
+    """What a ticket's trail says that its row does not."""
 
-    reopened: set[int] = field(default_factory=set)
-    outcomes: dict[int, str | None] = field(default_factory=dict)  # last resolve's message
-    callbacks: dict[int, list[str]] = field(default_factory=dict)  # each call's outcome
-    redone: set[int] = field(default_factory=set)
-    supervised: set[int] = field(default_factory=set)
+    reopened: bool = False
+    outcome: str | None = None  # the public message of the last resolve
+    extensions_requested: int = 0
+    extensions_approved: int = 0
+    paused_hours: float = 0.0  # pauses that have ended (a running one is counted from the row)
+    callbacks: list[str] = field(default_factory=list)  # each call's outcome, in order
+    redone: bool = False
+    supervised: bool = False
+    transfers: list[tuple[datetime, str | None]] = field(default_factory=list)  # (when, from)
 
 
-async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> _TrailFacts:
-    """Reopened, last resolution message, calls made, redone and supervised, per ticket."""
-    status_change = TicketEvent.to_status.in_([TicketStatus.REOPENED, TicketStatus.RESOLVED])
-    desk = TicketEvent.kind.in_([EventKind.CALLBACK, EventKind.SUPERVISE])
+_TRAIL_KINDS = (
+    EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.RESUME,
+    EventKind.CALLBACK, EventKind.SUPERVISE, EventKind.TRANSFER,
+)  # fmt: skip
+# Statuses whose events may end a pause (an open ticket resolved, rejected or merged).
+_TRAIL_STATUSES = (
+    TicketStatus.REOPENED, TicketStatus.RESOLVED, TicketStatus.REJECTED, TicketStatus.MERGED,
+)  # fmt: skip
+
+
+async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> dict[int, _Trail]:
+    """Per ticket: ever reopened, the public message of its last resolve, extensions asked
+    and approved, the working hours of its ended pauses, calls made, redone, supervised, and
+    the units it was transferred from."""
     events = await session.execute(
         select(
             TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.to_status,
-            TicketEvent.public_message, TicketEvent.details,
+            TicketEvent.public_message, TicketEvent.details, TicketEvent.at,
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
-        .where(status_change | desk)
+        .where(TicketEvent.kind.in_(_TRAIL_KINDS) | TicketEvent.to_status.in_(_TRAIL_STATUSES))
         .order_by(TicketEvent.at, TicketEvent.id)
     )  # fmt: skip
-    facts = _TrailFacts()
-    for ticket_id, kind, to_status, message, details in events:
-        if kind == EventKind.CALLBACK:
-            outcome = str((details or {}).get("outcome", ""))
-            facts.callbacks.setdefault(ticket_id, []).append(outcome)
-            if outcome == "not_satisfied":
-                facts.redone.add(ticket_id)
-        elif kind == EventKind.SUPERVISE and (details or {}).get("on"):
-            facts.supervised.add(ticket_id)
+    trails: dict[int, _Trail] = {}
+    for ticket_id, kind, to_status, message, details, at in events:
+        trail = trails.setdefault(ticket_id, _Trail())
+        said = details or {}
         if to_status == TicketStatus.REOPENED:
-            facts.reopened.add(ticket_id)
+            trail.reopened = True
         elif to_status == TicketStatus.RESOLVED:
-            facts.outcomes[ticket_id] = message
-    return facts
+            trail.outcome = message
+        trail.extensions_requested += kind == EventKind.EXTENSION_REQUESTED
+        trail.extensions_approved += kind == EventKind.EXTENSION_APPROVED
+        trail.paused_hours += float(said.get("paused_hours", 0.0))
+        if kind == EventKind.CALLBACK:
+            outcome = str(said.get("outcome", ""))
+            trail.callbacks.append(outcome)
+            trail.redone = trail.redone or outcome == "not_satisfied"
+        elif kind == EventKind.SUPERVISE and said.get("on"):
+            trail.supervised = True
+        elif kind == EventKind.TRANSFER:  # who held it until then
+            held = said.get("from")
+            trail.transfers.append((at, None if held is None else str(held)))
+    return trails
 
 
 def _facts(
     ticket: Ticket,
     filer: Resident,
     assignee: Resident | None,
-    trail: _TrailFacts,
+    trail: _Trail,
     personal: bool,
 ) -> calc.TicketFacts:
-    outcome = trail.outcomes.get(ticket.id)
-    if assignee is not None:
-        staff_label = assignee.display_name or str(assignee.telegram_id)
-    elif ticket.assignee_telegram_id is not None:
-        staff_label = str(ticket.assignee_telegram_id)
+    if assignee is not None and assignee.display_name:
+        staff_label = assignee.display_name
+    elif ticket.assignee_telegram_id is not None:  # added by id, never wrote to linli
+        staff_label = f"{UNNAMED}（{ticket.assignee_telegram_id}）"
     else:
         staff_label = UNASSIGNED
     named = personal and not ticket.anonymous
@@ -237,6 +263,7 @@ def _facts(
         # The ticket's own community (services.tickets.places.community_of); tickets from
         # before it was recorded count by where their filer lives, as they always did.
         community=ticket.community or filer.community or UNTAGGED,
+        unit=_accountable_unit(ticket, trail.transfers),
         staff=staff_label,
         status=ticket.status,
         created_at=ticket.created_at,
@@ -246,16 +273,20 @@ def _facts(
         resolved_at=ticket.resolved_at,
         rating_solved=ticket.rating_solved,
         rating_score=ticket.rating_score,
-        reopened=ticket.id in trail.reopened,
+        reopened=trail.reopened,
+        paused_at=ticket.paused_at,
+        paused_hours=trail.paused_hours,
+        extensions_requested=trail.extensions_requested,
+        extensions_approved=trail.extensions_approved,
         summary=summary,
         description=ticket.description if personal else None,
         location_text=ticket.location_text if personal else None,
-        outcome=outcome if personal else None,
+        outcome=trail.outcome if personal else None,
         resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
         phone=ticket.phone if personal else None,
-        callbacks=tuple(trail.callbacks.get(ticket.id, ())),
-        redone=ticket.id in trail.redone,
-        supervised=ticket.id in trail.supervised,
+        callbacks=tuple(trail.callbacks),
+        redone=trail.redone,
+        supervised=trail.supervised,
     )
 
 
@@ -269,3 +300,12 @@ async def _decisions(
         )
     )
     return [(decision, feedback) for decision, feedback in result]
+
+
+def _accountable_unit(ticket: Ticket, transfers: Sequence[tuple[datetime, str | None]]) -> str:
+    """The unit the figures count a ticket against: the one that held it when its resolution
+    limit passed (a transfer after the deadline does not move the blame), else the one that
+    holds it now; CENTRAL for the central staff chat."""
+    deadline = ticket.resolution_due_at
+    held_then = next((held for at, held in transfers if at > deadline), ticket.unit_id)
+    return held_then or CENTRAL

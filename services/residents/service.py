@@ -20,6 +20,10 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
 REFRESH_SECONDS = 300.0
 
 
+NAME_MAX = 128
+"""The longest display name kept (Telegram's first and last name together fit)."""
+
+
 class ResidentService:
     """Everything that reads or changes a person's record."""
 
@@ -84,15 +88,25 @@ class ResidentService:
                 raise NotFound("resident")
             return _view(row)
 
-    async def grant_role(self, telegram_id: int, role: str) -> ResidentView:
-        """Give a person a role (command line and start-up admins; no Telegram caller)."""
+    async def grant_role(
+        self, telegram_id: int, role: str, name: str | None = None
+    ) -> ResidentView:
+        """Give a person a role (command line and start-up admins; no Telegram caller). With
+        ``name``, staff appear by it until Telegram tells linli theirs (their first message),
+        never as a bare number."""
         try:
             parsed = Role(role)
         except ValueError:
             raise InvalidInput(f"unknown role {role!r}") from None
+        shown = None if name is None else name.strip()
+        if shown is not None and not 0 < len(shown) <= NAME_MAX:
+            raise InvalidInput(f"a name of 1 to {NAME_MAX} characters is needed")
         self.forget(telegram_id)
         async with self._db.transaction() as session:
-            return _view(await repo.set_resident_role(session, telegram_id, parsed))
+            person = await repo.set_resident_role(session, telegram_id, parsed)
+            if shown:
+                person.display_name = shown
+            return _view(person)
 
     async def ensure_admins(self, telegram_ids: Iterable[int]) -> None:
         """Make the configured admin ids admins (LINLI_ADMIN_IDS), at start."""

@@ -1,4 +1,5 @@
-"""The staff desk's rule of who and where: a staff role, acting from the staff chat.
+"""The staff desk's rule of who and where: a staff role, acting from the desk (the central
+staff chat, or the chat of one of the district's units).
 
 A staff command can be typed by anyone anywhere, and a button pressed with forged data from
 any chat; the handler's own check is for a friendly answer only. Use cases that belong to
@@ -10,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor, WrongPlace
+from services.district import current
 from services.errors import PermissionDenied
 from services.residents.service import STAFF_ROLES
 from storage import Role
@@ -34,5 +36,7 @@ async def staff_in_staff_chat(
 
 
 def in_staff_chat(actor: Actor, staff_chat_id: int | None) -> bool:
-    """Whether the request came from the configured staff chat (none configured: nowhere)."""
-    return staff_chat_id is not None and actor.chat_id == staff_chat_id
+    """Whether the request came from the desk: the central staff chat or a unit's chat
+    (services/tickets/units.py says which tickets a unit's staff may act on)."""
+    central = staff_chat_id is not None and actor.chat_id == staff_chat_id
+    return central or actor.chat_id in current.unit_chats()

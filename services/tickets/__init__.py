@@ -7,7 +7,10 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     resident        ResidentTickets  the resident's own tickets, follow-ups, ratings
     staff           StaffDesk        staff actions on tickets, the queue and lookups
     prompts         DeskPrompts      the staff chat's reject and reply prompts
+    extensions      Extensions       extension requests (延期) and officials' decisions
+    pauses          Pauses           waiting for the resident (挂起): the clock paused
     system          SystemTickets    draft expiry, auto-close, forum topics (no caller)
+    dispatch        Dispatch         moving a ticket to another unit (转派; units.py routes)
     summaries       PublicSummaries  the public summary staff write (summaries.py)
     callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
     supervision     Supervision      officials' flags (督办) and their daily digest
@@ -26,8 +29,11 @@ from services.tickets.callbacks import Callbacks
 from services.tickets.canned import CannedReplies
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
+from services.tickets.dispatch import Dispatch
+from services.tickets.extensions import Extensions
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
+from services.tickets.pauses import Pauses
 from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
@@ -68,6 +74,9 @@ class Tickets:
         self.resident = ResidentTickets(trail, bans)
         self.staff = StaffDesk(trail)
         self.prompts = DeskPrompts(trail)
+        self.dispatch = Dispatch(trail)
+        self.extensions = Extensions(trail)
+        self.pauses = Pauses(trail)
         self.system = SystemTickets(trail)
         self.summaries = PublicSummaries(trail)
         self.callbacks = Callbacks(trail)
@@ -87,8 +96,10 @@ __all__ = [
     "DeskPromptView",
     "DeskPrompts",
     "DraftView",
+    "Extensions",
     "Filing",
     "InvalidTransition",
+    "Pauses",
     "PublicEventView",
     "PublicSummaries",
     "ResidentTickets",

@@ -8,9 +8,10 @@ operators to edit or remove; removed texts stay in the table with who removed th
 A text belongs to one action (reply, resolve, reject) and to one category or to all
 (None); its placeholders are filled from the ticket when staff pick it: {number} the
 ticket number, {due} the resolution due time in the district's time zone, {unit} the unit
-the ticket routes to (its community, or the service centre, when no rule routes it),
+that holds the ticket (else its community, else the service centre),
 {category} the category's title. Admins manage them in their private chat with linli or
-in the staff chat; staff pick them in the staff chat (TicketTrail.staff's rule).
+at the desk (the staff chat or a unit's chat); staff pick them at the desk, on the tickets
+they may act on from there (TicketTrail.staff's rule and services/tickets/units.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from services.tickets.categories import category_title, get_category
 from services.tickets.desk import StaffDesk
 from services.tickets.lifecycle import Action
 from services.tickets.trail import TicketTrail
+from services.tickets.units import CENTRE, check_may_act, holder
 from services.tickets.views import StaffTicketView
 from storage import Role
 from storage.models import CannedReply, Ticket
@@ -45,8 +47,6 @@ MAX_CANNED = 500
 """UTF-16 units: room for a few sentences, and the filled text stays far below a message's
 limit."""
 DUE_FORMAT = "%Y-%m-%d %H:%M"
-SERVICE_CENTRE = "社区服务中心"
-"""{unit} for a ticket no rule routes and no community places (the central desk has it)."""
 
 
 class UnknownAction(InvalidInput):
@@ -156,8 +156,7 @@ class CannedReplies:
         if action not in ACTIONS:
             raise UnknownAction(action)
         async with self._trail.db.transaction() as session:
-            await self._trail.staff(session, actor)
-            ticket = await _ticket(session, ticket_id)
+            ticket = await self._desk_ticket(session, actor, ticket_id)
             rows = await repo.list_in_use(session, action=action, category=ticket.category)
             return tuple(_view(r) for r in rows)
 
@@ -167,8 +166,7 @@ class CannedReplies:
         reject's text rejects the ticket with it as the reason. The desk checks role, staff
         chat and the ticket's status again as it acts."""
         async with self._trail.db.transaction() as session:
-            await self._trail.staff(session, actor)
-            ticket = await _ticket(session, ticket_id)
+            ticket = await self._desk_ticket(session, actor, ticket_id)
             row = await repo.get_in_use(session, canned_id)
             if row is None:
                 raise CannedNotFound(canned_id)
@@ -184,13 +182,20 @@ class CannedReplies:
         values = {
             "number": ticket.number,
             "due": due,
-            "unit": unit_name(ticket.category, ticket.community),
+            "unit": unit_name(ticket),
             "category": category_title(ticket.category),
         }
         return text.format_map(values)
 
+    async def _desk_ticket(self, session: AsyncSession, actor: Actor, ticket_id: int) -> Ticket:
+        """The ticket, if ``actor`` may act on it from where they ask (the desk's rule)."""
+        staff = await self._trail.staff(session, actor)
+        ticket = await _ticket(session, ticket_id)
+        check_may_act(actor, staff, ticket, self._trail.settings.staff_chat_id)
+        return ticket
+
     async def _admin(self, session: AsyncSession, actor: Actor) -> None:
-        """Admins, in their own chat with linli or in the staff chat."""
+        """Admins, in their own chat with linli or at the desk."""
         person = await residents_repo.get_resident(session, actor.telegram_id)
         if person is None or person.role != Role.ADMIN.value:
             raise PermissionDenied("admin")
@@ -224,15 +229,14 @@ class CannedReplies:
         return _view(row)
 
 
-def unit_name(category: str, community: str | None) -> str:
-    """Who handles a ticket, as residents read it: the unit its rule routes it to, else its
-    community, else the service centre."""
-    district = current.get()
-    unit = district.route(category, community)
+def unit_name(ticket: Ticket) -> str:
+    """Who handles a ticket, as residents read it: the unit that holds it, else its
+    community, else the service centre (the central desk)."""
+    unit = holder(ticket)
     if unit is not None:
         return unit.name
-    place = district.community(community)
-    return place.name if place is not None else SERVICE_CENTRE
+    place = current.get().community(ticket.community)
+    return place.name if place is not None else CENTRE
 
 
 def _checked(action: str, category: str, text: str) -> tuple[str, str | None, str]:

@@ -23,7 +23,9 @@ from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
 from services.tickets.trail import STAFF_ROLES, TicketTrail
+from services.tickets.units import check_may_act, unit_of_chat
 from services.tickets.views import StaffTicketView
+from storage import Role
 from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import tickets as repo
 
@@ -194,8 +196,7 @@ class StaffDesk:
     async def get_ticket_for_staff(self, actor: Actor, number: str) -> StaffTicketView:
         """One ticket with its full audit trail (/ticket in the staff chat)."""
         async with self._trail.db.transaction() as session:
-            await self._trail.staff(session, actor)
-            ticket = await self._trail.ticket(session, number)
+            _, ticket = await self._trail.desk_ticket(session, actor, number)
             return await self._trail.staff_view(session, ticket, actor, events=True)
 
     async def list_queue(self, actor: Actor, limit: int = 50) -> tuple[StaffTicketView, ...]:
@@ -209,11 +210,12 @@ class StaffDesk:
     async def get_ticket_for_staff_by_id(self, actor: Actor, ticket_id: int) -> StaffTicketView:
         """One ticket by its id, without the trail (card buttons carry the id, not the number)."""
         async with self._trail.db.transaction() as session:
-            await self._trail.staff(session, actor)
+            staff = await self._trail.staff(session, actor)
             ticket = await repo.get_ticket(session, ticket_id)
             if ticket is None:
                 raise NotFound(f"ticket id {ticket_id}")
             bind_ticket(ticket.number)
+            check_may_act(actor, staff, ticket, self._trail.settings.staff_chat_id)
             return await self._trail.staff_view(session, ticket, actor, events=False)
 
     async def number_for_thread(self, actor: Actor, thread_id: int) -> str:
@@ -233,15 +235,22 @@ class StaffDesk:
         self, actor: Actor, limit: int, assignee: int | None = None
     ) -> tuple[StaffTicketView, ...]:
         async with self._trail.db.transaction() as session:
-            await self._trail.staff(session, actor)
-            rows = await repo.list_open(session, assignee_telegram_id=assignee, limit=limit)
+            staff = await self._trail.staff(session, actor)
+            # In a unit's chat its staff see their unit's queue; the central chat, officials
+            # and admins see every unit's.
+            unit = unit_of_chat(actor.chat_id) if Role(staff.role) is Role.STAFF else None
+            rows = await repo.list_open(
+                session,
+                assignee_telegram_id=assignee,
+                limit=limit,
+                unit_id=None if unit is None else unit.id,
+            )
             return await self._trail.staff_views(session, rows, actor)
 
     async def _checked(
         self, session: AsyncSession, actor: Actor, number: str, action: Action
     ) -> tuple[Resident, Ticket]:
-        staff = await self._trail.staff(session, actor)
-        ticket = await self._trail.ticket(session, number)
+        staff, ticket = await self._trail.desk_ticket(session, actor, number)
         lifecycle.check(ticket.number, action, ticket.status)
         return staff, ticket
 

@@ -26,6 +26,7 @@ from services.tickets.categories import ENQUIRY, get_category
 from services.tickets.complaint import Complaint, checked, from_draft, ticket_number
 from services.tickets.places import building_level, community_of
 from services.tickets.trail import TicketTrail
+from services.tickets.units import route
 from services.tickets.views import DraftView, SimilarTicketView, TicketView, draft_view
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import query_log
@@ -275,6 +276,7 @@ class Filing:
         resolution_due = self._trail.calendar.add_working_hours(now, limits.resolution_hours)
         # The month's counter row stays locked until commit (no gaps in numbers), so take the
         # number only when everything else is ready: concurrent filers wait less.
+        community = community_of(complaint, filer.community)
         sequence = await repo.next_sequence_value(session, period)
         ticket = await repo.add_ticket(
             session,
@@ -286,7 +288,8 @@ class Filing:
             location_text=complaint.location_text,
             latitude=complaint.latitude,
             longitude=complaint.longitude,
-            community=community_of(complaint, filer.community),
+            community=community,
+            unit_id=route(complaint.category, community),
             photos=list(complaint.photos),
             phone=complaint.phone,
             anonymous=complaint.anonymous,

@@ -32,6 +32,9 @@ class Action(StrEnum):
     FOLLOWUP = "followup"
     RATE = "rate"
     SUMMARY = "summary"
+    EXTEND = "extend"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 _ANY = frozenset(TicketStatus)
@@ -53,6 +56,11 @@ ALLOWED_FROM: dict[Action, frozenset[TicketStatus]] = {
     Action.RATE: frozenset({TicketStatus.RESOLVED}),
     # The public summary tells the outcome, so there must be one.
     Action.SUMMARY: frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED}),
+    # The resolution clock only runs while the ticket is open: nothing to extend or pause
+    # once it is resolved, closed, rejected or merged.
+    Action.EXTEND: OPEN_STATUSES,
+    Action.PAUSE: OPEN_STATUSES,
+    Action.RESUME: OPEN_STATUSES,
 }
 """The statuses each action is allowed from."""
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reports.scrub import mask_phone_numbers
 from services.tickets.settings import TicketSettings
+from services.tickets.units import desk_place
 from services.tickets.views import mask_phone, resident_label
 from storage.models import Resident, Ticket, TicketEvent
 from storage.repositories import tickets as repo
@@ -150,13 +151,20 @@ async def to_staff_chat(
     *,
     buttons: Buttons | None = None,
     photos: list[str] | None = None,
+    place: tuple[int | None, int | None] | None = None,
+    second: bool = False,
 ) -> None:
-    """Queue a message to the staff chat, in the ticket's forum topic when it has one."""
-    if settings.staff_chat_id is None:
+    """Queue a message where staff work on the ticket: the chat (and topic) of the unit that
+    holds it, else the central staff chat in the ticket's forum topic when it has one;
+    ``place`` names another (chat, topic), such as the one a transferred ticket left;
+    ``second`` marks a second message for the same event and chat (one event, one message
+    per chat is what the idempotency key otherwise keeps)."""
+    chat_id, thread_id = place or desk_place(ticket, settings.staff_chat_id)
+    if chat_id is None:
         return
-    chat = _Recipient(
-        settings.staff_chat_id, None, settings.staff_language, "staff", ticket.staff_thread_id
-    )
+    tag = "staff" if chat_id == settings.staff_chat_id else f"unit{chat_id}"
+    tag += ":2" if second else ""
+    chat = _Recipient(chat_id, None, settings.staff_language, tag, thread_id)
     await _queue(session, ticket, event, chat, message_key, params, buttons, photos)
 
 

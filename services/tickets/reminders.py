@@ -231,7 +231,7 @@ class ReminderService:
         shown = tickets[: self.settings.digest_limit]
         lines = []
         for ticket in shown:
-            flag = " ⚠️" if now > ticket.resolution_due_at else ""
+            flag = " ⚠️" if now > ticket.resolution_due_at and ticket.paused_at is None else ""
             title = category_title(ticket.category, language)
             due = self._local(ticket.resolution_due_at, "%m-%d %H:%M")
             text = _snippet(ticket.description, 40)

@@ -18,6 +18,7 @@ from services.residents.bans import BanCheck
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
+from services.tickets.pauses import resume_on_followup
 from services.tickets.trail import TicketTrail
 from services.tickets.views import TicketView
 from storage.models import EventKind, Resident, Ticket, TicketFollower, TicketStatus
@@ -90,6 +91,8 @@ class ResidentTickets:
             await notify.to_staff_chat(
                 session, ticket, event, self._trail.settings, "staff.followup", params
             )
+            # The answer staff were waiting for (or any word from the resident): work resumes.
+            await resume_on_followup(self._trail, session, ticket, person)
             return await self._trail.resident_view(session, ticket, is_owner=True)
 
     async def rate(

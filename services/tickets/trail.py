@@ -25,9 +25,11 @@ from services.log_context import bind_ticket
 from services.reports.scrub import mask_phone_numbers
 from services.residents.staff_chat import in_staff_chat, staff_in_staff_chat
 from services.tickets import lifecycle, notify
+from services.tickets.clock import end_pause, is_paused
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
 from services.tickets.settings import TicketSettings
+from services.tickets.units import check_may_act
 from services.tickets.views import (
     StaffTicketView,
     TicketView,
@@ -84,6 +86,16 @@ class TicketTrail:
         """Whether the request came from the staff chat (the place half of the rule above)."""
         return in_staff_chat(actor, self.settings.staff_chat_id)
 
+    async def desk_ticket(
+        self, session: AsyncSession, actor: Actor, number: str
+    ) -> tuple[Resident, Ticket]:
+        """The staff member at the desk and the ticket, locked, if they may act on it from
+        where they ask (a unit's staff on their unit's tickets: services/tickets/units.py)."""
+        staff = await self.staff(session, actor)
+        ticket = await self.ticket(session, number)
+        check_may_act(actor, staff, ticket, self.settings.staff_chat_id)
+        return staff, ticket
+
     async def ticket(self, session: AsyncSession, number: str) -> Ticket:
         """The ticket with this number, locked for the change to come; NotFound otherwise."""
         ticket = await repo.get_ticket_by_number(session, number.strip(), for_update=True)
@@ -114,6 +126,9 @@ class TicketTrail:
         """
         now = self.clock()
         from_status = None if filed else ticket.status
+        if to_status is not None and not lifecycle.is_open(to_status) and is_paused(ticket):
+            # Resolved, rejected or merged while waiting for the resident: the wait ends here.
+            details = {**(details or {}), **end_pause(ticket, now, self.calendar)}
         if not filed:  # a new row already says "new" at ``now``: touching it costs an UPDATE
             if to_status is not None:
                 ticket.status = to_status
@@ -225,6 +240,7 @@ class TicketTrail:
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
+            paused=is_paused(ticket),
             reject_reason=ticket.reject_reason if is_owner else None,
             merged_into=await self._merged_number(session, ticket),
             rating_solved=ticket.rating_solved,
@@ -266,6 +282,7 @@ class TicketTrail:
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             first_response_at=ticket.first_response_at,
+            paused_at=ticket.paused_at,
             is_overdue=is_overdue(ticket, self.clock(), lifecycle.is_open(ticket.status)),
             reject_reason=ticket.reject_reason,
             merged_into=await self._merged_number(session, ticket),
@@ -291,6 +308,16 @@ class TicketTrail:
 
 
 _ENDED = frozenset({"closed", "rejected", "merged"})
+# Internal steps, and an official's decision on an extension, are no answer to the resident.
+_NOT_A_RESPONSE = frozenset(
+    {
+        EventKind.NOTE,
+        EventKind.ASSIGN,
+        EventKind.EXTENSION_REQUESTED,
+        EventKind.EXTENSION_APPROVED,
+        EventKind.EXTENSION_REFUSED,
+    }
+)
 
 
 def _count_event(session: AsyncSession, category: str, to_status: str | None, filed: bool) -> None:

@@ -18,7 +18,15 @@ STAFF_SIGNATURE = "社区工作人员"
 
 # Event kinds a resident sees in their timeline (notes and assignments are internal).
 _PUBLIC_KINDS = frozenset(
-    {EventKind.TRANSITION, EventKind.REPLY, EventKind.FOLLOWUP, EventKind.RATING}
+    {
+        EventKind.TRANSITION,
+        EventKind.REPLY,
+        EventKind.FOLLOWUP,
+        EventKind.RATING,
+        EventKind.PAUSE,
+        EventKind.RESUME,
+        EventKind.EXTENSION_APPROVED,
+    }
 )
 
 
@@ -58,6 +66,8 @@ class TicketView:
     can_follow_up: bool
     """The filer may still add details (the ticket is open, or resolved and not yet rated)."""
     timeline: tuple[PublicEventView, ...]
+    paused: bool = False
+    """Waiting for the resident: their next follow-up resumes the work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +117,8 @@ class StaffTicketView:
     events: tuple[StaffEventView, ...]
     supervised: bool = False  # flagged 督办 by an official (services/tickets/supervision.py)
     redone: int = 0  # times a callback sent it back to be redone (services/tickets/callbacks.py)
+    paused_at: datetime | None = None
+    """Since when the resolution clock waits for the resident (None: it runs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +170,11 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def is_overdue(ticket: Ticket, now: datetime, open_: bool) -> bool:
-    """An open ticket past its response due time without a response, or past resolution."""
-    if not open_:
+    """An open ticket past its response due time without a response, or past resolution.
+
+    Never while paused: the clock is stopped and nobody is chased while staff wait for the
+    resident; the figures still judge lateness from before a pause (reports/figures.py)."""
+    if not open_ or ticket.paused_at is not None:
         return False
     late_response = ticket.first_response_at is None and now > ticket.response_due_at
     return late_response or now > ticket.resolution_due_at

@@ -11,7 +11,8 @@ from storage.models.awaiting import Awaiting
 from storage.models.bans import ResidentBan
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.canned import CannedReply
-from storage.models.chat_queue import QueuedUpdate
+from storage.models.chat_queue import QueuedUpdate, UpdateWatermark
+from storage.models.extensions import ExtensionStatus, TicketExtension
 from storage.models.notices import (
     AudienceKind,
     Bulletin,
@@ -51,6 +52,7 @@ __all__ = [
     "Bulletin",
     "CannedReply",
     "EventKind",
+    "ExtensionStatus",
     "FilingDraft",
     "Notice",
     "NoticeStatus",
@@ -65,8 +67,10 @@ __all__ = [
     "Subscription",
     "Ticket",
     "TicketEvent",
+    "TicketExtension",
     "TicketFollower",
     "TicketSequence",
     "TicketStatus",
     "UTCDateTime",
+    "UpdateWatermark",
 ]

@@ -59,13 +59,24 @@ class EventKind(StrEnum):
     BAN = "ban"  # staff banned the filer through this ticket; the reason is internal_note
     UNBAN = "unban"
     CALLBACK = "callback"  # staff phoned the resident back: details {"outcome": ...}
+    TRANSFER = "transfer"  # moved to another unit: details {"from", "to"}, reason internal
     SUPERVISE = "supervise"  # an official flagged the ticket (details {"on": true|false})
+    # Extensions and pauses of the resolution clock (services/tickets/clock.py).
+    EXTENSION_REQUESTED = "ext_requested"
+    EXTENSION_APPROVED = "ext_approved"
+    EXTENSION_REFUSED = "ext_refused"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 STAFF_ONLY_EVENTS = frozenset(
-    {EventKind.NOTE, EventKind.ASSIGN, EventKind.BAN, EventKind.UNBAN, EventKind.SUMMARY}
-)
-"""Events only staff see: never in the resident's timeline, nor in their /mydata."""
+    {
+        EventKind.NOTE, EventKind.ASSIGN, EventKind.BAN, EventKind.UNBAN, EventKind.SUMMARY,
+        EventKind.TRANSFER, EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_REFUSED,
+    }
+)  # fmt: skip
+"""Events only staff see: never in the resident's timeline, nor in their /mydata (an
+extension request or refusal is the desk's business; an approval is the resident's news)."""
 
 
 class Ticket(Base):
@@ -90,6 +101,9 @@ class Ticket(Base):
     # The community (an id of the district's configuration) the ticket belongs to: where the
     # place given lies, else where the filer lives; None for tickets filed before 0010.
     community: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The unit of the district's configuration that holds the ticket (派单: routed at filing,
+    # moved by /transfer); None: the central staff chat.
+    unit_id: Mapped[str | None] = mapped_column(String(40), index=True)
     photos: Mapped[list[str]] = mapped_column(JSON, default=list)
     phone: Mapped[str | None] = mapped_column(String(32))
     anonymous: Mapped[bool] = mapped_column(default=False)
@@ -106,6 +120,9 @@ class Ticket(Base):
     response_due_at: Mapped[datetime]
     resolution_due_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
+    # Set while the resolution clock is paused waiting for the resident (挂起); the paused
+    # working time is added to resolution_due_at when it resumes.
+    paused_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating_solved: Mapped[bool | None]

@@ -1,7 +1,13 @@
-"""The per-chat queue of updates being handled (storage.models.QueuedUpdate), PostgreSQL only.
+"""The per-chat queue of updates and the watermark of Telegram's update sequence
+(storage.models.QueuedUpdate, UpdateWatermark), PostgreSQL only.
 
-Functions take the caller's session and never commit. Every time is the server's
-``clock_timestamp()``, so processes on hosts with skewed clocks agree on ages.
+Functions take the caller's session and never commit; each is one statement, so on an
+autocommit connection (``Database.companion(autocommit=True)``) each is one round trip.
+Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
+agree on ages. What changes a chat's or the sequence's state is announced on the
+``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded, ``d
+<chat_id>`` when one of the chat's updates is done (handled, given up, or its process
+taken for dead).
 """
 
 from __future__ import annotations
@@ -11,16 +17,23 @@ from enum import StrEnum
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+CHANNEL = "linli_chat_queue"
+
 CHAT_LOCK_NAMESPACE = int.from_bytes(b"lnco", "big")
 """First key of the two-key transaction lock on a chat ("lnco"); the second is the chat."""
 
+UNORDERED_CHAT = 0
+"""The chat_id recorded for an update that has no chat (Telegram's chat ids are never 0)."""
 
-class Claim(StrEnum):
-    """What an attempt to start an update's turn found."""
 
-    CLAIMED = "claimed"  # the update's turn has begun: handle it, then delete its row
-    WAITING = "waiting"  # a lower update of the chat is waiting, or another one is running
-    MISSING = "missing"  # its row is gone (its process was taken for dead): add it again
+class Turn(StrEnum):
+    """What an attempt to begin an update's turn found (linli_chat_turn, revision 0011)."""
+
+    CLAIMED = "claimed"  # the update's turn has begun: handle it, then mark it handled
+    CLAIMED_PAST_GAP = "claimed past a gap"  # begun, having given up a missing update_id
+    BUSY = "busy"  # an earlier update of the chat waits, or another of its updates runs
+    GAP = "gap"  # an earlier update_id has reached no process yet (it may be this chat's)
+    REPEATED = "repeated"  # another process has this update (a repeated delivery)
 
 
 def chat_lock_key(chat_id: int) -> int:
@@ -29,79 +42,112 @@ def chat_lock_key(chat_id: int) -> int:
     return low - (1 << 32) if low >= 1 << 31 else low
 
 
-_ADD = text(
-    "INSERT INTO chat_queue (chat_id, update_id, owner, received_at, claimed_at, seen_at) "
-    "VALUES (:chat, :update, :owner, clock_timestamp(), NULL, clock_timestamp()) "
-    "ON CONFLICT (chat_id, update_id) DO NOTHING RETURNING update_id"
+_TURN = text(
+    "SELECT linli_chat_turn(:chat, :update, :owner, :namespace, :lock, :stale, :record, :give_up)"
 )
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
-
-# Under the chat's lock, so two processes never both see the chat free (READ COMMITTED
-# would let their checks pass side by side). Rows not seen for ``stale`` seconds belong to
-# dead processes and hold nothing.
-_CLAIM = text(
-    "UPDATE chat_queue AS q SET seen_at = clock_timestamp(), "
-    "claimed_at = CASE WHEN NOT EXISTS ("
-    " SELECT 1 FROM chat_queue AS o"
-    " WHERE o.chat_id = q.chat_id AND o.update_id <> q.update_id"
-    " AND o.seen_at > clock_timestamp() - make_interval(secs => :stale)"
-    " AND (o.claimed_at IS NOT NULL OR o.update_id < q.update_id)"
-    ") THEN clock_timestamp() END "
-    "WHERE q.chat_id = :chat AND q.update_id = :update "
-    "RETURNING q.claimed_at IS NOT NULL"
+_RECORD_HANDLED = text(
+    "WITH r AS ("
+    " INSERT INTO chat_queue (chat_id, update_id, owner, received_at, claimed_at, seen_at,"
+    " handled_at) VALUES (:chat, :update, :owner, clock_timestamp(), clock_timestamp(),"
+    " clock_timestamp(), clock_timestamp())"
+    " ON CONFLICT (chat_id, update_id) DO NOTHING RETURNING update_id"
+    ") SELECT pg_notify(:channel, 'r ' || update_id || ' ' || :chat) FROM r"
 )
 
-_DELETE = text("DELETE FROM chat_queue WHERE chat_id = :chat AND update_id = :update")
+_HANDLED = text(
+    "WITH h AS ("
+    " UPDATE chat_queue SET handled_at = clock_timestamp()"
+    " WHERE chat_id = :chat AND update_id = :update AND owner = :owner AND handled_at IS NULL"
+    " RETURNING chat_id"
+    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM h"
+)
 
-_TOUCH = text("UPDATE chat_queue SET seen_at = clock_timestamp() WHERE owner = :owner")
+_TOUCH = text(
+    "UPDATE chat_queue SET seen_at = clock_timestamp() WHERE owner = :owner AND handled_at IS NULL"
+)
 
+# A dead process's rows stay as the record that their updates arrived; they hold nothing.
 _FORGET_STALE = text(
-    "DELETE FROM chat_queue WHERE seen_at < clock_timestamp() - make_interval(secs => :stale)"
+    "WITH s AS ("
+    " UPDATE chat_queue SET handled_at = clock_timestamp() WHERE handled_at IS NULL"
+    " AND seen_at < clock_timestamp() - make_interval(secs => :stale) RETURNING chat_id"
+    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
 )
 
-_DELETE_OWNER = text("DELETE FROM chat_queue WHERE owner = :owner")
+_RELEASE_OWNER = text(
+    "WITH s AS ("
+    " UPDATE chat_queue SET handled_at = clock_timestamp()"
+    " WHERE owner = :owner AND handled_at IS NULL RETURNING chat_id"
+    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
+)
+
+_PRUNE = text(
+    "DELETE FROM chat_queue WHERE handled_at < clock_timestamp() - make_interval(secs => :keep)"
+    " AND update_id <= (SELECT update_id FROM update_watermark WHERE id = 1)"
+)
 
 
-async def add_queued_update(
-    session: AsyncSession, chat_id: int, update_id: int, owner: int
-) -> bool:
-    """Queue an update just received; False when it is queued already (a repeated delivery
-    another process is handling)."""
-    params = {"chat": chat_id, "update": update_id, "owner": owner}
-    return (await session.execute(_ADD, params)).first() is not None
+async def take_turn(
+    session: AsyncSession,
+    chat_id: int,
+    update_id: int,
+    owner: int,
+    *,
+    stale_s: float,
+    record: bool,
+    give_up_gap: bool,
+) -> Turn:
+    """Record an update just received (``record``) or ask again for its turn, and begin
+    the turn if every earlier update_id has reached some process (or ``give_up_gap``: stop
+    waiting for those that have not), none of the chat's earlier updates is waiting and
+    none of its updates is running. Rows not seen for ``stale_s`` belong to dead processes
+    and hold nothing."""
+    params = {
+        "chat": chat_id,
+        "update": update_id,
+        "owner": owner,
+        "namespace": CHAT_LOCK_NAMESPACE,
+        "lock": chat_lock_key(chat_id),
+        "stale": stale_s,
+        "record": record,
+        "give_up": give_up_gap,
+    }
+    return Turn((await session.execute(_TURN, params)).scalar_one())
 
 
-async def claim_queued_update(
-    session: AsyncSession, chat_id: int, update_id: int, *, stale_s: float
-) -> Claim:
-    """Begin the update's turn if it is the chat's lowest waiting update and none of the
-    chat's updates is running (taking the chat's transaction lock first)."""
-    await session.execute(_LOCK, {"namespace": CHAT_LOCK_NAMESPACE, "key": chat_lock_key(chat_id)})
-    params = {"chat": chat_id, "update": update_id, "stale": stale_s}
-    row = (await session.execute(_CLAIM, params)).first()
-    if row is None:
-        return Claim.MISSING
-    return Claim.CLAIMED if row[0] else Claim.WAITING
+async def record_handled(session: AsyncSession, update_id: int, owner: int) -> None:
+    """Record an update that needs no turn (it has no chat), so nobody waits for its id."""
+    params = {"chat": UNORDERED_CHAT, "update": update_id, "owner": owner, "channel": CHANNEL}
+    await session.execute(_RECORD_HANDLED, params)
 
 
-async def delete_queued_update(session: AsyncSession, chat_id: int, update_id: int) -> None:
-    """The update is handled (or given up): its row goes, and the chat's next may start."""
-    await session.execute(_DELETE, {"chat": chat_id, "update": update_id})
+async def mark_handled(session: AsyncSession, chat_id: int, update_id: int, owner: int) -> None:
+    """``owner``'s update is handled (or given up): the chat's next may start."""
+    params = {"chat": chat_id, "update": update_id, "owner": owner, "channel": CHANNEL}
+    await session.execute(_HANDLED, params)
 
 
 async def touch_owner(session: AsyncSession, owner: int) -> int:
-    """Show that ``owner``'s process is alive: its rows are seen now; returns how many."""
+    """Show that ``owner``'s process is alive: its open rows are seen now; returns how many."""
     result = await session.execute(_TOUCH, {"owner": owner})
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def forget_stale(session: AsyncSession, stale_s: float) -> int:
-    """Delete the rows of processes not seen for ``stale_s`` seconds; returns how many."""
-    result = await session.execute(_FORGET_STALE, {"stale": stale_s})
+    """Release the open rows of processes not seen for ``stale_s`` seconds; returns how
+    many chats they held."""
+    result = await session.execute(_FORGET_STALE, {"stale": stale_s, "channel": CHANNEL})
+    return len(result.all())
+
+
+async def release_owner(session: AsyncSession, owner: int) -> None:
+    """Release every open row of ``owner`` (its process is stopping)."""
+    await session.execute(_RELEASE_OWNER, {"owner": owner, "channel": CHANNEL})
+
+
+async def prune(session: AsyncSession, keep_s: float) -> int:
+    """Delete handled rows the watermark has passed and older than ``keep_s`` (kept that
+    long to recognise a repeated delivery); returns how many."""
+    result = await session.execute(_PRUNE, {"keep": keep_s})
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def delete_owner(session: AsyncSession, owner: int) -> None:
-    """Delete every row of ``owner`` (its process is stopping)."""
-    await session.execute(_DELETE_OWNER, {"owner": owner})

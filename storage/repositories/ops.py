@@ -37,6 +37,7 @@ async def overdue_tickets_by_category(session: AsyncSession, now: datetime) -> d
     stmt = (
         select(Ticket.category, func.count())
         .where(Ticket.status.in_(_OPEN), late_response | (Ticket.resolution_due_at < now))
+        .where(Ticket.paused_at.is_(None))
         .group_by(Ticket.category)
     )
     return {category: int(count) for category, count in (await session.execute(stmt)).all()}

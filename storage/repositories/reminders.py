@@ -60,7 +60,8 @@ class QuietTicket:
 async def list_quiet_open_tickets(
     session: AsyncSession, updated_before: datetime
 ) -> list[QuietTicket]:
-    """Open tickets of active filers whose latest update is older than ``updated_before``."""
+    """Open, running (not paused) tickets of active filers whose latest update is older than
+    ``updated_before``."""
     latest = (
         select(
             TicketEvent.ticket_id.label("ticket_id"),
@@ -77,6 +78,7 @@ async def list_quiet_open_tickets(
         .join(latest, latest.c.ticket_id == Ticket.id)
         .join(Resident, Resident.id == Ticket.resident_id)
         .where(latest.c.at < updated_before, Resident.active.is_(True))
+        .where(Ticket.paused_at.is_(None))  # waiting for the resident: no reminders
         .order_by(Ticket.id)
     )
     rows = await session.execute(stmt)
@@ -86,7 +88,8 @@ async def list_quiet_open_tickets(
 async def list_open_due_between(
     session: AsyncSession, after: datetime, until: datetime
 ) -> list[tuple[Ticket, Resident]]:
-    """Open tickets of active filers whose resolution is due in (after, until], soonest first."""
+    """Open, running (not paused) tickets of active filers whose resolution is due in
+    (after, until], soonest first."""
     stmt = (
         select(Ticket, Resident)
         .join(Resident, Resident.id == Ticket.resident_id)
@@ -94,6 +97,7 @@ async def list_open_due_between(
             Ticket.status.in_(_OPEN),
             Ticket.resolution_due_at > after,
             Ticket.resolution_due_at <= until,
+            Ticket.paused_at.is_(None),
             Resident.active.is_(True),
         )
         .order_by(Ticket.resolution_due_at, Ticket.id)

@@ -170,23 +170,32 @@ async def list_for_resident(
 
 
 async def list_open(
-    session: AsyncSession, *, assignee_telegram_id: int | None = None, limit: int = 50
+    session: AsyncSession,
+    *,
+    assignee_telegram_id: int | None = None,
+    limit: int = 50,
+    unit_id: str | None = None,
 ) -> list[Ticket]:
-    """Open tickets by resolution due time (the staff queue), optionally one assignee's."""
+    """Open tickets by resolution due time (the staff queue), optionally one assignee's, or
+    one unit's."""
     stmt = select(Ticket).where(Ticket.status.in_(_OPEN))
     if assignee_telegram_id is not None:
         stmt = stmt.where(Ticket.assignee_telegram_id == assignee_telegram_id)
+    if unit_id is not None:
+        stmt = stmt.where(Ticket.unit_id == unit_id)
     stmt = stmt.order_by(Ticket.resolution_due_at, Ticket.id).limit(limit)
     return list(await session.scalars(stmt))
 
 
 async def list_overdue(session: AsyncSession, now: datetime) -> list[Ticket]:
     """Open tickets past a due time: no first response by response_due_at, or unresolved by
-    resolution_due_at; most overdue first."""
+    resolution_due_at; most overdue first. Paused tickets (waiting for the resident) are
+    not."""
     late_response = (Ticket.first_response_at.is_(None)) & (Ticket.response_due_at < now)
     stmt = (
         select(Ticket)
         .where(Ticket.status.in_(_OPEN), late_response | (Ticket.resolution_due_at < now))
+        .where(Ticket.paused_at.is_(None))  # the clock is stopped: nobody is chased
         .order_by(Ticket.resolution_due_at, Ticket.id)
     )
     return list(await session.scalars(stmt))

@@ -93,6 +93,8 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         ("LINLI_WEBHOOK_SECRET", "密钥"),
         ("LINLI_WEBHOOK_SECRET", "a" * 257),
         ("LINLI_WEBHOOK_SECRET", "semi;colon"),
+        ("LINLI_ORDER_GAP_S", "0"),
+        ("LINLI_ORDER_GAP_S", "an hour"),
     ],
 )
 def test_invalid_setting_names_the_variable(
@@ -210,3 +212,11 @@ def test_token_and_webhook_secret_never_reach_the_log(
     assert "Set Bot API URL: https://api.telegram.org/bot***" in written
     assert "{'secret_token': '***'}" in written and "failed with ***" in written
     assert SECRET not in written and "TOKEN-abc" not in written
+
+
+def test_the_chat_order_gap_is_one_and_a_half_seconds_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().order_gap_s == 1.5
+    monkeypatch.setenv("LINLI_ORDER_GAP_S", "3")
+    assert load_settings().order_gap_s == 3.0

@@ -84,7 +84,7 @@ async def test_resolve_offers_the_resolve_texts_as_a_note(desk: Desk) -> None:
     note = "{unit}已到现场处理，问题已解决。谢谢您的耐心等待。"
     assert note in button_labels(followup)
     await desk.press(followup, note)
-    await desk.api.wait_for(lambda: _to_resident(desk, "示例街道社区服务中心已到现场处理"))
+    await desk.api.wait_for(lambda: _to_resident(desk, "社区服务中心已到现场处理"))
     assert await desk.status(number) == "resolved"
 
 
@@ -104,7 +104,7 @@ async def test_an_admin_adds_a_canned_reply_and_it_shows_under_the_next_prompt(
     await desk.press(prompt, own)
     await desk.api.wait_for(lambda: find(desk, f"#{number} 已答复居民"))  # said in the chat too
     await desk.api.wait_for(
-        lambda: _to_resident(desk, f"噪音问题已转示例街道社区服务中心，工单号{number}。")
+        lambda: _to_resident(desk, f"噪音问题已转社区服务中心，工单号{number}。")
     )
     # /canned lists it; /canned_remove takes it away from the next prompt.
     [listed] = await desk.say("/canned", who=admin)

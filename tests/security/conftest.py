@@ -35,6 +35,7 @@ class Town:
     query_id: int
     draft_id: int
     people: dict[int, dict[str, Any]]  # telegram id → emulator user
+    extension_id: int = 0  # the new ticket's extension request, waiting for an official
 
 
 async def _roles(services: Services) -> None:
@@ -46,7 +47,7 @@ async def _roles(services: Services) -> None:
         await services.residents.grant_role(official, "official")
 
 
-async def _victim_data(services: Services) -> tuple[int, str, int, str, int, int]:
+async def _victim_data(services: Services) -> tuple[int, str, int, str, int, int, int]:
     await services.residents.register(
         telegram_id=RESIDENT_ID, chat_id=RESIDENT_ID, display_name="王秀英", language_code="zh-hans"
     )
@@ -59,7 +60,10 @@ async def _victim_data(services: Services) -> tuple[int, str, int, str, int, int
     opened = await services.tickets.staff.get_ticket_for_staff(desk, new.number)
     asked = await services.enquiries.ask(RESIDENT_ID, "低保怎么申请")
     draft = await services.notices.create_draft(OFFICIAL_ID, "本周六上午社区义诊")
-    return opened.id, new.number, resolved.id, resolved.number, asked.query_id, draft.id
+    due, reason = services.tickets.extensions.parse_due("+3 等物业调取监控")
+    extension = await services.tickets.extensions.request(desk, new.number, due, reason)
+    return (opened.id, new.number, resolved.id, resolved.number, asked.query_id, draft.id,
+            extension.id)  # fmt: skip
 
 
 @pytest.fixture(params=BACKENDS)
@@ -101,8 +105,10 @@ async def town(
             linli = Linli(
                 api, services, people[RESIDENT_ID], people[ADMIN_ID], people[STAFF_ID], staff_chat
             )
-            new_id, new_no, done_id, done_no, query_id, draft_id = made["ids"]
-            yield Town(linli, new_id, new_no, done_no, done_id, query_id, draft_id, people)
+            new_id, new_no, done_id, done_no, query_id, draft_id, extension_id = made["ids"]
+            yield Town(
+                linli, new_id, new_no, done_no, done_id, query_id, draft_id, people, extension_id
+            )
     finally:
         if fresh is not None:
             await fresh.aclose()

@@ -40,9 +40,11 @@ DESK_ACTIONS = ("accept", "reply", "resolve", "reject", "assign")
 APOLOGY = "出了点问题"
 
 
-def _button_data(town: Town, ticket_id: str, number: str, query: str, draft: str) -> list[str]:
+def _button_data(
+    town: Town, ticket_id: str, number: str, query: str, draft: str, extension: str = ""
+) -> list[str]:
     """Every callback data shape linli makes (handlers/*: tk, cp, bc, pv, sub, kl, fb, pick,
-    nope, ask, ent, cat, menu, help, lang, cb, sv, cn), filled with the given ids."""
+    nope, ask, ent, cat, menu, help, lang, cb, sv, ext, cn), filled with the given ids."""
     return [
         *(f"tk:{action}:{ticket_id}" for action in DESK_ACTIONS),
         f"tk:assignto:{ticket_id}:0:00000000",
@@ -75,6 +77,8 @@ def _button_data(town: Town, ticket_id: str, number: str, query: str, draft: str
         f"cb:u:{ticket_id}",
         f"sv:open:{ticket_id}",
         f"cn:1:{ticket_id}",
+        f"ext:y:{extension or town.extension_id}",
+        f"ext:n:{extension or town.extension_id}",
     ]
 
 
@@ -101,7 +105,7 @@ def _presses(town: Town) -> list[tuple[int, int, str]]:
                     continue
                 presses.append((presser, chat, data))
     for junk in JUNK_IDS:  # ids linli never made, from a resident and from the desk
-        for data in _button_data(town, junk, junk, junk, junk):
+        for data in _button_data(town, junk, junk, junk, junk, junk):
             presses.append((STRANGER_ID, STRANGER_ID, data))
             presses.append((STAFF_ID, STAFF_CHAT_ID, data))
     return presses
@@ -124,6 +128,8 @@ def _legitimate(presser: int, chat: int, data: str) -> bool:
         return chat == presser  # an official opening a digest's ticket: reading, in private
     if presser == OFFICIAL_ID and data.startswith("bc:"):
         return True  # the draft's author: Telegram vouches for who pressed, so it is theirs
+    if data.startswith("ext:"):  # an official or admin deciding in their own chat
+        return chat == presser and presser in (OFFICIAL_ID, OTHER_OFFICIAL_ID, ADMIN_ID)
     return presser == ADMIN_ID and data.startswith("kl:")
 
 

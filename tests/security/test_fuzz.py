@@ -20,7 +20,7 @@ FUZZ = settings(
 )
 PREFIXES = (
     "tk", "cp", "bc", "pv", "sub", "kl", "fb", "pick", "nope", "ask", "ent", "cat", "lang",
-    "cb", "sv", "cn",
+    "cb", "sv", "ext", "cn",
 )  # fmt: skip
 # Texts Telegram delivers: no lone surrogates; NUL and other control characters included.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=400).filter(

@@ -1,8 +1,10 @@
-"""The chat order across processes: two ChatTurns (two processes) on one PostgreSQL database."""
+"""The chat order across processes: two ChatTurns (two processes) on one PostgreSQL database,
+receiving one chat's updates out of order."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
 
@@ -16,20 +18,29 @@ from storage.repositories import chat_queue as repo
 pytestmark = pytest.mark.postgres
 
 # Short enough for tests; the production values are the defaults of OrderTimings.
-FAST = OrderTimings(grace_s=0.05, poll_s=0.01, heartbeat_s=0.1, stale_s=0.6)
+FAST = OrderTimings(gap_s=1.0, recheck_s=0.1, heartbeat_s=0.1, stale_s=0.6, keep_s=0.2)
 CHAT, OTHER_CHAT = 5001, 5002
+
+
+async def mark_sequence(db: Database, last: int) -> None:
+    """As if every update up to ``last`` had been received before (a database in use)."""
+    async with db.transaction() as session:
+        await session.execute(
+            text("INSERT INTO update_watermark (id, update_id) VALUES (1, :last)"), {"last": last}
+        )
 
 
 @pytest.fixture
 async def processes(postgres_database: Database) -> AsyncIterator[tuple[ChatTurns, ChatTurns]]:
-    """Two processes' turns, each with its own engine, on one database."""
+    """Two processes' turns, each with its own engine, on one database whose update
+    sequence has reached update 0."""
     second = Database(postgres_database.engine.url.render_as_string(hide_password=False))
+    await mark_sequence(postgres_database, 0)
     a, b = ChatTurns(postgres_database, FAST), ChatTurns(second, FAST)
-    for db in (postgres_database, second):  # connect now, not inside the timed part
-        async with db.transaction() as session:
-            await session.execute(text("SELECT 1"))
     await a.start()
     await b.start()
+    for turns in (a, b):  # connect now, not inside the timed part
+        await turns.record_unordered(-1 - turns.owner % 1000)
     try:
         yield a, b
     finally:
@@ -39,10 +50,11 @@ async def processes(postgres_database: Database) -> AsyncIterator[tuple[ChatTurn
 
 
 class Journal:
-    """What the handlers did: start and end marks per update, and the most at once per chat."""
+    """What the handlers did: start marks per update, and the most at once per chat."""
 
     def __init__(self) -> None:
         self.started: list[int] = []
+        self.by_chat: dict[int, list[int]] = {}
         self.running: dict[int, int] = {}
         self.most_at_once = 0
 
@@ -54,6 +66,7 @@ class Journal:
             if not mine:
                 return False
             self.started.append(update)
+            self.by_chat.setdefault(chat, []).append(update)
             self.running[chat] = self.running.get(chat, 0) + 1
             self.most_at_once = max(self.most_at_once, self.running[chat])
             await asyncio.sleep(hold)
@@ -61,9 +74,12 @@ class Journal:
         return True
 
 
-async def queued(db: Database) -> list[tuple[int, int]]:
+async def open_rows(db: Database) -> list[tuple[int, int]]:
+    """The (chat, update) rows still waiting or running."""
     async with db.transaction() as session:
-        rows = await session.execute(text("SELECT chat_id, update_id FROM chat_queue"))
+        rows = await session.execute(
+            text("SELECT chat_id, update_id FROM chat_queue WHERE handled_at IS NULL")
+        )
         return sorted((r[0], r[1]) for r in rows)
 
 
@@ -78,17 +94,101 @@ async def test_one_chat_alternating_between_processes_runs_one_at_a_time_in_orde
     )
     assert journal.started == list(range(1, 9))
     assert journal.most_at_once == 1
-    assert await queued(postgres_database) == []
+    assert await open_rows(postgres_database) == []
 
 
-async def test_a_lower_update_received_later_within_the_grace_goes_first(
+async def test_a_lower_update_received_much_later_still_goes_first(
     processes: tuple[ChatTurns, ChatTurns],
 ) -> None:
     a, b = processes
     journal = Journal()
-    # Process b gets update 11 first; update 10 reaches process a 20 ms later.
-    await asyncio.gather(journal.handle(b, CHAT, 11), journal.handle(a, CHAT, 10, delay=0.02))
-    assert journal.started == [10, 11]
+    # Process b gets update 2 first; update 1 reaches process a 300 ms later (no grace
+    # could cover that; the sequence does: b knows update 1 has reached nobody yet).
+    await asyncio.gather(journal.handle(b, CHAT, 2), journal.handle(a, CHAT, 1, delay=0.3))
+    assert journal.started == [1, 2]
+
+
+async def test_an_update_waits_for_a_missing_lower_id_of_another_chat_only_until_it_arrives(
+    processes: tuple[ChatTurns, ChatTurns],
+) -> None:
+    a, b = processes
+    journal = Journal()
+    started = time.perf_counter()
+    await asyncio.gather(
+        journal.handle(b, CHAT, 2), journal.handle(a, OTHER_CHAT, 1, delay=0.1, hold=0)
+    )
+    # Update 2 started once update 1 was recorded (0.1 s), not at the gap's timeout (1 s).
+    assert journal.started == [1, 2]
+    assert time.perf_counter() - started < FAST.gap_s
+
+
+async def test_an_update_with_no_chat_closes_the_gap_below_the_next_one(
+    processes: tuple[ChatTurns, ChatTurns],
+) -> None:
+    a, b = processes
+    journal = Journal()
+    started = time.perf_counter()
+
+    async def unordered_later() -> None:
+        await asyncio.sleep(0.05)
+        await a.record_unordered(1)
+
+    await asyncio.gather(journal.handle(b, CHAT, 2, hold=0), unordered_later())
+    assert journal.started == [2]
+    assert time.perf_counter() - started < FAST.gap_s
+
+
+async def test_a_missing_update_is_waited_for_only_for_the_gap_time(
+    processes: tuple[ChatTurns, ChatTurns],
+) -> None:
+    _, b = processes
+    journal = Journal()
+    started = time.perf_counter()
+    await journal.handle(b, CHAT, 3, hold=0)  # updates 1 and 2 never come
+    waited = time.perf_counter() - started
+    assert journal.started == [3]
+    assert FAST.gap_s - 0.05 <= waited < FAST.gap_s + 0.5
+    # The sequence has moved past them: the next update does not wait again.
+    started = time.perf_counter()
+    await journal.handle(b, CHAT, 4, hold=0)
+    assert time.perf_counter() - started < FAST.gap_s / 2
+
+
+async def test_an_update_arriving_after_its_gap_was_given_up_still_waits_for_the_running_one(
+    processes: tuple[ChatTurns, ChatTurns],
+) -> None:
+    a, b = processes
+    journal = Journal()
+    # Update 2 gives up waiting for update 1 and runs for 1.5 s; update 1 arrives while
+    # it runs: order is lost for it, but the chat still runs one update at a time.
+    await asyncio.gather(
+        journal.handle(b, CHAT, 2, hold=1.5), journal.handle(a, CHAT, 1, delay=FAST.gap_s + 0.2)
+    )
+    assert journal.started == [2, 1]
+    assert journal.most_at_once == 1
+
+
+async def test_many_chats_delivered_to_random_processes_out_of_order_are_each_in_order(
+    processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
+) -> None:
+    a, b = processes
+    journal = Journal()
+    shuffle = random.Random(13)
+    chats = [7000 + n for n in range(6)]
+    handling = []
+    # 60 updates of 6 chats in Telegram's order; each reaches one of the two processes at a
+    # random moment within 150 ms, so the arrivals are mixed up within and across chats.
+    for update_id in range(1, 61):
+        chat = chats[shuffle.randrange(len(chats))]
+        process = a if shuffle.random() < 0.5 else b
+        hold, delay = shuffle.random() * 0.02, shuffle.random() * 0.15
+        handling.append(journal.handle(process, chat, update_id, hold=hold, delay=delay))
+    await asyncio.gather(*handling)
+    assert sorted(journal.started) == list(range(1, 61))
+    for updates in journal.by_chat.values():
+        assert updates == sorted(updates)
+    assert journal.most_at_once == 1
+    assert await open_rows(postgres_database) == []
 
 
 async def test_other_chats_are_not_held_up(processes: tuple[ChatTurns, ChatTurns]) -> None:
@@ -98,7 +198,7 @@ async def test_other_chats_are_not_held_up(processes: tuple[ChatTurns, ChatTurns
     await asyncio.sleep(0.1)
     started = time.perf_counter()
     await journal.handle(b, OTHER_CHAT, 2)
-    assert time.perf_counter() - started < 1.5  # it did not wait for the slow chat
+    assert time.perf_counter() - started < 1.0  # it did not wait for the slow chat
     assert not slow.done()
     await slow
 
@@ -106,11 +206,15 @@ async def test_other_chats_are_not_held_up(processes: tuple[ChatTurns, ChatTurns
 async def test_a_repeated_delivery_is_handled_once(processes: tuple[ChatTurns, ChatTurns]) -> None:
     a, b = processes
     journal = Journal()
+    # Delivered to both at about the same time: whichever recorded it first handles it.
     first, again = await asyncio.gather(
-        journal.handle(a, CHAT, 7, hold=0.1), journal.handle(b, CHAT, 7, delay=0.01)
+        journal.handle(a, CHAT, 1, hold=0.1), journal.handle(b, CHAT, 1, delay=0.01)
     )
-    assert (first, again) == (True, False)
-    assert journal.started == [7]
+    assert sorted([first, again]) == [False, True]
+    # Delivered again after it was handled, to either process: still once.
+    assert not await journal.handle(b, CHAT, 1)
+    assert not await journal.handle(a, CHAT, 1)
+    assert journal.started == [1]
 
 
 async def test_a_slow_update_keeps_its_turn_past_the_stale_time(
@@ -131,19 +235,25 @@ async def test_a_dead_process_holds_the_chat_only_until_its_rows_go_stale(
 ) -> None:
     a, _ = processes
     dead_owner = 42
+    written = time.perf_counter()
     async with postgres_database.transaction() as session:
-        # A process claimed update 1 and died; it had also queued update 2, never claimed.
-        await repo.add_queued_update(session, CHAT, 1, dead_owner)
-        await repo.add_queued_update(session, CHAT, 2, dead_owner)
-        assert await repo.claim_queued_update(session, CHAT, 1, stale_s=60) is repo.Claim.CLAIMED
+        # A process took update 1's turn and died; it had also recorded update 2.
+        taken = await repo.take_turn(
+            session, CHAT, 1, dead_owner, stale_s=60, record=True, give_up_gap=False
+        )
+        assert taken is repo.Turn.CLAIMED
+    async with postgres_database.transaction() as session:
+        await repo.take_turn(
+            session, CHAT, 2, dead_owner, stale_s=60, record=True, give_up_gap=False
+        )
     journal = Journal()
     started = time.perf_counter()
     await journal.handle(a, CHAT, 3)
-    waited = time.perf_counter() - started
     assert journal.started == [3]
-    assert FAST.stale_s - 0.1 <= waited < FAST.stale_s + 1.0
-    await asyncio.sleep(2 * FAST.heartbeat_s)  # the next heartbeat deletes the dead rows
-    assert await queued(postgres_database) == []
+    assert time.perf_counter() - written >= FAST.stale_s  # not before the rows went stale
+    assert time.perf_counter() - started < FAST.stale_s + 1.0
+    await asyncio.sleep(2 * FAST.heartbeat_s)  # the next heartbeat releases the dead rows
+    assert await open_rows(postgres_database) == []
 
 
 async def test_stop_releases_the_rows_of_the_stopping_process(
@@ -153,10 +263,30 @@ async def test_stop_releases_the_rows_of_the_stopping_process(
     journal = Journal()
     waiting = asyncio.create_task(journal.handle(a, CHAT, 1, hold=5.0))
     await asyncio.sleep(0.2)
-    assert await queued(postgres_database) == [(CHAT, 1)]
+    assert await open_rows(postgres_database) == [(CHAT, 1)]
     waiting.cancel()
     await asyncio.gather(waiting, return_exceptions=True)
     await a.stop()
-    assert await queued(postgres_database) == []
+    assert await open_rows(postgres_database) == []
+    started = time.perf_counter()
     await journal.handle(b, CHAT, 2)  # the chat is free at once
     assert journal.started == [1, 2]
+    assert time.perf_counter() - started < FAST.gap_s
+
+
+async def test_handled_rows_go_once_the_watermark_has_passed_them(
+    processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
+) -> None:
+    a, b = processes
+    journal = Journal()
+    # 70 updates: the watermark moves up in steps of 64, and rows below it are pruned
+    # once keep_s has passed.
+    for update_id in range(1, 71):
+        await journal.handle(a if update_id % 2 else b, CHAT, update_id, hold=0)
+    await asyncio.sleep(FAST.keep_s + 3 * FAST.heartbeat_s)
+    async with postgres_database.transaction() as session:
+        mark = (await session.execute(text("SELECT update_id FROM update_watermark"))).scalar()
+        lowest = text("SELECT min(update_id) FROM chat_queue WHERE chat_id = :chat")
+        left = (await session.execute(lowest, {"chat": CHAT})).scalar()
+    assert mark is not None and mark >= 64
+    assert left is not None and left > mark

@@ -160,3 +160,43 @@ async def test_a_read_does_not_wait_behind_a_writer(sqlite_database: Database) -
     assert await asyncio.wait_for(read(), timeout=2) == "a"
     release.set()
     await writer
+
+
+async def _terminate_pooled_connections(database: Database) -> int:
+    """Close, from the server's side, every other connection to this test's own database."""
+    other = database.companion()
+    try:
+        async with other.transaction() as session:
+            return int(
+                await session.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                or 0
+            )
+    finally:
+        await other.dispose()
+
+
+@pytest.mark.postgres
+async def test_connections_the_server_closed_are_replaced_before_use(database: Database) -> None:
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL server connections only")
+    async with database.transaction() as session:
+        await upsert_resident(session, telegram_id=1, chat_id=1, display_name="a", now=T0)
+    assert await database.point_read(
+        "SELECT chat_id FROM residents WHERE telegram_id = :t", {"t": 1}
+    ) == (1,)
+    assert await _terminate_pooled_connections(database) >= 1
+    await asyncio.sleep(0.3)  # the event loop reads the server's goodbye on the idle sockets
+    # No pre-ping asks the server first: the closed connections are known and replaced.
+    assert await _count(database) == 1
+    assert await database.point_read(
+        "SELECT chat_id FROM residents WHERE telegram_id = :t", {"t": 1}
+    ) == (1,)
+    assert (
+        await database.point_read("SELECT chat_id FROM residents WHERE telegram_id = :t", {"t": 2})
+        is None
+    )

@@ -1,7 +1,7 @@
 """Bans of residents by staff, kept with who, when and why.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 
 resident_bans: one row per ban (resident_id, banned_at, banned_by: the staff member's

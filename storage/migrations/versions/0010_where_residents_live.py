@@ -1,7 +1,7 @@
 """Where residents live: asked once at /start; tickets remember their community.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-06
 
 residents.place_asked: the question "which community and building?" was put to the resident

@@ -1,7 +1,7 @@
 """Canned replies (常用语), with a bundled sample set.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06
 
 canned_replies: one row per text (action: reply / resolve / reject; category: a category
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0013"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -45,6 +45,17 @@ def test_staff_roles_round_trip(capsys: pytest.CaptureFixture[str]) -> None:
     assert "No staff yet" in capsys.readouterr().out
 
 
+def test_staff_added_with_a_name_are_listed_by_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["staff", "add", "4243", "--name", "赵社工"]) == 0
+    assert main(["staff", "add", "4244"]) == 0
+    assert main(["staff", "add", "4245", "--name", " "]) == 2  # nothing changes
+    capsys.readouterr()
+    assert main(["staff", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "4243\tstaff\t赵社工" in listed
+    assert "4244\tstaff\t(no name yet" in listed and "4245" not in listed
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -241,7 +241,7 @@ async def test_xlsx_has_a_figures_sheet_and_a_tickets_sheet(
 
 
 async def test_csv_opens_with_the_csv_module(october: Report) -> None:
-    for rows, width in ((export.figure_rows(october), 29), (export.ticket_rows(october), 17)):
+    for rows, width in ((export.figure_rows(october), 32), (export.ticket_rows(october), 17)):
         text = export.to_csv(rows).decode("utf-8-sig")
         parsed = list(csv.reader(io.StringIO(text)))
         assert len(parsed[0]) == width

@@ -158,12 +158,11 @@ async def test_a_picked_text_is_filled_and_sent_to_the_resident(desk: Desk) -> N
     view = sent.ticket
     assert (sent.action, view.status) == ("reply", "new")
     # Filed Monday 10:00 Shanghai; noise has 17 work hours: Tuesday 18:00 local (the sample
-    # calendar's work day), whatever the route's unit (no community: the catch-all rule).
+    # calendar's work day); held by no unit (the sample dispatches nothing), in no community:
+    # the centre.
     due = view.resolution_due_at.astimezone(desk.tickets.timezone).strftime("%Y-%m-%d %H:%M")
     replies = [p for k, p in await _resident_messages(desk) if k == "ticket.staff_reply"]
-    assert (
-        replies[-1]["message"] == f"{number}（噪音扰民）由示例街道社区服务中心处理，{due}前办结。"
-    )
+    assert replies[-1]["message"] == f"{number}（噪音扰民）由社区服务中心处理，{due}前办结。"
 
 
 async def test_a_picked_reject_text_rejects_with_it_as_the_reason(desk: Desk) -> None:

@@ -1,7 +1,7 @@
 """Callbacks (回访) and supervision (督办) on tickets.
 
-Revision ID: 0013
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 
 tickets gains the supervision flag (supervised_at, supervised_by, supervision_note: set by
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

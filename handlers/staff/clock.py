@@ -1,0 +1,194 @@
+"""Extensions and pauses of a ticket's resolution clock, in Telegram.
+
+In the staff chat (inside a ticket's forum topic the number may be left out):
+``/extend <no> <new due> <reason>`` asks the officials for more time (the reason is what the
+resident reads once approved), ``/pause <no> <what we need from the resident>`` stops the
+clock while staff wait for the resident, ``/resume <no>`` runs it again. Officials decide an
+extension with the buttons linli sends them privately: ext:<y|n>:<request id>.
+
+Parse → one service call → one reply; the services check role, place and the rules, and
+their refusals become one sentence here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from datetime import tzinfo
+from typing import TypeVar
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from handlers.callbacks import decode, int_arg
+from handlers.context import Context
+from handlers.i18n import t
+from handlers.people import identify
+from handlers.render import when
+from handlers.replies import reply
+from handlers.staff.commands import gate, ticket_and_text
+from handlers.staff.common import Refused, attempt, district_tz, too_long
+from handlers.staff.render import status_name
+from services.access import WrongPlace
+from services.errors import NotFound, PermissionDenied
+from services.tickets import InvalidTransition
+from services.tickets.due_input import BadDueTime
+from services.tickets.extensions import (
+    DueNotLater,
+    ExtensionDecided,
+    ExtensionPending,
+    ExtensionView,
+    NoOneToDecide,
+    OwnRequest,
+)
+from services.tickets.pauses import AlreadyPaused, NotPaused
+
+T = TypeVar("T")
+log = logging.getLogger("linli.staff")
+PATTERN = r"^ext:"
+
+
+async def extend_command(update: Update, context: Context) -> None:
+    """/extend <no> <new due> <reason>: ask the officials for more time."""
+    gated = await gate(update, context)
+    if gated is None:
+        return
+    caller, language = gated
+    number, text = await ticket_and_text(update, context, caller)
+    extensions = context.services.tickets.extensions
+    try:
+        due, reason = extensions.parse_due(text)
+    except BadDueTime:
+        # A number and more text: the time is what is wrong; anything else, the usage.
+        key = "staff.extend.bad_due" if number and text else "staff.usage.extend"
+        await reply(update, t(language, key))
+        return
+    if not number or not reason:
+        await reply(update, t(language, "staff.usage.extend"))
+        return
+    call = extensions.request(caller.actor, number, due, reason)
+    outcome = await _attempt(language, number, "extend", call, update, context)
+    if not isinstance(outcome, Refused):
+        tz = district_tz(context)
+        old, new = when(language, outcome.from_due_at, tz), when(language, outcome.to_due_at, tz)
+        done = t(language, "staff.done.extend", number=outcome.number, count=outcome.asked,
+                 old=old, new=new)  # fmt: skip
+        await reply(update, done)
+
+
+async def pause_command(update: Update, context: Context) -> None:
+    """/pause <no> <what we need from the resident>: stop the clock, tell the resident."""
+    gated = await gate(update, context)
+    if gated is None:
+        return
+    caller, language = gated
+    number, need = await ticket_and_text(update, context, caller)
+    if not number or not need:
+        await reply(update, t(language, "staff.usage.pause"))
+        return
+    refused = too_long(language, need)
+    if refused is not None:
+        await reply(update, refused.text)
+        return
+    call = context.services.tickets.pauses.pause(caller.actor, number, need)
+    outcome = await _attempt(language, number, "pause", call, update, context)
+    if not isinstance(outcome, Refused):
+        await reply(update, t(language, "staff.done.pause", number=outcome.number))
+
+
+async def resume_command(update: Update, context: Context) -> None:
+    """/resume <no>: run the clock again; the due time moves by the working time paused."""
+    gated = await gate(update, context)
+    if gated is None:
+        return
+    caller, language = gated
+    number, rest = await ticket_and_text(update, context, caller)
+    if not number or rest:
+        await reply(update, t(language, "staff.usage.resume"))
+        return
+    call = context.services.tickets.pauses.resume(caller.actor, number)
+    outcome = await _attempt(language, number, "resume", call, update, context)
+    if not isinstance(outcome, Refused):
+        due = when(language, outcome.resolution_due_at, district_tz(context))
+        await reply(update, t(language, "staff.done.resume", number=outcome.number, due=due))
+
+
+async def _attempt(
+    language: str, number: str, action: str, call: Awaitable[T], update: Update, context: Context
+) -> T | Refused:
+    """The service call; a refusal is replied in words and returned as Refused."""
+    outcome = await attempt(language, number, action, _said(language, call, district_tz(context)))
+    if isinstance(outcome, Refused):
+        await reply(update, outcome.text)
+    return outcome
+
+
+async def _said(language: str, call: Awaitable[T], tz: tzinfo) -> T | Refused:
+    """The refusals of extensions and pauses in words; the desk's own (role, place, unknown
+    number, status) are left to ``attempt``."""
+    try:
+        return await call
+    except DueNotLater as exc:
+        key = "staff.extend.past" if exc.past else "staff.extend.not_later"
+        return Refused(t(language, key, number=exc.number, due=when(language, exc.current, tz)))
+    except ExtensionPending as exc:
+        return Refused(t(language, "staff.extend.pending", number=exc.number))
+    except NoOneToDecide:
+        return Refused(t(language, "staff.extend.no_official"))
+    except AlreadyPaused as exc:
+        return Refused(t(language, "staff.pause.already", number=exc.number))
+    except NotPaused as exc:
+        return Refused(t(language, "staff.pause.not_paused", number=exc.number))
+
+
+async def on_decision(update: Update, context: Context) -> None:
+    """ext:<y|n>:<request id>, pressed by an official under a request sent to them."""
+    query = update.callback_query
+    caller = await identify(update, context)
+    if query is None or caller is None:
+        return
+    language = caller.language
+    cb = decode(query.data)
+    request_id = int_arg(cb, 1) if cb else None
+    if cb is None or request_id is None or cb.args[0] not in ("y", "n"):
+        await query.answer(t(language, "stale_button"), show_alert=True)
+        return
+    approve = cb.args[0] == "y"
+    call = context.services.tickets.extensions.decide(caller.actor, request_id, approve)
+    view = await _decided(language, call)
+    if isinstance(view, Refused):
+        await query.answer(view.text, show_alert=True)
+        return
+    due = when(language, view.to_due_at, district_tz(context))
+    key = "extension.approved_done" if approve else "extension.refused_done"
+    done = t(language, key, number=view.number, due=due)
+    await query.answer(done)
+    if isinstance(query.message, Message) and query.message.text:
+        try:  # the buttons go: the request is decided
+            await query.message.edit_text(f"{query.message.text}\n\n{done}", reply_markup=None)
+        except BadRequest as exc:  # too old to edit: the answer already said it
+            log.debug("could not update message %s: %s", query.message.message_id, exc.message)
+
+
+async def _decided(language: str, call: Awaitable[ExtensionView]) -> ExtensionView | Refused:
+    """The decision, or why it was not taken, in the official's words."""
+    try:
+        return await call
+    except WrongPlace:
+        return Refused(t(language, "extension.private"))
+    except OwnRequest:
+        return Refused(t(language, "extension.own_request"))
+    except PermissionDenied:
+        return Refused(t(language, "extension.only_officials"))
+    except ExtensionDecided as exc:
+        status = t(language, f"extension.status.{exc.status}")
+        return Refused(t(language, "extension.decided", number=exc.number, status=status))
+    except InvalidTransition as exc:
+        status = status_name(language, exc.status)
+        return Refused(t(language, "extension.closed", number=exc.number, status=status))
+    except NotFound:  # not a request linli made
+        return Refused(t(language, "stale_button"))
+
+
+CLOCK_COMMANDS = {"extend": extend_command, "pause": pause_command, "resume": resume_command}
+"""The staff chat's commands of this module, by name (registered by staff/desk.py)."""
