@@ -19,7 +19,10 @@ def add_canned_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     canned = sub.add_parser("canned", help="canned replies staff send with one press")
     actions = canned.add_subparsers(dest="canned_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="the canned replies in use, by action")
-    listing.set_defaults(func=lambda a: asyncio.run(_list()))
+    listing.add_argument(
+        "--all", action="store_true", help="removed ones too, with who added and removed each, when"
+    )
+    listing.set_defaults(func=lambda a: asyncio.run(_list(a.all)))
     known = " ".join(f"{{{name}}}" for name in PLACEHOLDERS)
     add = actions.add_parser("add", help=f"add a canned reply (placeholders: {known})")
     add.add_argument("action", choices=ACTIONS)
@@ -41,14 +44,14 @@ async def _open() -> Services:
     )
 
 
-async def _list() -> int:
+async def _list(everything: bool) -> int:
     services = await _open()
     try:
-        listed = await services.tickets.canned.list_by_operator()
+        listed = await services.tickets.canned.list_by_operator(removed_too=everything)
     finally:
         await services.close()
     for canned in listed:
-        print(_line(canned))
+        print(_line(canned) + (_record(canned) if everything else ""))
     if not listed:
         print("No canned replies.")
     return 0
@@ -78,6 +81,20 @@ async def _remove(canned_id: int) -> int:
         await services.close()
     print(f"removed {_line(removed)}")
     return 0
+
+
+def _record(canned: CannedView) -> str:
+    """Who changed it, when (UTC); "operator" for the command line, "bundled" for the set the
+    migration wrote."""
+    added_by = "bundled" if canned.sample else _who(canned.created_by)
+    record = f"\tadded {canned.created_at:%Y-%m-%d %H:%M} by {added_by}"
+    if canned.removed_at is not None:
+        record += f", removed {canned.removed_at:%Y-%m-%d %H:%M} by {_who(canned.removed_by)}"
+    return record
+
+
+def _who(telegram_id: int | None) -> str:
+    return "operator" if telegram_id is None else f"admin {telegram_id}"
 
 
 def _line(canned: CannedView) -> str:

@@ -136,10 +136,12 @@ class CannedReplies:
             await self._admin(session, actor)
             return await self._remove(session, actor.telegram_id, canned_id)
 
-    async def list_by_operator(self) -> tuple[CannedView, ...]:
-        """``linli canned list``: the operator needs no role."""
+    async def list_by_operator(self, removed_too: bool = False) -> tuple[CannedView, ...]:
+        """``linli canned list [--all]``: the operator needs no role; ``removed_too`` shows
+        the record of every change (who added and removed each text, when)."""
         async with self._trail.db.transaction() as session:
-            return tuple(_view(r) for r in await repo.list_in_use(session))
+            rows = await repo.list_in_use(session, removed_too=removed_too)
+            return tuple(_view(r) for r in rows)
 
     async def add_by_operator(self, action: str, category: str, text: str) -> CannedView:
         checked = _checked(action, category, text)

@@ -12,12 +12,18 @@ from storage.models import CannedReply
 
 
 async def list_in_use(
-    session: AsyncSession, *, action: str | None = None, category: str | None = None
+    session: AsyncSession,
+    *,
+    action: str | None = None,
+    category: str | None = None,
+    removed_too: bool = False,
 ) -> list[CannedReply]:
-    """The texts not removed, by action, then the category's own before those for every
-    category, then oldest first; with ``category``, only that category's and the ones
-    for all."""
-    stmt = select(CannedReply).where(CannedReply.removed_at.is_(None))
+    """The texts not removed (``removed_too``: every text ever added), by action, then the
+    category's own before those for every category, then oldest first; with ``category``,
+    only that category's and the ones for all."""
+    stmt = select(CannedReply)
+    if not removed_too:
+        stmt = stmt.where(CannedReply.removed_at.is_(None))
     if action is not None:
         stmt = stmt.where(CannedReply.action == action)
     if category is not None:

@@ -60,6 +60,14 @@ def test_add_and_remove_change_the_table(url: str, capsys: pytest.CaptureFixture
     assert rows(url)[-1][-1] is True
     assert main(["canned", "remove", "9"]) == 1
     assert "There is no canned reply 9 in use." in capsys.readouterr().err
+    assert main(["canned", "list"]) == 0
+    assert "#9\t" not in capsys.readouterr().out
+    assert main(["canned", "list", "--all"]) == 0
+    record = capsys.readouterr().out.splitlines()
+    assert record[0].endswith(" by bundled")
+    [removed] = [line for line in record if line.startswith("#9\t")]
+    assert removed.startswith("#9\tresolve\tnoise\t噪音问题已处理，{number} 办结。\tadded ")
+    assert removed.endswith(" by operator") and ", removed " in removed
 
 
 @pytest.mark.parametrize(
