@@ -34,6 +34,7 @@ from handlers.questions import answers as questions
 from handlers.replies import reply
 from handlers.reports import commands as reports
 from handlers.staff import callbacks as staff_callbacks
+from handlers.staff import canned as staff_canned
 from handlers.staff import desk as staff_desk
 from handlers.staff import supervision
 from handlers.subscriptions import commands as subscriptions
@@ -165,6 +166,7 @@ def register_handlers(application: LinliApp) -> None:
     staff_desk.register(application)
     staff_callbacks.register(application)
     supervision.register(application)
+    staff_canned.register(application)
     reports.register(application)
     # --- notices: /broadcast, /notices, subscriptions, bulletins (handlers/broadcast*.py, ...)
     broadcast.register(application)

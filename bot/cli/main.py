@@ -197,6 +197,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli.district import add_district_commands
 
     add_district_commands(sub)
+    from bot.cli.canned import add_canned_commands
+
+    add_canned_commands(sub)
     return parser
 
 

@@ -23,6 +23,7 @@ from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
+from handlers.staff.canned_keyboard import canned_keyboard
 from handlers.staff.commands import done_text
 from handlers.staff.common import (
     Refused,
@@ -97,8 +98,9 @@ async def _resolve(u: Update, c: Context, lang: str, view: StaffTicketView, cb: 
     # follow-up, which is a ticket message, so it needs no state.
     if await _change(u, c, lang, view, "resolve") is not None:
         followup = t(lang, "staff.resolved.followup", number=view.number)
+        text, picks = await _with_canned(u, c, lang, view, "resolve", followup)
         await _say_under_card(
-            u, await with_summary_hint(u, c, lang, "resolve", view.number, followup)
+            u, await with_summary_hint(u, c, lang, "resolve", view.number, text), picks
         )
 
 
@@ -108,7 +110,12 @@ async def _allowed(view: StaffTicketView, action: str) -> StaffTicketView:
 
 
 async def _prompt(
-    update: Update, language: str, view: StaffTicketView, action: str, text: str
+    update: Update,
+    language: str,
+    view: StaffTicketView,
+    action: str,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
 ) -> Message | None:
     """Ask for what an action needs, if the ticket's status allows the action at all."""
     query = update.callback_query
@@ -118,7 +125,7 @@ async def _prompt(
         await query.answer(allowed.text, show_alert=True)
         return None
     await query.answer()
-    return await _say_under_card(update, text)
+    return await _say_under_card(update, text, keyboard)
 
 
 async def _reply(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
@@ -134,8 +141,9 @@ async def _ask_for_text(
 ) -> None:
     """Post the prompt under the card, and remember that the presser owes its text: their
     next message in the staff chat (or anyone's reply to the prompt) is the reply or reason."""
-    text = t(lang, f"staff.{action}.prompt", number=view.number)
-    prompt = await _prompt(u, lang, view, action, text)
+    asked = t(lang, f"staff.{action}.prompt", number=view.number)
+    text, picks = await _with_canned(u, c, lang, view, action, asked)
+    prompt = await _prompt(u, lang, view, action, text, picks)
     if prompt is None:
         return
     caller = await identify(u, c)
@@ -144,6 +152,16 @@ async def _ask_for_text(
     opened = await attempt(lang, view.number, action, call)
     if isinstance(opened, Refused):  # the press was already answered: say it under the card
         await _say_under_card(u, opened.text)
+
+
+async def _with_canned(
+    u: Update, c: Context, lang: str, view: StaffTicketView, action: str, text: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The canned texts (常用语) for ``action`` as buttons under ``text``, which then says so."""
+    caller = await identify(u, c)
+    assert caller is not None  # on_button identified them already
+    picks = await canned_keyboard(c, caller.actor, view.id, action)
+    return (text if picks is None else f"{text}\n{t(lang, 'canned.pick_hint')}"), picks
 
 
 async def _assign(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:

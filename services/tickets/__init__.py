@@ -14,6 +14,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     summaries       PublicSummaries  the public summary staff write (summaries.py)
     callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
     supervision     Supervision      officials' flags (督办) and their daily digest
+    canned          CannedReplies    canned replies (常用语): admins keep them, staff send them
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -25,6 +26,7 @@ from services.residents.awaiting import REJECT_PROMPT_TTL
 from services.residents.bans import BanCheck
 from services.residents.limits import ResidentLimits
 from services.tickets.callbacks import Callbacks
+from services.tickets.canned import CannedReplies
 from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.dispatch import Dispatch
@@ -79,6 +81,7 @@ class Tickets:
         self.summaries = PublicSummaries(trail)
         self.callbacks = Callbacks(trail)
         self.supervision = Supervision(trail)
+        self.canned = CannedReplies(trail, self.staff)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""

@@ -10,6 +10,7 @@ Times are timezone-aware UTC datetimes on SQLite and PostgreSQL alike (UTCDateTi
 from storage.models.awaiting import Awaiting
 from storage.models.bans import ResidentBan
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.canned import CannedReply
 from storage.models.chat_queue import QueuedUpdate, UpdateWatermark
 from storage.models.extensions import ExtensionStatus, TicketExtension
 from storage.models.notices import (
@@ -49,6 +50,7 @@ __all__ = [
     "Awaiting",
     "Base",
     "Bulletin",
+    "CannedReply",
     "EventKind",
     "ExtensionStatus",
     "FilingDraft",

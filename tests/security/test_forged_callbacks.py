@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from storage.models import (
     Awaiting,
+    CannedReply,
     Notice,
     OutboxMessage,
     QueryLog,
@@ -43,7 +44,7 @@ def _button_data(
     town: Town, ticket_id: str, number: str, query: str, draft: str, extension: str = ""
 ) -> list[str]:
     """Every callback data shape linli makes (handlers/*: tk, cp, bc, pv, sub, kl, fb, pick,
-    nope, ask, ent, cat, menu, help, lang, cb, sv, ext), filled with the given ids."""
+    nope, ask, ent, cat, menu, help, lang, cb, sv, ext, cn), filled with the given ids."""
     return [
         *(f"tk:{action}:{ticket_id}" for action in DESK_ACTIONS),
         f"tk:assignto:{ticket_id}:0:00000000",
@@ -75,6 +76,7 @@ def _button_data(
         f"cb:n:{ticket_id}",
         f"cb:u:{ticket_id}",
         f"sv:open:{ticket_id}",
+        f"cn:1:{ticket_id}",
         f"ext:y:{extension or town.extension_id}",
         f"ext:n:{extension or town.extension_id}",
     ]
@@ -120,6 +122,8 @@ def _legitimate(presser: int, chat: int, data: str) -> bool:
         return True
     if at_desk and data.startswith("cb:"):
         return True  # staff recording a callback in the staff chat
+    if at_desk and data.startswith("cn:"):
+        return True  # staff sending a canned reply from the staff chat
     if presser in (OFFICIAL_ID, OTHER_OFFICIAL_ID, ADMIN_ID) and data.startswith("sv:"):
         return chat == presser  # an official opening a digest's ticket: reading, in private
     if presser == OFFICIAL_ID and data.startswith("bc:"):
@@ -143,6 +147,9 @@ async def _snapshot(town: Town) -> dict[str, Any]:
                 ).order_by(Ticket.id)
             ),
             "events": await rows(select(func.count()).select_from(TicketEvent)),
+            "canned": await rows(
+                select(CannedReply.id, CannedReply.removed_at).order_by(CannedReply.id)
+            ),
             "followers": await rows(
                 select(TicketFollower.ticket_id, TicketFollower.resident_id).order_by(
                     TicketFollower.ticket_id, TicketFollower.resident_id

@@ -20,7 +20,7 @@ FUZZ = settings(
 )
 PREFIXES = (
     "tk", "cp", "bc", "pv", "sub", "kl", "fb", "pick", "nope", "ask", "ent", "cat", "lang",
-    "cb", "sv", "ext",
+    "cb", "sv", "ext", "cn",
 )  # fmt: skip
 # Texts Telegram delivers: no lone surrogates; NUL and other control characters included.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=400).filter(
@@ -56,6 +56,9 @@ COMMAND_WORDS = [
     "callback",
     "supervise",
     "unsupervise",
+    "canned",
+    "canned_add",
+    "canned_remove",
 ]
 COMMANDS = st.builds(lambda word, rest: f"/{word} {rest}", st.sampled_from(COMMAND_WORDS), TEXT)
 _seen: dict[int, int] = {}
