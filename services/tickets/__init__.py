@@ -11,6 +11,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     summaries       PublicSummaries  the public summary staff write (summaries.py)
     callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
     supervision     Supervision      officials' flags (督办) and their daily digest
+    on_behalf       OnBehalf         tickets staff record for residents outside Telegram (代录)
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -26,6 +27,7 @@ from services.tickets.complaint import Complaint, ticket_number
 from services.tickets.desk import StaffDesk
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
+from services.tickets.on_behalf import OnBehalf, RecordingView
 from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
 from services.tickets.settings import TicketSettings
@@ -70,6 +72,7 @@ class Tickets:
         self.summaries = PublicSummaries(trail)
         self.callbacks = Callbacks(trail)
         self.supervision = Supervision(trail)
+        self.on_behalf = OnBehalf(trail, self.filing)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""
@@ -86,8 +89,10 @@ __all__ = [
     "DraftView",
     "Filing",
     "InvalidTransition",
+    "OnBehalf",
     "PublicEventView",
     "PublicSummaries",
+    "RecordingView",
     "ResidentTickets",
     "SimilarTicketView",
     "StaffDesk",

@@ -265,6 +265,13 @@ class Filing:
             raise NotFound("draft")
         return draft
 
+    async def file_in(
+        self, session: AsyncSession, filer: Resident, complaint: Complaint
+    ) -> tuple[Ticket, TicketEvent]:
+        """File ``complaint`` as ``filer``'s ticket inside the caller's transaction (a ticket
+        recorded on behalf of a resident, services/tickets/on_behalf.py: checked there)."""
+        return await self._file(session, filer, complaint)
+
     async def _file(
         self, session: AsyncSession, filer: Resident, complaint: Complaint
     ) -> tuple[Ticket, TicketEvent]:
@@ -286,10 +293,12 @@ class Filing:
             location_text=complaint.location_text,
             latitude=complaint.latitude,
             longitude=complaint.longitude,
-            community=community_of(complaint, filer.community),
+            community=community_of(complaint, _home_of(filer, complaint)),
             photos=list(complaint.photos),
             phone=complaint.phone,
             anonymous=complaint.anonymous,
+            channel=complaint.channel,
+            on_behalf_name=complaint.on_behalf_name,
             created_at=now,
             updated_at=now,
             response_due_at=response_due,
@@ -322,3 +331,9 @@ class Filing:
             buttons=notify.staff_buttons(ticket.id, ticket.status),
             photos=list(ticket.photos),
         )
+
+
+def _home_of(filer: Resident, complaint: Complaint) -> str | None:
+    """Where the filer lives, for a ticket whose place names no community; none for a
+    ticket recorded on behalf of someone (代录): it is not about where its recorder lives."""
+    return None if complaint.on_behalf_name else filer.community

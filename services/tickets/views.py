@@ -107,6 +107,8 @@ class StaffTicketView:
     events: tuple[StaffEventView, ...]
     supervised: bool = False  # flagged 督办 by an official (services/tickets/supervision.py)
     redone: int = 0  # times a callback sent it back to be redone (services/tickets/callbacks.py)
+    channel: str = "telegram"  # 代录: how the resident reached the desk (on_behalf.py)
+    on_behalf_name: str | None = None  # 代录: the resident's name; the filer is the recorder
 
 
 @dataclass(frozen=True, slots=True)
