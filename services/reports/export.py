@@ -55,7 +55,9 @@ FIGURE_KEYS = tuple(
         [f"callbacks.{c.name}" for c in fields(CallbackFigures)] if name == "callbacks" else [name]
     )
 )
-_GROUP_KINDS = (("category", "分类"), ("community", "社区"), ("staff", "工作人员"))
+_GROUP_KINDS = (
+    ("category", "分类"), ("community", "社区"), ("channel", "渠道"), ("staff", "工作人员"),
+)  # fmt: skip
 _TICKET_COLUMNS = (
     ("number", "工单号"), ("category_title", "分类"), ("community", "社区"),
     ("staff", "经办人"), ("status", "状态"), ("created_at", "受理时间"),
@@ -87,6 +89,7 @@ def to_json(report: Report) -> dict[str, Any]:
     out["by_community"] = {
         g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_community
     }
+    out["by_channel"] = {g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_channel}
     out["by_staff"] = {g.key: asdict(g.figures) for g in report.by_staff}
     out["knowledge_base"] = asdict(report.kb)
     out["trend"] = [

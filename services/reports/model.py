@@ -56,6 +56,7 @@ class TicketRow:
     callbacks: tuple[str, ...] = ()  # the outcome of each call (回访), in order
     redone: bool = False  # sent back to be redone (退回重办) at least once
     supervised: bool = False  # flagged for supervision (督办) at least once
+    channel: str = "telegram"  # how the resident reached the desk (代录: phone, letter …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class Report:
     totals: Figures
     by_category: tuple[Group, ...]
     by_community: tuple[Group, ...]
+    by_channel: tuple[Group, ...]
     by_staff: tuple[Group, ...]
     kb: KbFigures
     trend: tuple[TrendPoint, ...]

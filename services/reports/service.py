@@ -22,6 +22,7 @@ from services.reports import figures as calc
 from services.reports.model import UNASSIGNED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
 from services.tickets.categories import category_title
+from services.tickets.on_behalf import channel_title
 from services.tickets.summaries import published_summary
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
@@ -137,6 +138,7 @@ class ReportService:
             totals=calc.figures(rows),
             by_category=calc.groups(rows, lambda r: r.category, lambda k: titles[k]),
             by_community=calc.groups(rows, lambda r: r.community, lambda k: names.get(k, k)),
+            by_channel=calc.groups(rows, lambda r: r.channel, channel_title),
             by_staff=calc.groups(rows, lambda r: r.staff, str),
             kb=calc.kb_figures(decisions),
             trend=calc.trend(rows, period.start, period.end, self._day),
@@ -251,12 +253,19 @@ def _facts(
         description=ticket.description if personal else None,
         location_text=ticket.location_text if personal else None,
         outcome=outcome if personal else None,
-        resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
+        resident_name=_resident_name(ticket, filer) if named else None,
         phone=ticket.phone if personal else None,
         callbacks=tuple(trail.callbacks.get(ticket.id, ())),
         redone=ticket.id in trail.redone,
         supervised=ticket.id in trail.supervised,
+        channel=ticket.channel or "telegram",
     )
+
+
+def _resident_name(ticket: Ticket, filer: Resident) -> str:
+    """Who the ticket is about: the caller's name for one recorded on their behalf (代录;
+    its filer is the staff member who recorded it), else the filer's name."""
+    return ticket.on_behalf_name or filer.display_name or str(filer.telegram_id)
 
 
 async def _decisions(

@@ -37,9 +37,18 @@ from storage.models import RecordingDraft, Resident
 from storage.repositories import recordings as repo
 from storage.repositories import residents as residents_repo
 
-CHANNELS = ("phone", "walk_in", "letter", "hotline", "other")
-"""The ways a resident reaches the desk outside Telegram (电话, 来访, 来信, 12345 热线, 其他)."""
 TELEGRAM = "telegram"
+CHANNEL_TITLES = {
+    TELEGRAM: "Telegram",
+    "phone": "电话",
+    "walk_in": "来访",
+    "letter": "来信",
+    "hotline": "12345 热线",
+    "other": "其他",
+}
+"""Every way a resident reaches the desk, with its name in the figures (by_channel)."""
+CHANNELS = tuple(c for c in CHANNEL_TITLES if c != TELEGRAM)
+"""The ways outside Telegram, offered by /record."""
 FIELDS = ("channel", "category", "description", "place", "name", "phone")
 """The questions of the flow, in the order they are asked."""
 MAX_NAME = 32
@@ -65,6 +74,11 @@ class RecordingView:
     name: str | None
     phone: str | None  # "" when a letter came without one
     step: str
+
+
+def channel_title(channel: str) -> str:
+    """The channel's name in the figures; the id itself for one linli no longer knows."""
+    return CHANNEL_TITLES.get(channel, channel)
 
 
 def _view(fields: dict[str, Any]) -> RecordingView:
