@@ -138,7 +138,8 @@ async def _stale(u: Update, c: Context, caller: Caller, view: RecordingView, arg
 
 
 async def _choose(u: Update, c: Context, caller: Caller, view: RecordingView, arg: str,
-                  field: str, shown: str) -> None:  # fmt: skip
+                  field: str) -> None:  # fmt: skip
+    """A channel or category button: taken at its own step only, and only a known value."""
     if view.step != field:
         await _stale(u, c, caller, view, arg)
         return
@@ -147,17 +148,18 @@ async def _choose(u: Update, c: Context, caller: Caller, view: RecordingView, ar
     except InvalidInput:
         await _ask(u, caller, view, refusal(caller.language, field))
         return
+    language = caller.language  # the value is known now: it has a name to show
+    shown = t(language, f"channel.{arg}") if field == "channel" else category_name(language, arg)
     await settle(u, shown)
     await _ask(u, caller, view)
 
 
 async def _channel(u: Update, c: Context, caller: Caller, view: RecordingView, arg: str) -> None:
-    shown = t(caller.language, f"channel.{arg}") if arg.isascii() and arg.isidentifier() else arg
-    await _choose(u, c, caller, view, arg, "channel", shown)
+    await _choose(u, c, caller, view, arg, "channel")
 
 
 async def _category(u: Update, c: Context, caller: Caller, view: RecordingView, arg: str) -> None:
-    await _choose(u, c, caller, view, arg, "category", category_name(caller.language, arg))
+    await _choose(u, c, caller, view, arg, "category")
 
 
 async def _no_phone(u: Update, c: Context, caller: Caller, view: RecordingView, arg: str) -> None:
