@@ -148,7 +148,9 @@ def outbox_params(message_key: str, language: str, params: Mapping[str, Any]) ->
         return shown
     if message_key == "ticket.pass_on":  # 代录: the update as the resident would read it
         update_key, update = str(shown["update_key"]), dict(shown["update"])
-        shown["update"] = t(language, update_key, **outbox_params(update_key, language, update))
+        readable_update = outbox_params(update_key, language, update) if update else {}
+        # An update emptied by /forget or retention (storage/repositories/privacy.py) is blank.
+        shown["update"] = t(language, update_key, **readable_update) if update else ""
         shown["channel"] = t(language, f"channel.{shown['channel']}")
         shown["phone"] = shown.get("phone") or t(language, "onbehalf.no_phone")
         return shown

@@ -179,3 +179,18 @@ async def test_status_updates_go_to_the_recorder_to_pass_on(desk: Desk) -> None:
     assert not last.buttons  # no rating buttons for the recorder: the callback asks instead
     [due] = await desk.tickets.callbacks.list_due(AT_DESK)
     assert (due.ticket.number, due.reason) == (number, "recorded")
+
+
+async def test_retention_erases_the_callers_name_and_phone(desk: Desk) -> None:
+    from services.privacy.service import PrivacyService
+    from services.residents.service import ResidentService
+
+    number = await _record(desk)
+    await desk.tickets.staff.reject(AT_DESK, number, "不属于社区职责，已告知居民找物业")
+    desk.clock.advance(days=31)
+    residents = ResidentService(desk.db, desk.clock, "zh-Hans")
+    await PrivacyService(desk.db, desk.clock, residents, 30).apply_retention()
+    ticket = await _ticket(desk, number)
+    assert (ticket.on_behalf_name, ticket.phone, ticket.channel) == (None, None, "phone")
+    [pass_on] = [m for m in await _outbox(desk) if m.message_key == "ticket.pass_on"]
+    assert (pass_on.params["name"], pass_on.params["phone"]) == ("", "")  # still unsent
