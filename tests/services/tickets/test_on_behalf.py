@@ -194,3 +194,14 @@ async def test_retention_erases_the_callers_name_and_phone(desk: Desk) -> None:
     assert (ticket.on_behalf_name, ticket.phone, ticket.channel) == (None, None, "phone")
     [pass_on] = [m for m in await _outbox(desk) if m.message_key == "ticket.pass_on"]
     assert (pass_on.params["name"], pass_on.params["phone"]) == ("", "")  # still unsent
+
+
+async def test_the_recorder_cannot_rate_in_the_callers_place(desk: Desk) -> None:
+    number = await _record(desk)
+    await desk.tickets.staff.accept(AT_DESK, number)
+    await desk.tickets.staff.resolve(AT_DESK, number, "已处理")
+    assert await desk.tickets.resident.awaiting_rating(RECORDER) == ()  # a typed 解决了 too
+    with pytest.raises(NotFound):  # a forged rating button
+        await desk.tickets.resident.rate(RECORDER, number, True, 5)
+    ticket = await _ticket(desk, number)
+    assert (ticket.status, ticket.rating_score) == ("resolved", None)
