@@ -162,6 +162,20 @@ async def _category(u: Update, c: Context, caller: Caller, view: RecordingView, 
     await _choose(u, c, caller, view, arg, "category")
 
 
+async def _place(u: Update, c: Context, caller: Caller, view: RecordingView, arg: str) -> None:
+    """A community button at the place: its name is the place."""
+    if view.step != "place":
+        await _stale(u, c, caller, view, arg)
+        return
+    try:
+        view = await c.services.tickets.on_behalf.place_in(caller.actor, arg)
+    except InvalidInput:
+        await _ask(u, caller, view, t(caller.language, "onbehalf.bad.community"))
+        return
+    await settle(u, view.place or "")
+    await _ask(u, caller, view)
+
+
 async def _no_phone(u: Update, c: Context, caller: Caller, view: RecordingView, arg: str) -> None:
     if view.step != "phone":
         await _stale(u, c, caller, view, arg)
@@ -212,6 +226,7 @@ async def _field(u: Update, c: Context, caller: Caller, view: RecordingView, arg
 _BUTTONS = {
     "ch": _channel,
     "cat": _category,
+    "pl": _place,
     "nophone": _no_phone,
     "submit": _submit,
     "edit": _edit,

@@ -1,7 +1,8 @@
 """What /record (代录) says at each step, and its buttons.
 
 Callback data (all "ob:…", see handlers/on_behalf/commands.py): ob:ch:<channel>,
-ob:cat:<category id>, ob:nophone, ob:submit, ob:edit, ob:field:<field>, ob:cancel.
+ob:cat:<category id>, ob:pl:<community id>, ob:nophone, ob:submit, ob:edit,
+ob:field:<field>, ob:cancel.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callbacks import encode
 from handlers.filing.render import category_name
 from handlers.i18n import t
+from services.district import current
+from services.district.model import Community
 from services.tickets import RecordingView
 from services.tickets.categories import complaint_categories
 from services.tickets.on_behalf import CHANNELS, FIELDS, MAX_NAME
@@ -18,6 +21,12 @@ from services.tickets.validation import MAX_DESCRIPTION, MAX_LOCATION, MIN_DESCR
 
 TYPED = frozenset({"description", "place", "name", "phone"})
 """The steps answered by typing (the others by a button)."""
+PLACE_BUTTONS = 8
+"""Communities offered as buttons at the place (a district with more: typing is quicker)."""
+
+
+def communities() -> tuple[Community, ...]:
+    return current.get().communities
 
 
 def _button(language: str, text: str, *data: object) -> InlineKeyboardButton:
@@ -48,6 +57,9 @@ def prompt(language: str, view: RecordingView) -> tuple[str, InlineKeyboardMarku
     if step == "phone" and view.channel == "letter":
         rows = [[_button(language, t(language, "onbehalf.button.no_phone"), "nophone")]]
         return t(language, "onbehalf.ask.phone_letter"), _with_cancel(language, rows)
+    if step == "place":  # typed, or one of the district's communities (the first few)
+        buttons = [_button(language, c.name, "pl", c.id) for c in communities()[:PLACE_BUTTONS]]
+        return t(language, "onbehalf.ask.place"), _with_cancel(language, _pairs(buttons))
     if step in TYPED:
         return t(language, f"onbehalf.ask.{step}", min=MIN_DESCRIPTION), _with_cancel(language, [])
     return summary(language, view), InlineKeyboardMarkup(

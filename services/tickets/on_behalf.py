@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor, require_private
+from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents.service import STAFF_ROLES
 from services.tickets import validation as check
@@ -162,6 +163,14 @@ class OnBehalf:
                 del fields["phone"]  # "no phone" was allowed for a letter only: ask again
             await repo.save_recording(session, actor.telegram_id, fields, self._trail.clock())
             return _view(fields)
+
+    async def place_in(self, actor: Actor, community_id: str) -> RecordingView:
+        """The place given as one of the district's communities (a button): its name, which
+        also files the ticket under that community. InvalidInput for an unknown one."""
+        found = current.get().community(community_id)
+        if found is None:
+            raise InvalidInput(f"unknown community {community_id!r}")
+        return await self.answer(actor, "place", found.name)
 
     async def change(self, actor: Actor, field: str) -> RecordingView:
         """修改: ask ``field`` again (its answer is forgotten until given anew)."""

@@ -53,7 +53,8 @@ async def test_a_phone_complaint_recorded_resolved_and_passed_on(desk: Desk) -> 
     desk.api.press_button(desk.staff, ask, label="噪音扰民")
     await _shown(desk, "请输入居民反映的问题")
     await _type(desk, "太吵了", "至少要 10 个字")  # refused, asked again
-    await _type(desk, "楼下饭店油烟很大，每天中午和晚上都熏到家里", "问题发生在哪里")
+    place = await _type(desk, "楼下饭店油烟很大，每天中午和晚上都熏到家里", "问题发生在哪里")
+    assert "示例社区A" in button_labels(place)  # the district's communities, or typed
     await _type(desk, "幸福小区5号楼", "居民怎么称呼")
     await _type(desk, "王阿姨", "居民的联系电话")
     await _type(desk, "12345", "这不是有效的电话号码")

@@ -205,3 +205,20 @@ async def test_the_recorder_cannot_rate_in_the_callers_place(desk: Desk) -> None
         await desk.tickets.resident.rate(RECORDER, number, True, 5)
     ticket = await _ticket(desk, number)
     assert (ticket.status, ticket.rating_score) == ("resolved", None)
+
+
+async def test_the_place_may_be_one_of_the_districts_communities(desk: Desk) -> None:
+    from services.district import current
+
+    community = current.get().communities[0]
+    await desk.tickets.on_behalf.start(RECORDER)
+    for field, value in ANSWERS[:3]:
+        await desk.tickets.on_behalf.answer(RECORDER, field, value)
+    with pytest.raises(InvalidInput):  # a forged button
+        await desk.tickets.on_behalf.place_in(RECORDER, "no-such-community")
+    view = await desk.tickets.on_behalf.place_in(RECORDER, community.id)
+    assert (view.place, view.step) == (community.name, "name")
+    for field, value in ANSWERS[4:]:
+        await desk.tickets.on_behalf.answer(RECORDER, field, value)
+    ticket = await _ticket(desk, await desk.tickets.on_behalf.submit(RECORDER))
+    assert ticket.community == community.id
