@@ -17,6 +17,7 @@ from tests.e2e.staff_support import (
     STAFF_ID,
     Desk,
     desk,
+    status_shown,
     text_of,
 )
 from tests.e2e.test_privacy import forge
@@ -70,7 +71,10 @@ async def test_a_phone_complaint_recorded_resolved_and_passed_on(desk: Desk) -> 
     assert "王阿姨（代录 · 电话，记录人：张社工）" in text_of(card)
     assert "13812345678" not in text_of(card)  # the staff chat sees the phone masked
 
-    await desk.services.tickets.staff.accept(AT_DESK, number)
+    await desk.press(card, "✅ 受理")  # on the card: it is redrawn from the ticket's view
+    redrawn = await desk.api.wait_for(lambda: status_shown(desk, number))
+    assert "王阿姨（代录 · 电话，记录人：张社工）" in text_of(redrawn)
+    await _shown(desk, f"代录工单 {number}（电话）有新进展")  # accepted: passed on
     await desk.services.tickets.staff.resolve(AT_DESK, number, "已约谈饭店，加装了净化器")
     passed = await _shown(desk, "已约谈饭店")
     assert f"代录工单 {number}（电话）有新进展，请电话转告 王阿姨 13812345678" in text_of(passed)
