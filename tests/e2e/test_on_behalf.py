@@ -8,12 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.access import Actor
 from services.reports import export, month_period
 from storage.models import Ticket
 from tests.e2e.staff_support import (
     RESIDENT_ID,
-    STAFF_CHAT,
     STAFF_ID,
     Desk,
     desk,
@@ -24,8 +22,6 @@ from tests.e2e.test_privacy import forge
 from tests.fakes.bot_api import button_labels
 
 __all__ = ["desk"]  # the fixture
-
-AT_DESK = Actor(STAFF_ID, STAFF_CHAT)
 
 
 async def _shown(desk: Desk, containing: str, chat_id: int = STAFF_ID) -> dict[str, Any]:
@@ -75,7 +71,8 @@ async def test_a_phone_complaint_recorded_resolved_and_passed_on(desk: Desk) -> 
     redrawn = await desk.api.wait_for(lambda: status_shown(desk, number))
     assert "王阿姨（代录 · 电话，记录人：张社工）" in text_of(redrawn)
     await _shown(desk, f"代录工单 {number}（电话）有新进展")  # accepted: passed on
-    await desk.services.tickets.staff.resolve(AT_DESK, number, "已约谈饭店，加装了净化器")
+    [done] = await desk.say(f"/resolve {number} 已约谈饭店，加装了净化器")
+    assert "已发给代录的工作人员转告居民" in text_of(done) and "已请居民评价" not in text_of(done)
     passed = await _shown(desk, "已约谈饭店")
     assert f"代录工单 {number}（电话）有新进展，请电话转告 王阿姨 13812345678" in text_of(passed)
     assert button_labels(passed) == []  # no rating buttons: the callback asks the caller
