@@ -26,6 +26,7 @@ from handlers.errors import on_error
 from handlers.filing import commands as filing
 from handlers.filing import steps as filing_steps
 from handlers.i18n import t
+from handlers.on_behalf import commands as on_behalf
 from handlers.people import Caller, identify
 from handlers.privacy import commands as privacy
 from handlers.profile import commands as profile
@@ -134,6 +135,7 @@ ROUTES: dict[Owed, Route] = {
     Owed.RATING_COMMENT: my_tickets.on_comment,
     Owed.KB_ENTRY: kb_learning.on_typed_entry,
     Owed.PLACE: profile_input.on_message,
+    Owed.RECORD: on_behalf.on_message,
 }
 CANCELS: dict[Owed, Cancel] = {
     Owed.FILING: filing.cancel_filing,
@@ -142,6 +144,7 @@ CANCELS: dict[Owed, Cancel] = {
     Owed.RATING_COMMENT: my_tickets.cancel_comment,
     Owed.KB_ENTRY: kb_learning.cancel_entry,
     Owed.PLACE: profile.cancel_place,
+    Owed.RECORD: on_behalf.cancel_recording,
 }
 
 
@@ -167,6 +170,7 @@ def register_handlers(application: LinliApp) -> None:
     staff_callbacks.register(application)
     supervision.register(application)
     staff_canned.register(application)
+    on_behalf.register(application)
     reports.register(application)
     # --- notices: /broadcast, /notices, subscriptions, bulletins (handlers/broadcast*.py, ...)
     broadcast.register(application)

@@ -148,6 +148,14 @@ def outbox_params(message_key: str, language: str, params: Mapping[str, Any]) ->
     shown = dict(params)
     if not message_key.startswith("ticket."):
         return shown
+    if message_key == "ticket.pass_on":  # 代录: the update as the resident would read it
+        update_key, update = str(shown["update_key"]), dict(shown["update"])
+        readable_update = outbox_params(update_key, language, update) if update else {}
+        # An update emptied by /forget or retention (storage/repositories/privacy.py) is blank.
+        shown["update"] = t(language, update_key, **readable_update) if update else ""
+        shown["channel"] = t(language, f"channel.{shown['channel']}")
+        shown["phone"] = shown.get("phone") or t(language, "onbehalf.no_phone")
+        return shown
     if shown.get("status"):
         shown["status"] = status_name(language, str(shown["status"]))
     if shown.get("resolution_due_at"):  # extensions and pauses: the new expected time

@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
 from handlers.context import Context, LinliApp
-from handlers.i18n import t
+from handlers.i18n import has_key, t
 from handlers.people import Caller, identify
 from handlers.replies import reply
 from services.errors import InvalidInput, PermissionDenied, ServiceError
@@ -159,6 +159,12 @@ def summary(language: str, report: Report) -> str:
     f: Figures = report.totals
     none = t(language, "reports.none")
     top = [f"{g.title} {g.figures.received}" for g in report.by_category[:5]]
+    # 代录 channels have names in the catalogs; one linli no longer knows keeps its title.
+    channels = [
+        f"{t(language, f'channel.{g.key}') if has_key(f'channel.{g.key}') else g.title} "
+        f"{g.figures.received}"
+        for g in report.by_channel
+    ]
     kb = report.kb
     return t(
         language,
@@ -182,6 +188,7 @@ def summary(language: str, report: Report) -> str:
         overdue=f.overdue,
         reopened=f.reopened,
         categories=" · ".join(top) or t(language, "reports.no_tickets"),
+        channels=" · ".join(channels) or t(language, "reports.no_tickets"),
         asked=kb.asked,
         answered=kb.answered,
         suggested=kb.suggested,

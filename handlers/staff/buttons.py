@@ -97,7 +97,8 @@ async def _resolve(u: Update, c: Context, lang: str, view: StaffTicketView, cb: 
     # One press resolves (the common case); a note for the resident is a reply to the
     # follow-up, which is a ticket message, so it needs no state.
     if await _change(u, c, lang, view, "resolve") is not None:
-        followup = t(lang, "staff.resolved.followup", number=view.number)
+        on_behalf = "_on_behalf" if view.channel != "telegram" else ""  # 代录: no rating asked
+        followup = t(lang, f"staff.resolved.followup{on_behalf}", number=view.number)
         text, picks = await _with_canned(u, c, lang, view, "resolve", followup)
         await _say_under_card(
             u, await with_summary_hint(u, c, lang, "resolve", view.number, text), picks

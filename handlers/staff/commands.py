@@ -127,6 +127,8 @@ async def done_text(context: Context, language: str, action: str, view: StaffTic
         return t(language, "staff.done.assign", number=view.number, name=name)
     if action == "merge":
         return t(language, "staff.done.merge", number=view.number, into=view.merged_into)
+    if action == "resolve" and view.channel != "telegram":  # 代录: the caller is called back
+        action = "resolve_on_behalf"
     return t(language, f"staff.done.{action}", number=view.number)
 
 

@@ -73,6 +73,11 @@ def outbox_params(
         lat, lon = shown.get("latitude"), shown.get("longitude")
         shown["location"] = place(language, shown.get("location"), lat, lon)
         shown["resident"] = shown.get("resident") or t(language, "staff.anonymous")
+        if shown.get("channel", "telegram") != "telegram":  # 代录: who called, who recorded
+            shown["resident"] = t(
+                language, "staff.card.on_behalf", name=shown.get("on_behalf_name", ""),
+                channel=t(language, f"channel.{shown['channel']}"), recorder=shown["resident"],
+            )  # fmt: skip
         shown["phone"] = shown.get("phone") or t(language, "staff.no_phone")
     if message_key == "staff.assigned":  # queued before the phone was part of it: none
         shown["phone"] = shown.get("phone") or t(language, "staff.no_phone")
@@ -95,6 +100,8 @@ def _view_params(view: StaffTicketView) -> dict[str, Any]:
         "anonymous": view.anonymous,
         # The card is seen by the whole staff chat, so even the assignee's copy is masked.
         "phone": mask_phone(view.phone) or "",
+        "channel": view.channel,
+        "on_behalf_name": view.on_behalf_name or "",
         "photo_count": len(view.photos),
         "created_at": view.created_at.isoformat(),
         "response_due_at": view.response_due_at.isoformat(),

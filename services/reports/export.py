@@ -62,6 +62,7 @@ _GROUP_KINDS = (
     ("category", "分类"),
     ("community", "社区"),
     ("unit", "单位"),
+    ("channel", "渠道"),
     ("staff", "工作人员"),
 )
 _TICKET_COLUMNS = (
@@ -96,6 +97,7 @@ def to_json(report: Report) -> dict[str, Any]:
         g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_community
     }
     out["by_unit"] = {g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_unit}
+    out["by_channel"] = {g.key: {"title": g.title, **asdict(g.figures)} for g in report.by_channel}
     out["by_staff"] = {g.key: asdict(g.figures) for g in report.by_staff}
     out["knowledge_base"] = asdict(report.kb)
     out["trend"] = [

@@ -57,6 +57,7 @@ class TicketFacts:
     redone: bool = False
     supervised: bool = False
     unit: str = ""  # the unit held accountable (see services/reports/service.py)
+    channel: str = "telegram"
 
 
 def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> TicketRow:
@@ -105,6 +106,7 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         callbacks=facts.callbacks,
         redone=facts.redone,
         supervised=facts.supervised,
+        channel=facts.channel,
     )
 
 
@@ -146,8 +148,8 @@ def figures(rows: Sequence[TicketRow]) -> Figures:
     base = [r for r in rows if r.status != TicketStatus.MERGED]
     confirmed = sum(1 for r in base if r.resolution == "confirmed")
     staff_only = sum(1 for r in base if r.resolution == "staff")
-    rated = [r.rating_score for r in rows if r.rating_score is not None]
-    satisfied = sum(1 for score in rated if score >= SATISFIED_SCORE)
+    rated = [v for v in (_verdict(r) for r in rows) if v is not None]
+    satisfied = sum(rated)
     responses = [r.first_response_h for r in rows if r.first_response_h is not None]
     resolutions = [r.resolution_h for r in base if r.resolution_h is not None]
     return Figures(
@@ -179,6 +181,18 @@ def figures(rows: Sequence[TicketRow]) -> Figures:
         redone=sum(1 for r in rows if r.redone),
         supervised=sum(1 for r in rows if r.supervised),
     )
+
+
+def _verdict(row: TicketRow) -> bool | None:
+    """Whether the resident was satisfied: their rating (a score of SATISFIED_SCORE or
+    more); for a ticket recorded on behalf of a resident outside Telegram (代录), who can
+    rate nothing, the last callback that reached them; None when neither says."""
+    if row.rating_score is not None:
+        return row.rating_score >= SATISFIED_SCORE
+    if row.channel == "telegram":
+        return None
+    reached = [c for c in row.callbacks if c in ("satisfied", "not_satisfied")]
+    return reached[-1] == "satisfied" if reached else None
 
 
 def callback_figures(rows: Sequence[TicketRow]) -> CallbackFigures:

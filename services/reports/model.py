@@ -64,6 +64,7 @@ class TicketRow:
     redone: bool = False  # sent back to be redone (退回重办) at least once
     supervised: bool = False  # flagged for supervision (督办) at least once
     unit: str = ""  # the unit that held it when its resolution limit passed (or holds it)
+    channel: str = "telegram"  # how the resident reached the desk (代录: phone, letter …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,7 @@ class Report:
     totals: Figures
     by_category: tuple[Group, ...]
     by_community: tuple[Group, ...]
+    by_channel: tuple[Group, ...]
     by_staff: tuple[Group, ...]
     by_unit: tuple[Group, ...]
     kb: KbFigures

@@ -22,6 +22,7 @@ from services.reports import figures as calc
 from services.reports.model import CENTRAL, UNASSIGNED, UNNAMED, UNTAGGED, Report
 from services.reports.period import Period, parse_period
 from services.tickets.categories import category_title
+from services.tickets.on_behalf import channel_title
 from services.tickets.summaries import published_summary
 from services.tickets.units import CENTRE
 from services.workdays.worktime import WorkCalendar
@@ -139,6 +140,7 @@ class ReportService:
             totals=calc.figures(rows),
             by_category=calc.groups(rows, lambda r: r.category, lambda k: titles[k]),
             by_community=calc.groups(rows, lambda r: r.community, lambda k: names.get(k, k)),
+            by_channel=calc.groups(rows, lambda r: r.channel, channel_title),
             by_staff=calc.groups(rows, lambda r: r.staff, str),
             by_unit=calc.groups(rows, lambda r: r.unit, lambda k: units.get(k, k)),
             kb=calc.kb_figures(decisions),
@@ -282,12 +284,19 @@ def _facts(
         description=ticket.description if personal else None,
         location_text=ticket.location_text if personal else None,
         outcome=trail.outcome if personal else None,
-        resident_name=(filer.display_name or str(filer.telegram_id)) if named else None,
+        resident_name=_resident_name(ticket, filer) if named else None,
         phone=ticket.phone if personal else None,
         callbacks=tuple(trail.callbacks),
         redone=trail.redone,
         supervised=trail.supervised,
+        channel=ticket.channel or "telegram",
     )
+
+
+def _resident_name(ticket: Ticket, filer: Resident) -> str:
+    """Who the ticket is about: the caller's name for one recorded on their behalf (代录;
+    its filer is the staff member who recorded it), else the filer's name."""
+    return ticket.on_behalf_name or filer.display_name or str(filer.telegram_id)
 
 
 async def _decisions(

@@ -3,7 +3,8 @@
 A resident filing owes the next step of their complaint, an official composing a broadcast
 the answer to the question asked last, a resident who chose a score the comment on it, an
 admin the entry id for a group of unanswered questions, a staff member who pressed reject
-or reply the reason or the text (in the staff chat: services/tickets/prompts.py). Kept in
+or reply the reason or the text (in the staff chat: services/tickets/prompts.py), a staff
+member recording a ticket for a resident who phoned the next answer (/record). Kept in
 the database (one row per person), so every process behind a webhook routes the next
 message alike, and a restart loses nothing. Starting another flow replaces what was owed;
 the caller gets back what it replaced, so that the person can be told.
@@ -31,6 +32,7 @@ class Owed(StrEnum):
     REJECT_REASON = "reject_reason"  # in the staff chat; reference: the ticket's id
     REPLY_TEXT = "reply_text"  # "💬 答复" pressed in the staff chat; reference: the ticket's id
     PLACE = "place"  # /profile or /start: "community", or "building:<community id>"
+    RECORD = "record"  # /record (代录): the recording draft's next answer (tickets/on_behalf.py)
 
 
 FILING_IDLE = timedelta(minutes=30)
@@ -53,6 +55,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.REJECT_REASON: REJECT_PROMPT_TTL,
     Owed.REPLY_TEXT: REPLY_PROMPT_TTL,
     Owed.PLACE: timedelta(minutes=30),
+    Owed.RECORD: timedelta(minutes=30),
 }
 
 

@@ -15,6 +15,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
     supervision     Supervision      officials' flags (督办) and their daily digest
     canned          CannedReplies    canned replies (常用语): admins keep them, staff send them
+    on_behalf       OnBehalf         tickets staff record for residents outside Telegram (代录)
 
 Every method runs one transaction, returns frozen records (views.py) and raises
 services.errors (PermissionDenied, NotFound, InvalidInput) or InvalidTransition.
@@ -33,6 +34,7 @@ from services.tickets.dispatch import Dispatch
 from services.tickets.extensions import Extensions
 from services.tickets.filing import KEEP, Filing
 from services.tickets.lifecycle import Action, InvalidTransition
+from services.tickets.on_behalf import OnBehalf, RecordingView
 from services.tickets.pauses import Pauses
 from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
@@ -82,6 +84,7 @@ class Tickets:
         self.callbacks = Callbacks(trail)
         self.supervision = Supervision(trail)
         self.canned = CannedReplies(trail, self.staff)
+        self.on_behalf = OnBehalf(trail, self.filing)
         self.settings = trail.settings
         self.timezone = trail.calendar.tz
         """The district's time zone, for showing due times (handlers format, services count)."""
@@ -99,9 +102,11 @@ __all__ = [
     "Extensions",
     "Filing",
     "InvalidTransition",
+    "OnBehalf",
     "Pauses",
     "PublicEventView",
     "PublicSummaries",
+    "RecordingView",
     "ResidentTickets",
     "SimilarTicketView",
     "StaffDesk",

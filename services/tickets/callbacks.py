@@ -6,8 +6,8 @@ Which tickets are due a call is one rule, ``callback_reason``:
   CALLBACK_AFTER (two days) of the (last) resolution;
 - *not_solved*: the resident rated it "not solved" (it is open again);
 - *recorded*: recorded by staff on behalf of a resident who phoned or walked in (no
-  Telegram rating can come), as soon as it is resolved. Tickets carry no channel yet:
-  ``recorded_on_behalf`` is the hook that includes them once a ``channel`` column exists.
+  Telegram rating can come), as soon as it is resolved (``recorded_on_behalf``: the
+  ticket's ``channel`` is not "telegram", services/tickets/on_behalf.py).
 
 A ticket leaves the list once a call reached the resident after the moment it became due
 (its resolution, or the "not solved" rating); "unreachable" keeps it listed. The outcome of
@@ -83,14 +83,9 @@ class CallbackRecorded:
 
 
 def recorded_on_behalf(ticket: Ticket) -> bool:
-    """Whether staff recorded the ticket for a resident outside Telegram (代录).
-
-    The hook for the channel work (issue 12, deliverable 4): once tickets have a
-    ``channel`` column, every value but "telegram" makes a ticket due a call as soon as it
-    is resolved. Until then no ticket has one, and this is False.
-    """
-    channel = getattr(ticket, "channel", None)
-    return channel is not None and channel != TELEGRAM_CHANNEL
+    """Whether staff recorded the ticket for a resident outside Telegram (代录): every
+    channel but "telegram" makes a ticket due a call as soon as it is resolved."""
+    return notify.recorded_for_someone(ticket)
 
 
 def callback_reason(ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> str | None:

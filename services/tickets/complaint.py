@@ -22,6 +22,9 @@ class Complaint:
     photos: tuple[str, ...] = ()
     phone: str | None = None
     anonymous: bool = False
+    # 代录: how the resident reached the desk, and their name when staff recorded it for them.
+    channel: str = "telegram"
+    on_behalf_name: str | None = None
 
 
 def ticket_number(period: str, sequence: int) -> str:
@@ -45,6 +48,8 @@ def checked(complaint: Complaint) -> Complaint:
         photos=tuple(check.photos(list(complaint.photos))),
         phone=None if complaint.phone is None else check.phone(complaint.phone),
         anonymous=complaint.anonymous,
+        channel=complaint.channel,
+        on_behalf_name=complaint.on_behalf_name,
     )
 
 

@@ -266,6 +266,13 @@ class Filing:
             raise NotFound("draft")
         return draft
 
+    async def file_in(
+        self, session: AsyncSession, filer: Resident, complaint: Complaint
+    ) -> tuple[Ticket, TicketEvent]:
+        """File ``complaint`` as ``filer``'s ticket inside the caller's transaction (a ticket
+        recorded on behalf of a resident, services/tickets/on_behalf.py: checked there)."""
+        return await self._file(session, filer, complaint)
+
     async def _file(
         self, session: AsyncSession, filer: Resident, complaint: Complaint
     ) -> tuple[Ticket, TicketEvent]:
@@ -276,7 +283,7 @@ class Filing:
         resolution_due = self._trail.calendar.add_working_hours(now, limits.resolution_hours)
         # The month's counter row stays locked until commit (no gaps in numbers), so take the
         # number only when everything else is ready: concurrent filers wait less.
-        community = community_of(complaint, filer.community)
+        community = community_of(complaint, _home_of(filer, complaint))
         sequence = await repo.next_sequence_value(session, period)
         ticket = await repo.add_ticket(
             session,
@@ -293,6 +300,8 @@ class Filing:
             photos=list(complaint.photos),
             phone=complaint.phone,
             anonymous=complaint.anonymous,
+            channel=complaint.channel,
+            on_behalf_name=complaint.on_behalf_name,
             created_at=now,
             updated_at=now,
             response_due_at=response_due,
@@ -325,3 +334,9 @@ class Filing:
             buttons=notify.staff_buttons(ticket.id, ticket.status),
             photos=list(ticket.photos),
         )
+
+
+def _home_of(filer: Resident, complaint: Complaint) -> str | None:
+    """Where the filer lives, for a ticket whose place names no community; none for a
+    ticket recorded on behalf of someone (代录): it is not about where its recorder lives."""
+    return None if complaint.on_behalf_name else filer.community

@@ -124,7 +124,12 @@ async def to_resident_and_followers(
     ``followers`` (a message key and its parameters), everyone following the ticket: what
     followers hear is given apart, so that nothing written to the filer reaches them."""
     owner = await session.get(Resident, ticket.resident_id)
-    if owner is not None:
+    if owner is not None and recorded_for_someone(ticket):
+        await to_person(
+            session, ticket, event, owner, settings, PASS_ON,
+            pass_on_params(ticket, owner_key or message_key, params),
+        )  # fmt: skip
+    elif owner is not None:
         await to_person(
             session,
             ticket,
@@ -140,6 +145,29 @@ async def to_resident_and_followers(
     follower_key, follower_params = followers
     for follower in await repo.list_followers(session, ticket.id):
         await to_person(session, ticket, event, follower, settings, follower_key, follower_params)
+
+
+PASS_ON = "ticket.pass_on"
+"""The message to the staff member who recorded a ticket for a resident outside Telegram."""
+
+
+def recorded_for_someone(ticket: Ticket) -> bool:
+    """Recorded by staff for a resident outside Telegram (代录): its owner is the recorder."""
+    return (ticket.channel or "telegram") != "telegram"
+
+
+def pass_on_params(ticket: Ticket, update_key: str, update: dict[str, Any]) -> dict[str, Any]:
+    """Parameters of PASS_ON: who to tell (name, phone in full: the recorder calls them) and
+    the update itself as the resident would have read it (``update_key`` with ``update``),
+    without its buttons: a rating comes through the callback (回访) instead."""
+    return {
+        "number": ticket.number,
+        "name": ticket.on_behalf_name or "",
+        "phone": ticket.phone or "",
+        "channel": ticket.channel,
+        "update_key": update_key,
+        "update": dict(update),
+    }
 
 
 async def to_staff_chat(
@@ -182,6 +210,8 @@ def card_params(ticket: Ticket, filer: Resident) -> dict[str, Any]:
         "resident": resident_label(filer, ticket.anonymous) or "",
         "anonymous": ticket.anonymous,
         "phone": mask_phone(ticket.phone) or "",
+        "channel": ticket.channel or "telegram",
+        "on_behalf_name": ticket.on_behalf_name or "",
         "photo_count": len(ticket.photos),
         "created_at": ticket.created_at.isoformat(),
         "response_due_at": ticket.response_due_at.isoformat(),

@@ -105,6 +105,8 @@ class ResidentTickets:
         comment = None if comment is None or not comment.strip() else check.message(comment)
         async with self._trail.db.transaction() as session:
             person, ticket = await self._own(session, actor, number, Action.RATE)
+            if notify.recorded_for_someone(ticket):  # 代录: the caller rates by the callback
+                raise NotFound(f"rating of {number}")
             now = self._trail.clock()
             ticket.rating_solved, ticket.rating_score = solved, score
             ticket.rating_comment = comment
@@ -143,6 +145,8 @@ class ResidentTickets:
                 AwaitedRating(t.id, t.number)
                 for t in rows
                 if t.status == TicketStatus.RESOLVED  # a rating closes or reopens it
+                # 代录: the recorder was never asked; the caller answers the callback (回访)
+                and not notify.recorded_for_someone(t)
             )
 
     async def _person(self, session: AsyncSession, actor: Actor) -> Resident:

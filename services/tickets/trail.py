@@ -292,6 +292,8 @@ class TicketTrail:
             events=tuple(staff_event(e) for e in history),
             supervised=ticket.supervised_at is not None,
             redone=ticket.redone_count or 0,
+            channel=ticket.channel or "telegram",
+            on_behalf_name=ticket.on_behalf_name,
         )
 
     async def staff_views(

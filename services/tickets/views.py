@@ -119,6 +119,8 @@ class StaffTicketView:
     redone: int = 0  # times a callback sent it back to be redone (services/tickets/callbacks.py)
     paused_at: datetime | None = None
     """Since when the resolution clock waits for the resident (None: it runs)."""
+    channel: str = "telegram"  # 代录: how the resident reached the desk (on_behalf.py)
+    on_behalf_name: str | None = None  # 代录: the resident's name; the filer is the recorder
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,12 @@ class Ticket(Base):
     supervision_note: Mapped[str | None] = mapped_column(Text)
     # 退回重办: how often a callback found the resident not satisfied and sent it back.
     redone_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # 代录: how the resident reached the desk ("telegram", or phone, walk_in, letter, hotline,
+    # other when staff recorded it for them). An on-behalf ticket belongs to the recording
+    # staff member's record (status updates reach them, to pass on); the caller's name is
+    # here and their phone in ``phone``.
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    on_behalf_name: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self) -> str:
         return f"Ticket(id={self.id}, number={self.number!r}, status={self.status!r})"
@@ -179,6 +185,21 @@ class TicketSequence(Base):
 
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+class RecordingDraft(Base):
+    """What a staff member has entered so far while recording a ticket on behalf of a
+    resident (/record); one per staff member, apart from their own filing draft. ``fields``
+    holds the answers given (channel, category, description, place, name, phone): a key
+    missing is a question still to ask."""
+
+    __tablename__ = "recording_drafts"
+
+    recorder_telegram_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
 
 
 class FilingDraft(Base):

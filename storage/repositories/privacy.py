@@ -38,6 +38,9 @@ _ERASED_PARAMS: dict[str, object] = {
     "longitude": None,
     "resident": "",
     "phone": "",
+    "name": "",  # 代录: the caller's name in a "pass this on" message
+    "on_behalf_name": "",
+    "update": {},
     "photo_count": 0,
     "text": ERASED,
     "comment": "",
@@ -115,6 +118,7 @@ async def anonymise_tickets(session: AsyncSession, ticket_ids: list[int]) -> int
             latitude=None,
             longitude=None,
             phone=None,
+            on_behalf_name=None,  # 代录: the caller's name is theirs, like the phone
             photos=[],
             rating_comment=None,
         )

@@ -49,6 +49,7 @@ async def test_official_gets_the_summary_and_the_chart(linli: Linli) -> None:
     assert "统计（截至" in text["text"] and "受理工单 1 件" in text["text"]
     assert "响应率 暂无" in text["text"]  # the new ticket is still within its response limit
     assert "按分类：噪音扰民 1" in text["text"]
+    assert "按渠道：Telegram 1" in text["text"]  # 代录 tickets show as 电话, 来访 …
     assert photo["photo"] and "每日受理与解决" in photo["caption"]
     png = linli.api.world.files[photo["photo"][0]["file_id"]].data
     assert png.startswith(b"\x89PNG") and len(png) > 10_000

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import csv
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import openpyxl
@@ -13,11 +14,14 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import report as report_cli
-from services.reports.export import FIGURE_KEYS
+from services.reports.model import Figures
 from storage import Database
 from storage.migrate import upgrade
 from storage.models import Ticket
 from tests.services import report_tickets as data
+
+# A group in the JSON: its title and every figure (callbacks as one object, as at the top).
+GROUP_KEYS = {"title", *(f.name for f in fields(Figures))}
 
 
 def linli_report(*argv: str) -> int:
@@ -126,4 +130,30 @@ def test_json_by_community_names_configured_communities(
         "阳光花园": ("阳光花园", 2),
         "未标注": ("未标注", 2),  # residents without a community
     }
-    assert set(by_community["east"]) == {"title", *(key.split(".")[0] for key in FIGURE_KEYS)}
+    assert set(by_community["east"]) == GROUP_KEYS
+
+
+def test_json_by_channel_counts_tickets_recorded_on_behalf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded = [row[0] for row in data.TICKETS][:2]
+
+    async def record() -> None:  # two tickets were recorded by staff for residents who phoned
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+        async with db.transaction() as session:
+            await session.execute(
+                update(Ticket)
+                .where(Ticket.number.in_(recorded))
+                .values(channel="phone", on_behalf_name="王阿姨")
+            )
+        await db.dispose()
+
+    asyncio.run(record())
+    assert linli_report("--period", "2026-10", "--format", "json") == 0
+    out = json.loads(capsys.readouterr().out)
+    by_channel = out["by_channel"]
+    received = {key: (group["title"], group["received"]) for key, group in by_channel.items()}
+    assert received == {"telegram": ("Telegram", 6), "phone": ("电话", 2)}
+    assert set(by_channel["phone"]) == GROUP_KEYS
+    assert out["received"] == 8  # the totals (and the three rates) count them all
+    assert "王阿姨" not in json.dumps(out)  # the caller's name is personal data

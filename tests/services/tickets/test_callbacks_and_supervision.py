@@ -89,7 +89,7 @@ async def test_a_ticket_resolved_again_after_not_solved_waits_for_a_rating_again
     assert (due.ticket.number, due.reason) == (number, "unrated")
 
 
-async def test_recorded_on_behalf_is_a_hook_no_ticket_meets_yet(desk: Desk) -> None:
+async def test_a_ticket_filed_in_telegram_is_not_recorded_on_behalf(desk: Desk) -> None:
     number = await _resolved(desk)
     ticket, _, _ = await _state(desk, number)
     assert recorded_on_behalf(ticket) is False

@@ -1,0 +1,1 @@
+"""/record (代录): staff record tickets for residents outside Telegram."""
