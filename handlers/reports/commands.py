@@ -166,6 +166,8 @@ def summary(language: str, report: Report) -> str:
         for g in report.by_channel
     ]
     kb = report.kb
+    units = [f"{g.title} {g.figures.received}" for g in report.by_unit[:5]]
+    communities = [f"{g.title} {g.figures.received}" for g in report.by_community[:5]]
     return t(
         language,
         "reports.summary",
@@ -189,6 +191,17 @@ def summary(language: str, report: Report) -> str:
         reopened=f.reopened,
         categories=" · ".join(top) or t(language, "reports.no_tickets"),
         channels=" · ".join(channels) or t(language, "reports.no_tickets"),
+        units=" · ".join(units) or t(language, "reports.no_tickets"),
+        communities=" · ".join(communities) or t(language, "reports.no_tickets"),
+        extensions_requested=f.extensions_requested,
+        extensions_approved=f.extensions_approved,
+        paused_hours=_hours(f.paused_hours, none),
+        callbacks=f.callbacks.made,
+        callbacks_satisfied=f.callbacks.satisfied,
+        callbacks_not_satisfied=f.callbacks.not_satisfied,
+        callbacks_unreachable=f.callbacks.unreachable,
+        redone=f.redone,
+        supervised=f.supervised,
         asked=kb.asked,
         answered=kb.answered,
         suggested=kb.suggested,

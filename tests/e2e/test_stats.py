@@ -50,6 +50,9 @@ async def test_official_gets_the_summary_and_the_chart(linli: Linli) -> None:
     assert "响应率 暂无" in text["text"]  # the new ticket is still within its response limit
     assert "按分类：噪音扰民 1" in text["text"]
     assert "按渠道：Telegram 1" in text["text"]  # 代录 tickets show as 电话, 来访 …
+    assert "按单位：社区服务中心 1" in text["text"]  # the sample district dispatches nothing
+    assert "延期：申请 0 件，批准 0 件；等待居民 0 工作小时" in text["text"]
+    assert "回访 0 次（满意 0，不满意 0，联系不上 0），退回重办 0 件，督办 0 件" in text["text"]
     assert photo["photo"] and "每日受理与解决" in photo["caption"]
     png = linli.api.world.files[photo["photo"][0]["file_id"]].data
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
