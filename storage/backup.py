@@ -23,6 +23,9 @@ from storage.db import Database, normalise_url, sqlite_file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 _SCHEMA_TABLE = "alembic_version"  # present in an empty, migrated database too
+_SEEDED = {"canned_replies": "sample"}
+"""Tables a migration fills with sample rows (this column true): a freshly migrated
+database holds them, and is still empty for a restore."""
 
 
 class BackupError(RuntimeError):
@@ -48,16 +51,22 @@ def libpq_url(url: str | URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), {str(k): str(v) for k, v in env.items()}
 
 
-async def table_rows(db: Database) -> dict[str, int]:
-    """Rows per table (Alembic's own table left out); empty for a database with no tables."""
+async def table_rows(db: Database, *, seeded: bool = True) -> dict[str, int]:
+    """Rows per table (Alembic's own table left out); empty for a database with no tables.
+    ``seeded=False`` leaves out the sample rows migrations write (what a restore may replace
+    without being told)."""
 
     def count(connection: Connection) -> dict[str, int]:
         names = [n for n in inspect(connection).get_table_names() if n != _SCHEMA_TABLE]
         quote = connection.dialect.identifier_preparer.quote
-        return {
-            name: int(connection.execute(text(f"SELECT count(*) FROM {quote(name)}")).scalar_one())
-            for name in sorted(names)
-        }
+
+        def rows(name: str) -> int:
+            query = f"SELECT count(*) FROM {quote(name)}"
+            if not seeded and name in _SEEDED:
+                query += f" WHERE NOT {quote(_SEEDED[name])}"
+            return int(connection.execute(text(query)).scalar_one())
+
+        return {name: rows(name) for name in sorted(names)}
 
     async with db.engine.connect() as connection:
         return await connection.run_sync(count)
@@ -85,7 +94,7 @@ async def restore(db: Database, file: Path, *, force: bool = False) -> None:
     """
     _check_kind(db, file)
     if not force:
-        rows = {name: n for name, n in (await table_rows(db)).items() if n}
+        rows = {name: n for name, n in (await table_rows(db, seeded=False)).items() if n}
         if rows:
             shown = ", ".join(f"{name} {n}" for name, n in list(rows.items())[:5])
             raise BackupError(

@@ -47,9 +47,6 @@ from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
 Clock = Callable[[], datetime]
-_NOT_A_RESPONSE = frozenset(
-    {EventKind.NOTE, EventKind.ASSIGN, EventKind.SUPERVISE, EventKind.CALLBACK}
-)
 STAFF_ROLES = frozenset({Role.STAFF, Role.OFFICIAL, Role.ADMIN})
 
 
@@ -310,16 +307,16 @@ class TicketTrail:
 
 
 _ENDED = frozenset({"closed", "rejected", "merged"})
-# Internal steps, and an official's decision on an extension, are no answer to the resident.
+# Internal steps, an official's flag or decision on an extension, a call back, a transfer
+# between units and a ban are no answer to the resident: they do not count as the desk's
+# first response (响应).
 _NOT_A_RESPONSE = frozenset(
     {
-        EventKind.NOTE,
-        EventKind.ASSIGN,
-        EventKind.EXTENSION_REQUESTED,
-        EventKind.EXTENSION_APPROVED,
-        EventKind.EXTENSION_REFUSED,
+        EventKind.NOTE, EventKind.ASSIGN, EventKind.SUPERVISE, EventKind.CALLBACK,
+        EventKind.TRANSFER, EventKind.SUMMARY, EventKind.BAN, EventKind.UNBAN,
+        EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_REFUSED,
     }
-)
+)  # fmt: skip
 
 
 def _count_event(session: AsyncSession, category: str, to_status: str | None, filed: bool) -> None:

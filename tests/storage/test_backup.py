@@ -125,7 +125,7 @@ async def test_a_migrated_but_empty_target_is_restored_without_force(
     await backup(database, file)
     async with another_empty(database, tmp_path) as target:
         await upgrade(target)
-        assert not any((await table_rows(target)).values())
+        assert not any((await table_rows(target, seeded=False)).values())  # sample rows only
         await restore(target, file)
         assert (await table_rows(target))["ticket_sequences"] == 1
 

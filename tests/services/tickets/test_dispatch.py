@@ -109,7 +109,9 @@ async def test_transfer_moves_the_ticket_on_the_record(desk: Desk) -> None:
         Actor(STAFF, PROPERTY_CHAT), pipe, "河畔居委会", "漏水在公共管道，归居委会协调"
     )
     assert moved.number == pipe
-    assert (await _ticket(desk, pipe)).unit_id == RC_B.id
+    moved_ticket = await _ticket(desk, pipe)
+    assert moved_ticket.unit_id == RC_B.id
+    assert moved_ticket.first_response_at is None  # moving it is no answer to the resident
     [event] = await _events(desk, EventKind.TRANSFER)
     assert event.details == {"from": PROPERTY.id, "to": RC_B.id}
     assert event.internal_note == "漏水在公共管道，归居委会协调"
