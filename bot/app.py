@@ -27,6 +27,8 @@ log = logging.getLogger("linli.bot")
 # benchmarks/bench_updates.py), so a few updates at a time with a matching pool is fastest.
 # On aiohttp, 64 at a time measured no better than 16 at 100 residents (within the noise).
 MAX_CONCURRENT_UPDATES = 16
+# Telegram: "avoid sending more than one message per second in a particular chat".
+PRIVATE_CHAT_GAP_S = 1.0
 POLLING_POOL_SIZE = 1  # getUpdates: one long poll at a time, as PTB's default
 
 
@@ -60,7 +62,12 @@ def build_application(
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(
             PerChatUpdateProcessor(
-                MAX_CONCURRENT_UPDATES, services.chat_turns, observe=metrics.observe_update
+                MAX_CONCURRENT_UPDATES,
+                services.chat_turns,
+                observe=metrics.observe_update,
+                # Telegram's limits apply (a reply rate is set): a pressed message's edit
+                # follows the next step a second later rather than delaying it.
+                settle_gap_s=PRIVATE_CHAT_GAP_S if overall_rate > 0 else 0.0,
             )
         )
         .request(make_request(transport, MAX_CONCURRENT_UPDATES, proxy=proxy_url, observer=observe))

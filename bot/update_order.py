@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
@@ -11,6 +12,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import logged_update
+from handlers.replies import Settling, settling_after_reply
 from services.chat_order import ChatTurns
 
 
@@ -28,19 +30,24 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     messages at once fill every slot while the other residents waited.
     """
 
-    __slots__ = ("_observe", "_turns")
+    __slots__ = ("_observe", "_settle_gap_s", "_settlements", "_turns")
 
     def __init__(
         self,
         max_concurrent_updates: int,
         turns: ChatTurns,
         observe: Callable[[object, float], None] | None = None,
+        settle_gap_s: float = 0.0,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._turns = turns
         # Told each update and the seconds from its arrival here to the end of its handling,
         # its wait for the chat's turn included (metrics).
         self._observe = observe
+        # A pressed message is settled (its choice shown, buttons gone) this long after the
+        # update's reply: Telegram allows about one message a second in a private chat.
+        self._settle_gap_s = settle_gap_s
+        self._settlements: set[asyncio.Task[None]] = set()
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         """The chat's turn first, then a processing slot (PTB marks this final; see above)."""
@@ -65,13 +72,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 await self._observed(update, logged, started)
 
     async def _observed(self, update: object, coroutine: Awaitable[Any], started: float) -> None:
-        if self._observe is None:
-            await coroutine
-            return
-        try:
-            await coroutine
-        finally:
-            self._observe(update, time.perf_counter() - started)
+        with settling_after_reply() as settling:
+            try:
+                await coroutine
+            finally:
+                if self._observe is not None:
+                    self._observe(update, time.perf_counter() - started)
+                if settling.edits:  # a failed update's presses are settled too
+                    self._settle_later(settling)
+
+    def _settle_later(self, settling: Settling) -> None:
+        """Settle the pressed messages in the background: the edits wait for the chat's
+        limit, and neither the chat's turn nor a processing slot waits with them."""
+        task = asyncio.create_task(settling.run(self._settle_gap_s))
+        self._settlements.add(task)
+        task.add_done_callback(self._settlements.discard)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Unused: ``process_update`` above does the work."""
@@ -82,7 +97,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         await self._turns.start()
 
     async def shutdown(self) -> None:
-        """Stop it and release this process's queued updates."""
+        """Settle what is due, stop the heartbeat and release this process's queued updates."""
+        if self._settlements:
+            await asyncio.wait(self._settlements, timeout=self._settle_gap_s + 2.0)
         await self._turns.stop()
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from handlers.text import TELEGRAM_TEXT_LIMIT, split_message
 from services.lengths import text_units
 
 T = TypeVar("T")
+log = logging.getLogger("linli.replies")
 
 
 async def reply(
@@ -35,6 +40,9 @@ async def reply(
                 part, reply_markup=markup, message_thread_id=thread
             )
         )
+    scope = _settling.get()
+    if scope is not None:
+        scope.replied_at = time.monotonic()
     return sent
 
 
@@ -49,12 +57,62 @@ async def replace(update: Update, text: str, keyboard: InlineKeyboardMarkup | No
 
 
 async def settle(update: Update, choice: str) -> None:
-    """Show the choice on the pressed message and take its buttons away (no double press)."""
+    """Show the choice on the pressed message and take its buttons away (no double press).
+
+    Within an update (``settling_after_reply``) the edit waits until the update's own
+    messages are sent: a press answered by an edit *and* the next step is two messages in one
+    private chat, and Telegram's limit there is about one a second, so the step the resident
+    waits for goes first and the edit follows. A second press meanwhile finds the flow moved
+    on (every flow answers a stale button).
+    """
     query = update.callback_query
     message = query.message if query is not None else None
-    if isinstance(message, Message) and message.text:
+    if not (isinstance(message, Message) and message.text):
+        return
+    text = f"{message.text}\n\n✅ {choice}"
+
+    async def edit() -> None:
         with unchanged_is_fine():
-            await message.edit_text(f"{message.text}\n\n✅ {choice}", reply_markup=None)
+            await message.edit_text(text, reply_markup=None)
+
+    scope = _settling.get()
+    if scope is None:
+        await edit()
+    else:
+        scope.edits.append(edit)
+
+
+@dataclass
+class Settling:
+    """The pressed messages one update settles, and when it last replied."""
+
+    edits: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    replied_at: float | None = None
+
+    async def run(self, gap_s: float) -> None:
+        """Edit the pressed messages, ``gap_s`` after the update's last reply (if any)."""
+        if self.replied_at is not None:
+            await asyncio.sleep(max(0.0, self.replied_at + gap_s - time.monotonic()))
+        for edit in self.edits:
+            try:
+                await edit()
+            except TelegramError as error:  # the buttons stay; a press on them is stale
+                log.info("A pressed message was not settled: %s", type(error).__name__)
+
+
+_settling: ContextVar[Settling | None] = ContextVar("linli_settling", default=None)
+
+
+@contextmanager
+def settling_after_reply() -> Iterator[Settling]:
+    """Collect the update's ``settle`` edits instead of making them at once; the caller
+    runs them (``Settling.run``) once the update is handled, outside its chat's turn."""
+    scope = Settling()
+    token = _settling.set(scope)
+    try:
+        yield scope
+    finally:
+        _settling.reset(token)
 
 
 @contextmanager

@@ -94,7 +94,11 @@ async def test_full_filing_with_a_photo_and_a_location(linli: Linli) -> None:
     assert {"噪音扰民", "环境卫生", "其他", "✖️ 取消"} <= set(button_labels(question))
     question = await press(linli, question, "噪音扰民")
     assert "「噪音扰民」" in question["text"] and "至少 10 个字" in question["text"]
-    assert linli.api.sent_to(RESIDENT_ID)[-2]["text"].endswith("✅ 噪音扰民")  # buttons gone
+    # The pressed menu is settled (choice shown, buttons gone) once the next step is out.
+    await linli.api.wait_for(
+        lambda: linli.api.sent_to(RESIDENT_ID)[-2]["text"].endswith("✅ 噪音扰民")
+    )
+    assert not linli.api.sent_to(RESIDENT_ID)[-2].get("reply_markup")
 
     question = await say(linli, NOISE)
     assert "问题在哪里" in question["text"]
