@@ -15,6 +15,8 @@ matcher: a reload builds a new matcher in a worker thread while the old one keep
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +43,32 @@ _EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="linli-embed")
 
 DECISION_CACHE = 4096
 """Decisions kept per matcher (identical questions are answered without matching again)."""
+
+
+class KeptDecisions:
+    """The last ``size`` decisions by question text, least recently used forgotten first.
+
+    Read from the event loop's thread (``Matcher.kept``) while worker threads decide and
+    keep, hence the lock (held for a dictionary operation, never while matching)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[str, Decision] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> Decision | None:
+        with self._lock:
+            decision = self._kept.get(text)
+            if decision is not None:
+                self._kept.move_to_end(text)
+            return decision
+
+    def keep(self, text: str, decision: Decision) -> None:
+        with self._lock:
+            self._kept[text] = decision
+            self._kept.move_to_end(text)
+            if len(self._kept) > self._size:
+                self._kept.popitem(last=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +144,7 @@ class Matcher:
         # the index): they are normalised again for the few entries a question is compared
         # with, and the ones compared most often are cached.
         self._normalized_doc = lru_cache(maxsize=8192)(self._normalize_doc)
-        self._decisions = lru_cache(maxsize=DECISION_CACHE)(self._decide)
+        self._decisions = KeptDecisions(DECISION_CACHE)
         if cached:
             self._index, self._keywords = cached[1], cached[2]
         else:
@@ -164,7 +192,17 @@ class Matcher:
         the last DECISION_CACHE decisions are kept. A matcher serves one version of the
         knowledge base, and a change builds a new matcher, so a kept decision is never stale.
         """
-        return self._decisions(text)
+        decision = self._decisions.get(text)
+        if decision is None:
+            decision = self._decide(text)
+            self._decisions.keep(text, decision)
+        return decision
+
+    def kept(self, text: str) -> Decision | None:
+        """The decision kept for exactly ``text``, without matching (None if there is none):
+        a caller that would hand ``decide`` to a worker thread asks this first, since a
+        thread hand-off costs more than the answer it already has."""
+        return self._decisions.get(text)
 
     def _decide(self, text: str) -> Decision:
         if self.fused:

@@ -56,8 +56,12 @@ class EnquiryService:
         await self._bans.refuse_if_banned(telegram_id)
         self._questions.check(telegram_id)
         # Matching with every layer takes tens of milliseconds (the embedding model): in a
-        # worker thread, so that the event loop keeps serving other residents meanwhile.
-        decision = await asyncio.to_thread(self._knowledge.matcher.decide, question)
+        # worker thread, so that the event loop keeps serving other residents meanwhile; a
+        # question asked before in the same words is answered from the kept decision.
+        matcher = self._knowledge.matcher
+        decision = matcher.kept(question)
+        if decision is None:
+            decision = await asyncio.to_thread(matcher.decide, question)
         events.emit(events.QUESTION_DECIDED, decision=decision.kind.value)
         query_id = await self._log.log(
             LoggedQuestion(

@@ -1,5 +1,6 @@
 from knowledge import DecisionKind, Matcher, MatcherConfig
-from knowledge.matcher import Ranking, decide_kind
+from knowledge.matcher import KeptDecisions, Ranking, decide_kind
+from knowledge.model import Decision
 
 
 def test_plain_question_is_answered(tiny_matcher: Matcher):
@@ -71,3 +72,24 @@ def test_decision_rule():
     assert decide_kind(CFG, _ranking(0.9, 0.1, oos=0.85)) is DecisionKind.SUGGEST
     assert decide_kind(CFG, _ranking(0.9, length=2)) is DecisionKind.TOO_SHORT
     assert decide_kind(CFG, _ranking()) is DecisionKind.NONE
+
+
+def test_a_decision_is_kept_for_the_same_words_and_the_oldest_is_forgotten() -> None:
+    kept = KeptDecisions(2)
+    first, second, third = (
+        Decision(DecisionKind.NONE, text, ()) for text in ("低保", "廉租房", "居住证")
+    )
+    kept.keep("低保", first)
+    kept.keep("廉租房", second)
+    assert kept.get("低保") is first  # now the most recently used
+    kept.keep("居住证", third)
+    assert kept.get("廉租房") is None and kept.get("低保") is first
+    assert kept.get("居住证") is third
+
+
+def test_kept_answers_without_matching_only_what_was_decided(tiny_matcher: Matcher) -> None:
+    question = "申请低保要带哪些材料去"  # asked in no other test
+    assert tiny_matcher.kept(question) is None
+    decision = tiny_matcher.decide(question)
+    assert tiny_matcher.kept(question) is decision
+    assert tiny_matcher.kept(question + "？") is None  # other words: matched afresh
