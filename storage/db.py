@@ -98,6 +98,18 @@ def _on_sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Connections kept open per pool (PostgreSQL). A connection past the pool is closed when
+# returned, and opening one costs a PostgreSQL backend process and several round trips:
+# with SQLAlchemy's default of 5, a process serving 16 updates at once (bot/app.py) opened
+# and closed connections all the time (bench_scale.py, about 8 % of linli's CPU). The use
+# cases' pool holds what a process uses at its peak, with an overflow for rare bursts; an
+# autocommit pool (one-statement steps: the chat order's) queues instead, its statements
+# being short. At most 16 + 8 + 8 per process: README, "Scale", sizes max_connections.
+PG_POOL_SIZE = 16
+PG_POOL_OVERFLOW = 8
+PG_AUTOCOMMIT_POOL_SIZE = 8
+
+
 class Database:
     """An async engine plus session factory; ``transaction()`` is the only way to a session."""
 
@@ -125,11 +137,13 @@ class Database:
                     self._url,
                     echo=echo,
                     isolation_level="AUTOCOMMIT",
-                    pool_size=10,
-                    max_overflow=10,
+                    pool_size=PG_AUTOCOMMIT_POOL_SIZE,
+                    max_overflow=0,
                 )
             else:
-                engine = create_async_engine(self._url, echo=echo)
+                engine = create_async_engine(
+                    self._url, echo=echo, pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_OVERFLOW
+                )
             event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
             event.listen(engine.sync_engine, "checkout", _refuse_closed)
             return engine

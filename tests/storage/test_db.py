@@ -200,3 +200,24 @@ async def test_connections_the_server_closed_are_replaced_before_use(database: D
         await database.point_read("SELECT chat_id FROM residents WHERE telegram_id = :t", {"t": 2})
         is None
     )
+
+
+@pytest.mark.postgres
+async def test_a_process_serving_sixteen_updates_at_once_keeps_its_connections(
+    database: Database,
+) -> None:
+    """Sixteen transactions at once (bot/app.py serves 16 updates at a time), twice: the
+    second round finds the first round's connections open. With SQLAlchemy's default pool
+    of five, ten were closed after each round and opened again (a PostgreSQL backend each)."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL server connections only")
+
+    async def backend() -> int:
+        async with database.transaction() as session:
+            pid = await session.scalar(text("SELECT pg_backend_pid()"))
+            await asyncio.sleep(0.05)  # all sixteen are open together
+            return int(pid)
+
+    first = set(await asyncio.gather(*(backend() for _ in range(16))))
+    second = set(await asyncio.gather(*(backend() for _ in range(16))))
+    assert len(first) == 16 and second <= first
