@@ -19,6 +19,7 @@ from bot.delivery.worker import stop_delivery
 from bot.ops.server import start_ops, stop_ops
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
+from bot.update_order import PerChatUpdateProcessor
 from bot.webhook import Webhook
 from handlers.context import LinliApp
 from services import Services, open_services
@@ -56,7 +57,16 @@ async def running(
             if updater.running:
                 await updater.stop()  # also stops the webhook server; the webhook stays set
             await application.stop()
+            await _settle_pressed(application)
             await stop_scheduler(application)  # releases the leader lock after the JobQueue
+
+
+async def _settle_pressed(application: LinliApp) -> None:
+    """The last presses' messages are settled while the bot can still send (PTB shuts the
+    bot down before the update processor)."""
+    processor = application.update_processor
+    if isinstance(processor, PerChatUpdateProcessor):
+        await processor.settled()
 
 
 async def _receive_updates(updater: Updater, poll_timeout: int, webhook: Webhook | None) -> None:

@@ -96,10 +96,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Start the chat order's heartbeat (PostgreSQL)."""
         await self._turns.start()
 
-    async def shutdown(self) -> None:
-        """Settle what is due, stop the heartbeat and release this process's queued updates."""
+    async def settled(self) -> None:
+        """Wait for the pressed messages still to be settled: call after the application has
+        stopped taking updates and before the bot shuts down (bot/runner.py)."""
         if self._settlements:
-            await asyncio.wait(self._settlements, timeout=self._settle_gap_s + 2.0)
+            await asyncio.wait(set(self._settlements), timeout=self._settle_gap_s + 2.0)
+
+    async def shutdown(self) -> None:
+        """Stop the heartbeat and release this process's queued updates."""
+        for task in self._settlements:  # past settled(): the bot can no longer send
+            task.cancel()
         await self._turns.stop()
 
 
