@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import Database
 from storage.repositories import chat_queue as repo
@@ -148,7 +148,7 @@ class ChatTurns:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         try:
-            await self._call(lambda session: repo.release_owner(session, self.owner))
+            await self._call(lambda connection: repo.release_owner(connection, self.owner))
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not release this process's chat queue rows: %r", exc)
         await self._db.dispose()
@@ -168,7 +168,9 @@ class ChatTurns:
         """An update with no chat: recorded (PostgreSQL) so no update behind it waits for
         its id."""
         if self.shared:
-            await self._call(lambda session: repo.record_handled(session, update_id, self.owner))
+            await self._call(
+                lambda connection: repo.record_handled(connection, update_id, self.owner)
+            )
 
     @contextlib.asynccontextmanager
     async def _local_turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -245,8 +247,8 @@ class ChatTurns:
         waiter.asking, waiter.recorded_meanwhile = True, False
         try:
             found = await self._call(
-                lambda session: repo.take_turn(
-                    session,
+                lambda connection: repo.take_turn(
+                    connection,
                     chat_id,
                     waiter.update_id,
                     self.owner,
@@ -267,21 +269,23 @@ class ChatTurns:
         with contextlib.suppress(SQLAlchemyError, OSError):
             await asyncio.shield(self._call(self._marker(chat_id, update_id)))
 
-    def _marker(self, chat_id: int, update_id: int) -> Callable[[AsyncSession], Awaitable[None]]:
-        return lambda session: repo.mark_handled(session, chat_id, update_id, self.owner)
+    def _marker(self, chat_id: int, update_id: int) -> Callable[[AsyncConnection], Awaitable[None]]:
+        return lambda connection: repo.mark_handled(connection, chat_id, update_id, self.owner)
 
-    async def _call(self, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def _call(self, step: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """One statement on the autocommit pool; once more on a fresh connection if the
         pooled one had been dropped (the pool does not ping it first)."""
+        # A connection, not an ORM session: on an autocommit pool a session's bookkeeping
+        # was a quarter of each call's CPU (0.36 against 0.27 ms), two or three per update.
         self.calls += 1
         try:
-            async with self._db.transaction() as session:
-                return await step(session)
+            async with self._db.engine.connect() as connection:
+                return await step(connection)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
-        async with self._db.transaction() as session:
-            return await step(session)
+        async with self._db.engine.connect() as connection:
+            return await step(connection)
 
     def _announced(self, payload: str) -> None:
         kind, *numbers = payload.split(" ")
@@ -328,11 +332,11 @@ class ChatTurns:
         while True:
             await asyncio.sleep(self.timings.heartbeat_s)
             try:
-                await self._call(lambda session: repo.touch_owner(session, self.owner))
+                await self._call(lambda connection: repo.touch_owner(connection, self.owner))
                 forgotten = await self._call(
-                    lambda session: repo.forget_stale(session, self.timings.stale_s)
+                    lambda connection: repo.forget_stale(connection, self.timings.stale_s)
                 )
-                await self._call(lambda session: repo.prune(session, self.timings.keep_s))
+                await self._call(lambda connection: repo.prune(connection, self.timings.keep_s))
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("chat queue heartbeat failed: %r", exc)
                 continue

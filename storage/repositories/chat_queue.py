@@ -1,8 +1,8 @@
 """The per-chat queue of updates and the watermark of Telegram's update sequence
 (storage.models.QueuedUpdate, UpdateWatermark), PostgreSQL only.
 
-Functions take the caller's session and never commit; each is one statement, so on an
-autocommit connection (``Database.companion(autocommit=True)``) each is one round trip.
+Functions take a connection and never commit; each is one statement, so on an autocommit
+connection (``Database.companion(autocommit=True)``) each is one round trip.
 Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
 agree on ages. What changes a chat's or the sequence's state is announced on the
 ``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded, ``d
@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHANNEL = "linli_chat_queue"
 
@@ -89,7 +89,7 @@ _PRUNE = text(
 
 
 async def take_turn(
-    session: AsyncSession,
+    connection: AsyncConnection,
     chat_id: int,
     update_id: int,
     owner: int,
@@ -113,41 +113,43 @@ async def take_turn(
         "record": record,
         "give_up": give_up_gap,
     }
-    return Turn((await session.execute(_TURN, params)).scalar_one())
+    return Turn((await connection.execute(_TURN, params)).scalar_one())
 
 
-async def record_handled(session: AsyncSession, update_id: int, owner: int) -> None:
+async def record_handled(connection: AsyncConnection, update_id: int, owner: int) -> None:
     """Record an update that needs no turn (it has no chat), so nobody waits for its id."""
     params = {"chat": UNORDERED_CHAT, "update": update_id, "owner": owner, "channel": CHANNEL}
-    await session.execute(_RECORD_HANDLED, params)
+    await connection.execute(_RECORD_HANDLED, params)
 
 
-async def mark_handled(session: AsyncSession, chat_id: int, update_id: int, owner: int) -> None:
+async def mark_handled(
+    connection: AsyncConnection, chat_id: int, update_id: int, owner: int
+) -> None:
     """``owner``'s update is handled (or given up): the chat's next may start."""
     params = {"chat": chat_id, "update": update_id, "owner": owner, "channel": CHANNEL}
-    await session.execute(_HANDLED, params)
+    await connection.execute(_HANDLED, params)
 
 
-async def touch_owner(session: AsyncSession, owner: int) -> int:
+async def touch_owner(connection: AsyncConnection, owner: int) -> int:
     """Show that ``owner``'s process is alive: its open rows are seen now; returns how many."""
-    result = await session.execute(_TOUCH, {"owner": owner})
+    result = await connection.execute(_TOUCH, {"owner": owner})
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def forget_stale(session: AsyncSession, stale_s: float) -> int:
+async def forget_stale(connection: AsyncConnection, stale_s: float) -> int:
     """Release the open rows of processes not seen for ``stale_s`` seconds; returns how
     many chats they held."""
-    result = await session.execute(_FORGET_STALE, {"stale": stale_s, "channel": CHANNEL})
+    result = await connection.execute(_FORGET_STALE, {"stale": stale_s, "channel": CHANNEL})
     return len(result.all())
 
 
-async def release_owner(session: AsyncSession, owner: int) -> None:
+async def release_owner(connection: AsyncConnection, owner: int) -> None:
     """Release every open row of ``owner`` (its process is stopping)."""
-    await session.execute(_RELEASE_OWNER, {"owner": owner, "channel": CHANNEL})
+    await connection.execute(_RELEASE_OWNER, {"owner": owner, "channel": CHANNEL})
 
 
-async def prune(session: AsyncSession, keep_s: float) -> int:
+async def prune(connection: AsyncConnection, keep_s: float) -> int:
     """Delete handled rows the watermark has passed and older than ``keep_s`` (kept that
     long to recognise a repeated delivery); returns how many."""
-    result = await session.execute(_PRUNE, {"keep": keep_s})
+    result = await connection.execute(_PRUNE, {"keep": keep_s})
     return int(getattr(result, "rowcount", 0) or 0)
