@@ -22,7 +22,7 @@ from knowledge.schema import line_of as _line
 from knowledge.schema import parse_entry
 from knowledge.schema import value_of as _value
 from knowledge.validate import KnowledgeBaseError, ParsedEntry, Problem, check_entries
-from knowledge.yaml_files import compose_files
+from knowledge.yaml_files import FolderVersion, compose_files, folder_version
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LEARNED_FILE = "_learned.yaml"
@@ -46,13 +46,10 @@ def default_data_dir() -> Path:
     return Path(str(resources.files("knowledge").joinpath("data")))
 
 
-def files_version(path: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+def files_version(path: Path | None = None) -> FolderVersion:
     """Name, modification time and size of every file the knowledge base is read from: a
     change in any of them (an edit, a reload's rewrite of _learned.yaml) changes this."""
-    folder = path or default_data_dir()
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-    stats = [(f.name, f.stat()) for f in files if f.is_file()]
-    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+    return folder_version(path or default_data_dir())
 
 
 def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:

@@ -17,7 +17,7 @@ import yaml
 
 from knowledge.schema import line_of, value_of
 from knowledge.validate import Problem
-from knowledge.yaml_files import compose_file, compose_files
+from knowledge.yaml_files import FolderVersion, compose_file, compose_files, folder_version
 from services.district.fields import Fields
 from services.district.model import (
     ENQUIRY,
@@ -63,12 +63,9 @@ def sample_dir() -> Path:
     return Path(str(resources.files("services.district").joinpath("sample")))
 
 
-def files_version(path: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+def files_version(path: Path | None = None) -> FolderVersion:
     """Name, modification time and size of every file of the folder: any edit changes it."""
-    folder = path or sample_dir()
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
-    stats = [(f.name, f.stat()) for f in files if f.is_file()]
-    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+    return folder_version(path or sample_dir())
 
 
 def check_district(path: Path | None = None) -> list[Problem]:
