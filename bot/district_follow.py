@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.follow import reload_or_keep
 from handlers.context import Context
 from services import Services
 from services.district import DistrictError
@@ -19,16 +20,13 @@ log = logging.getLogger("linli.district")
 async def reload_district_if_changed(context: Context) -> bool:
     """One check; True when the files changed and the new version is live."""
     services: Services = context.services
-    try:
-        district = await services.district.reload_if_changed()
-    except DistrictError as exc:
-        log.error(
-            "the district's configuration changed but has %d problem(s), first: %s; the "
-            "running configuration stays (linli district check lists them all)",
-            len(exc.problems),
-            exc.problems[0] if exc.problems else "?",
-        )
-        return False
+    district = await reload_or_keep(
+        services.district.reload_if_changed,
+        DistrictError,
+        log,
+        "the district's configuration changed but has %d problem(s), first: %s; the "
+        "running configuration stays (linli district check lists them all)",
+    )
     if district is None:
         return False
     log.info(

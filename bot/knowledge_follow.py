@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.follow import reload_or_keep
 from handlers.context import Context
 from knowledge import KnowledgeBaseError
 from services import Services
@@ -20,16 +21,13 @@ log = logging.getLogger("linli.knowledge")
 async def reload_if_changed(context: Context) -> int | None:
     """One check; the new entry count when the files changed and loaded, else None."""
     services: Services = context.services
-    try:
-        count = await services.knowledge.reload_if_changed()
-    except KnowledgeBaseError as exc:
-        log.error(
-            "the knowledge-base files changed but have %d problem(s), first: %s; the running "
-            "knowledge base stays (linli kb check lists them all)",
-            len(exc.problems),
-            exc.problems[0] if exc.problems else "?",
-        )
-        return None
+    count = await reload_or_keep(
+        services.knowledge.reload_if_changed,
+        KnowledgeBaseError,
+        log,
+        "the knowledge-base files changed but have %d problem(s), first: %s; the running "
+        "knowledge base stays (linli kb check lists them all)",
+    )
     if count is not None:
         log.info("knowledge base reloaded after its files changed: %d entries", count)
     return count

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -23,9 +22,7 @@ from knowledge.schema import line_of as _line
 from knowledge.schema import parse_entry
 from knowledge.schema import value_of as _value
 from knowledge.validate import KnowledgeBaseError, ParsedEntry, Problem, check_entries
-
-# libyaml is much faster; fall back to the pure-Python parser where it is missing.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from knowledge.yaml_files import FolderVersion, compose_files, folder_version
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LEARNED_FILE = "_learned.yaml"
@@ -49,13 +46,10 @@ def default_data_dir() -> Path:
     return Path(str(resources.files("knowledge").joinpath("data")))
 
 
-def files_version(path: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+def files_version(path: Path | None = None) -> FolderVersion:
     """Name, modification time and size of every file the knowledge base is read from: a
     change in any of them (an edit, a reload's rewrite of _learned.yaml) changes this."""
-    folder = path or default_data_dir()
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-    stats = [(f.name, f.stat()) for f in files if f.is_file()]
-    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+    return folder_version(path or default_data_dir())
 
 
 def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
@@ -95,14 +89,7 @@ def _read_dir(path: Path) -> _Reading:
     files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
     if not any(not f.name.startswith("_") for f in files):
         reading.problems.append(Problem(str(path), 0, "no knowledge-base files (*.yaml)"))
-    for file in files:
-        try:
-            root = yaml.compose(file.read_text(encoding="utf-8"), Loader=_Loader)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            reading.problems.append(Problem(str(file), line, f"not valid YAML: {exc}"))
-            continue
+    for file, root in compose_files(files, reading.problems):
         if file.name.startswith("_"):
             _read_special(file, root, reading)
         else:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from knowledge.schema import line_of, value_of
 from knowledge.validate import Problem
+from knowledge.yaml_files import FolderVersion, compose_file, compose_files, folder_version
 from services.district.fields import Fields
 from services.district.model import (
     ENQUIRY,
@@ -30,7 +30,6 @@ from services.district.model import (
     UnitKind,
 )
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = frozenset({"communities", "units", "categories", "routes", "sample"})
 # A working week is 42.5 hours (services.workdays): a limit past 60 working days is a typo.
 MAX_HOURS = 60 * 8.5
@@ -64,12 +63,9 @@ def sample_dir() -> Path:
     return Path(str(resources.files("services.district").joinpath("sample")))
 
 
-def files_version(path: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+def files_version(path: Path | None = None) -> FolderVersion:
     """Name, modification time and size of every file of the folder: any edit changes it."""
-    folder = path or sample_dir()
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
-    stats = [(f.name, f.stat()) for f in files if f.is_file()]
-    return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+    return folder_version(path or sample_dir())
 
 
 def check_district(path: Path | None = None) -> list[Problem]:
@@ -101,14 +97,7 @@ def _read_dir(path: Path) -> _Reading:
     files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
     if not files:
         reading.problems.append(Problem(str(path), 0, "no district files (*.yaml)"))
-    for file in files:
-        try:
-            root = yaml.compose(file.read_text(encoding="utf-8"), Loader=_Loader)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            reading.problems.append(Problem(str(file), line, f"not valid YAML: {exc}"))
-            continue
+    for file, root in compose_files(files, reading.problems):
         _read_file(str(file), root, reading)
     if not reading.categories and path.resolve() != sample_dir().resolve():
         _read_default_categories(reading)
@@ -119,8 +108,7 @@ def _read_default_categories(reading: _Reading) -> None:
     """A folder that names no categories gets linli's own (the bundled categories.yaml),
     so an operator writes communities, units and routes and keeps the usual limits."""
     file = sample_dir() / DEFAULT_CATEGORIES
-    root = yaml.compose(file.read_text(encoding="utf-8"), Loader=_Loader)
-    _read_file(str(file), root, reading)
+    _read_file(str(file), compose_file(file), reading)
 
 
 def _read_file(file: str, root: yaml.Node | None, reading: _Reading) -> None:
