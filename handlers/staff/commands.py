@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from telegram import Update
 
@@ -94,11 +94,11 @@ class TicketCommand:
 
 
 async def read_ticket_command(
-    update: Update, context: Context, name: str, takes: Takes
+    update: Update, context: Context, name: str, takes: Takes, **usage: Any
 ) -> TicketCommand | None:
     """The command ``name`` read, or None after telling the caller why not: not staff, not
     in the staff chat, or no number (or text where ``takes`` wants none, or none where it
-    wants some): then its usage, staff.usage.<name>."""
+    wants some): then its usage, staff.usage.<name> (with the parameters ``usage``)."""
     gated = await gate(update, context)
     if gated is None:
         return None
@@ -106,7 +106,7 @@ async def read_ticket_command(
     number, text = await ticket_and_text(update, context, caller)
     unwanted = (takes == "required" and not text) or (takes == "none" and text)
     if not number or unwanted:
-        await reply(update, t(language, f"staff.usage.{name}"))
+        await reply(update, t(language, f"staff.usage.{name}", **usage))
         return None
     return TicketCommand(caller, language, number, text)
 
