@@ -59,7 +59,7 @@ def arguments(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def ticket_and_text(update: Update, context: Context, caller: Caller) -> tuple[str, str]:
+async def _ticket_and_text(update: Update, context: Context, caller: Caller) -> tuple[str, str]:
     """("2611-0042", rest) from "2611-0042 rest", or from the ticket's topic; ("", args)."""
     args = arguments(update)
     first, *rest = args.split(maxsplit=1) or [""]
@@ -103,7 +103,7 @@ async def read_ticket_command(
     if gated is None:
         return None
     caller, language = gated
-    number, text = await ticket_and_text(update, context, caller)
+    number, text = await _ticket_and_text(update, context, caller)
     unwanted = (takes == "required" and not text) or (takes == "none" and text)
     if not number or unwanted:
         await reply(update, t(language, f"staff.usage.{name}", **usage))
