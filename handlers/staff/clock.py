@@ -26,7 +26,7 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.render import when
 from handlers.replies import reply
-from handlers.staff.commands import gate, ticket_and_text
+from handlers.staff.commands import read_ticket_command
 from handlers.staff.common import Refused, attempt, district_tz, too_long
 from handlers.staff.render import status_name
 from services.access import WrongPlace
@@ -50,23 +50,20 @@ PATTERN = r"^ext:"
 
 async def extend_command(update: Update, context: Context) -> None:
     """/extend <no> <new due> <reason>: ask the officials for more time."""
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, "extend", "required")
+    if command is None:
         return
-    caller, language = gated
-    number, text = await ticket_and_text(update, context, caller)
+    language, number = command.language, command.number
     extensions = context.services.tickets.extensions
     try:
-        due, reason = extensions.parse_due(text)
-    except BadDueTime:
-        # A number and more text: the time is what is wrong; anything else, the usage.
-        key = "staff.extend.bad_due" if number and text else "staff.usage.extend"
-        await reply(update, t(language, key))
+        due, reason = extensions.parse_due(command.text)
+    except BadDueTime:  # a number and more text: the time is what is wrong
+        await reply(update, t(language, "staff.extend.bad_due"))
         return
-    if not number or not reason:
+    if not reason:
         await reply(update, t(language, "staff.usage.extend"))
         return
-    call = extensions.request(caller.actor, number, due, reason)
+    call = extensions.request(command.caller.actor, number, due, reason)
     outcome = await _attempt(language, number, "extend", call, update, context)
     if not isinstance(outcome, Refused):
         tz = district_tz(context)
@@ -78,19 +75,15 @@ async def extend_command(update: Update, context: Context) -> None:
 
 async def pause_command(update: Update, context: Context) -> None:
     """/pause <no> <what we need from the resident>: stop the clock, tell the resident."""
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, "pause", "required")
+    if command is None:
         return
-    caller, language = gated
-    number, need = await ticket_and_text(update, context, caller)
-    if not number or not need:
-        await reply(update, t(language, "staff.usage.pause"))
-        return
+    language, number, need = command.language, command.number, command.text
     refused = too_long(language, need)
     if refused is not None:
         await reply(update, refused.text)
         return
-    call = context.services.tickets.pauses.pause(caller.actor, number, need)
+    call = context.services.tickets.pauses.pause(command.caller.actor, number, need)
     outcome = await _attempt(language, number, "pause", call, update, context)
     if not isinstance(outcome, Refused):
         await reply(update, t(language, "staff.done.pause", number=outcome.number))
@@ -98,15 +91,11 @@ async def pause_command(update: Update, context: Context) -> None:
 
 async def resume_command(update: Update, context: Context) -> None:
     """/resume <no>: run the clock again; the due time moves by the working time paused."""
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, "resume", "none")
+    if command is None:
         return
-    caller, language = gated
-    number, rest = await ticket_and_text(update, context, caller)
-    if not number or rest:
-        await reply(update, t(language, "staff.usage.resume"))
-        return
-    call = context.services.tickets.pauses.resume(caller.actor, number)
+    language, number = command.language, command.number
+    call = context.services.tickets.pauses.resume(command.caller.actor, number)
     outcome = await _attempt(language, number, "resume", call, update, context)
     if not isinstance(outcome, Refused):
         due = when(language, outcome.resolution_due_at, district_tz(context))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from telegram import Update
 
@@ -58,7 +59,7 @@ def arguments(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def ticket_and_text(update: Update, context: Context, caller: Caller) -> tuple[str, str]:
+async def _ticket_and_text(update: Update, context: Context, caller: Caller) -> tuple[str, str]:
     """("2611-0042", rest) from "2611-0042 rest", or from the ticket's topic; ("", args)."""
     args = arguments(update)
     first, *rest = args.split(maxsplit=1) or [""]
@@ -77,6 +78,39 @@ async def ticket_and_text(update: Update, context: Context, caller: Caller) -> t
     return "", args
 
 
+Takes = Literal["none", "optional", "required"]
+"""Whether a command about one ticket takes text after the number."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCommand:
+    """A staff command about one ticket, read: who typed it, the staff chat's language, the
+    ticket's number and the text after it."""
+
+    caller: Caller
+    language: str
+    number: str
+    text: str
+
+
+async def read_ticket_command(
+    update: Update, context: Context, name: str, takes: Takes, **usage: Any
+) -> TicketCommand | None:
+    """The command ``name`` read, or None after telling the caller why not: not staff, not
+    in the staff chat, or no number (or text where ``takes`` wants none, or none where it
+    wants some): then its usage, staff.usage.<name> (with the parameters ``usage``)."""
+    gated = await gate(update, context)
+    if gated is None:
+        return None
+    caller, language = gated
+    number, text = await _ticket_and_text(update, context, caller)
+    unwanted = (takes == "required" and not text) or (takes == "none" and text)
+    if not number or unwanted:
+        await reply(update, t(language, f"staff.usage.{name}", **usage))
+        return None
+    return TicketCommand(caller, language, number, text)
+
+
 Call = Callable[[StaffDesk, Actor, str, str], Awaitable[StaffTicketView]]
 
 
@@ -85,20 +119,15 @@ class Act:
     """A command that changes a ticket: its name, whether it takes text, the service call."""
 
     name: str
-    text: str  # "none", "optional" or "required"
+    text: Takes
     call: Call
 
 
 async def _act(update: Update, context: Context, act: Act) -> None:
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, act.name, act.text)
+    if command is None:
         return
-    caller, language = gated
-    number, text = await ticket_and_text(update, context, caller)
-    missing = act.text == "required" and not text
-    if not number or missing or (act.text == "none" and text):
-        await reply(update, t(language, f"staff.usage.{act.name}"))
-        return
+    language, number, text = command.language, command.number, command.text
     refused = too_long(language, text)
     if refused is None:
         tickets = context.services.tickets
@@ -106,7 +135,7 @@ async def _act(update: Update, context: Context, act: Act) -> None:
             language,
             number,
             act.name,
-            act.call(tickets.staff, caller.actor, number, text),
+            act.call(tickets.staff, command.caller.actor, number, text),
         )
         if isinstance(outcome, Refused):
             refused = outcome
@@ -215,16 +244,12 @@ async def _list(update: Update, context: Context, *, mine: bool) -> None:
 
 async def ticket_command(update: Update, context: Context) -> None:
     """/ticket <no> in the staff chat: every detail and the full trail, notes included."""
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, "ticket", "none")
+    if command is None:
         return
-    caller, language = gated
-    number, rest = await ticket_and_text(update, context, caller)
-    if not number or rest:
-        await reply(update, t(language, "staff.usage.ticket"))
-        return
+    language, number = command.language, command.number
     tickets = context.services.tickets
-    call = tickets.staff.get_ticket_for_staff(caller.actor, number)
+    call = tickets.staff.get_ticket_for_staff(command.caller.actor, number)
     outcome = await attempt(language, number, "accept", call)
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)

@@ -12,7 +12,7 @@ from telegram import Update
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.replies import reply
-from handlers.staff.commands import gate, ticket_and_text
+from handlers.staff.commands import read_ticket_command
 from handlers.staff.common import Refused, attempt
 from handlers.staff.summary import current
 from services.access import Actor
@@ -22,15 +22,11 @@ from services.tickets.summaries import MAX_SUMMARY, EmptySummary, SummaryTooLong
 
 async def summary_command(update: Update, context: Context) -> None:
     """/summary <no> [text]: write the public summary, or show it."""
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, "summary", "optional", limit=MAX_SUMMARY)
+    if command is None:
         return
-    caller, language = gated
-    number, text = await ticket_and_text(update, context, caller)
-    if not number:
-        await reply(update, t(language, "staff.usage.summary", limit=MAX_SUMMARY))
-        return
-    actor = caller.actor
+    language, number, text = command.language, command.number, command.text
+    actor = command.caller.actor
     summaries = context.services.tickets.summaries
     if not text:
         shown = await attempt(language, number, "summary", summaries.show(actor, number))

@@ -13,23 +13,22 @@ from telegram import Update
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.replies import reply
-from handlers.staff.commands import gate, ticket_and_text
+from handlers.staff.commands import read_ticket_command
 from handlers.staff.common import Refused, attempt
 
 
 async def transfer_command(update: Update, context: Context) -> None:
     """/transfer <no> <unit> <reason>."""
-    gated = await gate(update, context)
-    if gated is None:
+    command = await read_ticket_command(update, context, "transfer", "required")
+    if command is None:
         return
-    caller, language = gated
-    number, rest = await ticket_and_text(update, context, caller)
-    unit, *why = rest.split(maxsplit=1) or [""]
+    language, number = command.language, command.number
+    unit, *why = command.text.split(maxsplit=1)
     reason = why[0].strip() if why else ""
-    if not number or not unit or not reason:
+    if not reason:
         await reply(update, t(language, "staff.usage.transfer"))
         return
-    call = context.services.tickets.dispatch.transfer(caller.actor, number, unit, reason)
+    call = context.services.tickets.dispatch.transfer(command.caller.actor, number, unit, reason)
     moved = await attempt(language, number, "transfer", call)
     if isinstance(moved, Refused):
         await reply(update, moved.text)

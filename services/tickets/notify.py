@@ -124,22 +124,11 @@ async def to_resident_and_followers(
     ``followers`` (a message key and its parameters), everyone following the ticket: what
     followers hear is given apart, so that nothing written to the filer reaches them."""
     owner = await session.get(Resident, ticket.resident_id)
-    if owner is not None and recorded_for_someone(ticket):
-        await to_person(
-            session, ticket, event, owner, settings, PASS_ON,
-            pass_on_params(ticket, owner_key or message_key, params),
-        )  # fmt: skip
-    elif owner is not None:
-        await to_person(
-            session,
-            ticket,
-            event,
-            owner,
-            settings,
-            owner_key or message_key,
-            params,
-            owner_buttons,
-        )
+    if owner is not None:
+        key, owner_params, buttons = owner_key or message_key, params, owner_buttons
+        if recorded_for_someone(ticket):  # the recorder passes it on, without the buttons
+            key, owner_params, buttons = PASS_ON, pass_on_params(ticket, key, params), None
+        await to_person(session, ticket, event, owner, settings, key, owner_params, buttons)
     if followers is None:
         return
     follower_key, follower_params = followers

@@ -104,6 +104,26 @@ async def test_a_pause_waits_for_the_resident_whose_answer_resumes_the_clock(
     assert not_paused["text"] == f"工单 {number} 没有挂起，正在计时。"
 
 
+async def test_clock_commands_missing_a_part_get_their_usage(desk: Desk) -> None:
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    extend, pause = "用法：/extend 工单号 新的办结期限 理由", "用法：/pause 工单号"
+    for typed, usage in [
+        ("/extend", extend),
+        ("/extend 明天 需要等物业", extend),  # no number: the usage, not the time
+        (f"/extend {number}", extend),
+        (f"/extend {number} 11月6日 17:30", extend),  # no reason
+        (f"/pause {number}", pause),
+        ("/pause 请补充", pause),
+        (f"/resume {number} 现在", "用法：/resume 工单号"),
+        (f"/ticket {number} 全部", "用法：/ticket 工单号"),
+    ]:
+        [said] = await desk.say(typed)
+        assert said["text"].startswith(usage), typed
+    [bad] = await desk.say(f"/extend {number} 明天")
+    assert bad["text"].startswith("看不懂新的办结期限")
+
+
 def _forge(desk: Desk, presser: dict[str, Any], chat_id: int, data: str) -> dict[str, Any]:
     """A message of linli's in ``chat_id`` carrying one button with ``data``."""
     kind = "private" if chat_id > 0 else "supergroup"
