@@ -97,7 +97,11 @@ async def start_draft(
     update: Update, context: Context, caller: Caller, text: str, photo: str | None
 ) -> None:
     """Create the draft from the text and go on to the audience."""
-    notice = await context.services.notices.create_draft(caller.resident.telegram_id, text, photo)
+    uid = caller.resident.telegram_id
+    notice = await context.services.notices.create_draft(uid, text, photo)
+    # The text was /broadcast's first question: its next is the same flow, not another one
+    # that the official would be told was put aside.
+    await release(context, uid, Owed.BROADCAST_TEXT)
     await ask(update, context, caller, notice.id, "audience")
 
 

@@ -57,3 +57,13 @@ async def test_an_english_official_composing_in_chinese_stays_in_english(linli: 
     when = await press(linli, boss, urgent, "Ordinary (waits for quiet hours to end)", "Step 4")
     await press(linli, boss, when, "🕘 Send at a time", "Type the sending time")
     await write(linli, boss, "明天9点", "Step 5")
+
+
+async def test_writing_the_notice_does_not_say_the_broadcast_was_put_aside(linli: Linli) -> None:
+    """The notice's text moves /broadcast from its first question to its next: the same
+    flow, so nothing tells the official that "the /broadcast without text was put aside"."""
+    boss = await official(linli)
+    audience = await compose(linli, boss)
+    said = [text_of(m) for m in linli.api.sent_to(boss["id"])]
+    assert said[-1] == text_of(audience)
+    assert not any("先放下了" in text for text in said), said
