@@ -19,6 +19,7 @@ from bot.delivery.worker import stop_delivery
 from bot.ops.server import start_ops, stop_ops
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
+from bot.update_order import PerChatUpdateProcessor
 from bot.webhook import Webhook
 from handlers.context import LinliApp
 from services import Services, open_services
@@ -56,6 +57,8 @@ async def running(
             if updater.running:
                 await updater.stop()  # also stops the webhook server; the webhook stays set
             await application.stop()
+            if isinstance(application.update_processor, PerChatUpdateProcessor):
+                await application.update_processor.settle_pending()  # while the bot still can
             await stop_scheduler(application)  # releases the leader lock after the JobQueue
 
 

@@ -96,10 +96,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Start the chat order's heartbeat (PostgreSQL)."""
         await self._turns.start()
 
-    async def shutdown(self) -> None:
-        """Settle what is due, stop the heartbeat and release this process's queued updates."""
+    async def settle_pending(self) -> None:
+        """Make the pressed messages' edits still due: once updates stop, *before* the bot
+        is shut down (PTB's ``Application.shutdown`` closes the bot's connections first and
+        only then calls ``shutdown`` below, where an edit fails with a NetworkError)."""
         if self._settlements:
             await asyncio.wait(self._settlements, timeout=self._settle_gap_s + 2.0)
+
+    async def shutdown(self) -> None:
+        """Settle what is due, stop the heartbeat and release this process's queued updates."""
+        await self.settle_pending()
         await self._turns.stop()
 
 

@@ -70,3 +70,19 @@ async def test_a_press_gets_its_next_step_first_and_the_pressed_message_settles_
         assert edit.ok and edit.time - asked >= 0.9  # a second after the step it led to
         settled = api.world.messages[(FLOODED_ID, menu["message_id"])]
         assert settled["text"].endswith("✅ 噪音扰民") and not settled.get("reply_markup")
+
+
+async def test_a_press_just_before_a_stop_still_settles_its_message(
+    tmp_path: Path, live_knowledge: LiveKnowledge
+) -> None:
+    """linli stopping (a restart, a deploy) within the second between a press's next step
+    and the pressed message's edit still makes the edit: the buttons do not stay."""
+    async with start_linli(tmp_path, live_knowledge, reply_rate=30) as (api, _services):
+        resident = api.user(FLOODED_ID, "小王", language_code="zh-hans")
+        api.send_text(resident, "/complain")
+        [menu] = await api.wait_for_message(FLOODED_ID)
+        api.press_button(resident, menu, label="噪音扰民")
+        await api.wait_for(lambda: len(api.calls("sendMessage", FLOODED_ID)) == 2)
+        assert api.calls("editMessageText", FLOODED_ID) == []  # still to come when we stop
+    settled = api.world.messages[(FLOODED_ID, menu["message_id"])]
+    assert settled["text"].endswith("✅ 噪音扰民") and not settled.get("reply_markup")
