@@ -123,7 +123,7 @@ async def on_button(update: Update, context: Context) -> None:
     await claim(update, context, caller, Owed.RECORD)  # a button brings the typed steps back
     if action == "cancel":
         await release(context, caller.actor.telegram_id, Owed.RECORD)
-        await settle(update, t(caller.language, "onbehalf.button.cancel"))
+        await settle(update, t(caller.language, "onbehalf.settled.cancelled"))
         await cancel_recording(update, context, caller)
         return
     try:
@@ -200,7 +200,7 @@ async def _submit(u: Update, c: Context, caller: Caller, view: RecordingView, ar
         await _ask(u, caller, view, t(caller.language, "onbehalf.bad.category"))
         return
     await release(c, caller.actor.telegram_id, Owed.RECORD)
-    await settle(u, t(caller.language, "onbehalf.button.submit"))
+    await settle(u, t(caller.language, "onbehalf.settled.submitted"))
     channel = t(caller.language, f"channel.{view.channel}")
     await reply(
         u, t(caller.language, "onbehalf.filed", number=number, channel=channel, name=view.name)
