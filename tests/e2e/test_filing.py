@@ -264,6 +264,26 @@ async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) 
     assert theirs in (await say(linli, f"/ticket {theirs}"))["text"]
 
 
+async def test_words_after_the_building_in_someone_elses_place_are_not_shown(
+    linli: Linli,
+) -> None:
+    """The place of another resident's ticket is shown cut to its building (the similar
+    tickets before filing, and /ticket once followed): not who lives there or their
+    contacts, typed after the building."""
+    svc = linli.services
+    await svc.residents.register(200002, 200002, "老李", "zh-hans")
+    place = "幸福小区3号楼 张伟家楼上 微信zw1234 王阿姨"
+    complaint = Complaint("noise", NOISE, location_text=place)
+    theirs = (await svc.tickets.filing.file_complaint(200002, complaint)).number
+    similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
+    assert "噪音扰民，幸福小区3号楼，" in similar["text"]
+    await press(linli, similar, f"👀 就是这件，我关注它（{theirs}）")
+    followed = await say(linli, f"/ticket {theirs}")
+    assert "地点：幸福小区3号楼\n" in followed["text"]
+    for private in ("张伟", "微信", "zw", "王阿姨"):
+        assert private not in similar["text"] and private not in followed["text"]
+
+
 async def test_filing_anyway_despite_a_similar_ticket(linli: Linli) -> None:
     svc = linli.services
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
