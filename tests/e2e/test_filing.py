@@ -350,3 +350,19 @@ async def test_the_fifth_photo_moves_on_by_itself(linli: Linli) -> None:
     [question] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
     assert "电话" in question["text"]
     assert len((await draft(linli)).photos) == 5
+
+
+async def test_an_english_resident_typing_a_chinese_address_stays_in_english(
+    linli: Linli,
+) -> None:
+    """An address is written as it is in China, in Chinese: it says nothing about the
+    resident's own language, so the complaint's next steps stay in English."""
+    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "Wang", "en")
+    await linli.services.residents.set_language(RESIDENT_ID, "en")
+    question = await say(linli, "/complain")
+    question = await press(linli, question, "Noise")
+    question = await say(linli, "Upstairs neighbours drill every night after 11pm")
+    assert "Where is it?" in question["text"]
+    question = await say(linli, "幸福小区3号楼2单元")
+    assert "If you have photos" in question["text"], question["text"]
+    assert (await draft(linli)).location_text == "幸福小区3号楼2单元"
