@@ -66,7 +66,9 @@ async def _ask(update: Update, caller: Caller, view: RecordingView, lead: str = 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
     """A typed answer to the recording's current step; False when none is under way."""
     message = update.message
-    caller = await identify(update, context)
+    # The resident's words (problem, address, name), usually in Chinese: they say nothing
+    # about the recorder's own language.
+    caller = await identify(update, context, text_is_for_others=True)
     if message is None or caller is None:
         return False
     service = context.services.tickets.on_behalf

@@ -143,3 +143,19 @@ async def test_a_pressed_submit_or_cancel_reads_as_what_was_done(desk: Desk) -> 
     desk.api.press_button(desk.staff, summary, label="✅ 提交")
     await _shown(desk, "已代录工单")
     await desk.api.wait_for(lambda: shown_now(summary).endswith("✅ 已提交"))
+
+
+async def test_an_english_recorder_typing_the_residents_chinese_words_stays_in_english(
+    desk: Desk,
+) -> None:
+    """What the recorder types (the resident's problem, address, name) is the resident's,
+    usually in Chinese: it says nothing about the recorder's own language."""
+    await desk.services.residents.set_language(STAFF_ID, "en")
+    ask = await _type(desk, "/record", "How did the resident reach us?")
+    desk.api.press_button(desk.staff, ask, label="phone")
+    ask = await _shown(desk, "Which kind of problem is it?")
+    desk.api.press_button(desk.staff, ask, label="Noise")
+    await _shown(desk, "What is the problem?")
+    await _type(desk, "楼下饭店油烟很大，每天中午和晚上都熏到家里", "Where is it?")
+    await _type(desk, "幸福小区5号楼", "What is the resident's name?")
+    await _type(desk, "王阿姨", "The resident's phone number?")
