@@ -254,3 +254,18 @@ async def test_a_double_tap_asks_and_saves_once(linli: Linli) -> None:
     assert sum("你住在哪个楼栋" in s for s in said) == 1, said
     assert sum("已登记" in s for s in said) == 1, said
     assert await home(linli) == ("sample-b", "7号楼")
+
+
+async def test_an_english_resident_searching_a_chinese_name_stays_in_english(
+    linli: Linli,
+) -> None:
+    """Community and building names are Chinese: typing one to search says nothing about
+    the resident's own language."""
+    me = linli.resident
+    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "Wang", "en")
+    await linli.services.residents.set_language(RESIDENT_ID, "en")
+    shown = await typed(linli, me, "/profile", "🏠")
+    await tap(linli, me, shown, "Change", "Which community do you live in?")
+    found = await typed(linli, me, "示例社区B", "🏠")
+    assert "Which community do you live in?" in found["text"], found["text"]
+    assert "示例社区B" in labels(found)
