@@ -366,3 +366,18 @@ async def test_an_english_resident_typing_a_chinese_address_stays_in_english(
     question = await say(linli, "幸福小区3号楼2单元")
     assert "If you have photos" in question["text"], question["text"]
     assert (await draft(linli)).location_text == "幸福小区3号楼2单元"
+
+
+async def test_the_list_of_parts_to_change_is_settled_once_one_is_chosen(linli: Linli) -> None:
+    """The list "想改哪一项？" shows the part chosen and loses its buttons, as every answered
+    step does (they stayed, and a second tap said the step was over)."""
+    summary = await to_step(linli, "confirm")
+    which = await press(linli, summary, "✏️ 修改")
+    asked = await press(linli, which, "情况描述")
+    assert "请把情况说清楚" in asked["text"]
+
+    def settled() -> bool:
+        shown = linli.api.world.messages[(RESIDENT_ID, which["message_id"])]
+        return shown["text"].endswith("✅ 情况描述") and not shown.get("reply_markup")
+
+    await linli.api.wait_for(settled)
