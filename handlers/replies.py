@@ -94,8 +94,8 @@ class Settling:
         if self.replied_at is not None:
             await asyncio.sleep(max(0.0, self.replied_at + gap_s - time.monotonic()))
         for edit in self.edits:
-            try:
-                await edit()
+            try:  # in the background, so a 429's wait holds up nobody
+                await riding_out_flood_waits(edit)
             except TelegramError as error:  # the buttons stay; a press on them is stale
                 log.info("A pressed message was not settled: %s", type(error).__name__)
 

@@ -9,6 +9,8 @@ step in the reference: "<notice id>:<step>".
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 
 from handlers.awaiting import claim, release
@@ -52,7 +54,15 @@ async def ask(update: Update, context: Context, caller: Caller, notice_id: int, 
     if step in _BUTTON_PROMPTS:
         await reply(update, *_BUTTON_PROMPTS[step](caller.language, notice_id))
     else:
-        await reply(update, t(caller.language, f"broadcast.ask_{step}"))
+        example = example_send_time(context)
+        await reply(update, t(caller.language, f"broadcast.ask_{step}", example=example))
+
+
+def example_send_time(context: Context) -> str:
+    """A sending time to show as an example: 09:00 a week from today, never in the past."""
+    services = context.services
+    day = services.delivery.clock().astimezone(services.notices.tz) + timedelta(days=7)
+    return f"{day:%Y-%m-%d} 09:00"
 
 
 def owed_step(notice_id: int, step: str) -> str:

@@ -18,6 +18,7 @@ from handlers.broadcast.flow import (
     TIME,
     TOPIC,
     ask,
+    example_send_time,
     refused,
     show_preview,
     step_owed,
@@ -97,7 +98,11 @@ async def start_draft(
     update: Update, context: Context, caller: Caller, text: str, photo: str | None
 ) -> None:
     """Create the draft from the text and go on to the audience."""
-    notice = await context.services.notices.create_draft(caller.resident.telegram_id, text, photo)
+    uid = caller.resident.telegram_id
+    notice = await context.services.notices.create_draft(uid, text, photo)
+    # The text was /broadcast's first question: its next is the same flow, not another one
+    # that the official would be told was put aside.
+    await release(context, uid, Owed.BROADCAST_TEXT)
     await ask(update, context, caller, notice.id, "audience")
 
 
@@ -139,7 +144,8 @@ async def _time(
     try:
         send_at = parse_send_at(text, services.delivery.clock(), services.notices.tz)
     except SendTimeError as error:
-        await reply(update, t(caller.language, f"broadcast.time_{error.reason}", text=text))
+        key, example = f"broadcast.time_{error.reason}", example_send_time(context)
+        await reply(update, t(caller.language, key, text=text, example=example))
         return
     await services.notices.set_send_at(caller.resident.telegram_id, notice_id, send_at)
     await show_preview(update, context, caller, notice_id)

@@ -232,6 +232,9 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
         )
     except InvalidInput:
         draft = d
+    else:  # the part chosen: the list of parts has done its work
+        key = "filing.button.back" if args[0] == "confirm" else f"filing.field.{args[0]}"
+        await settle(u, t(caller.language, key))
     await filing_steps.ask(u, caller, draft, c)
 
 

@@ -69,12 +69,18 @@ async def _again(
 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
     """The answer to the draft's current step; False when there is no draft any more."""
-    message = update.message
-    caller = await identify(update, context)
-    if message is None or caller is None:
+    message, user = update.message, update.effective_user
+    if message is None or user is None:
+        return False
+    draft = await context.services.tickets.filing.get_draft(user.id)
+    # An address is written as it is in China, in Chinese: it says nothing about the
+    # resident's own language (an English resident's next steps stay in English).
+    caller = await identify(
+        update, context, text_is_for_others=draft is not None and draft.step == "location"
+    )
+    if caller is None:
         return False
     uid = caller.resident.telegram_id
-    draft = await context.services.tickets.filing.get_draft(uid)
     if draft is None:  # expired or filed: an ordinary message
         await release(context, uid, Owed.FILING)
         return False

@@ -66,7 +66,9 @@ async def _ask(update: Update, caller: Caller, view: RecordingView, lead: str = 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
     """A typed answer to the recording's current step; False when none is under way."""
     message = update.message
-    caller = await identify(update, context)
+    # The resident's words (problem, address, name), usually in Chinese: they say nothing
+    # about the recorder's own language.
+    caller = await identify(update, context, text_is_for_others=True)
     if message is None or caller is None:
         return False
     service = context.services.tickets.on_behalf
@@ -123,7 +125,7 @@ async def on_button(update: Update, context: Context) -> None:
     await claim(update, context, caller, Owed.RECORD)  # a button brings the typed steps back
     if action == "cancel":
         await release(context, caller.actor.telegram_id, Owed.RECORD)
-        await settle(update, t(caller.language, "onbehalf.button.cancel"))
+        await settle(update, t(caller.language, "onbehalf.settled.cancelled"))
         await cancel_recording(update, context, caller)
         return
     try:
@@ -200,7 +202,7 @@ async def _submit(u: Update, c: Context, caller: Caller, view: RecordingView, ar
         await _ask(u, caller, view, t(caller.language, "onbehalf.bad.category"))
         return
     await release(c, caller.actor.telegram_id, Owed.RECORD)
-    await settle(u, t(caller.language, "onbehalf.button.submit"))
+    await settle(u, t(caller.language, "onbehalf.settled.submitted"))
     channel = t(caller.language, f"channel.{view.channel}")
     await reply(
         u, t(caller.language, "onbehalf.filed", number=number, channel=channel, name=view.name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.broadcast.render import local, topic_name
@@ -80,6 +80,12 @@ async def on_button(update: Update, context: Context) -> None:
     if press is None or chat is None:
         return
     lang = press.caller.language
+    asked = press.query.message
+    if isinstance(asked, Message) and await context.services.privacy.erased_since(
+        press.caller.resident.telegram_id, asked.date
+    ):  # an earlier tap on this question erased everything: neither "kept" nor "erased 0"
+        await reply(update, t(lang, "privacy.already_forgotten"))
+        return
     if press.callback.args[:1] != ("forget",):
         await settle(update, t(lang, "privacy.button.keep"))
         await reply(update, t(lang, "privacy.kept"))

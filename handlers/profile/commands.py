@@ -110,6 +110,8 @@ async def _act(
 ) -> None:
     places, lang = context.services.places, caller.language
     action, args = (cb.args[0], cb.args[1:]) if cb.args else ("", ())
+    if await _tapped_again(context, actor, action, args):
+        return  # the first tap's answer is there; its buttons are being taken away
     if action == "c" and args:
         place = await places.choose_community(actor, args[0])
         await settle(update, place.label)
@@ -133,6 +135,29 @@ async def _act(
         await reply(update, t(lang, "profile.skipped"))
     else:
         await reply(update, t(lang, "stale_button"))
+
+
+async def _tapped_again(context: Context, actor: Actor, action: str, args: tuple[str, ...]) -> bool:
+    """A community whose buildings are asked already, or the building already recorded
+    while nothing is being chosen: the second tap of a double tap (the pressed message is
+    settled only after the next step is sent)."""
+    if action not in ("c", "b") or not args:
+        return False
+    owed = await context.services.awaiting.awaiting(actor.telegram_id)
+    choosing = owed.reference if owed is not None and owed.kind is Owed.PLACE else None
+    if action == "c":
+        return choosing == BUILDING + args[0]
+    index = parse_id(args[1]) if len(args) == 2 else None
+    if choosing is not None or index is None:
+        return False
+    place = await context.services.places.place(actor)
+    community = place.community
+    return (
+        community is not None
+        and community.id == args[0]
+        and 0 <= index < len(community.places)
+        and place.building == community.places[index]
+    )
 
 
 async def cancel_place(

@@ -23,10 +23,16 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
     """Narrow the list, or place a shared location; anything else ends the choosing and
     goes on as an ordinary message (False)."""
     message, actor = update.message, actor_of(update)
-    caller = await identify(update, context)
+    places = context.services.places
+    typed = message.text.strip() if message is not None and message.text else ""
+    # A name searched for is written as the place is (in Chinese): it says nothing about
+    # the resident's own language; text matching no community is a question, and says.
+    searching = bool(typed) and (
+        owed.reference.startswith(BUILDING) or bool(places.communities(typed))
+    )
+    caller = await identify(update, context, text_is_for_others=searching)
     if message is None or caller is None or actor is None:
         return False
-    places = context.services.places
     try:
         if message.location is not None:
             loc = message.location

@@ -29,6 +29,9 @@ from storage.repositories import privacy as repo
 from storage.repositories import residents as people
 
 Clock = Callable[[], datetime]
+SAME_SECOND = timedelta(seconds=1)
+"""Telegram gives a message's time to the second: a record begun within the second of a
+question is not taken as begun after it."""
 
 
 class RoleHeld(PermissionDenied):
@@ -77,6 +80,14 @@ class PrivacyService:
         """RoleHeld for staff, officials and admins; NotFound for a stranger."""
         async with self._db.transaction() as session:
             _forgettable(await people.get_resident(session, telegram_id))
+
+    async def erased_since(self, telegram_id: int, asked_at: datetime) -> bool:
+        """Whether this person's record began after ``asked_at`` (a /forget question's time,
+        to the second): their data was erased since, and they came back (a second tap on the
+        same question)."""
+        async with self._db.transaction() as session:
+            person = await people.get_resident(session, telegram_id)
+        return person is not None and person.first_seen > asked_at + SAME_SECOND
 
     async def forget(self, caller_id: int, chat_id: int, subject_id: int) -> ForgetResult:
         """The confirmation press of /forget: only the person themself, in their private chat."""

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from services.district import current
+from services.reports.scrub import mask_people
 
 if TYPE_CHECKING:
     from services.tickets.complaint import Complaint
@@ -19,15 +20,24 @@ _BELOW_BUILDING = re.compile(
     re.S,
 )
 _PHONE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+# A building (or a street number): 3号楼, 5栋, B座, 3#楼, 12号院, 幸福路12号.
+_BUILDING = re.compile(
+    r"[\dA-Za-z一二三四五六七八九十零〇两]+\s*(?:号楼|#楼|号院|栋|幢|座|#|号(?![线码]))"
+)
 
 
 def building_level(location_text: str | None) -> str:
-    """The place cut to its building: 幸福小区3号楼2单元501室 → 幸福小区3号楼; "" when
-    nothing of it is shown."""
+    """The place cut to its building: 幸福小区3号楼2单元501室 → 幸福小区3号楼, and what
+    follows the building goes too (幸福小区3号楼 张伟家楼上 → 幸福小区3号楼: whose home,
+    their contacts); people named with a title are masked (王阿姨家楼下 → 某人家楼下);
+    "" when nothing of it is shown."""
     if not location_text:
         return ""
-    place = _BELOW_BUILDING.sub("", _PHONE.sub("", location_text)).strip(" ，,、-")
-    return place[:40]
+    place = _BELOW_BUILDING.sub("", _PHONE.sub("", location_text))
+    buildings = list(_BUILDING.finditer(place))
+    if buildings:
+        place = place[: buildings[-1].end()]
+    return mask_people(place.strip(" ，,、-"))[:40]
 
 
 def community_of(complaint: Complaint, filer_community: str | None) -> str | None:

@@ -4,6 +4,9 @@ schedule reads in the order people say it (每月 1 日 09:00, not 每月 09:00 
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
 from tests.e2e.conftest import RESIDENT_ID, Linli
 from tests.e2e.test_broadcast import (
     OFFICIAL_ID,
@@ -57,3 +60,28 @@ async def test_an_english_official_composing_in_chinese_stays_in_english(linli: 
     when = await press(linli, boss, urgent, "Ordinary (waits for quiet hours to end)", "Step 4")
     await press(linli, boss, when, "🕘 Send at a time", "Type the sending time")
     await write(linli, boss, "明天9点", "Step 5")
+
+
+async def test_writing_the_notice_does_not_say_the_broadcast_was_put_aside(linli: Linli) -> None:
+    """The notice's text moves /broadcast from its first question to its next: the same
+    flow, so nothing tells the official that "the /broadcast without text was put aside"."""
+    boss = await official(linli)
+    audience = await compose(linli, boss)
+    said = [text_of(m) for m in linli.api.sent_to(boss["id"])]
+    assert said[-1] == text_of(audience)
+    assert not any("先放下了" in text for text in said), said
+
+
+async def test_the_example_sending_time_is_in_the_future(linli: Linli) -> None:
+    """The example of a sending time is a date to come: a fixed one (2026-12-01 09:00)
+    went by, and copying it was refused as past."""
+    boss = await official(linli)
+    audience = await compose(linli, boss)
+    urgent = await press(linli, boss, audience, "👥 全体居民", "第 3 步")
+    when = await press(linli, boss, urgent, "普通（免打扰时段内等到结束再送）", "第 4 步")
+    asked = await press(linli, boss, when, "🕘 定时发送", "打出发送时间")
+    [example] = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text_of(asked))
+    assert datetime.strptime(example, "%Y-%m-%d %H:%M").date() > date.today()
+    refused = await write(linli, boss, "下下周", "看不懂")
+    assert example in text_of(refused)
+    await write(linli, boss, example, "第 5 步")  # the example, copied, is taken

@@ -264,6 +264,26 @@ async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) 
     assert theirs in (await say(linli, f"/ticket {theirs}"))["text"]
 
 
+async def test_words_after_the_building_in_someone_elses_place_are_not_shown(
+    linli: Linli,
+) -> None:
+    """The place of another resident's ticket is shown cut to its building (the similar
+    tickets before filing, and /ticket once followed): not who lives there or their
+    contacts, typed after the building."""
+    svc = linli.services
+    await svc.residents.register(200002, 200002, "老李", "zh-hans")
+    place = "幸福小区3号楼 张伟家楼上 微信zw1234 王阿姨"
+    complaint = Complaint("noise", NOISE, location_text=place)
+    theirs = (await svc.tickets.filing.file_complaint(200002, complaint)).number
+    similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
+    assert "噪音扰民，幸福小区3号楼，" in similar["text"]
+    await press(linli, similar, f"👀 就是这件，我关注它（{theirs}）")
+    followed = await say(linli, f"/ticket {theirs}")
+    assert "地点：幸福小区3号楼\n" in followed["text"]
+    for private in ("张伟", "微信", "zw", "王阿姨"):
+        assert private not in similar["text"] and private not in followed["text"]
+
+
 async def test_filing_anyway_despite_a_similar_ticket(linli: Linli) -> None:
     svc = linli.services
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
@@ -330,3 +350,34 @@ async def test_the_fifth_photo_moves_on_by_itself(linli: Linli) -> None:
     [question] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
     assert "电话" in question["text"]
     assert len((await draft(linli)).photos) == 5
+
+
+async def test_an_english_resident_typing_a_chinese_address_stays_in_english(
+    linli: Linli,
+) -> None:
+    """An address is written as it is in China, in Chinese: it says nothing about the
+    resident's own language, so the complaint's next steps stay in English."""
+    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "Wang", "en")
+    await linli.services.residents.set_language(RESIDENT_ID, "en")
+    question = await say(linli, "/complain")
+    question = await press(linli, question, "Noise")
+    question = await say(linli, "Upstairs neighbours drill every night after 11pm")
+    assert "Where is it?" in question["text"]
+    question = await say(linli, "幸福小区3号楼2单元")
+    assert "If you have photos" in question["text"], question["text"]
+    assert (await draft(linli)).location_text == "幸福小区3号楼2单元"
+
+
+async def test_the_list_of_parts_to_change_is_settled_once_one_is_chosen(linli: Linli) -> None:
+    """The list "想改哪一项？" shows the part chosen and loses its buttons, as every answered
+    step does (they stayed, and a second tap said the step was over)."""
+    summary = await to_step(linli, "confirm")
+    which = await press(linli, summary, "✏️ 修改")
+    asked = await press(linli, which, "情况描述")
+    assert "请把情况说清楚" in asked["text"]
+
+    def settled() -> bool:
+        shown = linli.api.world.messages[(RESIDENT_ID, which["message_id"])]
+        return shown["text"].endswith("✅ 情况描述") and not shown.get("reply_markup")
+
+    await linli.api.wait_for(settled)

@@ -86,3 +86,24 @@ async def test_a_press_just_before_a_stop_is_still_settled(
         assert api.calls("editMessageText", FLOODED_ID) == []
     [edit] = api.calls("editMessageText", FLOODED_ID)  # made while stopping
     assert edit.ok and edit.params["text"].endswith("✅ 噪音扰民")
+
+
+async def test_a_pressed_message_refused_with_a_429_is_settled_after_the_wait(
+    tmp_path: Path, live_knowledge: LiveKnowledge
+) -> None:
+    """The edit settling a pressed message meets a 429 (the resident's next messages took
+    the chat's share): it is made once Telegram's wait is over, not dropped with the
+    buttons left on."""
+    async with start_linli(tmp_path, live_knowledge) as (api, _services):
+        resident = api.user(FLOODED_ID, "小王", language_code="zh-hans")
+        api.send_text(resident, "/complain")
+        [menu] = await api.wait_for_message(FLOODED_ID)
+        api.fail_next("editMessageText", 429, retry_after=1, chat_id=FLOODED_ID)
+        api.press_button(resident, menu, label="噪音扰民")
+
+        def settled() -> bool:
+            shown = api.world.messages[(FLOODED_ID, menu["message_id"])]
+            return shown["text"].endswith("✅ 噪音扰民") and not shown.get("reply_markup")
+
+        await api.wait_for(settled, timeout=5)
+        assert [c.ok for c in api.calls("editMessageText", FLOODED_ID)] == [False, True]

@@ -110,3 +110,52 @@ async def test_cancel_and_forged_buttons_file_nothing(desk: Desk) -> None:
     desk.api.press_button(desk.staff, ask, label="噪音扰民")
     await _shown(desk, "现在没有正在填写的代录")
     assert await _tickets(desk) == 0
+
+
+async def test_a_pressed_submit_or_cancel_reads_as_what_was_done(desk: Desk) -> None:
+    """The pressed message shows "✅ 已提交" / "✅ 已取消" (as /complain's do), not the
+    button's own label after the tick ("✅ ✅ 提交", "✅ ❌ 取消")."""
+
+    def shown_now(message: dict[str, Any]) -> str:
+        return text_of(desk.api.world.messages[(STAFF_ID, message["message_id"])])
+
+    ask = await _type(desk, "/record", "通过什么方式反映")
+    desk.api.press_button(desk.staff, ask, label="❌ 取消")
+    await _shown(desk, "这次代录已取消")
+    await desk.api.wait_for(lambda: shown_now(ask).endswith("✅ 已取消"))
+
+    desk.api.send_text(desk.staff, "/record")
+    [ask] = await desk.api.wait_for(
+        lambda: [
+            m
+            for m in desk.api.sent_to(STAFF_ID)
+            if m["message_id"] > ask["message_id"] and "通过什么方式反映" in text_of(m)
+        ]
+    )
+    desk.api.press_button(desk.staff, ask, label="电话")
+    ask = await _shown(desk, "属于哪一类问题")
+    desk.api.press_button(desk.staff, ask, label="噪音扰民")
+    await _shown(desk, "请输入居民反映的问题")
+    await _type(desk, "楼下饭店油烟很大，每天中午和晚上都熏到家里", "问题发生在哪里")
+    await _type(desk, "幸福小区5号楼", "居民怎么称呼")
+    await _type(desk, "王阿姨", "居民的联系电话")
+    summary = await _type(desk, "138 1234 5678", "请核对代录内容")
+    desk.api.press_button(desk.staff, summary, label="✅ 提交")
+    await _shown(desk, "已代录工单")
+    await desk.api.wait_for(lambda: shown_now(summary).endswith("✅ 已提交"))
+
+
+async def test_an_english_recorder_typing_the_residents_chinese_words_stays_in_english(
+    desk: Desk,
+) -> None:
+    """What the recorder types (the resident's problem, address, name) is the resident's,
+    usually in Chinese: it says nothing about the recorder's own language."""
+    await desk.services.residents.set_language(STAFF_ID, "en")
+    ask = await _type(desk, "/record", "How did the resident reach us?")
+    desk.api.press_button(desk.staff, ask, label="phone")
+    ask = await _shown(desk, "Which kind of problem is it?")
+    desk.api.press_button(desk.staff, ask, label="Noise")
+    await _shown(desk, "What is the problem?")
+    await _type(desk, "楼下饭店油烟很大，每天中午和晚上都熏到家里", "Where is it?")
+    await _type(desk, "幸福小区5号楼", "What is the resident's name?")
+    await _type(desk, "王阿姨", "The resident's phone number?")

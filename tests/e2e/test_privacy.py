@@ -4,6 +4,7 @@ operator."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sqlalchemy import select
@@ -109,3 +110,32 @@ async def test_a_forged_confirmation_erases_nobody(linli: Linli) -> None:
         )
     )
     assert (await linli.services.privacy.export(RESIDENT_ID)).profile.display_name == "小王"
+
+
+async def test_a_second_tap_after_erasing_says_so_and_does_not_claim_nothing_changed(
+    linli: Linli,
+) -> None:
+    """Erase, then "keep" (or erase again) on the same question before its buttons are
+    gone: the data is already erased, and the resident is told that, not "nothing was
+    changed" (nor a second "erased: 0 tickets"), and the question keeps "✅ erase"."""
+    me = linli.resident
+    await file(linli)
+    confirm = await write(linli, me, "/forget", "确定删除你的资料吗")
+    await asyncio.sleep(1.1)  # a person reads the question before tapping
+    linli.api.press_button(me, confirm, label="🗑 确定删除我的资料")
+    linli.api.press_button(me, confirm, label="保留我的资料")
+    linli.api.press_button(me, confirm, label="🗑 确定删除我的资料")
+    done = await expect(linli, me, "已删除你的资料")
+    assert "1 件工单已匿名" in done["text"]
+
+    def replies() -> list[str]:
+        later = linli.api.sent_to(RESIDENT_ID)
+        return [str(m.get("text")) for m in later if m["message_id"] > confirm["message_id"]]
+
+    said = await linli.api.wait_for(lambda: r if len(r := replies()) >= 3 else [])
+    await asyncio.sleep(0.3)  # the pressed question is settled after the replies
+    assert not any("没有做任何改动" in text for text in said), said
+    assert sum("已删除你的资料" in text for text in said) == 1, said
+    assert sum("你的资料已经删除了" in text for text in said) == 2, said
+    question = linli.api.world.messages[(RESIDENT_ID, confirm["message_id"])]
+    assert question["text"].endswith("✅ 🗑 确定删除我的资料"), question["text"]

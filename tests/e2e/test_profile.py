@@ -234,3 +234,38 @@ async def to_step_from(linli: Linli, step: str) -> dict[str, Any]:
     for name in ("photos", "phone", "anonymous")[("photos", "phone", "anonymous").index(step) :]:
         question = await press_in_filing(linli, question, answers[name])
     return question
+
+
+async def test_a_double_tap_asks_and_saves_once(linli: Linli) -> None:
+    """A community or a building tapped twice before its buttons are gone: one building
+    question (not two, each with live buttons), one "已登记"."""
+    me = linli.resident
+    shown = await typed(linli, me, "/profile", "🏠")
+    asked = await tap(linli, me, shown, "更改住址", "你住在哪个社区")
+    before = len(linli.api.sent_to(RESIDENT_ID))
+    linli.api.press_button(me, asked, label="示例社区B")
+    linli.api.press_button(me, asked, label="示例社区B")
+    buildings = await expect(linli, me, "示例社区B：你住在哪个楼栋")
+    linli.api.press_button(me, buildings, label="7号楼")
+    linli.api.press_button(me, buildings, label="7号楼")
+    await expect(linli, me, "已登记：示例社区B 7号楼")
+    await typed(linli, me, "低保怎么申请", "最低生活保障")  # answered after every tap
+    said = [text_of(m) for m in linli.api.sent_to(RESIDENT_ID)[before:]]
+    assert sum("你住在哪个楼栋" in s for s in said) == 1, said
+    assert sum("已登记" in s for s in said) == 1, said
+    assert await home(linli) == ("sample-b", "7号楼")
+
+
+async def test_an_english_resident_searching_a_chinese_name_stays_in_english(
+    linli: Linli,
+) -> None:
+    """Community and building names are Chinese: typing one to search says nothing about
+    the resident's own language."""
+    me = linli.resident
+    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "Wang", "en")
+    await linli.services.residents.set_language(RESIDENT_ID, "en")
+    shown = await typed(linli, me, "/profile", "🏠")
+    await tap(linli, me, shown, "Change", "Which community do you live in?")
+    found = await typed(linli, me, "示例社区B", "🏠")
+    assert "Which community do you live in?" in found["text"], found["text"]
+    assert "示例社区B" in labels(found)

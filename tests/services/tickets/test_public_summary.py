@@ -7,6 +7,7 @@ import pytest
 from services.access import Actor, WrongPlace
 from services.errors import NotFound, PermissionDenied
 from services.tickets import InvalidTransition
+from services.tickets.places import building_level
 from services.tickets.summaries import (
     MAX_SUMMARY,
     EmptySummary,
@@ -155,3 +156,14 @@ def test_the_default_place_is_at_building_level_without_names() -> None:
     assert default_summary("retired-category", None, None, "rejected") == (
         "retired-category · 不予受理"
     )
+
+
+def test_the_place_is_cut_after_its_building() -> None:
+    """What follows the building is the resident's own words (whose home, their contacts):
+    cut, as the unit and the room are; a titled name before it is masked."""
+    assert building_level("幸福小区3号楼 张伟家楼上 微信zw1234") == "幸福小区3号楼"
+    assert building_level("幸福路12号院3号楼东门，我叫张伟") == "幸福路12号院3号楼"
+    assert building_level("幸福小区3号楼b座1202") == "幸福小区3号楼b座"
+    assert building_level("阳光花园5栋 李建国家") == "阳光花园5栋"
+    assert building_level("王阿姨家楼下") == "某人家楼下"  # no building: people masked
+    assert building_level("小区东门垃圾站旁边") == "小区东门垃圾站旁边"
