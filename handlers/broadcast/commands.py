@@ -20,6 +20,7 @@ from handlers.awaiting import claim, release
 from handlers.broadcast import notices as broadcast_notices
 from handlers.broadcast.flow import (
     BUILDING,
+    BUTTONS,
     COMMUNITY,
     TIME,
     TOPIC,
@@ -27,6 +28,7 @@ from handlers.broadcast.flow import (
     is_official,
     refused,
     show_preview,
+    step_owed,
 )
 from handlers.broadcast.input import start_draft
 from handlers.broadcast.render import AUDIENCES, audience_text
@@ -102,13 +104,29 @@ async def on_button(update: Update, context: Context) -> None:
     cb, caller = press.callback, press.caller
     action, choice = cb.args[0], cb.args[2] if len(cb.args) > 2 else ""
     handler = _BUTTONS.get(action)
-    if handler is None:
+    if handler is None or await _answered_already(context, caller, notice_id, action):
         await reply(update, t(caller.language, "stale_button"))
         return
     try:
         await handler(update, context, caller, notice_id, choice)
     except ServiceError as error:
         await refused(update, context, caller, error)
+
+
+# The step each answering button belongs to (the preview's buttons act on the whole draft).
+_STEP_OF = {"aud": "audience", "top": TOPIC, "urg": "urgent", "when": "when"}
+
+
+async def _answered_already(context: Context, caller: Caller, notice_id: int, action: str) -> bool:
+    """A button of a step of this draft other than the one asked now: the second tap of a
+    double tap (the pressed message is settled only after the next question is out), or an
+    old question's button. Answering it again would ask the next question twice."""
+    step = _STEP_OF.get(action)
+    if step is None:
+        return False
+    owed = await context.services.awaiting.awaiting(caller.resident.telegram_id)
+    asked = step_owed(owed.reference) if owed is not None and owed.kind is Owed.BROADCAST else None
+    return asked is not None and asked[0] == notice_id and asked[1] not in (step, BUTTONS)
 
 
 async def _audience(u: Update, c: Context, caller: Caller, notice_id: int, choice: str) -> None:

@@ -30,10 +30,13 @@ from services.errors import InvalidInput, NotFound, PermissionDenied, ServiceErr
 from services.notices.views import OFFICIAL_ROLES
 from services.residents.awaiting import Owed
 
-# The question asked last, as the reference of what the official owes: typed answers
-# (topic, community, building, time) or buttons (any other step shows the preview again).
+# The question asked last, as the reference of what the official owes: its draft and its
+# step. Typed answers are taken at topic, community, building and time; at a step answered
+# with buttons (audience, urgent, when, the preview) typing shows the preview again, and a
+# button of another step is one already answered (a double tap).
 TOPIC, COMMUNITY, BUILDING, TIME = "topic", "community", "building", "time"
-BUTTONS = "buttons"
+PREVIEW = "preview"
+BUTTONS = "buttons"  # what revisions before the step was kept recorded for any button step
 TYPED = (TOPIC, COMMUNITY, BUILDING, TIME)
 
 _BUTTON_PROMPTS = {
@@ -67,7 +70,7 @@ def example_send_time(context: Context) -> str:
 
 def owed_step(notice_id: int, step: str) -> str:
     """The reference of a broadcast step: which draft, and which question."""
-    return f"{notice_id}:{step if step in TYPED else BUTTONS}"
+    return f"{notice_id}:{step}"
 
 
 def step_owed(reference: str) -> tuple[int, str] | None:
@@ -82,7 +85,7 @@ async def show_preview(
     """The notice exactly as residents will get it, then who and when, with the buttons."""
     notices, lang = context.services.notices, caller.language
     preview = await notices.preview(caller.resident.telegram_id, notice_id)
-    await claim(update, context, caller, Owed.BROADCAST, owed_step(notice_id, BUTTONS))
+    await claim(update, context, caller, Owed.BROADCAST, owed_step(notice_id, PREVIEW))
     chat, notice = update.effective_chat, preview.notice
     if intro:
         await reply(update, t(lang, intro))

@@ -85,3 +85,25 @@ async def test_the_example_sending_time_is_in_the_future(linli: Linli) -> None:
     refused = await write(linli, boss, "下下周", "看不懂")
     assert example in text_of(refused)
     await write(linli, boss, example, "第 5 步")  # the example, copied, is taken
+
+
+async def test_a_step_tapped_twice_asks_the_next_question_once(linli: Linli) -> None:
+    """The pressed question keeps its buttons until the next one is out (they are settled a
+    second later with Telegram's limits): a second tap meanwhile is a stale button, not a
+    second "step 3" with live buttons."""
+    boss = await official(linli)
+    audience = await compose(linli, boss)
+    linli.api.press_button(boss, audience, label="👥 全体居民")
+    linli.api.press_button(boss, audience, label="👥 全体居民")
+    urgent = await expect(linli, boss, "第 3 步")
+    await expect(linli, boss, "这个按钮已经过期")
+    assert sum("第 3 步" in text_of(m) for m in linli.api.sent_to(boss["id"])) == 1
+    linli.api.press_button(boss, urgent, label="普通（免打扰时段内等到结束再送）")
+    linli.api.press_button(boss, urgent, label="普通（免打扰时段内等到结束再送）")
+    await expect(linli, boss, "第 4 步")
+    (draft,) = await linli.services.notices.list_notices(boss["id"])
+    assert draft.status == "draft" and not draft.urgent
+    await linli.api.wait_for(
+        lambda: sum("已经过期" in text_of(m) for m in linli.api.sent_to(boss["id"])) == 2
+    )
+    assert sum("第 4 步" in text_of(m) for m in linli.api.sent_to(boss["id"])) == 1
