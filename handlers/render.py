@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -10,6 +10,12 @@ from handlers.callbacks import encode
 from handlers.i18n import localize, t
 from services import CategoryView, ContactView, EntryView
 from services.workdays.worktime import TIMEZONE
+
+
+def a_week_ahead(now: datetime, tz: tzinfo) -> datetime:
+    """The day an example date in a message names: a week from ``now`` in the district, so
+    that someone copying it is never told it is past (a fixed date soon would be)."""
+    return now.astimezone(tz) + timedelta(days=7)
 
 
 def when(language: str, at: datetime | str, tz: tzinfo = TIMEZONE) -> str:

@@ -9,8 +9,6 @@ step in the reference: "<notice id>:<step>".
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import Update
 
 from handlers.awaiting import claim, release
@@ -25,6 +23,7 @@ from handlers.broadcast.render import (
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import Caller
+from handlers.render import a_week_ahead
 from handlers.replies import reply
 from services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.notices.views import OFFICIAL_ROLES
@@ -64,8 +63,7 @@ async def ask(update: Update, context: Context, caller: Caller, notice_id: int, 
 def example_send_time(context: Context) -> str:
     """A sending time to show as an example: 09:00 a week from today, never in the past."""
     services = context.services
-    day = services.delivery.clock().astimezone(services.notices.tz) + timedelta(days=7)
-    return f"{day:%Y-%m-%d} 09:00"
+    return f"{a_week_ahead(services.delivery.clock(), services.notices.tz):%Y-%m-%d} 09:00"
 
 
 def owed_step(notice_id: int, step: str) -> str:

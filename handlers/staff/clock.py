@@ -24,7 +24,7 @@ from handlers.callbacks import decode, int_arg
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import identify
-from handlers.render import when
+from handlers.render import a_week_ahead, when
 from handlers.replies import reply
 from handlers.staff.commands import read_ticket_command
 from handlers.staff.common import Refused, attempt, district_tz, too_long
@@ -48,9 +48,16 @@ log = logging.getLogger("linli.staff")
 PATTERN = r"^ext:"
 
 
+def _due_examples(context: Context) -> dict[str, str]:
+    """The due times the usage shows, a week ahead at 18:00, in both ways one may write them."""
+    day = a_week_ahead(context.services.delivery.clock(), district_tz(context))
+    return {"example_md": f"{day.month}月{day.day}日 18:00", "example_iso": f"{day:%Y-%m-%d} 18:00"}
+
+
 async def extend_command(update: Update, context: Context) -> None:
     """/extend <no> <new due> <reason>: ask the officials for more time."""
-    command = await read_ticket_command(update, context, "extend", "required")
+    examples = _due_examples(context)
+    command = await read_ticket_command(update, context, "extend", "required", **examples)
     if command is None:
         return
     language, number = command.language, command.number
@@ -58,10 +65,10 @@ async def extend_command(update: Update, context: Context) -> None:
     try:
         due, reason = extensions.parse_due(command.text)
     except BadDueTime:  # a number and more text: the time is what is wrong
-        await reply(update, t(language, "staff.extend.bad_due"))
+        await reply(update, t(language, "staff.extend.bad_due", **examples))
         return
     if not reason:
-        await reply(update, t(language, "staff.usage.extend"))
+        await reply(update, t(language, "staff.usage.extend", **examples))
         return
     call = extensions.request(command.caller.actor, number, due, reason)
     outcome = await _attempt(language, number, "extend", call, update, context)

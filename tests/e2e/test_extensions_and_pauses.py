@@ -5,6 +5,7 @@ the clock."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,3 +161,17 @@ async def test_forged_decision_buttons_are_answered_and_change_nothing(desk: Des
     view = await desk.services.tickets.staff.get_ticket_for_staff(DESK, number)
     assert view.resolution_due_at == request.from_due_at
     assert [e.kind for e in view.events][-1] == "ext_requested"
+
+
+async def test_the_usage_shows_due_times_one_can_copy(desk: Desk) -> None:
+    """The examples are a week ahead: a fixed date in the text was past a few days later,
+    and staff copying it were told the new due time had gone by."""
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    desk.clock.now = datetime(2026, 12, 15, 2, 0, tzinfo=UTC)  # past the old fixed example
+    [usage] = await desk.say("/extend")
+    found = re.search(r"(\d+月\d+日 18:00)、(\d{4}-\d{2}-\d{2} 18:00)", usage["text"])
+    assert found is not None, usage["text"]
+    for example in found.groups():
+        [said] = await desk.say(f"/extend {number} {example} 等配件到货")
+        assert "已经过去" not in said["text"] and "看不懂" not in said["text"], said["text"]
