@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.small_talk import Talk
+
+SMALL_TALK = frozenset(talk.value for talk in Talk)
+"""The answer kinds of a message that is only small talk (knowledge/small_talk.py)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ResidentView:
@@ -51,8 +56,10 @@ class CategoryView:
 class AnswerView:
     """The outcome of a resident's question.
 
-    ``kind`` is answer / suggest / none / too_short. ``query_id`` identifies the query-log row
-    so that feedback and a picked suggestion can be recorded against it.
+    ``kind`` is answer / suggest / none / too_short, or one of SMALL_TALK (a greeting,
+    thanks, an "OK", a goodbye: not a question, so neither matched nor logged, and
+    ``query_id`` is 0). ``query_id`` identifies the query-log row so that feedback and a
+    picked suggestion can be recorded against it.
     """
 
     kind: str

@@ -13,6 +13,7 @@ from handlers.render import answer_keyboard, entry_text, none_keyboard, suggesti
 from handlers.replies import reply
 from services import AnswerView, InvalidInput, NotFound
 from services.residents.limits import Banned, TooManyRequests
+from services.views import SMALL_TALK
 
 
 def addressed_text(update: Update, bot_username: str) -> str | None:
@@ -76,6 +77,8 @@ async def send_outcome(
         await reply(update, t(lang, "suggest.intro"), keyboard)
     elif outcome.kind == "too_short":
         await reply(update, t(lang, "too_short"))
+    elif outcome.kind in SMALL_TALK:
+        await reply(update, t(lang, f"small_talk.{outcome.kind}"))
     else:
         text = t(lang, "none.text", reach=reach_text(context, lang))
         await reply(update, text, none_keyboard(lang, outcome.query_id))

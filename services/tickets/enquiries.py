@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from knowledge import DecisionKind
+from knowledge.small_talk import small_talk
 from services import events
 from services.errors import InvalidInput, NotFound
 from services.knowledge.live import LiveKnowledge
@@ -55,6 +56,9 @@ class EnquiryService:
             raise InvalidInput("empty question")
         await self._bans.refuse_if_banned(telegram_id)
         self._questions.check(telegram_id)
+        talk = small_talk(question)
+        if talk is not None:  # 你好, 谢谢: answered kindly, neither matched nor logged
+            return AnswerView(talk.talk.value, 0, None, (), talk.language)
         # Matching with every layer takes tens of milliseconds (the embedding model): in a
         # worker thread, so that the event loop keeps serving other residents meanwhile; a
         # question asked before in the same words is answered from the kept decision.

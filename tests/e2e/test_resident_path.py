@@ -257,3 +257,17 @@ async def test_buttons_and_commands_follow_the_script_just_written(linli: Linli)
     assert "户口" in again["text"]
     [menu] = await linli.say(linli.resident, "/menu")
     assert menu["text"] == "请选择服务类别："
+
+
+async def test_thanks_and_hello_get_a_kind_word_not_a_request_for_more(linli: Linli) -> None:
+    """谢谢 after an answer used to get "could you say a little more?", and hello "I can't
+    answer that"; neither is a question, so neither is logged as one."""
+    [thanks] = await linli.say(linli.resident, "谢谢！")
+    assert thanks["text"] == "不客气！还有别的问题，随时问我。" and not thanks.get("reply_markup")
+    [hello] = await linli.say(linli.resident, "Hello!")
+    assert hello["text"].startswith("Hello! I'm linli")  # written in English: answered so
+    [question] = await linli.say(linli.resident, "你好，低保怎么申请")
+    assert question["text"].startswith("【最低生活保障")
+    async with linli.services.db.transaction() as session:
+        logged = list(await session.scalars(select(QueryLog.raw_text)))
+    assert logged == ["你好，低保怎么申请"]
