@@ -4,6 +4,7 @@ have no business with any of it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,19 @@ async def _victim_data(services: Services) -> tuple[int, str, int, str, int, int
             extension.id)  # fmt: skip
 
 
+async def _setup_delivered(services: Services, timeout_s: float = 30.0) -> None:
+    """Wait until the setup's own messages (the assignee's phone, the officials' extension
+    question) are out: delivered during the attack, they counted as what a forged press had
+    shown (a retry after the first try found a person the emulator did not know yet)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        counts = await services.delivery.counts()
+        if not counts.get("pending") and not counts.get("sending"):
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"setup not delivered: {counts}"
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture(params=BACKENDS)
 async def town(
     request: pytest.FixtureRequest, tmp_path: Path, live_knowledge: LiveKnowledge
@@ -106,6 +120,7 @@ async def town(
                 api, services, people[RESIDENT_ID], people[ADMIN_ID], people[STAFF_ID], staff_chat
             )
             new_id, new_no, done_id, done_no, query_id, draft_id, extension_id = made["ids"]
+            await _setup_delivered(services)
             yield Town(
                 linli, new_id, new_no, done_no, done_id, query_id, draft_id, people, extension_id
             )
