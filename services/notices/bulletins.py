@@ -117,6 +117,10 @@ def bulletin_view(bulletin: Bulletin) -> BulletinView:
     )
 
 
+class NameTaken(InvalidInput):
+    """A bulletin (not removed) has this name already."""
+
+
 class BulletinService:
     """Define, list and remove bulletins; run the due ones (the scheduler's entry point)."""
 
@@ -145,8 +149,9 @@ class BulletinService:
         now = self._clock()
         async with self._db.transaction() as session:
             author = await require_official(session, actor)
+            await repo.lock_names(session)
             if any(b.name == name for b in await repo.list_bulletins(session)):
-                raise InvalidInput(f"a bulletin named {name!r} exists already")
+                raise NameTaken(f"a bulletin named {name!r} exists already")
             bulletin = await repo.add_bulletin(
                 session,
                 name=name,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notices.bulletin_figures import FigureSource, TicketFigures
-from services.notices.bulletins import BulletinService, BulletinSpec
+from services.notices.bulletins import BulletinService, BulletinSpec, NameTaken
 from services.notices.disclosure import disclosure_text, previous_month
 from services.notices.views import OPERATOR, Audience, BulletinView
 from services.reports import ReportService
@@ -99,4 +99,7 @@ async def ensure_default_disclosure(
         )
         if existing.first() is not None:
             return None
-    return await bulletins.add(OPERATOR, default_spec())
+    try:
+        return await bulletins.add(OPERATOR, default_spec())
+    except NameTaken:  # another process, starting at the same time, defined it first
+        return None

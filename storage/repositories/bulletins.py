@@ -8,10 +8,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Bulletin, Ticket
+
+BULLETIN_NAMES_LOCK_KEY = int.from_bytes(b"linli:bn", "big")
+"""The advisory lock that serialises defining bulletins ("linli:bn" as a signed 64-bit
+integer)."""
+
+
+async def lock_names(session: AsyncSession) -> None:
+    """Hold the bulletin names until the transaction ends, so that two transactions that
+    each find a name free cannot both define it (several processes start at once and each
+    defines the default disclosure bulletin). On SQLite a writing transaction already
+    holds the whole database."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": BULLETIN_NAMES_LOCK_KEY}
+        )
 
 
 async def add_bulletin(session: AsyncSession, **fields: Any) -> Bulletin:

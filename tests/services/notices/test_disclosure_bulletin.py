@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, time
 
@@ -109,3 +110,21 @@ async def test_preview_is_what_residents_receive(database: Database, clock: Cloc
         await preview(reports, data.OFFICIAL, "十一月吧")
     with pytest.raises(InvalidInput):
         await preview(reports, data.OFFICIAL, "2027-03")
+
+
+async def test_processes_starting_at_once_define_the_default_once(
+    database: Database, clock: Clock
+) -> None:
+    """Several linli processes behind one webhook start together on one database: each
+    defines the default bulletin at start, and exactly one does (the others carry on)."""
+    url = database.engine.url.render_as_string(hide_password=False)
+    processes = [Database(url) for _ in range(4)]
+    try:
+        created = await asyncio.gather(
+            *(ensure_default_disclosure(services(db, clock)[0], db) for db in processes)
+        )
+    finally:
+        await asyncio.gather(*(db.dispose() for db in processes))
+    assert sum(view is not None for view in created) == 1
+    bulletins, _ = services(database, clock)
+    assert [b.name for b in await bulletins.list_bulletins(OPERATOR)] == [DEFAULT_NAME]
