@@ -19,9 +19,14 @@ PostgreSQL:
   past it). So order is certain as long as each update is recorded within ``gap_s`` of the
   next one's; one that comes later still is handled in turn with its chat's others, only
   not before them.
+- **Hand-over.** Marking an update done is one call (``linli_chat_done``) that also begins
+  the chat's next waiting update if it may begin, for whichever process holds it; that
+  process is told (or, when it is this one, knows from the answer) and starts without
+  asking again. Half the updates of a resident who sends two lines at once wait so.
 - **Waiting.** A waiting update asks again when the database announces what it waits for
-  (a chat's update done, a missing id recorded), and every ``recheck_s`` in case a
-  notification was lost; in a process only the chat's lowest waiting update asks.
+  (as many ids recorded as the gap missed, a chat's update done without a hand-over), and
+  every ``recheck_s`` in case a notification was lost; in a process only the chat's lowest
+  waiting update asks.
 - **Dead processes.** Each process marks its open rows seen every ``heartbeat_s`` (5 s);
   a row not seen for ``stale_s`` (20 s) belongs to a process that died (or froze) and no
   longer holds its chat. A slow update in a live process keeps its turn however long it
@@ -75,8 +80,11 @@ class _Waiter:
     update_id: int
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     gap: bool = False  # waiting for a lower update_id to be recorded somewhere
+    missing: int | None = None  # how many lower update_ids the gap waits for, if known
     asking: bool = False  # its call to the database is under way
     recorded_meanwhile: bool = False  # a lower update_id was recorded during that call
+    handed: bool = False  # the chat's previous update, done, began this one's turn
+    behind_own: bool = False  # an earlier update of its chat is recorded: its end will tell
 
 
 @dataclass(slots=True)
@@ -117,7 +125,8 @@ class ChatTurns:
         self.handled = 0
         """Turns given in this process (tests and figures)."""
         self.calls = 0
-        """Database calls made for turns in this process (tests and figures)."""
+        """Database calls made to begin and to end turns in this process (tests and figures;
+        not the heartbeat's)."""
         self.gaps_given_up = 0
         """Turns begun after giving up a missing update_id (see ``OrderTimings.gap_s``)."""
 
@@ -199,7 +208,11 @@ class ChatTurns:
         try:
             found = await self._take(chat_id, waiter, record=True, give_up=False)
             while found not in _TAKEN:
-                await self._wait(chat, waiter, deadline)
+                if not waiter.handed:
+                    await self._wait(chat, waiter, deadline)
+                if waiter.handed:  # begun in the database by the chat's previous update
+                    found = Turn.CLAIMED
+                    break
                 give_up = waiter.gap and asyncio.get_running_loop().time() >= deadline
                 found = await self._take(chat_id, waiter, record=False, give_up=give_up)
             if found is Turn.CLAIMED_PAST_GAP:
@@ -222,10 +235,11 @@ class ChatTurns:
             heapq.heapify(chat.ids)
             if not chat.ids:
                 del self._chats[chat_id]
-            elif chat.ids[0] in chat.waiters:  # this process's next update of the chat
-                chat.waiters[chat.ids[0]].wake.set()
-            if found is not Turn.REPEATED:  # handled, or given up (cancelled, failed)
-                await self._handled(chat_id, update_id)
+            # Handled, or given up (cancelled, failed): the chat's next update, here or in
+            # another process, begins by the same call. A repeated delivery holds nothing.
+            holds = found is not Turn.REPEATED
+            if not (holds and await self._handled(chat_id, update_id)):
+                self._wake_lowest(chat_id)
 
     async def _wait(self, chat: _Chat, waiter: _Waiter, deadline: float) -> None:
         """Until something this update waits for is announced, or it is time to ask again
@@ -237,7 +251,7 @@ class ChatTurns:
                 timeout = min(timeout, max(0.0, deadline - loop.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wake.wait(), timeout)
-            if chat.ids[0] == waiter.update_id:
+            if waiter.handed or chat.ids[0] == waiter.update_id:
                 return
             waiter.wake.clear()
 
@@ -245,8 +259,10 @@ class ChatTurns:
         """Ask the database for the update's turn (recording the update first if ``record``)."""
         waiter.wake.clear()  # before asking: what is announced meanwhile counts
         waiter.asking, waiter.recorded_meanwhile = True, False
+        waiter.behind_own = False  # the call sees what was recorded before it
+        self.calls += 1
         try:
-            found = await self._call(
+            answer = await self._call(
                 lambda connection: repo.take_turn(
                     connection,
                     chat_id,
@@ -259,25 +275,54 @@ class ChatTurns:
             )
         finally:
             waiter.asking = False
-        waiter.gap = found is Turn.GAP
+        found, waiter.missing = answer
+        # Behind an earlier update of its chat, recorded during the call: that update had to
+        # take the chat's lock after this call, saw this update waiting, and its end begins
+        # this one or tells it to ask (see _announced).
+        waiter.gap = found is Turn.GAP and not waiter.behind_own
         if waiter.gap and waiter.recorded_meanwhile:  # the call may have just missed it
             waiter.wake.set()
         return found
 
-    async def _handled(self, chat_id: int, update_id: int) -> None:
+    async def _handled(self, chat_id: int, update_id: int) -> bool:
+        """Mark the update done; True when the database answered (the chat's next update
+        has begun, or was told to ask, or nothing waits)."""
         # Shielded: a cancelled update must still free its chat (else it waits for stale_s).
-        with contextlib.suppress(SQLAlchemyError, OSError):
-            await asyncio.shield(self._call(self._marker(chat_id, update_id)))
+        self.calls += 1
+        try:
+            handed = await asyncio.shield(self._call(self._marker(chat_id, update_id)))
+        except (SQLAlchemyError, OSError):
+            return False
+        if handed is not None:
+            self._hand_over(chat_id, handed)  # here, or announced to the process that has it
+        return True
 
-    def _marker(self, chat_id: int, update_id: int) -> Callable[[AsyncConnection], Awaitable[None]]:
-        return lambda connection: repo.mark_handled(connection, chat_id, update_id, self.owner)
+    def _marker(
+        self, chat_id: int, update_id: int
+    ) -> Callable[[AsyncConnection], Awaitable[int | None]]:
+        stale_s = self.timings.stale_s
+        return lambda connection: repo.mark_handled(
+            connection, chat_id, update_id, self.owner, stale_s=stale_s
+        )
+
+    def _hand_over(self, chat_id: int, update_id: int) -> None:
+        chat = self._chats.get(chat_id)
+        waiter = chat.waiters.get(update_id) if chat is not None else None
+        if waiter is not None:
+            waiter.handed = True
+            waiter.wake.set()
+
+    def _wake_lowest(self, chat_id: int) -> None:
+        """Let this process's lowest waiting update of the chat ask for its turn."""
+        chat = self._chats.get(chat_id)
+        if chat is not None and chat.ids and chat.ids[0] in chat.waiters:
+            chat.waiters[chat.ids[0]].wake.set()
 
     async def _call(self, step: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """One statement on the autocommit pool; once more on a fresh connection if the
         pooled one had been dropped (the pool does not ping it first)."""
         # A connection, not an ORM session: on an autocommit pool a session's bookkeeping
         # was a quarter of each call's CPU (0.36 against 0.27 ms), two or three per update.
-        self.calls += 1
         try:
             async with self._db.engine.connect() as connection:
                 return await step(connection)
@@ -293,24 +338,30 @@ class ChatTurns:
             values = [int(n) for n in numbers]
         except ValueError:
             return
-        if kind == "d" and len(values) == 1:  # a chat's update is done: its lowest here asks
-            chat = self._chats.get(values[0])
-            if chat is not None and chat.ids and chat.ids[0] in chat.waiters:
-                chat.waiters[chat.ids[0]].wake.set()
+        if kind == "d" and len(values) == 1:  # the chat's waiting updates ask: its lowest here
+            self._wake_lowest(values[0])
+        elif kind == "c" and len(values) == 2:  # a done update began this one's turn
+            self._hand_over(*values)
         elif kind == "r" and len(values) == 2:  # recorded: the gaps above it may be closed
             update_id, chat_id = values
             for waited_chat, chat in self._chats.items():
                 for waiter in chat.waiters.values():
                     if waiter.update_id <= update_id:
                         continue
-                    if waited_chat == chat_id and not waiter.asking:
+                    if waited_chat == chat_id:
                         # An earlier update of its own chat: asking now would only find
-                        # the chat busy; the update's end is announced (and wakes it).
+                        # the chat busy; that update's end begins this one or tells it
+                        # to ask (linli_chat_done), even if this one is asking right now.
+                        waiter.behind_own = True
                         waiter.gap = False
-                    elif waiter.gap:
-                        waiter.wake.set()
-                    elif waiter.asking:
+                    elif waiter.asking:  # the answer may not have counted it
                         waiter.recorded_meanwhile = True
+                    elif waiter.gap:
+                        # Asking again pays only once every missing id may have come.
+                        if waiter.missing is not None:
+                            waiter.missing -= 1
+                        if waiter.missing is None or waiter.missing <= 0:
+                            waiter.wake.set()
 
     async def _listen(self, listening: asyncio.Event) -> None:
         while True:

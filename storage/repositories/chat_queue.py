@@ -5,14 +5,17 @@ Functions take a connection and never commit; each is one statement, so on an au
 connection (``Database.companion(autocommit=True)``) each is one round trip.
 Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
 agree on ages. What changes a chat's or the sequence's state is announced on the
-``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded, ``d
-<chat_id>`` when one of the chat's updates is done (handled, given up, or its process
+``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded,
+``c <chat_id> <update_id>`` when a done update handed the chat's turn to the next one (its
+process starts it without asking again), ``d <chat_id>`` when the chat's waiting updates
+should ask again (one of its updates is done without a hand-over, given up, or its process
 taken for dead).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +39,14 @@ class Turn(StrEnum):
     REPEATED = "repeated"  # another process has this update (a repeated delivery)
 
 
+class TurnAnswer(NamedTuple):
+    """linli_chat_turn's answer: what it found, and for a gap how many lower update_ids have
+    reached no process yet (None when not known: the sequence has no watermark yet)."""
+
+    turn: Turn
+    missing: int | None = None
+
+
 def chat_lock_key(chat_id: int) -> int:
     """The chat's 32-bit lock key (two chats sharing one only queue their claims together)."""
     low = chat_id & 0xFFFFFFFF
@@ -55,13 +66,7 @@ _RECORD_HANDLED = text(
     ") SELECT pg_notify(:channel, 'r ' || update_id || ' ' || :chat) FROM r"
 )
 
-_HANDLED = text(
-    "WITH h AS ("
-    " UPDATE chat_queue SET handled_at = clock_timestamp()"
-    " WHERE chat_id = :chat AND update_id = :update AND owner = :owner AND handled_at IS NULL"
-    " RETURNING chat_id"
-    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM h"
-)
+_DONE = text("SELECT linli_chat_done(:chat, :update, :owner, :namespace, :lock, :stale)")
 
 _TOUCH = text(
     "UPDATE chat_queue SET seen_at = clock_timestamp() WHERE owner = :owner AND handled_at IS NULL"
@@ -88,6 +93,17 @@ _PRUNE = text(
 )
 
 
+def _turn_params(chat_id: int, update_id: int, owner: int, stale_s: float) -> dict[str, object]:
+    return {
+        "chat": chat_id,
+        "update": update_id,
+        "owner": owner,
+        "namespace": CHAT_LOCK_NAMESPACE,
+        "lock": chat_lock_key(chat_id),
+        "stale": stale_s,
+    }
+
+
 async def take_turn(
     connection: AsyncConnection,
     chat_id: int,
@@ -97,23 +113,18 @@ async def take_turn(
     stale_s: float,
     record: bool,
     give_up_gap: bool,
-) -> Turn:
+) -> TurnAnswer:
     """Record an update just received (``record``) or ask again for its turn, and begin
     the turn if every earlier update_id has reached some process (or ``give_up_gap``: stop
     waiting for those that have not), none of the chat's earlier updates is waiting and
     none of its updates is running. Rows not seen for ``stale_s`` belong to dead processes
-    and hold nothing."""
-    params = {
-        "chat": chat_id,
-        "update": update_id,
-        "owner": owner,
-        "namespace": CHAT_LOCK_NAMESPACE,
-        "lock": chat_lock_key(chat_id),
-        "stale": stale_s,
-        "record": record,
-        "give_up": give_up_gap,
-    }
-    return Turn((await connection.execute(_TURN, params)).scalar_one())
+    and hold nothing. A gap comes with the number of missing update_ids when it is known."""
+    params = _turn_params(chat_id, update_id, owner, stale_s)
+    params |= {"record": record, "give_up": give_up_gap}
+    answer = str((await connection.execute(_TURN, params)).scalar_one())
+    if answer.startswith(f"{Turn.GAP} "):  # 'gap <n>' (revision 0017)
+        return TurnAnswer(Turn.GAP, int(answer.removeprefix(f"{Turn.GAP} ")))
+    return TurnAnswer(Turn(answer))
 
 
 async def record_handled(connection: AsyncConnection, update_id: int, owner: int) -> None:
@@ -123,11 +134,13 @@ async def record_handled(connection: AsyncConnection, update_id: int, owner: int
 
 
 async def mark_handled(
-    connection: AsyncConnection, chat_id: int, update_id: int, owner: int
-) -> None:
-    """``owner``'s update is handled (or given up): the chat's next may start."""
-    params = {"chat": chat_id, "update": update_id, "owner": owner, "channel": CHANNEL}
-    await connection.execute(_HANDLED, params)
+    connection: AsyncConnection, chat_id: int, update_id: int, owner: int, *, stale_s: float
+) -> int | None:
+    """``owner``'s update is handled (or given up); the chat's next waiting update, in
+    whichever process, begins if it may (revision 0017). Returns the update that began."""
+    done = await connection.execute(_DONE, _turn_params(chat_id, update_id, owner, stale_s))
+    handed = done.scalar_one()
+    return None if handed is None else int(handed)
 
 
 async def touch_owner(connection: AsyncConnection, owner: int) -> int:

@@ -7,6 +7,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
@@ -95,6 +96,46 @@ async def test_one_chat_alternating_between_processes_runs_one_at_a_time_in_orde
     assert journal.started == list(range(1, 9))
     assert journal.most_at_once == 1
     assert await open_rows(postgres_database) == []
+
+
+async def test_the_done_update_begins_the_next_one_in_either_process_without_a_second_ask(
+    processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
+) -> None:
+    """A resident sends two lines at once: the second waits while the first runs, and the
+    first's done call begins it, so each update costs its process two calls (record,
+    done), whichever process has the second."""
+    a, b = processes
+    for turns in processes:  # no asking again in case a notification was lost
+        turns.timings = replace(FAST, recheck_s=5.0)
+    for second in (b, a):
+        calls_before = a.calls + b.calls
+        journal = Journal()
+        first_id = 1 if second is b else 3  # the sequence goes on from update 0: no gap
+        await asyncio.gather(
+            journal.handle(a, CHAT, first_id, hold=0.3),
+            journal.handle(second, CHAT, first_id + 1, delay=0.05),
+        )
+        assert journal.started == [first_id, first_id + 1]
+        assert journal.most_at_once == 1
+        assert a.calls + b.calls - calls_before == 4
+    assert await open_rows(postgres_database) == []
+
+
+async def test_a_gap_says_how_many_ids_are_missing(postgres_database: Database) -> None:
+    await mark_sequence(postgres_database, 0)
+    async with postgres_database.transaction() as session:
+        answers = [
+            await repo.take_turn(
+                session, chat, update, 7, stale_s=60, record=True, give_up_gap=False
+            )
+            for chat, update in [(CHAT, 4), (OTHER_CHAT, 2), (CHAT, 1)]
+        ]
+    # Update 4 misses 1, 2 and 3; then 2 comes (missing 1); then 1, which begins.
+    assert answers == [
+        repo.TurnAnswer(repo.Turn.GAP, 3),
+        repo.TurnAnswer(repo.Turn.GAP, 1),
+        repo.TurnAnswer(repo.Turn.CLAIMED),
+    ]
 
 
 async def test_a_lower_update_received_much_later_still_goes_first(
@@ -241,7 +282,7 @@ async def test_a_dead_process_holds_the_chat_only_until_its_rows_go_stale(
         taken = await repo.take_turn(
             session, CHAT, 1, dead_owner, stale_s=60, record=True, give_up_gap=False
         )
-        assert taken is repo.Turn.CLAIMED
+        assert taken == repo.TurnAnswer(repo.Turn.CLAIMED)
     async with postgres_database.transaction() as session:
         await repo.take_turn(
             session, CHAT, 2, dead_owner, stale_s=60, record=True, give_up_gap=False
