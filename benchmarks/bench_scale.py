@@ -154,7 +154,9 @@ async def learn_answers(api: BotApiServer, processes: int) -> dict[str, str]:
     for question in [*QUESTIONS, QUESTIONS[0]] * max(2, processes):
         sent = len(api.calls("sendMessage", user["id"]))
         api.send_text(user, question)
-        await api.wait_for(lambda n=sent: len(api.calls("sendMessage", user["id"])) > n, 30)
+        await api.wait_for(
+            lambda n=sent: len(api.calls("sendMessage", user["id"])) > n, 30, chat_id=user["id"]
+        )
         answers[question] = api.calls("sendMessage", user["id"])[-1].params["text"]
     return answers
 
@@ -179,7 +181,9 @@ async def resident(
         asked += burst
         want = before + len(burst)
         try:
-            await api.wait_for(lambda w=want: len(api.calls("sendMessage", user_id)) >= w, 30)
+            await api.wait_for(
+                lambda w=want: len(api.calls("sendMessage", user_id)) >= w, 30, chat_id=user_id
+            )
         except TimeoutError:
             missing += want - len(api.calls("sendMessage", user_id))
             continue

@@ -76,7 +76,7 @@ async def resident(api: BotApiServer, user_id: int, messages: int, out: list[flo
         api.send_text(user, QUESTIONS[(user_id + i) % len(QUESTIONS)])
         try:
             replies = await api.wait_for(
-                lambda n=before: api.calls("sendMessage", user_id)[n:], timeout=10
+                lambda n=before: api.calls("sendMessage", user_id)[n:], timeout=10, chat_id=user_id
             )
         except TimeoutError:
             errors += 1

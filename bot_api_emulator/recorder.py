@@ -55,6 +55,7 @@ class CallLog:
         self._calls_by_chat: dict[int, list[BotCall]] = {}
         self._calls_by_method: dict[str, list[BotCall]] = {}
         self._changed = asyncio.Event()
+        self._chat_changed: dict[int, asyncio.Event] = {}
         self._subscribers: list[asyncio.Queue[BotCall]] = []
 
     def _record(self, call: BotCall) -> None:
@@ -62,6 +63,8 @@ class CallLog:
         self._calls_by_method.setdefault(call.method, []).append(call)
         if call.chat_id is not None:
             self._calls_by_chat.setdefault(call.chat_id, []).append(call)
+            if (chat_changed := self._chat_changed.get(call.chat_id)) is not None:
+                chat_changed.set()
         if call.method != "getUpdates":
             for queue in self._subscribers:
                 queue.put_nowait(call)
@@ -103,17 +106,34 @@ class CallLog:
     def unsubscribe(self, queue: asyncio.Queue[BotCall]) -> None:
         self._subscribers.remove(queue)
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109
-        """Wait until predicate() is truthy (re-checked after each bot call); return its value."""
+    async def wait_for(
+        self,
+        predicate: Callable[[], T],
+        timeout: float = 5.0,  # noqa: ASYNC109 - a test-facing deadline, not a cancel scope
+        *,
+        chat_id: int | None = None,
+    ) -> T:
+        """Wait until predicate() is truthy (re-checked after each bot call); return its value.
+
+        With ``chat_id`` (a predicate that reads only that chat's calls) only that chat's
+        calls re-check it: a hundred simulated residents each waiting for their answer would
+        otherwise all wake on every call, and the emulator would spend the machine's time
+        that the bot under test should have."""
+        changed = (
+            self._changed
+            if chat_id is None
+            else self._chat_changed.setdefault(chat_id, asyncio.Event())
+        )
         deadline = time.monotonic() + timeout
         while not (value := predicate()):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 recent = [(c.method, c.params.get("chat_id")) for c in self.call_history[-5:]]
                 raise TimeoutError(f"condition not met within {timeout}s; last calls: {recent}")
-            self._changed.clear()
+            changed.clear()
             try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
             except TimeoutError:
                 continue
         return value

@@ -79,6 +79,26 @@ async def test_send_message_is_recorded_with_html_parsed_and_buttons(
     assert button_labels(seen) == ["👍 有用"]
 
 
+async def test_a_wait_for_one_chat_is_rechecked_only_by_that_chats_calls(
+    server: BotApiServer, bot: Bot
+) -> None:
+    server.user(43, "小李")
+    checks: list[int] = []
+
+    def answered() -> bool:
+        checks.append(1)
+        return bool(server.calls("sendMessage", RESIDENT))
+
+    waiting = asyncio.create_task(server.wait_for(answered, timeout=5, chat_id=RESIDENT))
+    await asyncio.sleep(0.05)
+    for _ in range(5):  # another chat's calls: the waiter sleeps on
+        await bot.send_message(43, "别人的消息")
+    assert len(checks) == 1 and not waiting.done()
+    await bot.send_message(RESIDENT, "你的回答")
+    assert await waiting is True
+    assert len(checks) == 2
+
+
 async def test_message_ids_count_per_chat_and_replies_quote_the_message(
     server: BotApiServer, bot: Bot
 ) -> None:
