@@ -114,8 +114,10 @@ class ChatTurns:
     def __init__(self, db: Database, timings: OrderTimings | None = None) -> None:
         # Connections of its own on PostgreSQL, each statement its own transaction: under
         # load the use cases hold every pooled connection, and an update recorded late
-        # holds up the updates behind it.
-        self._db = db if db.is_sqlite else db.companion(autocommit=True)
+        # holds up the updates behind it. Not durable: the queue is about updates in
+        # flight, whose processes lose their connections too if the server crashes, and two
+        # commits per update waiting for the disk cost every chat's next update that wait.
+        self._db = db if db.is_sqlite else db.companion(autocommit=True, durable=False)
         self.timings = timings or OrderTimings()
         self.owner = secrets.randbits(63)
         """This process's token in the queue (random, so restarts never reuse one)."""

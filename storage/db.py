@@ -113,9 +113,12 @@ PG_AUTOCOMMIT_POOL_SIZE = 8
 class Database:
     """An async engine plus session factory; ``transaction()`` is the only way to a session."""
 
-    def __init__(self, url: str, *, echo: bool = False, autocommit: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, autocommit: bool = False, durable: bool = True
+    ) -> None:
         self._url = normalise_url(url)
         self._autocommit = autocommit and self._url.get_backend_name() != "sqlite"
+        self._durable = durable
         self.is_sqlite: bool = self._url.get_backend_name() == "sqlite"
         self.url: str = self._url.render_as_string(hide_password=True)
         self.engine: AsyncEngine = self._create_engine(echo)
@@ -131,6 +134,12 @@ class Database:
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
         if not self.is_sqlite:
+            connect_args = {}
+            if not self._durable:
+                # A commit returns before its WAL reaches the disk (PostgreSQL's
+                # synchronous_commit = off): a server crash may lose the last few hundred
+                # milliseconds of commits, and never leaves them half-written.
+                connect_args = {"server_settings": {"synchronous_commit": "off"}}
             if self._autocommit:
                 # Each statement commits by itself: one round trip, no BEGIN or COMMIT.
                 engine = create_async_engine(
@@ -139,10 +148,15 @@ class Database:
                     isolation_level="AUTOCOMMIT",
                     pool_size=PG_AUTOCOMMIT_POOL_SIZE,
                     max_overflow=0,
+                    connect_args=connect_args,
                 )
             else:
                 engine = create_async_engine(
-                    self._url, echo=echo, pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_OVERFLOW
+                    self._url,
+                    echo=echo,
+                    pool_size=PG_POOL_SIZE,
+                    max_overflow=PG_POOL_OVERFLOW,
+                    connect_args=connect_args,
                 )
             event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
             event.listen(engine.sync_engine, "checkout", _refuse_closed)
@@ -159,12 +173,18 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
-    def companion(self, *, autocommit: bool = False) -> Database:
+    def companion(self, *, autocommit: bool = False, durable: bool = True) -> Database:
         """Another handle on the same database with a connection pool of its own, for work
         that must not queue behind the use cases for a connection (it connects when first
         used; dispose it when done). With ``autocommit`` (PostgreSQL) every statement is its
-        own transaction, for work whose every step is one statement."""
-        return Database(self._url.render_as_string(hide_password=False), autocommit=autocommit)
+        own transaction, for work whose every step is one statement. Not ``durable``
+        (PostgreSQL): commits do not wait for the disk, for state that is only about the
+        moment (a server crash may lose its last commits)."""
+        return Database(
+            self._url.render_as_string(hide_password=False),
+            autocommit=autocommit,
+            durable=durable,
+        )
 
     @asynccontextmanager
     async def listening(

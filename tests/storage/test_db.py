@@ -221,3 +221,19 @@ async def test_a_process_serving_sixteen_updates_at_once_keeps_its_connections(
     first = set(await asyncio.gather(*(backend() for _ in range(16))))
     second = set(await asyncio.gather(*(backend() for _ in range(16))))
     assert len(first) == 16 and second <= first
+
+
+@pytest.mark.postgres
+async def test_a_companion_not_durable_does_not_wait_for_the_disk_and_the_use_cases_do(
+    postgres_database: Database,
+) -> None:
+    """The chat order's queue (services/chat_order.py) commits without waiting for the WAL
+    to reach the disk; everything else keeps PostgreSQL's durable commits."""
+    queue = postgres_database.companion(autocommit=True, durable=False)
+    try:
+        async with queue.engine.connect() as connection:
+            assert await connection.scalar(text("SHOW synchronous_commit")) == "off"
+    finally:
+        await queue.dispose()
+    async with postgres_database.transaction() as session:
+        assert await session.scalar(text("SHOW synchronous_commit")) == "on"
