@@ -334,7 +334,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--processes", default="1,2,4", help="comma-separated N to run")
     parser.add_argument("--residents", type=int, default=20)
-    parser.add_argument("--messages", type=int, default=20, help="questions per resident")
+    parser.add_argument("--messages", type=int, default=100, help="questions per resident")
     parser.add_argument("--burst", type=int, default=2, help="questions sent at once")
     parser.add_argument("--connections", type=int, default=8, help="posts in flight at once")
     parser.add_argument("--outbox", type=int, default=600, help="messages for the leader")
