@@ -80,6 +80,9 @@ _COMMON = (
     "蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范廖贾"
 )
 _FAMILIAR = re.compile(rf"[老小][{_COMMON}]")
+# Someone's home named by their full name (张伟家, 张建国家门口), though not an estate or a
+# shop named with 家 (阳光家园, 万家乐): whose home a ticket is about is theirs to tell.
+_HOME = re.compile(rf"[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=家(?![园具居电乐政务]))")
 # A name right after the words that introduce one, whatever the tagger makes of it.
 _INTRODUCED = re.compile(
     rf"(邻居|联系人?|我叫|名叫|叫做|姓名[:：]?|我是|找|告诉)\s*([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})"
@@ -107,10 +110,10 @@ def says_nothing(scrubbed: str) -> bool:
 
 
 def mask_people(text: str, names: Iterable[str | None] = ()) -> str:
-    """``text`` with known ``names`` and people named with a title or after 我叫/邻居
-    (王阿姨, 老王, 邻居刘桂兰) masked, and nothing else: for a place already cut to its
-    building, whose numbers stay. jieba's tagger is left out here, as it reads estate
-    names (阳光花园) as people's."""
+    """``text`` with known ``names``, people named with a title or after 我叫/邻居 (王阿姨,
+    老王, 邻居刘桂兰) and whose home it is (张伟家) masked, and nothing else: for a place
+    already cut to its building, whose numbers stay. jieba's tagger is left out here, as it
+    reads estate names (阳光花园) as people's."""
     return _SPACE.sub(" ", _addressed(_known_names(text, names))).strip()
 
 
@@ -124,7 +127,7 @@ def _known_names(text: str, names: Iterable[str | None]) -> str:
 def _addressed(text: str) -> str:
     """Names after the words that introduce one, and surnames with a title or 老/小."""
     out = _INTRODUCED.sub(lambda m: m.group(1) + MASK, text)
-    return _FAMILIAR.sub(MASK, _ADDRESSED.sub(MASK, out))
+    return _HOME.sub(MASK, _FAMILIAR.sub(MASK, _ADDRESSED.sub(MASK, out)))
 
 
 def mask_phone_numbers(text: str) -> str:

@@ -153,6 +153,13 @@ def test_the_default_place_is_at_building_level_without_names() -> None:
     assert default_summary("noise", None, "张建国家门口", "resolved", ["张建国"]) == (
         "噪音扰民 · 某人家门口 · 已解决"
     )
+    # No building in the typed place: whose home it is still goes (untitled full names).
+    assert default_summary("noise", None, "幸福小区，张伟家", "resolved") == (
+        "噪音扰民 · 幸福小区，某人家 · 已解决"
+    )
+    assert default_summary("noise", None, "阳光家园3号楼5单元", "resolved") == (
+        "噪音扰民 · 阳光家园3号楼 · 已解决"
+    )
     assert default_summary("retired-category", None, None, "rejected") == (
         "retired-category · 不予受理"
     )
