@@ -46,9 +46,13 @@ def delivered_at(server: BotApiServer, chat_id: int) -> list[float]:
 
 async def test_a_429_naming_no_chat_holds_every_chat(server: BotApiServer) -> None:
     server.fail_next("setMyCommands", 429, retry_after=1)
-    async with limited_bot(server, ChatRateLimiter(max_retries=1)) as bot:
+    limiter = ChatRateLimiter(max_retries=1)
+    async with limited_bot(server, limiter) as bot:
         commands = asyncio.create_task(bot.set_my_commands([("help", "帮助")]))
         [refused] = await server.wait_for_call("setMyCommands")
+        async with asyncio.timeout(5):  # the bot has read the 429 (the server logs it first)
+            while not limiter.paused_for(RESIDENT):  # noqa: ASYNC110 - no event to await
+                await asyncio.sleep(0.001)
         await bot.send_message(RESIDENT, "您好")
         assert await commands
     [sent] = delivered_at(server, RESIDENT)
