@@ -23,10 +23,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from seeding import seed_recipients
+
 from bot_api_emulator import BotApiServer, FloodLimits, Limit
 from storage import Database
 from storage.migrate import upgrade
-from storage.repositories import outbox as outbox_repo
 from storage.repositories import residents as residents_repo
 
 FIRST_ID = 10_000_001
@@ -37,23 +38,7 @@ RETRY_AFTER_S = 1  # the injected 429: Telegram allows nothing for this long
 async def _seed(url: str, recipients: int) -> None:
     db = Database(url)
     await upgrade(db)
-    now = datetime.now(UTC)
-    async with db.transaction() as session:
-        for user_id in range(FIRST_ID, FIRST_ID + recipients):
-            await residents_repo.upsert_resident(
-                session, telegram_id=user_id, chat_id=user_id, display_name="", now=now
-            )
-            await outbox_repo.add_message(
-                session,
-                chat_id=user_id,
-                telegram_id=user_id,
-                language="zh-Hans",
-                message_key="menu.category",
-                params={"title": "停水通知"},
-                idempotency_key=f"notice:1:{user_id}",
-                now=now,
-                priority=10,
-            )
+    await seed_recipients(db, FIRST_ID, recipients, "notice:1")
     await db.dispose()
 
 

@@ -35,10 +35,10 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_updates import cpu_ms_per_update, cpu_seconds
+from seeding import seed_recipients
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -48,8 +48,6 @@ from bot_api_emulator import BotApiServer
 from storage import Database
 from storage.db import normalise_url
 from storage.migrate import upgrade
-from storage.repositories import outbox as outbox_repo
-from storage.repositories import residents as residents_repo
 
 QUESTIONS = [  # six questions with six different answers, so that order shows
     "低保怎么申请",
@@ -194,24 +192,8 @@ async def resident(
 
 async def seed_outbox(url: str, count: int) -> None:
     db = Database(url)
-    now = datetime.now(UTC)
     try:
-        async with db.transaction() as session:
-            for user_id in range(FIRST_RECIPIENT, FIRST_RECIPIENT + count):
-                await residents_repo.upsert_resident(
-                    session, telegram_id=user_id, chat_id=user_id, display_name="", now=now
-                )
-                await outbox_repo.add_message(
-                    session,
-                    chat_id=user_id,
-                    telegram_id=user_id,
-                    language="zh-Hans",
-                    message_key="menu.category",
-                    params={"title": "停水通知"},
-                    idempotency_key=f"bench:{user_id}",
-                    now=now,
-                    priority=10,
-                )
+        await seed_recipients(db, FIRST_RECIPIENT, count, "bench")
     finally:
         await db.dispose()
 
