@@ -129,6 +129,9 @@ class ChatTurns:
         self.calls = 0
         """Database calls made to begin and to end turns in this process (tests and figures;
         not the heartbeat's)."""
+        self._unmarked: set[tuple[int, int]] = set()
+        """(chat, update) done here whose mark the database did not take (an outage, a
+        dropped connection): the heartbeat marks them, or the chat would wait for good."""
         self.gaps_given_up = 0
         """Turns begun after giving up a missing update_id (see ``OrderTimings.gap_s``)."""
 
@@ -249,7 +252,7 @@ class ChatTurns:
         loop = asyncio.get_running_loop()
         while True:
             timeout = self.timings.recheck_s
-            if waiter.gap:
+            if waiter.gap and chat.ids[0] == waiter.update_id:  # only the lowest may give up
                 timeout = min(timeout, max(0.0, deadline - loop.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wake.wait(), timeout)
@@ -293,7 +296,9 @@ class ChatTurns:
         self.calls += 1
         try:
             handed = await asyncio.shield(self._call(self._marker(chat_id, update_id)))
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, OSError) as exc:
+            self._unmarked.add((chat_id, update_id))
+            log.warning("could not mark update %d done, trying again shortly: %r", update_id, exc)
             return False
         if handed is not None:
             self._hand_over(chat_id, handed)  # here, or announced to the process that has it
@@ -370,11 +375,18 @@ class ChatTurns:
             try:
                 async with self._db.listening(repo.CHANNEL, self._announced) as closed:
                     listening.set()
+                    self._wake_everyone()  # what was announced before this is unknown
                     await closed.wait()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("chat queue notifications lost, listening again: %r", exc)
-            self._wake_everyone()  # what was announced meanwhile is unknown
             await asyncio.sleep(1.0)
+
+    async def _mark_unmarked(self) -> None:
+        for chat_id, update_id in sorted(self._unmarked):
+            handed = await self._call(self._marker(chat_id, update_id))
+            self._unmarked.discard((chat_id, update_id))
+            if handed is not None:
+                self._hand_over(chat_id, handed)
 
     def _wake_everyone(self) -> None:
         for chat in self._chats.values():
@@ -385,6 +397,7 @@ class ChatTurns:
         while True:
             await asyncio.sleep(self.timings.heartbeat_s)
             try:
+                await self._mark_unmarked()
                 await self._call(lambda connection: repo.touch_owner(connection, self.owner))
                 forgotten = await self._call(
                     lambda connection: repo.forget_stale(connection, self.timings.stale_s)

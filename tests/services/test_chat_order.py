@@ -138,6 +138,50 @@ async def test_a_gap_says_how_many_ids_are_missing(postgres_database: Database) 
     ]
 
 
+async def test_recording_again_after_a_lost_reply_asks_instead_of_dropping_the_update(
+    postgres_database: Database,
+) -> None:
+    """The first recording call committed and its reply was lost; the call made again on a
+    fresh connection (ChatTurns._call) must not answer 'repeated' to its own process."""
+    await mark_sequence(postgres_database, 0)
+    async with postgres_database.transaction() as session:
+
+        async def record(owner: int) -> repo.TurnAnswer:
+            return await repo.take_turn(
+                session, CHAT, 1, owner, stale_s=60, record=True, give_up_gap=False
+            )
+
+        assert await record(7) == repo.TurnAnswer(repo.Turn.CLAIMED)
+        assert await record(7) == repo.TurnAnswer(repo.Turn.CLAIMED)  # the same process
+        assert await record(8) == repo.TurnAnswer(repo.Turn.REPEATED)  # another process
+
+
+async def test_a_done_mark_the_database_refused_is_made_by_the_next_heartbeat(
+    processes: tuple[ChatTurns, ChatTurns],
+    postgres_database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An outage as update 1 ends: its row would stay claimed (and seen, the process being
+    alive), holding the chat for as long as the process lives."""
+    a, b = processes
+    real_mark = repo.mark_handled
+    failures = [OSError("connection reset")]
+
+    async def flaky_mark(*args: object, **kwargs: float) -> int | None:
+        if failures:
+            raise failures.pop()
+        return await real_mark(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repo, "mark_handled", flaky_mark)
+    journal = Journal()
+    await journal.handle(a, CHAT, 1)
+    assert not failures  # the mark failed once
+    async with asyncio.timeout(10 * FAST.heartbeat_s):
+        await journal.handle(b, CHAT, 2)
+    assert journal.started == [1, 2]
+    assert await open_rows(postgres_database) == []
+
+
 async def test_a_lower_update_received_much_later_still_goes_first(
     processes: tuple[ChatTurns, ChatTurns],
 ) -> None:

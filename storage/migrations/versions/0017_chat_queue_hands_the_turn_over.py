@@ -17,7 +17,9 @@ send two lines at once, and more with several processes.
 
 linli_chat_turn answers 'gap <n>' instead of 'gap' when it knows that n update_ids below
 the update have reached no process yet, so a waiting process asks again once it has heard of
-n of them, not on every update recorded anywhere.
+n of them, not on every update recorded anywhere. And recording an update whose open row is
+already the calling process's (its first call committed, the reply was lost, the call was
+made again) asks for the turn instead of answering 'repeated'.
 
 No table changes; the downgrade drops linli_chat_done (older code marks rows handled itself)
 and puts back revision 0014's linli_chat_turn.
@@ -90,12 +92,36 @@ def _turn_function_0014() -> str:
     return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
+# Recording an update whose row is already this process's and open: the reply to an earlier
+# recording call was lost after it committed, and the call was made again on a fresh
+# connection. It asks for the turn instead of answering 'repeated' (which dropped the update
+# and left its row open, holding the chat, as long as the process lived).
+_RECORDED_0014 = """        ON CONFLICT (chat_id, update_id) DO NOTHING;
+        IF NOT FOUND THEN
+            RETURN 'repeated';
+        END IF;
+        PERFORM pg_notify('linli_chat_queue', 'r ' || p_update || ' ' || p_chat);
+"""
+_RECORDED = """        ON CONFLICT (chat_id, update_id) DO NOTHING;
+        IF FOUND THEN
+            PERFORM pg_notify('linli_chat_queue', 'r ' || p_update || ' ' || p_chat);
+        ELSIF NOT EXISTS (
+            SELECT 1 FROM chat_queue AS m WHERE m.chat_id = p_chat
+            AND m.update_id = p_update AND m.owner = p_owner AND m.handled_at IS NULL
+        ) THEN
+            RETURN 'repeated';
+        END IF;
+"""
+
+
 def turn_function() -> str:
     """linli_chat_turn as of this revision: 'gap <n>' with the number of missing ids (NULL
-    before the sequence has a watermark, so plain 'gap')."""
+    before the sequence has a watermark, so plain 'gap'), and a recording call made again
+    after a lost reply asks for the turn (see _RECORDED)."""
     sql = _turn_function_0014()
     gap = "RETURN 'gap';"
-    assert sql.count(gap) == 1
+    assert sql.count(gap) == 1 and sql.count(_RECORDED_0014) == 1
+    sql = sql.replace(_RECORDED_0014, _RECORDED)
     return sql.replace(gap, "RETURN 'gap' || coalesce(' ' || (p_update - 1 - mark - received), '');")
 
 
