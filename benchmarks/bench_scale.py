@@ -101,6 +101,36 @@ async def pg_counters(url: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def server_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL server process on this machine (backends and
+    the server's own workers: WAL writer, checkpointer), by pid."""
+    used = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+            except OSError:
+                continue
+            seconds = cpu_seconds(int(entry.name))
+            if seconds is not None:
+                used[int(entry.name)] = seconds
+    return used
+
+
+def server_cpu_since(before: dict[int, float]) -> float:
+    """What the server's processes used since ``before`` (those started since count whole;
+    those that ended meanwhile are lost: the pools keep theirs)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in server_cpu().items())
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of this machine spent on anything but idling so far."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def total_cpu(pids: list[int]) -> float:
     """CPU seconds the processes still alive used so far."""
     return sum(cpu_seconds(pid) or 0.0 for pid in pids)
@@ -249,6 +279,7 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
                     commits0, rows0 = await pg_counters(url)
                     linli_pids = [p.pid for p in processes]
                     linli0 = total_cpu(linli_pids)
+                    pg0, driver0, machine0 = server_cpu(), cpu_seconds(), machine_busy()
                     latencies: list[float] = []
                     started = time.perf_counter()
                     results = await asyncio.gather(
@@ -256,6 +287,8 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
                     )
                     elapsed = time.perf_counter() - started
                     linli1 = total_cpu(linli_pids)
+                    pg_used, machine1 = server_cpu_since(pg0), machine_busy()
+                    driver1 = cpu_seconds()
                     await asyncio.sleep(1.5)
                     commits1, rows1 = await pg_counters(url)
                     violations = wrong = 0
@@ -291,6 +324,11 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
         "order_violations": violations,
         "chats_with_other_replies": wrong,
         "linli_cpu_ms_per_update": cpu_ms_per_update(linli0, linli1, updates),
+        # PostgreSQL's processes for this database (when the server runs here), and the
+        # emulator with the residents (this process): what shares the cores with linli.
+        "pg_cpu_ms_per_update": cpu_ms_per_update(0.0, pg_used, updates) if pg0 else None,
+        "emulator_cpu_ms_per_update": cpu_ms_per_update(driver0, driver1, updates),
+        "machine_cpu_ms_per_update": cpu_ms_per_update(machine0, machine1, updates),
         "pg_commits_per_update": round((commits1 - commits0) / updates, 2),
         "pg_rows_written_per_update": round((rows1 - rows0) / updates, 2),
         "outbox_send_rate_per_s": send_rate,

@@ -18,6 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -237,6 +238,23 @@ class Database:
             callback()
 
     @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a use case that is a single statement (a multi-row INSERT, say):
+        what it writes is committed, and a statement that fails writes nothing.
+
+        On PostgreSQL the statement is its own transaction (autocommit): one round trip,
+        where BEGIN and COMMIT around it made three. On SQLite a transaction in its turn in
+        the writer queue, as ``transaction()``. Run exactly one statement in it: a second
+        one would not be atomic with the first on PostgreSQL.
+        """
+        if self.is_sqlite:
+            async with self.writer_slot(), self.engine.begin() as connection:
+                yield connection
+            return
+        async with self.engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A read-only session for a use case that only reads (one primary-key look-up on
         every message, say). On SQLite it takes no place in the writer queue and opens no
@@ -286,8 +304,7 @@ class Database:
                 pass
         if not self.is_sqlite:
             # One round trip: no BEGIN and COMMIT around a statement that reads one row.
-            async with self.engine.connect() as connection:
-                bare = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with self.one_statement() as bare:
                 row = (await bare.execute(text(sql), params)).first()
                 return None if row is None else tuple(row)
         async with self.reading() as session:

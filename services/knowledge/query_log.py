@@ -5,7 +5,8 @@ and on SQLite every transaction takes its turn for the one writer. Under load, e
 transaction therefore waited behind many others that did the same small thing. Here a
 question joins the batch that is being gathered while the previous one commits, and its
 answer goes out when that batch has committed: nothing is answered before it is logged, and
-a failed batch fails each of its questions (each resident gets the apology).
+a failed batch fails each of its questions (each resident gets the apology). A batch is one
+statement, so on PostgreSQL it is one round trip (Database.one_statement).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class QueryLogWriter:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with self._db.transaction() as session:
-                    ids = await add_queries(session, [question for question, _ in batch])
+                async with self._db.one_statement() as connection:
+                    ids = await add_queries(connection, [question for question, _ in batch])
             except Exception as exc:  # each waiting question sees its own failure
                 for _, future in batch:
                     if not future.done():

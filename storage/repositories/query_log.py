@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import DECISION_NONE, QueryLog, Resident
 
@@ -34,7 +34,9 @@ class LoggedQuestion:
     candidates: list[dict[str, object]]
 
 
-async def add_queries(session: AsyncSession, questions: Sequence[LoggedQuestion]) -> list[int]:
+async def add_queries(
+    session: AsyncSession | AsyncConnection, questions: Sequence[LoggedQuestion]
+) -> list[int]:
     """Log questions in one statement; returns their ids in the same order.
 
     The asker is found by Telegram id inside the INSERT, so logging costs one statement

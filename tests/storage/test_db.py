@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from storage import Database
 from storage.db import normalise_url
@@ -39,6 +40,36 @@ async def test_exception_rolls_back_everything_in_the_transaction(database: Data
             await upsert_resident(session, telegram_id=2, chat_id=2, display_name="b", now=T0)
             raise Boom
     assert await _count(database) == 0
+
+
+async def _marks(database: Database) -> list[int]:
+    async with database.transaction() as session:
+        return list((await session.scalars(text("SELECT id FROM update_watermark"))).all())
+
+
+async def test_one_statement_commits_what_its_statement_wrote(database: Database) -> None:
+    async with database.one_statement() as connection:
+        await connection.execute(text("INSERT INTO update_watermark VALUES (1, 10), (2, 20)"))
+    assert await _marks(database) == [1, 2]
+
+
+async def test_a_statement_that_fails_in_one_statement_writes_nothing(database: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with database.one_statement() as connection:
+            await connection.execute(text("INSERT INTO update_watermark VALUES (1, 10), (1, 20)"))
+    assert await _marks(database) == []
+
+
+async def test_one_statement_on_postgresql_sends_no_begin_and_commit(database: Database) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite has no round trips to save")
+    # Seen from outside: no transaction wraps the statement (so the block must hold one
+    # statement only: here a second one fails and the first stays written).
+    with pytest.raises(IntegrityError):
+        async with database.one_statement() as connection:
+            await connection.execute(text("INSERT INTO update_watermark VALUES (1, 10)"))
+            await connection.execute(text("INSERT INTO update_watermark VALUES (1, 20)"))
+    assert await _marks(database) == [1]
 
 
 async def test_nested_transaction_in_one_task_is_refused(database: Database) -> None:
