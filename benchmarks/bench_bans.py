@@ -1,13 +1,16 @@
 """What the ban check adds to every question and filing: BanCheck.refuse_if_banned.
 
 The check is one indexed read per call (Database.point_read: on an SQLite file, in the
-event loop's thread). The benchmark fills a fresh database with N residents of whom B are
-banned (each with a lifted ban before it, so the table holds history as it will), then
-times the check for residents who are not banned (the common case: the read finds nothing)
-and for banned ones (the read finds the row and Banned is raised). On SQLite by default;
-``--postgres URL`` creates a fresh database on that server and drops it afterwards. Prints
-one JSON object (microseconds per check), with the read every private message already
-makes (``peek_awaiting``) timed alike for scale.
+event loop's thread), unless it follows the bans: on PostgreSQL a running bot keeps them in
+memory, reloaded when the database announces a change, and the benchmark times that too
+(``followed``, with the time to start following: LISTEN and the first load). The
+benchmark fills a fresh database with N residents of whom B are banned (each with a lifted
+ban before it, so the table holds history as it will), then times the check for residents
+who are not banned (the common case: the read finds nothing) and for banned ones (the read
+finds the row and Banned is raised). On SQLite by default; ``--postgres URL`` creates a
+fresh database on that server and drops it afterwards. Prints one JSON object
+(microseconds per check), with the read every private message already makes
+(``peek_awaiting``) timed alike for scale.
 
     .venv/bin/python benchmarks/bench_bans.py --residents 10000 --banned 100 --checks 20000
 """
@@ -98,11 +101,21 @@ async def _run(url: str, residents: int, banned: int, checks: int) -> dict[str, 
         free = [FIRST_ID + i for i in range(banned, residents)]
         barred = [FIRST_ID + i for i in range(banned)]
         await _time(check, free, 200)  # warm up connections and statement caches
-        return {
+        figures: dict[str, object] = {
             "not_banned": _figures(await _time(check, free, checks)),
             "banned": _figures(await _time(check, barred, checks)),
             "reference_awaiting_read": _figures(await _time_awaiting(db, free, checks)),
         }
+        started = time.perf_counter()
+        await check.follow()  # what a running bot does (PostgreSQL only)
+        if check.following:
+            figures["followed_load_ms"] = round(1000 * (time.perf_counter() - started), 1)
+            figures["followed"] = {
+                "not_banned": _figures(await _time(check, free, checks)),
+                "banned": _figures(await _time(check, barred, checks)),
+            }
+        await check.stop()
+        return figures
     finally:
         await db.dispose()
 

@@ -16,8 +16,12 @@ residents ask faster than people do). Then ``--outbox`` messages are queued for 
 residents and the scheduler leader (the one process that sends) delivers them at
 ``LINLI_SEND_RATE`` (``--send-rate``); its achieved rate is reported. PostgreSQL's own
 counters give the transactions and rows written per update, and /proc the CPU time per
-update of the N processes together (steadier than rates on a shared machine). Prints one
-JSON object (``BENCH_DEBUG=1`` also prints each out-of-order chat's answers to stderr).
+update of the N processes together (steadier than rates on a shared machine), of the
+PostgreSQL server's processes, of this process (the emulator and the residents) and of the
+whole machine. ``--rounds R`` runs every N R times, in turns (every other round backwards),
+and reports each N's median and each round's N against that round's N = 1: on a shared
+machine one run of each can differ by a fifth from the next. Prints one JSON object
+(``BENCH_DEBUG=1`` also prints each out-of-order chat's answers to stderr).
 The processes run the code of the checkout this script is in; run it with ``PYTHONPATH``
 set to that checkout when another one is installed in the environment, so that the
 benchmark's own migrations match.
@@ -338,7 +342,14 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
 
 
 async def bench(args: argparse.Namespace) -> dict[str, object]:
-    runs = [await run(int(n), args) for n in args.processes.split(",")]
+    counts = [int(n) for n in args.processes.split(",")]
+    runs = []
+    for round_index in range(args.rounds):
+        # Every other round backwards: what the machine does over time (PostgreSQL's
+        # checkpoints, a neighbour's load) does not always fall on the same N.
+        for n in counts if round_index % 2 == 0 else counts[::-1]:
+            runs.append({"round": round_index + 1, **await run(n, args)})
+    rates = {n: [r["updates_per_s"] for r in runs if r["processes"] == n] for n in counts}
     return {
         "residents": args.residents,
         "messages_each": args.messages,
@@ -346,6 +357,13 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "balancer_connections": args.connections,
         "cpus": os.cpu_count(),
         "runs": runs,
+        "median_updates_per_s": {n: statistics.median(v) for n, v in rates.items()},
+        # Each round's N processes against its own N = 1 run, the one beside it in time.
+        "vs_one_process": {
+            n: [round(a / b, 3) for a, b in zip(v, rates[1], strict=True)]
+            for n, v in rates.items()
+            if n != 1 and 1 in rates
+        },
     }
 
 
@@ -359,6 +377,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="posts in flight at once")
     parser.add_argument("--outbox", type=int, default=600, help="messages for the leader")
     parser.add_argument("--send-rate", type=float, default=300, help="LINLI_SEND_RATE")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every N this many times, in turns"
+    )
     args = parser.parse_args()
     print(json.dumps(asyncio.run(bench(args))))
 

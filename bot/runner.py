@@ -46,7 +46,10 @@ async def running(
         await application.start()
         updater = application.updater
         assert updater is not None
+        bans = application.bot_data.services.bans.check
         try:
+            # Before updates arrive: on PostgreSQL the bans are then checked in memory.
+            await bans.follow()
             # Inside the try: a webhook port already in use must still stop what started.
             await start_ops(application)
             await _receive_updates(updater, poll_timeout, webhook)
@@ -59,6 +62,7 @@ async def running(
             await application.stop()
             await _settle_pressed(application)
             await stop_scheduler(application)  # releases the leader lock after the JobQueue
+            await bans.stop()
 
 
 async def _settle_pressed(application: LinliApp) -> None:

@@ -16,11 +16,15 @@ them unless they /stop.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.access import Actor
@@ -33,6 +37,7 @@ from storage.models import EventKind, Resident, ResidentBan, Ticket
 from storage.repositories import bans as repo
 from storage.repositories import tickets as tickets_repo
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 TELL_AGAIN = timedelta(hours=1)
 """A banned resident is told they are banned at most once in this long (per process)."""
@@ -189,7 +194,15 @@ class BanService:
 
 
 class BanCheck:
-    """The refusal of a banned resident's questions, filings and follow-ups."""
+    """The refusal of a banned resident's questions, filings and follow-ups.
+
+    It reads the database on every check, unless it follows the bans (``follow``, in a
+    running bot on PostgreSQL): then it keeps the Telegram ids of everyone banned in memory
+    and reloads them whenever the database announces a change to the bans (revision 0018,
+    delivered at commit), so a question costs no round trip for this. A ban reaches every
+    process within the time that announcement and one reload take (milliseconds); while
+    the announcements cannot be heard (a lost connection), it reads the database again.
+    """
 
     _FORGET_AFTER = 10_000  # people remembered before those told long ago are dropped
 
@@ -197,13 +210,20 @@ class BanCheck:
         self._db = db
         self._clock = clock
         self._told: dict[int, datetime] = {}
+        self._banned: frozenset[int] | None = None  # None: not following, read the database
+        self._changed = False  # announced since the last reload began
+        self._reloading: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._hearing = False  # the announcements can be heard
 
     async def refuse_if_banned(self, telegram_id: int) -> None:
-        """Banned (``tell`` once an hour) when a ban of this person is in force.
-
-        One indexed read per call, so a ban or its lifting counts at once in every
-        process; what is remembered here is only when the person was last told."""
-        if not await repo.is_banned(self._db, telegram_id):
+        """Banned (``tell`` once an hour) when a ban of this person is in force; what is
+        remembered here besides the bans followed is only when the person was last told."""
+        banned = self._banned
+        if banned is None:
+            if not await repo.is_banned(self._db, telegram_id):
+                return
+        elif telegram_id not in banned:
             return
         now = self._clock()
         last = self._told.get(telegram_id)
@@ -213,6 +233,67 @@ class BanCheck:
         if len(self._told) > self._FORGET_AFTER:
             self._told = {k: v for k, v in self._told.items() if now - v < TELL_AGAIN}
         raise Banned(TELL_AGAIN, tell=True)
+
+    @property
+    def following(self) -> bool:
+        """True while the bans are kept in memory (tests, /readyz-style checks)."""
+        return self._banned is not None
+
+    async def follow(self) -> None:
+        """Keep the bans in memory from now on (PostgreSQL; on SQLite each check is a
+        look-up of microseconds and another process may ban, so it keeps reading). Returns
+        once they are loaded, or after 10 s still reading the database."""
+        if self._db.is_sqlite or self._listener is not None:
+            return
+        loaded = asyncio.Event()
+        self._listener = asyncio.create_task(self._listen(loaded), name="linli:bans-listen")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(loaded.wait(), 10)
+
+    async def stop(self) -> None:
+        """Stop following: read the database again."""
+        tasks = [task for task in (self._listener, self._reloading) if task is not None]
+        self._listener = self._reloading = None
+        self._banned = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _listen(self, loaded: asyncio.Event) -> None:
+        while True:
+            try:
+                async with self._db.listening(repo.CHANNEL, self._announced) as closed:
+                    # Loaded after LISTEN: a change committed meanwhile is announced too.
+                    self._hearing = True
+                    self._announced("")
+                    assert self._reloading is not None
+                    await asyncio.shield(self._reloading)
+                    loaded.set()
+                    await closed.wait()
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("ban announcements lost, listening again: %r", exc)
+            finally:
+                self._hearing = False
+                self._banned = None  # nothing is heard now: each check reads the database
+            await asyncio.sleep(1.0)
+
+    def _announced(self, _payload: str) -> None:
+        self._changed = True
+        if self._reloading is None or self._reloading.done():  # one reload at a time
+            self._reloading = asyncio.create_task(self._reload(), name="linli:bans-reload")
+
+    async def _reload(self) -> None:
+        try:
+            # Again while announcements came during the read: it may have missed a change.
+            while self._changed:
+                self._changed = False
+                banned = await repo.banned_telegram_ids(self._db)
+        except (SQLAlchemyError, OSError) as exc:
+            self._banned = None  # read the database until the next announcement reloads
+            log.warning("could not reload the bans, reading them on each check: %r", exc)
+            return
+        if self._hearing:  # else a change may have gone unheard meanwhile
+            self._banned = banned
 
 
 async def _target(session: AsyncSession, target: Target) -> tuple[Resident, Ticket | None]:

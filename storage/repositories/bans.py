@@ -1,7 +1,9 @@
 """Bans of residents (storage.models.ResidentBan).
 
-Functions take the caller's session and never commit, except ``is_banned``, which is read
-on every question and filing and so takes the database (Database.point_read).
+Functions take the caller's session and never commit, except ``is_banned`` and
+``banned_telegram_ids``, which take the database: one is read on every question and filing
+(Database.point_read), the other whenever ``CHANNEL`` says the bans changed (PostgreSQL:
+revision 0018's trigger announces every change to the table, on commit).
 """
 
 from __future__ import annotations
@@ -13,6 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Resident, ResidentBan, Ticket
+
+CHANNEL = "linli_bans"
+
+
+async def banned_telegram_ids(db: Database) -> frozenset[int]:
+    """The Telegram ids of everyone with a ban in force (a short list: bans are rare)."""
+    async with db.reading() as session:
+        rows = await session.scalars(
+            select(Resident.telegram_id)
+            .join(ResidentBan, ResidentBan.resident_id == Resident.id)
+            .where(ResidentBan.lifted_at.is_(None))
+        )
+        return frozenset(int(telegram_id) for telegram_id in rows)
 
 
 async def is_banned(db: Database, telegram_id: int) -> bool:

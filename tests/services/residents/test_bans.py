@@ -3,16 +3,18 @@ resident's questions, filings and follow-ups are refused, told once an hour."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.notices.broadcasts import NoticeService
 from services.residents.bans import (
     AlreadyBanned,
+    BanCheck,
     BanService,
     CannotBan,
     NotBanned,
@@ -213,3 +215,81 @@ async def test_notices_still_reach_a_banned_resident(desk: Desk) -> None:
         stmt = select(OutboxMessage.chat_id).where(OutboxMessage.notice_id == notice.id)
         recipients = set(await session.scalars(stmt))
     assert RESIDENT in recipients
+
+
+async def _refused(check: BanCheck, telegram_id: int) -> bool:
+    try:
+        await check.refuse_if_banned(telegram_id)
+    except Banned:
+        return True
+    return False
+
+
+async def _becomes(check: BanCheck, telegram_id: int, refused: bool) -> bool:
+    """Whether the check comes to refuse (or let in) the person within five seconds."""
+    for _ in range(500):
+        if await _refused(check, telegram_id) is refused:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def _until_following(check: BanCheck, following: bool) -> None:
+    for _ in range(500):
+        if check.following is following:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"following stayed {check.following}")
+
+
+async def test_followed_bans_count_at_once_wherever_they_are_made(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check = BanCheck(desk.db, desk.clock)  # this process's refusal
+    staff_desk = bans_of(desk)  # bans made elsewhere (another process, the command line)
+    await check.follow()
+    try:
+        # On SQLite each check is a look-up of microseconds, and another process may ban.
+        assert check.following is (not desk.db.is_sqlite)
+        await staff_desk.ban(IN_CHAT, RESIDENT, "骚扰")
+        assert await _becomes(check, RESIDENT, refused=True)
+        assert not await _refused(check, NEIGHBOUR)
+        if check.following:  # and no question reads the table for it
+            unread = AssertionError("read the bans table")
+            monkeypatch.setattr("storage.repositories.bans.is_banned", unread)
+            assert await _refused(check, RESIDENT)
+            monkeypatch.undo()
+        await staff_desk.unban(IN_CHAT, RESIDENT)
+        assert await _becomes(check, RESIDENT, refused=False)
+        # A change no use case made (an erasure, an operator's SQL) counts the same.
+        await staff_desk.ban_by_operator(NEIGHBOUR)
+        assert await _becomes(check, NEIGHBOUR, refused=True)
+        async with desk.db.transaction() as session:
+            await session.execute(delete(ResidentBan))
+        assert await _becomes(check, NEIGHBOUR, refused=False)
+    finally:
+        await check.stop()
+    assert not check.following
+
+
+async def test_bans_unheard_are_read_from_the_database_until_heard_again(desk: Desk) -> None:
+    if desk.db.is_sqlite:
+        pytest.skip("bans are followed on PostgreSQL only")
+    check = BanCheck(desk.db, desk.clock)
+    await check.follow()
+    try:
+        async with desk.db.transaction() as session:  # the server drops the listener
+            await session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            )
+        await _until_following(check, False)
+        await bans_of(desk).ban(IN_CHAT, RESIDENT, "骚扰")  # made while nothing is heard
+        assert await _refused(check, RESIDENT)  # read from the database
+        await _until_following(check, True)  # listening again, and loaded afresh
+        assert await _refused(check, RESIDENT)
+        assert not await _refused(check, NEIGHBOUR)
+    finally:
+        await check.stop()
