@@ -16,9 +16,9 @@ PostgreSQL:
 - **Gap.** An update_id that reaches no process (``allowed_updates`` filtered it, or a
   process died between answering Telegram and recording it) is waited for ``gap_s``
   (1.5 s) from the arrival of the update behind it, then given up (the watermark moves
-  past it). So order is certain as long as each update is recorded within ``gap_s`` of the
-  next one's; one that comes later still is handled in turn with its chat's others, only
-  not before them.
+  past it, and the updates waiting on it are told). So order is certain as long as each
+  update is recorded within ``gap_s`` of the next one's; one that comes later still is
+  handled in turn with its chat's others, only not before them.
 - **Hand-over.** Marking an update done is one call (``linli_chat_done``) that also begins
   the chat's next waiting update if it may begin, for whichever process holds it; that
   process is told (or, when it is this one, knows from the answer) and starts without
@@ -349,6 +349,8 @@ class ChatTurns:
             self._wake_lowest(values[0])
         elif kind == "c" and len(values) == 2:  # a done update began this one's turn
             self._hand_over(*values)
+        elif kind == "w" and len(values) == 1:  # ids up to it given up: gaps above may close
+            self._gap_given_up(values[0])
         elif kind == "r" and len(values) == 2:  # recorded: the gaps above it may be closed
             update_id, chat_id = values
             for waited_chat, chat in self._chats.items():
@@ -369,6 +371,18 @@ class ChatTurns:
                             waiter.missing -= 1
                         if waiter.missing is None or waiter.missing <= 0:
                             waiter.wake.set()
+
+    def _gap_given_up(self, mark: int) -> None:
+        """Every update_id up to ``mark`` counts as received now (an update waited for a
+        missing one long enough): the updates waiting on a gap above it ask again."""
+        for chat in self._chats.values():
+            for waiter in chat.waiters.values():
+                if waiter.update_id <= mark:
+                    continue
+                if waiter.asking:  # the answer may have come before the mark moved
+                    waiter.recorded_meanwhile = True
+                elif waiter.gap:
+                    waiter.wake.set()
 
     async def _listen(self, listening: asyncio.Event) -> None:
         while True:

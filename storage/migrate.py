@@ -8,8 +8,10 @@ database with pending revisions is refused until an operator runs ``linli db upg
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 from alembic import command
@@ -30,6 +32,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK_KEY = 0x6C696E6C69  # "linli"
 
 T = TypeVar("T")
+
+
+def revision_module(number: str) -> ModuleType:
+    """The module of revision ``number`` ("0014"), for a later revision that changes a
+    PostgreSQL function it created and builds on its text (and puts it back on downgrade)."""
+    path = next((MIGRATIONS_DIR / "versions").glob(f"{number}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"linli_revision_{number}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class PendingMigrationsError(RuntimeError):

@@ -9,7 +9,8 @@ agree on ages. What changes a chat's or the sequence's state is announced on the
 ``c <chat_id> <update_id>`` when a done update handed the chat's turn to the next one (its
 process starts it without asking again), ``d <chat_id>`` when the chat's waiting updates
 should ask again (one of its updates is done without a hand-over, given up, or its process
-taken for dead).
+taken for dead), ``w <update_id>`` when every update_id up to it counts as received because
+an update waited long enough for a missing one (revision 0019).
 """
 
 from __future__ import annotations

@@ -239,6 +239,27 @@ async def test_a_missing_update_is_waited_for_only_for_the_gap_time(
     assert time.perf_counter() - started < FAST.gap_s / 2
 
 
+async def test_a_gap_given_up_in_one_process_ends_the_same_wait_in_the_other(
+    processes: tuple[ChatTurns, ChatTurns],
+) -> None:
+    a, b = processes
+    for turns in processes:  # no rechecks: only the announcement can end the wait early
+        turns.timings = replace(FAST, recheck_s=5.0)
+    began: dict[int, float] = {}
+    started = time.perf_counter()
+
+    async def handle(turns: ChatTurns, chat: int, update: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with turns.turn(chat, update):
+            began[update] = time.perf_counter() - started
+
+    # Updates 1 and 2 never come. Update 3 gives them up after gap_s; update 4, in the
+    # other process and later, waits on the same ids, and its own deadline is 0.8 s later.
+    await asyncio.gather(handle(b, CHAT, 3, 0), handle(a, OTHER_CHAT, 4, 0.8))
+    assert FAST.gap_s - 0.05 <= began[3] < began[4]
+    assert began[4] < FAST.gap_s + 0.5  # not at its own deadline (1.8 s)
+
+
 async def test_an_update_arriving_after_its_gap_was_given_up_still_waits_for_the_running_one(
     processes: tuple[ChatTurns, ChatTurns],
 ) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from storage.repositories.chat_queue import CHAT_LOCK_NAMESPACE, Turn, chat_lock_key
 
-REVISION = next(Path(__file__).resolve().parents[2].glob("storage/migrations/versions/0014_*.py"))
+VERSIONS = Path(__file__).resolve().parents[2] / "storage/migrations/versions"
+REVISION = next(VERSIONS.glob("0014_*.py"))
 
 
 def test_every_chat_gets_a_32_bit_lock_key_and_nearby_chats_get_different_ones() -> None:
@@ -30,3 +31,9 @@ def test_the_turn_function_announces_what_the_waiting_processes_parse() -> None:
     sql = REVISION.read_text()
     # 'r <update_id> <chat_id>': a waiting update tells its own chat's earlier update apart.
     assert "pg_notify('linli_chat_queue', 'r ' || p_update || ' ' || p_chat)" in sql
+
+
+def test_a_given_up_gap_is_announced_as_the_waiting_processes_parse() -> None:
+    # 'w <update_id>' (revision 0019): every id up to it counts as received.
+    sql = next(VERSIONS.glob("0019_*.py")).read_text()
+    assert "pg_notify('linli_chat_queue', 'w ' || (p_update - 1))" in sql

@@ -25,12 +25,11 @@ No table changes; the downgrade drops linli_chat_done (older code marks rows han
 and puts back revision 0014's linli_chat_turn.
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 from alembic import op
+
+from storage.migrate import revision_module
 
 
 revision: str = "0017"
@@ -77,18 +76,8 @@ $$
 
 
 
-def _revision_0014() -> ModuleType:
-    """Revision 0014's module, whose linli_chat_turn this one changes in a single line."""
-    path = next(Path(__file__).parent.glob("0014_*.py"))
-    spec = importlib.util.spec_from_file_location("linli_revision_0014", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _turn_function_0014() -> str:
-    sql: str = _revision_0014().TURN_FUNCTION
+    sql: str = revision_module("0014").TURN_FUNCTION
     return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
