@@ -10,11 +10,9 @@ offered under, so the presser's next message is not taken as a second one.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from contextlib import suppress
 from typing import TypeVar
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.callbacks import decode, int_arg, parse_id
@@ -25,7 +23,7 @@ from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.buttons import refresh
 from handlers.staff.commands import arguments, done_text
-from handlers.staff.common import Refused, attempt, in_staff_chat, staff_language
+from handlers.staff.common import Refused, attempt, drop_buttons, in_staff_chat, staff_language
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, PermissionDenied, ServiceError
 from services.tickets.canned import (
@@ -166,7 +164,7 @@ async def on_pick(update: Update, context: Context) -> None:
     if prompt is not None:
         # The prompt is answered: it takes no typed text and offers no second pick.
         await context.services.tickets.prompts.take(caller.actor, prompt.message_id)
-        await _drop_buttons(prompt)
+        await drop_buttons(context, prompt.chat_id, prompt.message_id)
         await refresh(context, language, prompt.reply_to_message, sent.ticket)
     await reply(update, done)
 
@@ -185,11 +183,6 @@ async def _picked(
 
 async def _raising(exc: ServiceError) -> CannedSent:
     raise exc
-
-
-async def _drop_buttons(message: Message) -> None:
-    with suppress(BadRequest):  # too old, or already without buttons: nothing to take away
-        await message.edit_reply_markup(None)
 
 
 def register(application: LinliApp) -> None:

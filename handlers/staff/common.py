@@ -8,11 +8,13 @@ a button answer or a reply, so none of them reaches the error handler.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TypeVar
 
 from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import filters
 
 from handlers.callbacks import Callback, decode, int_arg
@@ -161,3 +163,9 @@ async def desk_press(update: Update, context: Context) -> DeskPress | None:
         return None
     cb = decode(query.data)
     return DeskPress(query, caller, cb, int_arg(cb, 1) if cb else None)
+
+
+async def drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a message of linli's (a prompt that is answered)."""
+    with suppress(BadRequest):  # too old, or without buttons already: nothing to take away
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)

@@ -38,7 +38,14 @@ from handlers.staff.commands import (
     queue_command,
     ticket_command,
 )
-from handlers.staff.common import DeskChats, Refused, attempt, is_staff, staff_language
+from handlers.staff.common import (
+    DeskChats,
+    Refused,
+    attempt,
+    drop_buttons,
+    is_staff,
+    staff_language,
+)
 from handlers.staff.render import ticket_in_first_line
 from handlers.staff.summary import with_summary_hint
 from handlers.staff.summary_command import summary_command
@@ -112,6 +119,10 @@ async def on_staff_message(update: Update, context: Context) -> None:
     replied_to = None if replied is None else replied.message_id
     tickets = context.services.tickets
     prompt = await tickets.prompts.take(Actor(user.id, message.chat_id), replied_to)
+    if prompt is not None:
+        # Answered by this message: the prompt's canned texts go, or a press on one later
+        # would send the resident a second answer nobody meant.
+        await drop_buttons(context, message.chat_id, prompt.prompt_message_id)
     if prompt is not None and prompt.action == "reply" and message.photo:
         await _photo(update, context, prompt.number)
     elif prompt is not None:

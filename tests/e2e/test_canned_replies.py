@@ -65,6 +65,20 @@ async def test_a_canned_reply_pressed_under_the_prompt_reaches_the_resident(desk
     assert len(replies) == 1
 
 
+async def test_a_prompt_answered_by_typing_loses_its_canned_texts(desk: Desk) -> None:
+    """Typed instead of picked: a press on a canned text left under the prompt would have
+    sent the resident a second answer nobody meant."""
+    number = await desk.file()
+    await desk.press(await desk.card(number), "💬 答复")
+    prompt = await desk.api.wait_for(lambda: find(desk, "💬 答复工单"))
+    assert button_labels(prompt)
+    desk.api.send_text(desk.staff, "我们马上安排人处理", chat=desk.chat)
+    await desk.api.wait_for(lambda: _to_resident(desk, "我们马上安排人处理"))
+    await desk.api.wait_for(lambda: button_labels(find(desk, "💬 答复工单")) == [])
+    replies = [k for k, _ in await desk.outbox(RESIDENT_ID) if k == "ticket.staff_reply"]
+    assert len(replies) == 1
+
+
 async def test_a_canned_reason_under_the_reject_prompt_rejects(desk: Desk) -> None:
     number = await desk.file()
     await desk.press(await desk.card(number), "❌ 不予受理")
