@@ -26,6 +26,7 @@ from services.residents.bans import (
     AlreadyBanned,
     BanView,
     CannotBan,
+    NobodyToBan,
     NotBanned,
     Target,
 )
@@ -78,6 +79,8 @@ async def _outcome(
         return t(language, "ban.not_banned", who=who)
     except CannotBan:
         return t(language, "ban.cannot_ban_staff", who=who)
+    except NobodyToBan as exc:  # named by a ticket: recorded for a caller, or filer erased
+        return t(language, f"ban.nobody.{exc.reason}", number=target)
     except NotFound:
         if isinstance(target, str):
             return t(language, "staff.not_found", number=target)

@@ -78,6 +78,15 @@ class NotBanned(ServiceError):
     """No ban of this person is in force; nothing changed."""
 
 
+class NobodyToBan(ServiceError):
+    """The ticket named has no Telegram resident behind it: staff recorded it for a caller
+    (``reason`` "recorded"), or its filer erased their data ("erased")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"nobody to ban: {reason}")
+        self.reason = reason
+
+
 class BanService:
     """Imposing, lifting and listing bans (staff in the staff chat, or the operator)."""
 
@@ -298,17 +307,22 @@ class BanCheck:
 
 async def _target(session: AsyncSession, target: Target) -> tuple[Resident, Ticket | None]:
     """The person (locked, so two bans of one person are taken one after the other) and the
-    ticket, when named by one; NotFound for an unknown person or ticket."""
+    ticket, when named by one; NotFound for an unknown person or ticket, NobodyToBan for a
+    ticket with no Telegram resident behind it."""
     ticket = None
     if isinstance(target, str):
         ticket = await tickets_repo.get_ticket_by_number(session, target.strip())
         if ticket is None:
             raise NotFound(f"ticket {target}")
+        if ticket.channel != "telegram":  # 代录: the ticket is the recording staff member's
+            raise NobodyToBan("recorded")
         found = select(Resident).where(Resident.id == ticket.resident_id)
     else:
         found = select(Resident).where(Resident.telegram_id == target)
     person = await session.scalar(found.with_for_update())
-    if person is None or person.telegram_id < 0:  # < 0: erased with /forget
+    if person is not None and person.telegram_id < 0 and ticket is not None:
+        raise NobodyToBan("erased")  # < 0: erased with /forget, their tickets kept
+    if person is None or person.telegram_id < 0:
         raise NotFound("resident")
     return person, ticket
 

@@ -9,6 +9,7 @@ from time import perf_counter
 
 from sqlalchemy import select
 
+from services.access import Actor
 from storage.models import ResidentBan
 from tests.e2e.staff_support import (
     NOISE,
@@ -20,6 +21,7 @@ from tests.e2e.staff_support import (
     desk,
     text_of,
 )
+from tests.services.conftest import record_phone_call
 
 __all__ = ["desk"]  # the fixture
 
@@ -156,3 +158,16 @@ async def test_a_complaint_begun_before_the_ban_is_dropped(desk: Desk) -> None:
     # What would have been the next step of the draft is refused like any message.
     assert (await ask(desk, "楼上每天晚上装修，电钻声音很大")).startswith(REFUSAL_START)
     assert await desk.services.tickets.filing.get_draft(RESIDENT_ID) is None
+
+
+async def test_a_ban_through_a_recorded_ticket_says_there_is_nobody_behind_it(
+    desk: Desk,
+) -> None:
+    number = await record_phone_call(desk.services.tickets, STAFF_ID)
+    await desk.card(number)  # its card reaches the staff chat first
+    [answer] = await desk.say(f"/ban {number} 骚扰")
+    assert text_of(answer) == (
+        f"工单 {number} 是工作人员代录的（电话、来访、来信等），"
+        "背后没有邻里里的居民账号，无法禁止。"
+    )
+    assert await desk.services.bans.list_banned(Actor(STAFF_ID, STAFF_CHAT)) == ()

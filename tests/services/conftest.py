@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.access import Actor
 from services.tickets import Complaint, Tickets, TicketSettings
 from storage import Database, Role
 from storage.repositories.residents import set_resident_role, upsert_resident
@@ -89,3 +90,15 @@ NOISE = Complaint(
 async def file_noise(desk: Desk, who: int = RESIDENT, complaint: Complaint = NOISE) -> str:
     """File a noise complaint and return its number."""
     return (await desk.tickets.filing.file_complaint(who, complaint)).number
+
+
+async def record_phone_call(tickets: Tickets, staff_id: int = STAFF) -> str:
+    """Staff record a caller's complaint (代录 by phone); returns its number."""
+    recorder = Actor.in_private(staff_id)
+    await tickets.on_behalf.start(recorder)
+    for field, value in (("channel", "phone"), ("category", "noise"),
+                         ("description", "楼下饭店油烟很大，每天中午和晚上都熏到家里"),
+                         ("place", "幸福小区5号楼"), ("name", "王阿姨"),
+                         ("phone", "13812345678")):  # fmt: skip
+        await tickets.on_behalf.answer(recorder, field, value)
+    return await tickets.on_behalf.submit(recorder)

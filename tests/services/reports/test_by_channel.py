@@ -6,25 +6,13 @@ from __future__ import annotations
 from services.access import Actor
 from services.reports import ReportService, export, month_period
 from services.tickets.callbacks import CallbackOutcome
-from tests.services.conftest import STAFF, STAFF_CHAT, Desk, file_noise
+from tests.services.conftest import STAFF, STAFF_CHAT, Desk, file_noise, record_phone_call
 
 AT_DESK = Actor(STAFF, STAFF_CHAT)
-RECORDER = Actor.in_private(STAFF)
-
-
-async def _record_phone_call(desk: Desk) -> str:
-    service = desk.tickets.on_behalf
-    await service.start(RECORDER)
-    for field, value in (("channel", "phone"), ("category", "noise"),
-                         ("description", "楼下饭店油烟很大，每天中午和晚上都熏到家里"),
-                         ("place", "幸福小区5号楼"), ("name", "王阿姨"),
-                         ("phone", "13812345678")):  # fmt: skip
-        await service.answer(RECORDER, field, value)
-    return await service.submit(RECORDER)
 
 
 async def test_by_channel_and_a_callback_counting_as_the_callers_verdict(desk: Desk) -> None:
-    in_telegram, by_phone = await file_noise(desk), await _record_phone_call(desk)
+    in_telegram, by_phone = await file_noise(desk), await record_phone_call(desk.tickets)
     for number in (in_telegram, by_phone):
         await desk.tickets.staff.accept(AT_DESK, number)
         await desk.tickets.staff.resolve(AT_DESK, number, "已处理")
@@ -50,7 +38,7 @@ async def test_by_channel_and_a_callback_counting_as_the_callers_verdict(desk: D
 
 
 async def test_a_caller_not_satisfied_counts_against_the_satisfaction_rate(desk: Desk) -> None:
-    by_phone = await _record_phone_call(desk)
+    by_phone = await record_phone_call(desk.tickets)
     await desk.tickets.staff.accept(AT_DESK, by_phone)
     await desk.tickets.staff.resolve(AT_DESK, by_phone, "已处理")
     await desk.tickets.callbacks.record(AT_DESK, by_phone, CallbackOutcome.UNREACHABLE)

@@ -12,14 +12,17 @@ from sqlalchemy import delete, select, text
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.notices.broadcasts import NoticeService
+from services.privacy.service import PrivacyService
 from services.residents.bans import (
     AlreadyBanned,
     BanCheck,
     BanService,
     CannotBan,
+    NobodyToBan,
     NotBanned,
 )
 from services.residents.limits import Banned
+from services.residents.service import ResidentService
 from services.tickets import Complaint
 from storage import Database
 from storage.models import OutboxMessage, ResidentBan, TicketEvent
@@ -36,6 +39,7 @@ from tests.services.conftest import (
     T0,
     Desk,
     file_noise,
+    record_phone_call,
 )
 
 IN_CHAT = Actor(STAFF, STAFF_CHAT)
@@ -293,3 +297,20 @@ async def test_bans_unheard_are_read_from_the_database_until_heard_again(desk: D
         assert not await _refused(check, NEIGHBOUR)
     finally:
         await check.stop()
+
+
+async def test_a_ticket_with_no_telegram_resident_behind_it_bans_nobody(desk: Desk) -> None:
+    """A 代录 ticket is the recording staff member's, and an erased filer is no one: neither
+    is taken for the person to ban (nor for staff that cannot be banned)."""
+    bans = bans_of(desk)
+    recorded = await record_phone_call(desk.tickets)
+    with pytest.raises(NobodyToBan) as refused:
+        await bans.ban(IN_CHAT, recorded, "骚扰")
+    assert refused.value.reason == "recorded"
+    number = await file_noise(desk)
+    residents = ResidentService(desk.db, desk.clock, "zh-Hans")
+    await PrivacyService(desk.db, desk.clock, residents).forget_by_operator(RESIDENT)
+    with pytest.raises(NobodyToBan) as refused:
+        await bans.ban(IN_CHAT, number, "骚扰")
+    assert refused.value.reason == "erased"
+    assert await stored(desk.db) == []
