@@ -41,6 +41,7 @@ from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
 from services.residents.limits import Banned
 from services.tickets import InvalidTransition
+from services.tickets.resident import FollowedNotFiled
 from services.tickets.validation import ticket_number
 
 
@@ -138,6 +139,8 @@ async def _followup(
         if not is_number(number):
             raise NotFound(number)
         await context.services.tickets.resident.followup(caller.actor, number, text)
+    except FollowedNotFiled:
+        await reply(update, t(lang, "followup.followed_only", number=number))
     except NotFound:
         await reply(update, t(lang, "ticket.not_found", number=number[:20]))
     except InvalidTransition:

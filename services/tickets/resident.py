@@ -25,6 +25,11 @@ from storage.models import EventKind, Resident, Ticket, TicketFollower, TicketSt
 from storage.repositories import tickets as repo
 
 
+class FollowedNotFiled(NotFound):
+    """The resident follows the ticket (a "me too", or a merge) but did not file it: they may
+    read it, and only its filer adds to it or rates it."""
+
+
 @dataclass(frozen=True, slots=True)
 class AwaitedRating:
     """A ticket whose rating question the resident has not answered yet."""
@@ -161,10 +166,16 @@ class ResidentTickets:
         self, session: AsyncSession, actor: Actor, number: str, action: Action
     ) -> tuple[Resident, Ticket]:
         """The filer and their ticket, locked, if ``action`` is allowed in its status; NotFound
-        when it is not theirs (the same answer as for a number that does not exist)."""
+        when it is not theirs (the same answer as for a number that does not exist), and
+        FollowedNotFiled when they follow it."""
         person = await self._person(session, actor)
         ticket = await self._trail.ticket(session, number)
         if ticket.resident_id != person.id:
+            # Someone else's number: "not found", as for one that does not exist; a follower
+            # knows the ticket, and is told why it is not theirs to change.
+            followers = await repo.list_followers(session, ticket.id)
+            if any(follower.id == person.id for follower in followers):
+                raise FollowedNotFiled(f"ticket {number}")
             raise NotFound(f"ticket {number}")
         lifecycle.check(ticket.number, action, ticket.status)
         return person, ticket

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from services.access import Actor
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.tickets import STAFF_SIGNATURE, InvalidTransition
+from services.tickets.resident import FollowedNotFiled
 from storage.models import OutboxMessage, Ticket, TicketEvent
 from tests.services.conftest import (
     NEIGHBOUR,
@@ -225,6 +226,12 @@ async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), keep)
     keys = [(chat, key) for chat, key, _ in await _outbox(desk)]
     assert keys[-2] == (NEIGHBOUR, "ticket.status_changed")  # now follows the kept ticket
+    # A follower reads the kept ticket but does not add to it; a stranger hears "not found".
+    with pytest.raises(FollowedNotFiled):
+        await desk.tickets.resident.followup(Actor.in_private(NEIGHBOUR), keep, "我也是")
+    with pytest.raises(NotFound) as refused:
+        await desk.tickets.resident.followup(Actor.in_private(STRANGER), keep, "我也是")
+    assert not isinstance(refused.value, FollowedNotFiled)
 
 
 async def test_unrated_tickets_close_after_the_configured_days(desk: Desk) -> None:
