@@ -116,6 +116,8 @@ async def _managed(language: str, call: Awaitable[T]) -> T | Refused:
         return Refused(t(language, "canned.unknown_action", action=exc.action))
     except UnknownPlaceholder as exc:
         known = " ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+        if not exc.name:  # a brace standing alone, or "{}": no name to show
+            return Refused(t(language, "canned.stray_brace", known=known))
         return Refused(t(language, "canned.unknown_placeholder", name=exc.name, known=known))
     except EmptyText:
         return Refused(t(language, "canned.usage.add"))

@@ -143,6 +143,9 @@ async def test_bad_input_and_staff_are_refused_and_nothing_changes(desk: Desk) -
     assert "没有「answer」这个动作" in unknown["text"]
     [placeholder] = await desk.say("/canned_add reply * 请于{foo}前答复", who=admin)
     assert "{foo}" in placeholder["text"] and "没有改动" in placeholder["text"]
+    [brace] = await desk.say("/canned_add reply * 你好{", who=admin)
+    assert brace["text"].startswith("内容里有单独的花括号。花括号只能用于占位符（例如 {number}）")
+    assert "{{ 或 }}" in brace["text"] and "{}" not in brace["text"]
     [long] = await desk.say("/canned_add reply * " + "好" * 501, who=admin)
     assert long["text"] == "内容太长了，请写在 500 字以内。没有改动。"
     [category] = await desk.say("/canned_add reply nosuch 好的", who=admin)
