@@ -158,23 +158,30 @@ async def _photo(
         await _again(update, caller, d, "filing.photos_full", max=MAX_PHOTOS)
         return
     file_id = m.photo[-1].file_id  # the largest size
-    if count == MAX_PHOTOS:
-        await _save(update, context, caller, add_photo=file_id, step=next_step(d, d.step))
+    filing = context.services.tickets.filing
+    if count == MAX_PHOTOS:  # the last one: on to the next step, in the same message
+        draft = await filing.update_draft(
+            caller.resident.telegram_id, add_photo=file_id, step=next_step(d, d.step)
+        )
+        text, keyboard = prompt(caller.language, draft)
+        full = t(caller.language, "filing.photos_full", max=MAX_PHOTOS)
+        await reply(update, f"{full}\n\n{text}", keyboard)
         return
-    draft = await context.services.tickets.filing.update_draft(
-        caller.resident.telegram_id, add_photo=file_id
-    )
+    draft = await filing.update_draft(caller.resident.telegram_id, add_photo=file_id)
     _text, keyboard = prompt(caller.language, draft)
-    text = t(caller.language, "filing.photo_received", count=count, max=MAX_PHOTOS)
-    await reply(update, text, keyboard)
+    received = t(caller.language, "filing.photo_received", count=count, max=MAX_PHOTOS)
+    await reply(update, received, keyboard)
 
 
 async def _phone(
     update: Update, context: Context, caller: Caller, d: DraftView, m: Message
 ) -> None:
     number = m.contact.phone_number if m.contact is not None else m.text
-    if not number:
-        await _again(update, caller, d, "filing.bad_phone")
+    if m.photo and len(d.photos) >= MAX_PHOTOS:
+        await _again(update, caller, d, "filing.photos_full", max=MAX_PHOTOS)
+        return
+    if not number:  # a photo, a voice message, a sticker: not a wrong number
+        await _again(update, caller, d, "filing.phone_as_text")
         return
     try:
         await _save(update, context, caller, phone=number, step=next_step(d, d.step))

@@ -348,8 +348,16 @@ async def test_the_fifth_photo_moves_on_by_itself(linli: Linli) -> None:
         [got] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
         assert f"收到第 {count} 张照片" in got["text"]
     [question] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
+    assert question["text"].startswith("最多 5 张照片，已经够了。\n\n")
     assert "电话" in question["text"]
     assert len((await draft(linli)).photos) == 5
+    # At the phone step a sixth photo is not "a wrong number".
+    [sixth] = await bot_answers(linli.api, lambda: linli.api.send_photo(linli.resident))
+    assert sixth["text"] == "最多 5 张照片，已经够了。"
+    assert len((await draft(linli)).photos) == 5
+    [voice] = await bot_answers(linli.api, lambda: linli.api.send_voice(linli.resident))
+    assert voice["text"].startswith("这一步需要电话号码，请用文字输入")
+    assert (await draft(linli)).step == "phone"
 
 
 async def test_an_english_resident_typing_a_chinese_address_stays_in_english(
