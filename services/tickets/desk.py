@@ -174,7 +174,9 @@ class StaffDesk:
         async with self._trail.db.transaction() as session:
             await self._trail.staff(session, actor)
             people = await _staff_list(session)
-            names = tuple(p.display_name or f"#{i}" for i, p in enumerate(people, start=1))
+            # Someone who has not written to linli yet has no name: their Telegram id, as
+            # the operator entered it (`linli staff add ID`), is what the desk knows them by.
+            names = tuple(p.display_name or f"ID {p.telegram_id}" for p in people)
             return Roster(_roster_version(people), names)
 
     async def assign_picked(

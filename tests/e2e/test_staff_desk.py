@@ -199,6 +199,14 @@ async def test_assign_lists_the_staff_and_assigns(desk: Desk) -> None:
     assert "负责：李社工" in text_of(await desk.card(number))
 
 
+async def test_the_assign_list_names_staff_without_a_name_by_their_id(desk: Desk) -> None:
+    await desk.services.residents.grant_role(700077, "staff")  # never wrote to linli
+    number = await desk.file()
+    await desk.press(await desk.card(number), "👥 分派")
+    choices = await desk.api.wait_for(lambda: find(desk, f"把工单 #{number}"))
+    assert sorted(button_labels(choices)) == ["ID 700077", "张社工", "李社工"]
+
+
 async def test_a_follow_up_reaches_the_staff_chat_and_can_be_answered(desk: Desk) -> None:
     number = await desk.file()
     await desk.services.tickets.resident.followup(
