@@ -74,12 +74,19 @@ async def mytickets_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is None:
         return
-    mine = await context.services.tickets.resident.list_my_tickets(caller.actor)
+    resident = context.services.tickets.resident
+    mine = await resident.list_my_tickets(caller.actor)
+    followed = await resident.list_followed_tickets(caller.actor)
     lang = caller.language
-    if not mine:
+    if not mine and not followed:
         await reply(update, t(lang, "mytickets.empty"))
         return
-    lines = [t(lang, "mytickets.title")] + [ticket_line(lang, ticket) for ticket in mine]
+    lines: list[str] = []
+    for title, listed in (("mytickets.title", mine), ("mytickets.followed_title", followed)):
+        # Followed: a "me too", or merged into another; its progress, no one's words.
+        if listed:
+            lines += [*([""] if lines else []), t(lang, title)]
+            lines += [ticket_line(lang, ticket) for ticket in listed]
     await reply(update, "\n".join([*lines, "", t(lang, "mytickets.hint")]))
 
 

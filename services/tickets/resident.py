@@ -7,6 +7,7 @@ resident sees only as the community (STAFF_SIGNATURE).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,13 +73,29 @@ class ResidentTickets:
 
     async def list_my_tickets(self, actor: Actor, limit: int = 20) -> tuple[TicketView, ...]:
         """The resident's own tickets, newest first, without timelines (/mytickets)."""
+        return await self._listed(actor, repo.list_for_resident, limit, is_owner=True)
+
+    async def list_followed_tickets(self, actor: Actor, limit: int = 20) -> tuple[TicketView, ...]:
+        """The tickets the resident follows but did not file, newest first, as a follower
+        sees them (no one's words), without timelines (/mytickets)."""
+        return await self._listed(actor, repo.list_followed, limit, is_owner=False)
+
+    async def _listed(
+        self,
+        actor: Actor,
+        rows: Callable[..., Awaitable[list[Ticket]]],
+        limit: int,
+        *,
+        is_owner: bool,
+    ) -> tuple[TicketView, ...]:
         async with self._trail.db.transaction() as session:
             person = await self._person(session, actor)
-            rows = await repo.list_for_resident(session, person.id, limit=limit)
             return tuple(
                 [
-                    await self._trail.resident_view(session, t, is_owner=True, timeline=False)
-                    for t in rows
+                    await self._trail.resident_view(
+                        session, ticket, is_owner=is_owner, timeline=False
+                    )
+                    for ticket in await rows(session, person.id, limit=limit)
                 ]
             )
 

@@ -169,6 +169,20 @@ async def list_for_resident(
     return list(await session.scalars(stmt))
 
 
+async def list_followed(
+    session: AsyncSession, resident_id: int, *, limit: int = 20
+) -> list[Ticket]:
+    """The tickets a resident follows (a "me too", or a merge of theirs), newest first."""
+    stmt = (
+        select(Ticket)
+        .join(TicketFollower, TicketFollower.ticket_id == Ticket.id)
+        .where(TicketFollower.resident_id == resident_id)
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
 async def list_open(
     session: AsyncSession,
     *,

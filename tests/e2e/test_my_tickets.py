@@ -39,6 +39,25 @@ async def test_mytickets_lists_own_tickets_only(linli: Linli) -> None:
     assert theirs not in listing
 
 
+async def test_mytickets_lists_followed_tickets_apart_without_anyones_words(
+    linli: Linli,
+) -> None:
+    theirs = await file(linli, NEIGHBOUR_ID)
+    filing = linli.services.tickets.filing
+    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
+    await filing.start_draft(RESIDENT_ID)
+    await filing.update_draft(RESIDENT_ID, category="noise", description="楼上每天晚上都在装修")
+    await filing.follow_ticket(RESIDENT_ID, theirs)  # "me too"
+    listing = (await say(linli, "/mytickets"))["text"]
+    assert listing.startswith(
+        f"你关注的工单（别人提交的，有进展会通知你）：\n• {theirs} · 噪音扰民 · 已提交，等待受理"
+    )
+    mine = await file(linli)
+    listing = (await say(linli, "/mytickets"))["text"]
+    assert listing.index(mine) < listing.index("\n\n你关注的工单") < listing.index(theirs)
+    assert NOISE not in listing and "幸福小区" not in listing
+
+
 async def test_ticket_shows_own_and_hides_everything_else(linli: Linli) -> None:
     mine = await file(linli)
     theirs = await file(linli, NEIGHBOUR_ID)
