@@ -245,7 +245,7 @@ class BanCheck:
 
     @property
     def following(self) -> bool:
-        """True while the bans are kept in memory (tests, /readyz-style checks)."""
+        """True while the bans are kept in memory (else each check reads the database)."""
         return self._banned is not None
 
     async def follow(self) -> None:
