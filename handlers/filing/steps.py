@@ -31,12 +31,18 @@ from services.tickets.validation import (
 
 
 async def ask(
-    update: Update, caller: Caller, draft: DraftView, context: Context | None = None
+    update: Update,
+    caller: Caller,
+    draft: DraftView,
+    context: Context | None = None,
+    *,
+    said: str = "",
 ) -> None:
     """Ask the draft's current question (with ``context``, the place step offers where the
-    resident lives)."""
+    resident lives), after ``said`` if given."""
     home = await home_of(context, update) if context and draft.step == "location" else None
-    await reply(update, *prompt(caller.language, draft, home))
+    text, keyboard = prompt(caller.language, draft, home)
+    await reply(update, f"{said}\n\n{text}" if said else text, keyboard)
 
 
 async def home_of(context: Context, update: Update) -> str | None:
@@ -59,12 +65,16 @@ async def _again(
     draft: DraftView,
     key: str,
     home: str | None = None,
+    *,
+    kept: str = "",
     **params: object,
 ) -> None:
     """Refuse the input with ``key``'s explanation and repeat the step's buttons (at the
-    place, with ``home`` offered)."""
+    place, with ``home`` offered). ``kept``: what of the message was kept all the same (a
+    photo), said first."""
     _text, keyboard = prompt(caller.language, draft, home)
-    await reply(update, t(caller.language, key, **params), keyboard)
+    explanation = t(caller.language, key, **params)
+    await reply(update, f"{kept}\n{explanation}" if kept else explanation, keyboard)
 
 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
@@ -101,47 +111,96 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
     return True
 
 
-async def _save(update: Update, context: Context, caller: Caller, **fields: Any) -> None:
+async def _save(
+    update: Update, context: Context, caller: Caller, *, said: str = "", **fields: Any
+) -> None:
+    """Save the step's answer and ask the next question (after ``said``, if any)."""
     draft = await context.services.tickets.filing.update_draft(
         caller.resident.telegram_id, **fields
     )
-    await ask(update, caller, draft, context)
+    await ask(update, caller, draft, context, said=said)
+
+
+def _photo_of(m: Message, d: DraftView) -> dict[str, str]:
+    """``add_photo`` for a photo sent ahead of its step (with the words of a complaint, or
+    an album's next picture) while the draft has room for it; otherwise nothing."""
+    if not m.photo or len(d.photos) >= MAX_PHOTOS:
+        return {}
+    return {"add_photo": m.photo[-1].file_id}  # the largest size
+
+
+async def _keep_photo(context: Context, caller: Caller, photo: dict[str, str]) -> DraftView:
+    """Keep a photo that came with an answer the step refused."""
+    filing = context.services.tickets.filing
+    return await filing.update_draft(caller.resident.telegram_id, **photo)
+
+
+def _kept(caller: Caller, draft: DraftView) -> str:
+    return t(caller.language, "filing.photo_kept", count=len(draft.photos), max=MAX_PHOTOS)
 
 
 async def _description(
     update: Update, context: Context, caller: Caller, d: DraftView, m: Message
 ) -> None:
-    if not m.text:
-        await _again(update, caller, d, "filing.need_text")
+    # A photo is taken here too, its caption as the description: residents often start
+    # with a picture of the problem, or an album with a few words under it.
+    words, photo = m.text or m.caption, _photo_of(m, d)
+    if not words:
+        if not photo:
+            key = "filing.photos_full" if m.photo else "filing.need_text"
+            await _again(update, caller, d, key, max=MAX_PHOTOS)
+            return
+        draft = await _keep_photo(context, caller, photo)
+        await _again(update, caller, draft, "filing.need_text_too", kept=_kept(caller, draft))
         return
+    # A photo past the fifth cannot be kept: the description is, and the resident is told.
+    full = t(caller.language, "filing.photos_full", max=MAX_PHOTOS) if m.photo and not photo else ""
     try:
-        await _save(update, context, caller, description=m.text, step=next_step(d, d.step))
+        await _save(
+            update, context, caller, description=words, step=next_step(d, d.step), said=full,
+            **photo,
+        )  # fmt: skip
     except InvalidInput:
-        length = len(m.text.strip())
+        draft, kept = d, ""
+        if photo:
+            draft = await _keep_photo(context, caller, photo)
+            kept = _kept(caller, draft)
+        length = len(words.strip())
         if length > MAX_DESCRIPTION:
-            await _again(update, caller, d, "filing.too_long", length=length, max=MAX_DESCRIPTION)
-        elif length >= MIN_DESCRIPTION and not has_words(m.text):
-            await _again(update, caller, d, "filing.no_words")
+            await _again(
+                update, caller, draft, "filing.too_long", kept=kept, length=length,
+                max=MAX_DESCRIPTION,
+            )  # fmt: skip
+        elif length >= MIN_DESCRIPTION and not has_words(words):
+            await _again(update, caller, draft, "filing.no_words", kept=kept)
         else:
-            await _again(update, caller, d, "filing.too_short", length=length)
+            await _again(update, caller, draft, "filing.too_short", kept=kept, length=length)
 
 
 async def _location(
     update: Update, context: Context, caller: Caller, d: DraftView, m: Message
 ) -> None:
-    step = next_step(d, d.step)
+    # A photo here (an album's next picture, a picture of the place) is kept, its caption
+    # taken as the place; without one, the place is asked again.
+    step, photo = next_step(d, d.step), _photo_of(m, d)
+    words = m.text or m.caption
     try:
         if m.location is not None:
             where = (m.location.latitude, m.location.longitude)
             await _save(update, context, caller, location=where, step=step)
-        elif m.text:
-            await _save(update, context, caller, location_text=m.text, step=step)
-        else:
-            await _again(update, caller, d, "filing.need_place", await home_of(context, update))
+            return
+        if words:
+            await _save(update, context, caller, location_text=words, step=step, **photo)
+            return
+        key = "filing.need_place"
     except InvalidInput:
-        too_long = m.text is not None and len(m.text.strip()) > MAX_LOCATION
+        too_long = words is not None and len(words.strip()) > MAX_LOCATION
         key = "filing.bad_place" if too_long else "filing.need_place"
-        await _again(update, caller, d, key, await home_of(context, update))
+    draft, kept = d, ""
+    if photo:
+        draft = await _keep_photo(context, caller, photo)
+        kept = _kept(caller, draft)
+    await _again(update, caller, draft, key, await home_of(context, update), kept=kept)
 
 
 async def _photo(
@@ -157,20 +216,34 @@ async def _photo(
     if count > MAX_PHOTOS:
         await _again(update, caller, d, "filing.photos_full", max=MAX_PHOTOS)
         return
-    file_id = m.photo[-1].file_id  # the largest size
-    filing = context.services.tickets.filing
-    if count == MAX_PHOTOS:  # the last one: on to the next step, in the same message
-        draft = await filing.update_draft(
-            caller.resident.telegram_id, add_photo=file_id, step=next_step(d, d.step)
-        )
-        text, keyboard = prompt(caller.language, draft)
-        full = t(caller.language, "filing.photos_full", max=MAX_PHOTOS)
-        await reply(update, f"{full}\n\n{text}", keyboard)
-        return
-    draft = await filing.update_draft(caller.resident.telegram_id, add_photo=file_id)
-    _text, keyboard = prompt(caller.language, draft)
-    received = t(caller.language, "filing.photo_received", count=count, max=MAX_PHOTOS)
-    await reply(update, received, keyboard)
+    # The last one moves on to the next step, in the same message.
+    fields: dict[str, Any] = {"add_photo": m.photo[-1].file_id}  # the largest size
+    if count == MAX_PHOTOS:
+        fields["step"] = next_step(d, d.step)
+    draft, words = await _photo_with_words(context, caller, fields, m.caption)
+    text, keyboard = prompt(caller.language, draft)
+    if count == MAX_PHOTOS:
+        said = t(caller.language, "filing.photos_full", max=MAX_PHOTOS)
+    else:
+        said = t(caller.language, "filing.photo_received", count=count, max=MAX_PHOTOS)
+    if words:
+        said = f"{said}\n{t(caller.language, words, max=MAX_DESCRIPTION)}"
+    await reply(update, f"{said}\n\n{text}" if count == MAX_PHOTOS else said, keyboard)
+
+
+async def _photo_with_words(
+    context: Context, caller: Caller, fields: dict[str, Any], caption: str | None
+) -> tuple[DraftView, str]:
+    """Save a photo, with its caption added to the description (a resident who writes on a
+    photo means it for staff); the catalog key that says what became of the words."""
+    filing, uid = context.services.tickets.filing, caller.resident.telegram_id
+    if not caption or not caption.strip():
+        return await filing.update_draft(uid, **fields), ""
+    try:
+        draft = await filing.update_draft(uid, add_to_description=caption, **fields)
+        return draft, "filing.photo_words_added"
+    except InvalidInput:  # the description would be too long: the photo is kept all the same
+        return await filing.update_draft(uid, **fields), "filing.photo_words_too_long"
 
 
 async def _phone(

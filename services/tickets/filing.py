@@ -86,13 +86,16 @@ class Filing:
         location: tuple[float, float] | _Keep = KEEP,
         add_photo: str | _Keep = KEEP,
         clear_photos: bool = False,
+        add_to_description: str | _Keep = KEEP,
         phone: str | _Keep | None = KEEP,
         anonymous: bool | _Keep = KEEP,
     ) -> DraftView:
         """Change some fields of the draft; each value is validated (InvalidInput says why).
 
         ``phone=None`` removes the phone number; ``add_photo`` appends one file id (at most
-        five). NotFound when the resident has no draft (expired or never started).
+        five); ``add_to_description`` appends words (a photo's caption) to the description
+        on a line of their own, and the whole is validated again. NotFound when the resident
+        has no draft (expired or never started).
         """
         fields: dict[str, object] = {}
         if not isinstance(step, _Keep):
@@ -115,6 +118,10 @@ class Filing:
             if not isinstance(add_photo, _Keep):
                 photos = check.photos([*photos, add_photo])
             fields["photos"] = photos
+            if not isinstance(add_to_description, _Keep):
+                so_far = fields.get("description", draft.description)
+                joined = f"{so_far}\n{add_to_description.strip()}" if so_far else add_to_description
+                fields["description"] = check.description(joined)
             draft = await repo.save_draft(session, draft.resident_id, self._trail.clock(), **fields)
             return draft_view(draft)
 

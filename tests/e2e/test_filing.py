@@ -389,3 +389,60 @@ async def test_the_list_of_parts_to_change_is_settled_once_one_is_chosen(linli: 
         return shown["text"].endswith("✅ 情况描述") and not shown.get("reply_markup")
 
     await linli.api.wait_for(settled)
+
+
+def photo(linli: Linli, caption: str | None = None) -> Callable[[], Any]:
+    return lambda: linli.api.send_photo(linli.resident, caption=caption)
+
+
+async def test_a_photo_with_words_under_it_answers_the_description_step(linli: Linli) -> None:
+    """Residents often begin with a picture of the problem and a few words under it (an
+    album: its first photo carries the caption): the words are the description, every
+    picture is kept, and the place is asked next."""
+    await to_step(linli, "description")
+    [question] = await bot_answers(linli.api, photo(linli, NOISE))
+    assert "问题在哪里" in question["text"]
+    [again] = await bot_answers(linli.api, photo(linli))  # the album's second picture
+    assert again["text"].startswith("照片收到了（第 2 张，最多 5 张）。\n请输入地址")
+    kept = await draft(linli)
+    assert (kept.step, kept.description, len(kept.photos)) == ("location", NOISE, 2)
+    question = await say(linli, "幸福小区3号楼2单元")
+    assert "收到第" not in question["text"] and "照片" in question["text"]
+    assert len((await draft(linli)).photos) == 2
+
+
+async def test_a_photo_before_the_words_is_kept_and_the_words_asked_for(linli: Linli) -> None:
+    await to_step(linli, "description")
+    [got] = await bot_answers(linli.api, photo(linli))
+    assert got["text"].startswith("照片收到了（第 1 张，最多 5 张）。\n也请用文字说一说情况")
+    [short] = await bot_answers(linli.api, photo(linli, "太吵了"))
+    assert short["text"].startswith("照片收到了（第 2 张，最多 5 张）。\n再多写几句吧")
+    kept = await draft(linli)
+    assert (kept.step, kept.description, len(kept.photos)) == ("description", None, 2)
+    question = await say(linli, NOISE)
+    assert "问题在哪里" in question["text"]
+    assert len((await draft(linli)).photos) == 2
+
+
+async def test_words_on_a_photo_at_the_photo_step_join_the_description(linli: Linli) -> None:
+    await to_step(linli, "photos")
+    [got] = await bot_answers(linli.api, photo(linli, "这是晚上十一点半拍的"))
+    assert got["text"] == (
+        "收到第 1 张照片（最多 5 张）。还有就继续发，没有了就点下面的按钮。\n"
+        "照片上写的话已经加进情况描述。"
+    )
+    said = f"{NOISE}\n这是晚上十一点半拍的"
+    assert (await draft(linli)).description == said
+    # A caption is at most 1,024 characters; a description near its 2,000 has no room.
+    said = f"{said}\n{'吵' * 1900}"
+    await linli.services.tickets.filing.update_draft(RESIDENT_ID, description=said)
+    [long] = await bot_answers(linli.api, photo(linli, "吵" * 200))
+    assert "照片上写的话没能加进情况描述：描述最多 2000 字" in long["text"]
+    kept = await draft(linli)
+    assert kept.description == said and len(kept.photos) == 2
+    summary = await press(linli, long, "照片就这些（2 张），继续 »")
+    summary = await press(linli, summary, "跳过 »")
+    summary = await press(linli, summary, "🙋 不匿名，可以显示名字")
+    await press(linli, summary, "✅ 提交")
+    [ticket] = await tickets(linli)
+    assert ticket.description == said and len(ticket.photos) == 2

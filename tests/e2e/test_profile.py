@@ -191,7 +191,7 @@ async def test_filing_offers_where_the_resident_lives_as_the_place(linli: Linli)
     await choose(linli, linli.resident, "示例社区A", "3号楼")
     asked = await to_step(linli, "location")
     assert "🏠 示例社区A 3号楼" in button_labels(asked)
-    act = lambda: linli.api.send_photo(linli.resident)  # noqa: E731
+    act = lambda: linli.api.send_voice(linli.resident)  # noqa: E731
     refused = (await bot_answers(linli.api, act))[-1]  # not a place: asked again, offered again
     assert "🏠 示例社区A 3号楼" in button_labels(refused)
     await press_in_filing(linli, refused, "🏠 示例社区A 3号楼")
