@@ -12,6 +12,8 @@ the reason and changes nothing. The pressed message shows the new status.
 from __future__ import annotations
 
 import logging
+import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -153,6 +155,9 @@ async def _ask_for_text(
     opened = await attempt(lang, view.number, action, call)
     if isinstance(opened, Refused):  # the press was already answered: say it under the card
         await _say_under_card(u, opened.text)
+        return
+    assert u.callback_query is not None
+    remember_card(c, prompt.message_id, u.callback_query.message)
 
 
 async def _with_canned(
@@ -237,6 +242,41 @@ async def _say_under_card(
     if query is not None and isinstance(query.message, Message):
         return await query.message.reply_text(text, reply_markup=keyboard, do_quote=True)
     return await reply(update, text, keyboard)
+
+
+def is_card(message: Any) -> bool:
+    """Whether ``message`` is a ticket's card with its buttons (not a follow-up, a prompt or
+    a card whose ticket is closed)."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return False
+    return any(
+        isinstance(button.callback_data, str) and re.match(PATTERN, button.callback_data)
+        for row in markup.inline_keyboard
+        for button in row
+    )
+
+
+_PROMPT_CARDS = "desk.prompt_cards"
+_CARDS_KEPT = 200
+
+
+def remember_card(context: Context, prompt_message_id: int, card: Any) -> None:
+    """Keep the card a reply or reject prompt was asked under (this process, this chat, the
+    newest _CARDS_KEPT), so the card can show the new status once the text is typed."""
+    if not is_card(card) or context.chat_data is None:
+        return
+    cards: OrderedDict[int, Message] = context.chat_data.setdefault(_PROMPT_CARDS, OrderedDict())
+    cards[prompt_message_id] = card
+    while len(cards) > _CARDS_KEPT:
+        cards.popitem(last=False)
+
+
+def card_of_prompt(context: Context, prompt_message_id: int) -> Message | None:
+    """The card remembered for a prompt (forgotten now), or None: asked in another process
+    or before a restart."""
+    cards = (context.chat_data or {}).get(_PROMPT_CARDS)
+    return None if cards is None else cards.pop(prompt_message_id, None)
 
 
 async def refresh(context: Context, language: str, message: Any, view: StaffTicketView) -> None:

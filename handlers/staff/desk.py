@@ -27,7 +27,7 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.bans import ban_command, banned_command, unban_command
-from handlers.staff.buttons import PATTERN, on_button
+from handlers.staff.buttons import PATTERN, card_of_prompt, is_card, on_button, refresh
 from handlers.staff.clock import CLOCK_COMMANDS, on_decision
 from handlers.staff.clock import PATTERN as DECISION_PATTERN
 from handlers.staff.commands import (
@@ -51,6 +51,7 @@ from handlers.staff.summary import with_summary_hint
 from handlers.staff.summary_command import summary_command
 from handlers.staff.transfer import transfer_command
 from services.access import Actor
+from services.tickets import StaffTicketView
 
 log = logging.getLogger("linli.staff")
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -123,65 +124,74 @@ async def on_staff_message(update: Update, context: Context) -> None:
         # Answered by this message: the prompt's canned texts go, or a press on one later
         # would send the resident a second answer nobody meant.
         await drop_buttons(context, message.chat_id, prompt.prompt_message_id)
+    # The card the message answers shows the ticket's new status afterwards, as after a
+    # press: the card replied to, or the one the prompt was asked under.
+    card = None if prompt is None else card_of_prompt(context, prompt.prompt_message_id)
     if prompt is not None and prompt.action == "reply" and message.photo:
-        await _photo(update, context, prompt.number)
+        done = await _photo(update, context, prompt.number)
     elif prompt is not None:
-        await _message_action(update, context, prompt.number, prompt.action, message.text)
+        done = await _message_action(update, context, prompt.number, prompt.action, message.text)
     elif (
         replied is not None
         and replied.from_user is not None
         and replied.from_user.id == context.bot.id
     ):
+        card = replied
         number = ticket_in_first_line(replied.text or replied.caption)
         if message.photo:
-            await _photo(update, context, number)
+            done = await _photo(update, context, number)
         else:
-            await _message_action(update, context, number, "reply", message.text)
+            done = await _message_action(update, context, number, "reply", message.text)
+    else:
+        done = None
+    if done is not None and is_card(card):
+        await refresh(context, staff_language(context), card, done)
     raise ApplicationHandlerStop
 
 
-async def _photo(update: Update, context: Context, number: str | None) -> None:
+async def _photo(update: Update, context: Context, number: str | None) -> StaffTicketView | None:
     """A photo for the resident (before/after, typically after resolving), its caption as
-    the message: the largest size Telegram offers is sent on."""
+    the message: the largest size Telegram offers is sent on. The ticket as it is now, or
+    None when nothing was sent."""
     message = update.message
     caller = await identify(update, context)
     if message is None or caller is None or not message.photo:
-        return
+        return None
     language = staff_language(context)
     if not is_staff(caller):
         await reply(update, t(caller.language, "staff.only"))
-        return
+        return None
     if number is None:
         await reply(update, t(language, "staff.which_ticket"))
-        return
+        return None
     file_id = message.photo[-1].file_id
     call = context.services.tickets.staff.send_photo(caller.actor, number, file_id, message.caption)
     outcome = await attempt(language, number, "reply", call)
-    text = (
-        outcome.text
-        if isinstance(outcome, Refused)
-        else t(language, "staff.done.photo", number=number)
-    )
-    await reply(update, text)
+    if isinstance(outcome, Refused):
+        await reply(update, outcome.text)
+        return None
+    await reply(update, t(language, "staff.done.photo", number=number))
+    return outcome
 
 
 async def _message_action(
     update: Update, context: Context, number: str | None, action: str, text: str | None
-) -> None:
-    """Reject with ``text`` as the reason, or reply with it to the resident."""
+) -> StaffTicketView | None:
+    """Reject with ``text`` as the reason, or reply with it to the resident. The ticket as
+    it is now, or None when nothing changed."""
     caller = await identify(update, context)
     if caller is None:
-        return
+        return None
     language = staff_language(context)
     if not is_staff(caller):
         await reply(update, t(caller.language, "staff.only"))
-        return
+        return None
     if number is None:  # a reply to a message of linli's that is about no one ticket
         await reply(update, t(language, "staff.which_ticket"))
-        return
+        return None
     if not text:
         await reply(update, t(language, "staff.text_only"))
-        return
+        return None
     act = ACTS[action]
     tickets = context.services.tickets
     outcome = await attempt(
@@ -189,11 +199,10 @@ async def _message_action(
     )
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)
-    else:
-        done = await done_text(context, language, action, outcome)
-        await reply(
-            update, await with_summary_hint(update, context, language, action, number, done)
-        )
+        return None
+    done = await done_text(context, language, action, outcome)
+    await reply(update, await with_summary_hint(update, context, language, action, number, done))
+    return outcome
 
 
 async def drop_prompt(update: Update, context: Context) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.i18n import t
-from handlers.staff.render import outbox_params
+from handlers.staff.render import outbox_params, status_name
 from services.access import Actor
 from services.tickets import Complaint
 from tests.e2e.conftest import STAFF_CHAT_ID
@@ -28,7 +28,8 @@ from tests.e2e.staff_support import (
 )
 from tests.fakes.bot_api import button_labels
 
-__all__ = ["desk"]  # the fixture
+__all__ = ["desk"]
+FLOOD = Complaint("sanitation", "垃圾桶三天没人清理，味道很大", "幸福小区东门")  # the fixture
 
 
 async def test_a_new_ticket_arrives_as_a_card_with_its_buttons(desk: Desk) -> None:
@@ -314,3 +315,43 @@ async def test_a_photo_replied_to_the_resolve_note_reaches_the_resident(desk: De
         )
     ).events
     assert [e.kind for e in events][-1] == "reply"
+
+
+async def test_a_typed_reject_reason_brings_the_card_up_to_date(desk: Desk) -> None:
+    """As after a press: the card shows the new status, and buttons no status allows go."""
+    number = await desk.file()
+    await desk.press(await desk.card(number), "❌ 不予受理")
+    await desk.api.wait_for(lambda: find(desk, "❌ 请写不予受理的原因"))
+    await desk.say("属于物业合同纠纷，请向法院起诉")
+    card = await desk.api.wait_for(lambda: status_shown(desk, number))
+    assert await desk.status(number) == "rejected"
+    assert f"📌 状态：{status_name('zh-Hans', 'rejected')}" in text_of(card)
+    assert not button_labels(card)
+
+
+async def test_a_reply_typed_to_the_prompt_or_the_card_shows_on_the_card(desk: Desk) -> None:
+    prompted, replied = await desk.file(), await desk.file(FLOOD)
+    await desk.press(await desk.card(prompted), "💬 答复")
+    prompt = await desk.api.wait_for(lambda: find(desk, "💬 答复工单"))
+    await desk.say("明天上午去现场", reply_to=prompt)
+    await desk.say("已联系物业，今晚上门查看", reply_to=await desk.card(replied))
+    for number in (prompted, replied):
+        card = await desk.api.wait_for(lambda n=number: status_shown(desk, n))
+        status = status_name("zh-Hans", await desk.status(number))
+        assert f"📌 状态：{status}" in text_of(card), text_of(card)
+        assert "🏁 办结" in button_labels(card)
+
+
+async def test_a_reply_to_a_follow_up_leaves_the_follow_up_as_it_was(desk: Desk) -> None:
+    """Only a card shows the status: a resident's follow-up, answered, stays a follow-up."""
+    number = await desk.file()
+    await desk.services.tickets.resident.followup(
+        Actor.in_private(RESIDENT_ID), number, "今晚又开始了，十一点半还在钻"
+    )
+    followup = await desk.api.wait_for(lambda: find(desk, f"💬 工单 #{number}"))
+    await desk.say("收到，马上联系物业", reply_to=followup)
+    await desk.say("/queue")  # answered after the reply before it: that one is done
+    [shown] = [
+        m for m in desk.api.sent_to(STAFF_CHAT_ID) if m["message_id"] == followup["message_id"]
+    ]
+    assert "📌" not in text_of(shown) and not button_labels(shown)
