@@ -66,9 +66,8 @@ class ResidentService:
                 chat_id=chat_id,
                 display_name=display_name[:128],
                 now=self._clock(),
+                language=language_from_client(language_code, self._default_language),
             )
-            if row.language is None:
-                row.language = language_from_client(language_code, self._default_language)
             return _view(row)
 
     async def get(self, telegram_id: int) -> ResidentView | None:

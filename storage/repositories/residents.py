@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -19,28 +19,38 @@ from storage.models import LANGUAGES, Resident, Role
 
 
 def _upsert(
-    session: AsyncSession, values: dict[str, Any], on_conflict_set: dict[str, Any]
+    session: AsyncSession,
+    values: dict[str, Any],
+    on_conflict_set: dict[str, Any],
+    *,
+    fill_language: bool = False,
 ) -> ReturningInsert[Resident]:
-    """INSERT a resident, or UPDATE ``on_conflict_set`` if the telegram_id exists; RETURNING it."""
+    """INSERT a resident, or UPDATE ``on_conflict_set`` if the telegram_id exists; RETURNING it.
+
+    ``fill_language``: an existing row without a language takes the inserted one (a language
+    chosen before is kept), in the same statement."""
     dialect = session.get_bind().dialect.name
     key = [Resident.telegram_id]
     if dialect == "postgresql":
-        pg_stmt = postgresql.insert(Resident).values(values)
-        return pg_stmt.on_conflict_do_update(index_elements=key, set_=on_conflict_set).returning(
-            Resident
-        )
-    if dialect == "sqlite":
-        lite_stmt = sqlite.insert(Resident).values(values)
-        return lite_stmt.on_conflict_do_update(index_elements=key, set_=on_conflict_set).returning(
-            Resident
-        )
-    raise NotImplementedError(f"no upsert for {dialect}")
+        stmt: postgresql.Insert | sqlite.Insert = postgresql.insert(Resident).values(values)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(Resident).values(values)
+    else:
+        raise NotImplementedError(f"no upsert for {dialect}")
+    if fill_language:
+        kept = func.coalesce(Resident.__table__.c.language, stmt.excluded.language)
+        on_conflict_set = {**on_conflict_set, "language": kept}
+    return stmt.on_conflict_do_update(index_elements=key, set_=on_conflict_set).returning(Resident)
 
 
 async def _run_upsert(
-    session: AsyncSession, values: dict[str, Any], on_conflict_set: dict[str, Any]
+    session: AsyncSession,
+    values: dict[str, Any],
+    on_conflict_set: dict[str, Any],
+    *,
+    fill_language: bool = False,
 ) -> Resident:
-    stmt = _upsert(session, values, on_conflict_set)
+    stmt = _upsert(session, values, on_conflict_set, fill_language=fill_language)
     # populate_existing: a Resident already in this session's identity map gets the new values.
     result = await session.scalars(stmt, execution_options={"populate_existing": True})
     return result.one()
@@ -52,22 +62,29 @@ async def get_resident(session: AsyncSession, telegram_id: int) -> Resident | No
 
 
 async def upsert_resident(
-    session: AsyncSession, *, telegram_id: int, chat_id: int, display_name: str, now: datetime
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    chat_id: int,
+    display_name: str,
+    now: datetime,
+    language: str | None = None,
 ) -> Resident:
     """Register a resident on first contact, or refresh name, chat and last_seen (active again).
 
-    Language and role chosen earlier are kept.
+    Language and role chosen earlier are kept; ``language`` (from their Telegram client) is
+    set when they have none yet. One statement either way.
     """
     refreshed = {"chat_id": chat_id, "display_name": display_name, "last_seen": now}
     values = {
         "telegram_id": telegram_id,
         "role": Role.RESIDENT,
-        "language": None,
+        "language": language,
         "first_seen": now,
         "active": True,
         **refreshed,
     }
-    return await _run_upsert(session, values, {**refreshed, "active": True})
+    return await _run_upsert(session, values, {**refreshed, "active": True}, fill_language=True)
 
 
 async def set_resident_language(
