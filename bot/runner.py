@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -137,6 +138,12 @@ async def _serve(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with running(application, webhook=settings.webhook()):
+            # What start-up built (the knowledge base and its matcher, the modules: about
+            # 250,000 objects) lives as long as the process. Frozen, the collector's full
+            # passes no longer walk it: over bench_updates.py's 6,000 questions its time fell
+            # from 2.0 to 1.1 s (gc.callbacks), about 0.16 ms of CPU per update.
+            gc.collect()
+            gc.freeze()
             await stop.wait()
             log.info("stopping")
 
