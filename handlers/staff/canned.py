@@ -35,6 +35,7 @@ from services.tickets.canned import (
     CannedView,
     EmptyText,
     NotForTicket,
+    PromptClosed,
     UnknownAction,
     UnknownPlaceholder,
 )
@@ -156,28 +157,39 @@ async def on_pick(update: Update, context: Context) -> None:
     if not in_staff_chat(update, context):  # pressed (or forged) elsewhere: say where
         await query.answer(t(language, "staff.use_staff_chat"), show_alert=True)
         return
-    sent = await _picked(language, str(ticket_id), context, caller.actor, canned_id, ticket_id)
+    prompt = query.message if isinstance(query.message, Message) else None
+    under = None if prompt is None else prompt.message_id
+    number = str(ticket_id)
+    sent = await _picked(language, number, context, caller.actor, canned_id, ticket_id, under)
     if isinstance(sent, Refused):
         await query.answer(sent.text, show_alert=True)
         return
     done = await done_text(context, language, sent.action, sent.ticket)
     await query.answer(done)
-    prompt = query.message if isinstance(query.message, Message) else None
     if prompt is not None:
-        # The prompt is answered: it takes no typed text and offers no second pick.
-        await context.services.tickets.prompts.take(caller.actor, prompt.message_id)
+        # The prompt is answered (the service took it): no second pick is offered.
         await drop_buttons(context, prompt.chat_id, prompt.message_id)
         await refresh(context, language, prompt.reply_to_message, sent.ticket)
     await reply(update, done)
 
 
 async def _picked(
-    language: str, number: str, context: Context, actor: Actor, canned_id: int, ticket_id: int
+    language: str,
+    number: str,
+    context: Context,
+    actor: Actor,
+    canned_id: int,
+    ticket_id: int,
+    under: int | None,
 ) -> CannedSent | Refused:
     try:
-        return await context.services.tickets.canned.send(actor, canned_id, ticket_id)
+        return await context.services.tickets.canned.send(actor, canned_id, ticket_id, under)
     except (CannedNotFound, NotForTicket):  # removed since shown, or a forged pairing
         return Refused(t(language, "canned.gone"))
+    except PromptClosed:
+        if under is not None:  # the closed prompt's texts are offered no longer
+            await drop_buttons(context, actor.chat_id, under)
+        return Refused(t(language, "canned.prompt_closed"))
     except ServiceError as exc:  # the desk's refusals, in the desk's words
         action = exc.action.value if isinstance(exc, InvalidTransition) else "reply"
         return await attempt(language, number, action, _raising(exc))

@@ -214,6 +214,7 @@ async def drop_prompt(update: Update, context: Context) -> None:
         return
     dropped = await context.services.tickets.prompts.cancel(Actor(user.id, chat.id))
     if dropped is not None:
+        await drop_buttons(context, chat.id, dropped.prompt_message_id)
         text = t(staff_language(context), f"staff.{dropped.action}.dropped", number=dropped.number)
         await reply(update, text)
 
@@ -230,5 +231,6 @@ async def cancel_command(update: Update, context: Context) -> None:
     if cancelled is None:
         await reply(update, t(language, "staff.nothing_to_cancel"))
     else:
+        await drop_buttons(context, chat.id, cancelled.prompt_message_id)
         key = f"staff.{cancelled.action}.cancelled"
         await reply(update, t(language, key, number=cancelled.number))

@@ -26,14 +26,17 @@ from services.access import Actor, WrongPlace
 from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.lengths import text_units
+from services.residents.awaiting import Owed
 from services.tickets.categories import category_title, get_category
 from services.tickets.desk import StaffDesk
 from services.tickets.lifecycle import Action
+from services.tickets.prompts import PROMPTED
 from services.tickets.trail import TicketTrail
 from services.tickets.units import CENTRE, check_may_act, holder
 from services.tickets.views import StaffTicketView
 from storage import Role
 from storage.models import CannedReply, Ticket
+from storage.repositories import awaiting as owed_repo
 from storage.repositories import canned as repo
 from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as tickets_repo
@@ -86,6 +89,14 @@ class NotForTicket(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__("this text is not for this ticket")
+
+
+class PromptClosed(InvalidInput):
+    """A reply or reject text picked under a prompt no longer open: answered, cancelled,
+    dropped by another command, expired, or replaced by a newer one."""
+
+    def __init__(self) -> None:
+        super().__init__("the prompt is no longer open")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +173,17 @@ class CannedReplies:
             rows = await repo.list_in_use(session, action=action, category=ticket.category)
             return tuple(_view(r) for r in rows)
 
-    async def send(self, actor: Actor, canned_id: int, ticket_id: int) -> CannedSent:
+    async def send(
+        self, actor: Actor, canned_id: int, ticket_id: int, under: int | None = None
+    ) -> CannedSent:
         """Send a canned text, filled for the ticket: a reply's or a resolve's text goes to
         the resident as a reply (a resolve text is offered once the ticket is resolved), a
         reject's text rejects the ticket with it as the reason. The desk checks role, staff
-        chat and the ticket's status again as it acts."""
+        chat and the ticket's status again as it acts.
+
+        A reply's or reject's text answers the prompt it was offered under (``under``, the
+        prompt's message in the actor's chat), which it takes: PromptClosed once that prompt
+        is answered, cancelled or expired, so a cancelled reject rejects nothing."""
         async with self._trail.db.transaction() as session:
             ticket = await self._desk_ticket(session, actor, ticket_id)
             row = await repo.get_in_use(session, canned_id)
@@ -175,9 +192,27 @@ class CannedReplies:
             if row.category not in (None, ticket.category):
                 raise NotForTicket()
             number, action, text = ticket.number, row.action, self._fill(row.text, ticket)
+            if action in PROMPTED:
+                await self._take_prompt(session, actor, PROMPTED[action], ticket, under)
         if action == Action.REJECT.value:
             return CannedSent(action, await self._desk.reject(actor, number, text))
         return CannedSent(action, await self._desk.reply(actor, number, text))
+
+    async def _take_prompt(
+        self, session: AsyncSession, actor: Actor, owed: Owed, ticket: Ticket, under: int | None
+    ) -> None:
+        taken = None
+        if under is not None:
+            taken = await owed_repo.take_asked_in_chat(
+                session,
+                kinds=[owed.value],
+                chat_id=actor.chat_id,
+                now=self._trail.clock(),
+                message_id=under,
+                reference=str(ticket.id),
+            )
+        if taken is None:
+            raise PromptClosed()
 
     def _fill(self, text: str, ticket: Ticket) -> str:
         due = ticket.resolution_due_at.astimezone(self._trail.calendar.tz).strftime(DUE_FORMAT)

@@ -92,13 +92,21 @@ class DeskPrompts:
             return False
         return True
 
-    async def _take(self, session: AsyncSession, chat_id: int, **which: int) -> Awaiting | None:
+    async def _take(
+        self,
+        session: AsyncSession,
+        chat_id: int,
+        *,
+        telegram_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Awaiting | None:
         return await owed_repo.take_asked_in_chat(
             session,
             kinds=list(_ACTIONS),
             chat_id=chat_id,
             now=self._trail.clock(),
-            **which,
+            telegram_id=telegram_id,
+            message_id=message_id,
         )
 
     async def _prompt_view(self, session: AsyncSession, prompt: Awaiting) -> DeskPromptView | None:

@@ -100,10 +100,11 @@ async def take_asked_in_chat(
     now: datetime,
     telegram_id: int | None = None,
     message_id: int | None = None,
+    reference: str | None = None,
 ) -> Awaiting | None:
     """Remove and return the unexpired row of one of ``kinds`` asked in ``chat_id``: the one
     asked by the message ``message_id``, or else the one ``telegram_id`` owes; give exactly
-    one.
+    one. With ``reference``, only a row about that (a ticket's id, say).
     One DELETE ... RETURNING, so two answers at once (even in two processes) take it once."""
     if (message_id is None) == (telegram_id is None):
         raise ValueError("give message_id or telegram_id")
@@ -116,6 +117,8 @@ async def take_asked_in_chat(
     stmt = delete(Awaiting).where(
         Awaiting.kind.in_(kinds), Awaiting.chat_id == chat_id, which, alive
     )
+    if reference is not None:
+        stmt = stmt.where(Awaiting.reference == reference)
     taken: Awaiting | None = await session.scalar(stmt.returning(Awaiting))
     return taken
 

@@ -90,6 +90,27 @@ async def test_a_canned_reason_under_the_reject_prompt_rejects(desk: Desk) -> No
     assert await desk.status(number) == "rejected"
 
 
+async def test_a_cancelled_reject_prompt_rejects_nothing(desk: Desk) -> None:
+    """/cancel takes the reasons' buttons away; a press that still comes (a stale client, a
+    forged press) is refused, and the resident hears nothing."""
+    number = await desk.file()
+    await desk.press(await desk.card(number), "❌ 不予受理")
+    prompt = await desk.api.wait_for(lambda: find(desk, "❌ 请写不予受理的原因"))
+    reason = "该事项不属于本社区职责范围，建议您拨打12345市民服务热线反映。"
+    [pick] = [
+        b for row in prompt["reply_markup"]["inline_keyboard"] for b in row if b["text"] == reason
+    ]
+    [cancelled] = await desk.say("/cancel")
+    assert cancelled["text"] == f"已取消，工单 {number} 没有变化。"
+    await desk.api.wait_for(lambda: button_labels(find(desk, "❌ 请写不予受理的原因")) == [])
+    # The old button pressed all the same, as a client that did not see the edit would.
+    desk.api.world.messages[(STAFF_CHAT, prompt["message_id"])] = prompt
+    answer = await desk.press(prompt, pick["text"])
+    assert answer.startswith("这个提示已经结束（已回复、已取消或已过期），没有发送任何内容。")
+    assert await desk.status(number) == "new"
+    assert await desk.outbox(RESIDENT_ID) == []  # no reason, no status message
+
+
 async def test_resolve_offers_the_resolve_texts_as_a_note(desk: Desk) -> None:
     number = await desk.file()
     await desk.press(await desk.card(number), "✅ 受理")

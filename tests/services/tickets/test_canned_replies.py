@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.tickets import Complaint
 from services.tickets.canned import (
     MAX_CANNED,
     CannedTooLong,
     CannedView,
     EmptyText,
     NotForTicket,
+    PromptClosed,
     UnknownAction,
     UnknownPlaceholder,
 )
@@ -31,6 +33,7 @@ from tests.services.conftest import (
 )
 
 AT_DESK = Actor(STAFF, STAFF_CHAT)
+SANITATION = Complaint("sanitation", "垃圾桶三天没人清理，味道很大", "幸福小区东门")
 ADMIN_PRIVATE = Actor.in_private(ADMIN)
 
 
@@ -154,7 +157,8 @@ async def test_a_picked_text_is_filled_and_sent_to_the_resident(desk: Desk) -> N
     canned = await desk.tickets.canned.add(
         ADMIN_PRIVATE, "reply", "*", "{number}（{category}）由{unit}处理，{due}前办结。"
     )
-    sent = await desk.tickets.canned.send(AT_DESK, canned.id, ticket_id)
+    under = await prompted(desk, number, "reply")
+    sent = await desk.tickets.canned.send(AT_DESK, canned.id, ticket_id, under)
     view = sent.ticket
     assert (sent.action, view.status) == ("reply", "new")
     # Filed Monday 10:00 Shanghai; noise has 17 work hours: Tuesday 18:00 local (the sample
@@ -169,10 +173,39 @@ async def test_a_picked_reject_text_rejects_with_it_as_the_reason(desk: Desk) ->
     number = await file_noise(desk)
     ticket_id = await _ticket_id(desk, number)
     reject = next(c for c in await desk.tickets.canned.offered(AT_DESK, ticket_id, "reject"))
-    sent = await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id)
+    sent = await desk.tickets.canned.send(
+        AT_DESK, reject.id, ticket_id, await prompted(desk, number, "reject")
+    )
     assert (sent.action, sent.ticket.status) == ("reject", "rejected")
     with pytest.raises(InvalidTransition):  # rejected: the status allows no second reject
+        await desk.tickets.canned.send(
+            AT_DESK, reject.id, ticket_id, await prompted(desk, number, "reject", 5002)
+        )
+
+
+async def test_a_pick_under_a_closed_prompt_sends_nothing(desk: Desk) -> None:
+    """A reject or reply text answers its prompt once; after /cancel, an answer or another
+    ticket's prompt, it is refused and nothing reaches the resident."""
+    number = await file_noise(desk)
+    ticket_id = await _ticket_id(desk, number)
+    reject = next(c for c in await desk.tickets.canned.offered(AT_DESK, ticket_id, "reject"))
+    before = await _resident_messages(desk)
+    under = await prompted(desk, number, "reject")
+    await desk.tickets.prompts.cancel(AT_DESK)
+    with pytest.raises(PromptClosed):
+        await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id, under)
+    with pytest.raises(PromptClosed):  # shown under no prompt at all
         await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id)
+    other = await _ticket_id(desk, await file_noise(desk, complaint=SANITATION))
+    under = await prompted(desk, number, "reject")
+    with pytest.raises(PromptClosed):  # another ticket's id under this ticket's prompt
+        await desk.tickets.canned.send(AT_DESK, reject.id, other, under)
+    assert await _resident_messages(desk) == before
+    assert (await desk.tickets.staff.get_ticket_for_staff(AT_DESK, number)).status == "new"
+    # The prompt is still open for its own ticket, and answers once.
+    sent = await desk.tickets.canned.send(AT_DESK, reject.id, ticket_id, under)
+    assert sent.ticket.status == "rejected"
+    assert await desk.tickets.prompts.take(AT_DESK, under) is None
 
 
 async def test_a_forged_pick_changes_nothing(desk: Desk) -> None:
@@ -192,3 +225,9 @@ async def test_a_forged_pick_changes_nothing(desk: Desk) -> None:
         await desk.tickets.canned.send(AT_DESK, 1, 999)
     assert await _resident_messages(desk) == before
     assert (await desk.tickets.staff.get_ticket_for_staff(AT_DESK, number)).status == "new"
+
+
+async def prompted(desk: Desk, number: str, action: str, message_id: int = 5001) -> int:
+    """The reply or reject prompt a card's button posts (as message ``message_id``)."""
+    await desk.tickets.prompts.open(AT_DESK, number, message_id, action)
+    return message_id

@@ -41,8 +41,12 @@ async def test_unit_names_the_holder_else_the_community(desk: Desk) -> None:
     pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
     noise = (await desk.tickets.filing.file_complaint(RESIDENT, NOISE)).number
     pipe_id, noise_id = (await _ticket(desk, pipe)).id, (await _ticket(desk, noise)).id
-    await desk.tickets.canned.send(Actor(STAFF, PROPERTY_CHAT), canned.id, pipe_id)
-    await desk.tickets.canned.send(Actor(STAFF, STAFF_CHAT), canned.id, noise_id)
+    for actor, number, ticket_id in (
+        (Actor(STAFF, PROPERTY_CHAT), pipe, pipe_id),
+        (Actor(STAFF, STAFF_CHAT), noise, noise_id),
+    ):
+        await desk.tickets.prompts.open(actor, number, 5001, "reply")  # 💬 答复's prompt
+        await desk.tickets.canned.send(actor, canned.id, ticket_id, 5001)
     assert await _replies(desk) == ["阳光物业已受理", "阳光社区已受理"]
 
 
