@@ -157,12 +157,23 @@ class SimulatedUsers:
         if button is None or "callback_data" not in button:
             shown = [(b["text"], b.get("callback_data")) for b in buttons]
             raise ValueError(f"no such button {label or callback_data!r}; the message has {shown}")
+        return self._press(user, current, button["callback_data"])
+
+    def press_unshown(self, user: Ref, message: JSON, callback_data: str) -> JSON:
+        """A modified client presses ``callback_data`` on a message, whatever its buttons
+        show (Telegram passes on the data the client sends); returns the callback_query."""
+        current = self.world.messages.get((message["chat"]["id"], message["message_id"]))
+        if current is None:
+            raise ValueError("the message was deleted; its buttons cannot be pressed")
+        return self._press(user, current, callback_data)
+
+    def _press(self, user: Ref, current: JSON, data: str) -> JSON:
         query: JSON = {
             "id": str(next(self._callback_ids)),
             "from": self.world.users[_id(user)],
             "message": copy.deepcopy(current),
             "chat_instance": str(abs(current["chat"]["id"]) * 7919),
-            "data": button["callback_data"],
+            "data": data,
         }
         self.world.callback_queries[query["id"]] = query
         self.world.push_update("callback_query", query, current["chat"]["id"])

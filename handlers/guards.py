@@ -6,7 +6,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.callbacks import Callback, decode
@@ -74,3 +74,33 @@ def stopping(handler: Handler) -> Handler:
         raise ApplicationHandlerStop
 
     return run
+
+
+async def refuse_unshown_buttons(update: Update, context: Context) -> None:
+    """Stop a press whose data is on no button of the message it came from.
+
+    Telegram's client sends the button's data itself, so a modified client can press any
+    data on any message it sees: a menu's data on a ticket card in the staff chat would turn
+    the card into a menu. What linli showed is in the pressed message's keyboard; anything
+    else is refused here, before any handler edits a message. (Every use case still checks
+    who asks, what they own and where, for data that is shown.) An inaccessible message
+    (deleted, too old) carries no keyboard to compare: the handlers' own checks decide.
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    message = query.message
+    if message is not None and not isinstance(message, Message):
+        return
+    markup = message.reply_markup if message is not None else None
+    shown = {
+        button.callback_data
+        for row in (markup.inline_keyboard if markup is not None else ())
+        for button in row
+    }
+    if query.data in shown:
+        return
+    caller = await identify(update, context)
+    language = caller.language if caller is not None else "zh-Hans"
+    await query.answer(t(language, "stale_button"), show_alert=True)
+    raise ApplicationHandlerStop

@@ -25,6 +25,7 @@ from handlers.context import Context, LinliApp
 from handlers.errors import on_error
 from handlers.filing import commands as filing
 from handlers.filing import steps as filing_steps
+from handlers.guards import refuse_unshown_buttons
 from handlers.i18n import t
 from handlers.on_behalf import commands as on_behalf
 from handlers.people import Caller, identify
@@ -148,12 +149,18 @@ CANCELS: dict[Owed, Cancel] = {
 }
 
 
+PRESS_GUARD = -10
+"""The first handler group: refuse_unshown_buttons, before every other group."""
+
+
 def register_handlers(application: LinliApp) -> None:
     """Add every handler, in the order PTB should try them.
 
     Ticket handlers come first: they intercept a resident in the middle of filing and every
     message in the staff chat (handler group -1) before the question-and-answer path.
     """
+    # --- a press of data that no button of its message shows: refused before anything acts
+    application.add_handler(CallbackQueryHandler(refuse_unshown_buttons), group=PRESS_GUARD)
     # --- typed private messages: to the flow the person owes an answer (handlers/awaiting.py)
     private = filters.ChatType.PRIVATE
     typed = private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -87,7 +88,21 @@ async def cancel_filing(
     return True
 
 
+async def _private_press(update: Update, context: Context) -> bool:
+    """Filing happens in the resident's private chat (it asks for a phone number); a press
+    from a group, which a forged or forwarded button could make, is refused there."""
+    chat, query = update.effective_chat, update.callback_query
+    if chat is None or query is None or chat.type == ChatType.PRIVATE:
+        return chat is not None and query is not None
+    caller = await identify(update, context)
+    language = caller.language if caller is not None else "zh-Hans"
+    await query.answer(t(language, "filing.private_only"), show_alert=True)
+    return False
+
+
 async def on_button(update: Update, context: Context) -> None:
+    if not await _private_press(update, context):
+        return
     press = await pressed(update, context)
     if press is None:
         return
@@ -277,6 +292,8 @@ _BUTTONS: dict[str, tuple[str, Button]] = {
 
 async def ask_person(update: Update, context: Context) -> None:
     """ "Ask a person" under an unanswered question: it becomes an enquiry ticket (once)."""
+    if not await _private_press(update, context):
+        return
     press = await pressed(update, context)
     if press is None:
         return

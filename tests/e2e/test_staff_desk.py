@@ -355,3 +355,43 @@ async def test_a_reply_to_a_follow_up_leaves_the_follow_up_as_it_was(desk: Desk)
         m for m in desk.api.sent_to(STAFF_CHAT_ID) if m["message_id"] == followup["message_id"]
     ]
     assert "📌" not in text_of(shown) and not button_labels(shown)
+
+
+async def test_data_no_button_shows_cannot_turn_a_card_into_something_else(desk: Desk) -> None:
+    """A modified client can send any data with a press: a menu's, a subscription's or a
+    privacy choice's on a ticket card would have edited the card away. Refused before any
+    handler runs; the card stays as it was."""
+    number = await desk.file()
+    card = await desk.card(number)
+    outsider = desk.api.user(300003, "路人")
+    for data in ("menu", "cat:x", "lang:en", "sub:done", "pv:keep", "cp:new", "tk:accept:999"):
+        query = desk.api.press_unshown(outsider, card, data)
+        await desk.api.wait_for(lambda q=query: desk.api.callback_answer(q) is not None)
+        answer = desk.api.callback_answer(query) or {}
+        assert answer.get("text") == t("zh-Hans", "stale_button"), data
+    await desk.say("/queue")  # after the presses: each one is handled
+    assert await desk.card(number) == card
+    assert await desk.status(number) == "new"
+
+
+async def test_filing_buttons_in_a_group_are_refused_there(desk: Desk) -> None:
+    """Filing asks for a phone number: it happens in a private chat. A complaint or "ask a
+    person" button pressed in a group (forwarded, or forged onto a message) starts nothing."""
+    number = await desk.file()
+    card = await desk.card(number)
+    outsider = desk.api.user(300003, "路人")
+    for data in ("cp:new", "cp:cat:noise", "ask:1"):
+        shown = {
+            **card,
+            "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": data}]]},
+        }
+        desk.api.world.messages[(STAFF_CHAT_ID, card["message_id"])] = shown
+        query = desk.api.press_button(outsider, shown, label="x")
+        await desk.api.wait_for(lambda q=query: desk.api.callback_answer(q) is not None)
+        assert (desk.api.callback_answer(query) or {}).get("text") == t(
+            "zh-Hans", "filing.private_only"
+        ), data
+    assert await desk.services.tickets.filing.get_draft(300003) is None
+    assert [
+        m["text"] for m in desk.api.sent_to(STAFF_CHAT_ID) if "类别" in (m.get("text") or "")
+    ] == []
