@@ -143,9 +143,11 @@ class BanService:
     ) -> BanView:
         if Role(person.role) in STAFF_ROLES:
             raise CannotBan(str(Role(person.role).value))
-        current = await repo.get_ban_in_force(session, person.id)
+        # Through an anonymous ticket, a ban of its own kind: the id path never meets it.
+        masked = _anonymous(ticket)
+        current = await repo.get_ban_in_force(session, person.id, masked=masked)
         if current is not None:
-            shown = _view(current, person, await _ticket_of(session, current), _anonymous(ticket))
+            shown = _view(current, person, await _ticket_of(session, current), masked)
             raise AlreadyBanned(shown)
         by = None if staff is None else staff.telegram_id
         ban = await repo.add_ban(
@@ -155,6 +157,7 @@ class BanService:
             by=by,
             reason=reason,
             ticket_id=None if ticket is None else ticket.id,
+            masked=masked,
         )
         # A complaint they were writing could not be submitted: drop it now rather than
         # let them finish it first (their next message goes the refused way).
@@ -166,7 +169,8 @@ class BanService:
     async def _lift(
         self, session: AsyncSession, person: Resident, ticket: Ticket | None, staff: Resident | None
     ) -> BanView:
-        ban = await repo.get_ban_in_force(session, person.id, for_update=True)
+        masked = _anonymous(ticket)
+        ban = await repo.get_ban_in_force(session, person.id, masked=masked, for_update=True)
         if ban is None:
             raise NotBanned("not banned")
         ban.lifted_at = self._clock()

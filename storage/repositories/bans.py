@@ -41,11 +41,14 @@ async def is_banned(db: Database, telegram_id: int) -> bool:
 
 
 async def get_ban_in_force(
-    session: AsyncSession, resident_id: int, *, for_update: bool = False
+    session: AsyncSession, resident_id: int, *, masked: bool, for_update: bool = False
 ) -> ResidentBan | None:
-    """The resident's ban in force, or None."""
+    """The resident's ban in force made through an anonymous ticket (``masked``) or the
+    other way, or None."""
     stmt = select(ResidentBan).where(
-        ResidentBan.resident_id == resident_id, ResidentBan.lifted_at.is_(None)
+        ResidentBan.resident_id == resident_id,
+        ResidentBan.lifted_at.is_(None),
+        ResidentBan.masked.is_(masked),
     )
     if for_update:
         stmt = stmt.with_for_update()
@@ -60,12 +63,12 @@ async def add_ban(
     by: int | None,
     reason: str,
     ticket_id: int | None,
+    masked: bool = False,
 ) -> ResidentBan:
-    """Record a new ban in force (the caller checked there is none: the unique index on
-    bans in force refuses a second one)."""
-    ban = ResidentBan(
-        resident_id=resident_id, banned_at=at, banned_by=by, reason=reason, ticket_id=ticket_id
-    )
+    """Record a new ban in force (the caller checked there is none of its kind: the unique
+    index on bans in force refuses a second one)."""
+    ban = ResidentBan(resident_id=resident_id, banned_at=at, banned_by=by, reason=reason)
+    ban.ticket_id, ban.masked = ticket_id, masked
     session.add(ban)
     await session.flush()
     return ban

@@ -25,6 +25,7 @@ from services.residents.limits import Banned
 from services.residents.service import ResidentService
 from services.tickets import Complaint
 from storage import Database
+from storage.migrate import downgrade, upgrade
 from storage.models import OutboxMessage, ResidentBan, TicketEvent
 from storage.repositories.privacy import list_public_events
 from tests.services.conftest import (
@@ -113,6 +114,32 @@ async def test_a_ban_through_an_anonymous_ticket_does_not_unmask_the_filer(desk:
     assert again.value.ban.telegram_id is None
     lifted = await bans.unban(IN_CHAT, number)
     assert lifted.telegram_id is None and lifted.lifted_by == STAFF
+
+
+async def test_guessing_ids_after_an_anonymous_ban_tells_nothing(desk: Desk) -> None:
+    """Staff who banned an anonymous ticket's filer try ids: the id path answers for the
+    filer as for any registered person who is not banned, and a ban by id is a ban of its
+    own (each kind is lifted the way it was made)."""
+    anonymous = Complaint(NOISE.category, NOISE.description, NOISE.location_text, anonymous=True)
+    number = await file_noise(desk, complaint=anonymous)
+    bans = bans_of(desk)
+    await bans.ban(IN_CHAT, number, "骚扰")
+    for guess in (RESIDENT, NEIGHBOUR):  # the filer, and someone who is not banned
+        with pytest.raises(NotBanned):
+            await bans.unban(IN_CHAT, guess)
+    by_id = await bans.ban(IN_CHAT, RESIDENT, "另有原因")  # not "already banned"
+    assert (by_id.telegram_id, by_id.ticket_number) == (RESIDENT, None)
+    listed = await bans.list_banned(IN_CHAT)
+    assert sorted((b.telegram_id or 0, b.ticket_number or "") for b in listed) == [
+        (0, number),
+        (RESIDENT, ""),
+    ]
+    await bans.unban(IN_CHAT, RESIDENT)
+    with pytest.raises(Banned):  # still banned through the ticket
+        await bans.check.refuse_if_banned(RESIDENT)
+    await bans.unban(IN_CHAT, number)
+    await bans.check.refuse_if_banned(RESIDENT)  # no ban in force any more
+    assert [b.lifted_at is not None for b in await stored(desk.db)] == [True, True]
 
 
 async def test_only_staff_in_the_staff_chat_may_ban(desk: Desk) -> None:
@@ -315,3 +342,29 @@ async def test_a_ticket_with_no_telegram_resident_behind_it_bans_nobody(desk: De
         await bans.ban(IN_CHAT, number, "骚扰")
     assert refused.value.reason == "erased"
     assert await stored(desk.db) == []
+
+
+async def test_revision_0020_marks_bans_through_anonymous_tickets_both_ways(desk: Desk) -> None:
+    """Upgraded, a ban made through an anonymous ticket is marked; downgraded, a person
+    with both kinds keeps one ban in force (the older code's rule), the id's."""
+    anonymous = Complaint(NOISE.category, NOISE.description, NOISE.location_text, anonymous=True)
+    number = await file_noise(desk, complaint=anonymous)
+    bans = bans_of(desk)
+    await bans.ban(IN_CHAT, number)
+    await bans.ban(IN_CHAT, RESIDENT)
+    await bans.ban(IN_CHAT, NEIGHBOUR)
+    await downgrade(desk.db, "0019")
+    async with desk.db.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text("SELECT resident_id, lifted_at IS NULL FROM resident_bans ORDER BY id")
+            )
+        ).all()
+    # The filer's ticket ban is lifted, their ban by id and the neighbour's stay in force.
+    assert [in_force for _, in_force in rows] == [False, True, True]
+    async with desk.db.engine.begin() as connection:  # as before: the filer banned once
+        lift = "UPDATE resident_bans SET lifted_at = '2026-01-01' WHERE id = 2"
+        await connection.execute(text(lift))
+        await connection.execute(text("UPDATE resident_bans SET lifted_at = NULL WHERE id = 1"))
+    await upgrade(desk.db)
+    assert [b.masked for b in await stored(desk.db)] == [True, False, False]
