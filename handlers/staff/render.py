@@ -81,8 +81,6 @@ def outbox_params(
         shown["phone"] = shown.get("phone") or t(language, "staff.no_phone")
     if message_key == "staff.assigned":  # queued before the phone was part of it: none
         shown["phone"] = shown.get("phone") or t(language, "staff.no_phone")
-    if message_key == "staff.reopened" and not shown.get("comment"):
-        shown["comment"] = t(language, "staff.no_comment")
     return shown
 
 

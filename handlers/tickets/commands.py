@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.awaiting import claim, release
+from handlers.awaiting import INPUT_GROUP, claim, release
 from handlers.callbacks import encode, parse_id
 from handlers.context import Context, LinliApp
 from handlers.filing.render import (
@@ -68,6 +68,17 @@ def register(application: LinliApp) -> None:
     application.add_handler(
         MessageHandler(text & filters.REPLY & _RepliesToTicket(), on_reply), group=-1
     )
+    # Another command means the resident moved on: the optional words after a rating are
+    # no longer awaited, so their next question is answered, not taken as a comment.
+    # (/cancel says so itself; the router, alone in its group for typed text, takes no
+    # commands.)
+    moved_on = private & filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
+    application.add_handler(MessageHandler(moved_on, _moved_on), group=INPUT_GROUP)
+
+
+async def _moved_on(update: Update, context: Context) -> None:
+    if update.effective_user is not None:
+        await release(context, update.effective_user.id, Owed.RATING_COMMENT)
 
 
 async def mytickets_command(update: Update, context: Context) -> None:
@@ -198,6 +209,11 @@ async def on_rating_button(update: Update, context: Context) -> None:
         return
     kind, key, solved = cb.args[0], cb.args[1], cb.args[2]
     tickets, uid, lang = context.services.tickets, caller.resident.telegram_id, caller.language
+    score = int(cb.args[3]) if len(cb.args) > 3 and cb.args[3] in ("1", "2", "3", "4", "5") else 0
+    if kind == "nocomment":  # the rating is in already: nothing more to say
+        await release(context, uid, Owed.RATING_COMMENT)
+        await _edit_pressed(update, t(lang, "rating.recorded", score=score))
+        return
     try:
         if kind == "rate":
             ticket = await tickets.resident.get_own_ticket_by_id(caller.actor, parse_id(key) or -1)
@@ -209,21 +225,21 @@ async def on_rating_button(update: Update, context: Context) -> None:
     if ticket.status != "resolved" or not ticket.is_owner:
         await reply(update, t(lang, "rating.already", number=ticket.number))
         return
-    score = int(cb.args[3]) if len(cb.args) > 3 and cb.args[3] in ("1", "2", "3", "4", "5") else 0
     if kind == "rate":
         keyboard = score_keyboard(lang, ticket.number, solved == "y")
         await _edit_pressed(update, t(lang, "rating.ask_score", number=ticket.number), keyboard)
     elif kind == "score" and score:
+        # The rating counts at once (closed, or reopened and staff told); words are optional
+        # and come after, so a resident who walks away loses nothing.
         rating = Rating(ticket.number, solved == "y", score)
+        if not await _rate(update, context, caller, rating):
+            return
         await claim(update, context, caller, Owed.RATING_COMMENT, rating.reference())
         skip = _rating_button(
             t(lang, "rating.skip_comment"), "nocomment", ticket.number, solved, score
         )
         key = "rating.ask_comment" if solved == "y" else "rating.ask_what_is_wrong"
         await _edit_pressed(update, t(lang, key, score=score), InlineKeyboardMarkup([[skip]]))
-    elif kind == "nocomment" and score:
-        await release(context, uid, Owed.RATING_COMMENT)
-        await _rate(update, context, caller, Rating(ticket.number, solved == "y", score), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +263,7 @@ class Rating:
 
 
 async def on_comment(update: Update, context: Context, owed: AwaitingView) -> bool:
-    """The optional comment on a rating (the next text after choosing a score)."""
+    """The optional words after a rating (the next text after choosing a score)."""
     message = update.message
     rating = Rating.owed(owed.reference)
     if message is None or rating is None:
@@ -255,46 +271,48 @@ async def on_comment(update: Update, context: Context, owed: AwaitingView) -> bo
     caller = await identify(update, context)
     if caller is None:
         return False
+    lang, uid = caller.language, caller.resident.telegram_id
     if not message.text:
-        await reply(update, t(caller.language, "rating.comment_text_only"))
+        await reply(update, t(lang, "rating.comment_text_only"))
         return True
-    await _rate(update, context, caller, rating, message.text)
+    try:
+        await context.services.tickets.resident.comment_on_rating(
+            caller.actor, rating.number, message.text
+        )
+    except InvalidInput:  # too long: still owed, let them try again
+        await reply(update, t(lang, "rating.comment_too_long"))
+        return True
+    except NotFound:
+        await release(context, uid, Owed.RATING_COMMENT)
+        return False  # said already, or the record is gone: an ordinary message
+    await release(context, uid, Owed.RATING_COMMENT)
+    key = "rating.comment_thanks" if rating.solved else "rating.comment_to_staff"
+    await reply(update, t(lang, key, number=rating.number))
     return True
 
 
 async def cancel_comment(
     update: Update, context: Context, caller: Caller, owed: AwaitingView
 ) -> bool:
-    """/cancel instead of a rating comment: the score is not sent until they press skip."""
+    """/cancel instead of the words after a rating: the rating stands."""
+    await release(context, caller.resident.telegram_id, Owed.RATING_COMMENT)
     await reply(update, t(caller.language, "rating.comment_cancelled"))
     return True
 
 
-async def _rate(
-    update: Update,
-    context: Context,
-    caller: Caller,
-    rating: Rating,
-    comment: str | None,
-) -> None:
-    lang, uid = caller.language, caller.resident.telegram_id
+async def _rate(update: Update, context: Context, caller: Caller, rating: Rating) -> bool:
+    """Record the rating; False (and the resident told why) when it cannot be."""
+    lang = caller.language
     try:
         await context.services.tickets.resident.rate(
-            caller.actor, rating.number, rating.solved, rating.score, comment
+            caller.actor, rating.number, rating.solved, rating.score
         )
     except InvalidTransition:
-        await release(context, uid, Owed.RATING_COMMENT)
         await reply(update, t(lang, "rating.already", number=rating.number))
-        return
+        return False
     except NotFound:
-        await release(context, uid, Owed.RATING_COMMENT)
         await reply(update, t(lang, "stale_button"))
-        return
-    except InvalidInput:  # the comment is too long: still owed, let them try again
-        await reply(update, t(lang, "rating.comment_too_long"))
-        return
-    await release(context, uid, Owed.RATING_COMMENT)
-    if update.callback_query is not None:
-        await _edit_pressed(update, t(lang, "rating.recorded", score=rating.score))
+        return False
     key = "rating.thanks" if rating.solved else "rating.reopened"
     await reply(update, t(lang, key, number=rating.number))
+    return True

@@ -50,7 +50,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.FILING: None,
     Owed.BROADCAST: None,
     Owed.BROADCAST_TEXT: BROADCAST_IDLE,
-    Owed.RATING_COMMENT: timedelta(minutes=30),
+    Owed.RATING_COMMENT: timedelta(minutes=10),  # optional: the rating is in already
     Owed.KB_ENTRY: timedelta(minutes=30),
     Owed.REJECT_REASON: REJECT_PROMPT_TTL,
     Owed.REPLY_TEXT: REPLY_PROMPT_TTL,

@@ -117,29 +117,24 @@ class ResidentTickets:
             await resume_on_followup(self._trail, session, ticket, person)
             return await self._trail.resident_view(session, ticket, is_owner=True)
 
-    async def rate(
-        self, actor: Actor, number: str, solved: bool, score: int, comment: str | None = None
-    ) -> TicketView:
+    async def rate(self, actor: Actor, number: str, solved: bool, score: int) -> TicketView:
         """The filer rates a resolved ticket: solved closes it; not solved reopens it and
-        tells the staff chat (with the comment)."""
+        tells the staff chat. Their words, if any, come after (``comment_on_rating``)."""
         if not 1 <= score <= 5:
             raise InvalidInput("the rating is from 1 to 5")
-        comment = None if comment is None or not comment.strip() else check.message(comment)
         async with self._trail.db.transaction() as session:
             person, ticket = await self._own(session, actor, number, Action.RATE)
             if notify.recorded_for_someone(ticket):  # 代录: the caller rates by the callback
                 raise NotFound(f"rating of {number}")
             now = self._trail.clock()
             ticket.rating_solved, ticket.rating_score = solved, score
-            ticket.rating_comment = comment
             if solved:
                 target, ticket.closed_at = TicketStatus.CLOSED, now
             else:
                 target, ticket.resolved_at = TicketStatus.REOPENED, None
             event = await self._trail.record(
                 session, ticket, person, EventKind.RATING, to_status=target.value,
-                public_message=comment, details={"solved": solved, "score": score},
-                as_resident=True,
+                details={"solved": solved, "score": score}, as_resident=True,
             )  # fmt: skip
             params = {"number": ticket.number, "status": ticket.status, "message": ""}
             for follower in await repo.list_followers(session, ticket.id):
@@ -150,10 +145,33 @@ class ResidentTickets:
             if not solved:
                 await notify.to_staff_chat(
                     session, ticket, event, self._trail.settings, "staff.reopened",
-                    {"ticket_id": ticket.id, "number": ticket.number, "score": score,
-                     "comment": comment or ""},
+                    {"ticket_id": ticket.id, "number": ticket.number, "score": score},
                     buttons=notify.staff_buttons(ticket.id, ticket.status),
                 )  # fmt: skip
+            return await self._trail.resident_view(session, ticket, is_owner=True)
+
+    async def comment_on_rating(self, actor: Actor, number: str, comment: str) -> TicketView:
+        """The filer's words after their rating (asked once the score is in), kept with the
+        rating, once. After "not solved" they are what staff must hear: they reach the staff
+        chat as the reopened ticket's follow-up. NotFound unless the filer rated the ticket
+        and said nothing yet."""
+        comment = check.message(comment, "the comment")
+        async with self._trail.db.transaction() as session:
+            person = await self._person(session, actor)
+            ticket = await self._trail.ticket(session, number)
+            said = ticket.rating_score is None or ticket.rating_comment is not None
+            if ticket.resident_id != person.id or said:
+                raise NotFound(f"rating of {number}")
+            ticket.rating_comment = comment
+            event = await self._trail.record(
+                session, ticket, person, EventKind.FOLLOWUP, public_message=comment,
+                as_resident=True,
+            )  # fmt: skip
+            if not ticket.rating_solved:
+                params = {"ticket_id": ticket.id, "number": ticket.number, "text": comment}
+                await notify.to_staff_chat(
+                    session, ticket, event, self._trail.settings, "staff.followup", params
+                )
             return await self._trail.resident_view(session, ticket, is_owner=True)
 
     async def awaiting_rating(self, actor: Actor) -> tuple[AwaitedRating, ...]:

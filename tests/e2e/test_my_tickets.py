@@ -10,7 +10,7 @@ from handlers.filing.render import outbox_params
 from handlers.i18n import t
 from services.access import Actor
 from services.tickets import Complaint
-from storage.models import Ticket, TicketEvent
+from storage.models import OutboxMessage, Ticket, TicketEvent
 from tests.e2e.conftest import RESIDENT_ID, STAFF_CHAT_ID, STAFF_ID, Linli
 from tests.e2e.test_filing import NOISE, bot_answers, press, say, tickets
 from tests.fakes.bot_api import button_labels
@@ -22,6 +22,12 @@ COMPLAINT = Complaint("noise", NOISE, location_text="幸福小区3号楼2单元"
 async def file(linli: Linli, who: int = RESIDENT_ID) -> str:
     await linli.services.residents.register(who, who, f"居民{who}", "zh-hans")
     return (await linli.services.tickets.filing.file_complaint(who, COMPLAINT)).number
+
+
+async def staff_messages(linli: Linli) -> list[OutboxMessage]:
+    async with linli.services.db.transaction() as session:
+        stmt = select(OutboxMessage).where(OutboxMessage.chat_id == STAFF_CHAT_ID)
+        return list(await session.scalars(stmt.order_by(OutboxMessage.id)))
 
 
 async def events(linli: Linli, kind: str) -> list[TicketEvent]:
@@ -104,13 +110,21 @@ async def test_not_solved_reopens_with_the_comment(linli: Linli) -> None:
     scores = await bot_edit(linli, request, "👎 没解决")
     assert "请给这次处理打个分" in scores["text"]
     ask = await bot_edit(linli, scores, "2 ⭐")
-    assert "哪里还没解决" in ask["text"] and button_labels(ask) == ["跳过，直接提交 »"]
-    reopened = await say(linli, "昨晚十一点半还在钻墙")
-
-    assert f"工单 {number} 已重新打开" in reopened["text"]
+    assert "哪里还没解决" in ask["text"] and button_labels(ask) == ["不用了"]
+    # The rating counts with the press: reopened at once, the words are optional.
+    assert any(f"工单 {number} 已重新打开" in m["text"] for m in linli.api.sent_to(RESIDENT_ID))
     ticket = await one_ticket(linli)
     assert (ticket.status, ticket.rating_solved, ticket.rating_score) == ("reopened", False, 2)
-    assert ticket.rating_comment == "昨晚十一点半还在钻墙"
+    passed_on = await say(linli, "昨晚十一点半还在钻墙")
+
+    assert f"已经转给工作人员（工单 {number}）" in passed_on["text"]
+    assert (await one_ticket(linli)).rating_comment == "昨晚十一点半还在钻墙"
+    followups = [
+        (m.message_key, m.params.get("text"))
+        for m in await staff_messages(linli)
+        if m.message_key == "staff.followup"
+    ]
+    assert followups == [("staff.followup", "昨晚十一点半还在钻墙")]
     # The next message is a question again, not a second comment.
     assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
 
@@ -126,18 +140,26 @@ async def test_solved_without_comment_closes_and_rating_twice_is_refused(linli: 
         )
     )
     scores = await bot_edit(linli, request, "👍 解决了")
-    ask = await bot_edit(linli, scores, "5 ⭐")
 
     def double_press() -> None:
-        linli.api.press_button(linli.resident, ask, label="跳过，直接提交 »")
-        linli.api.press_button(linli.resident, ask, label="跳过，直接提交 »")
+        linli.api.press_button(linli.resident, scores, label="5 ⭐")
+        linli.api.press_button(linli.resident, scores, label="5 ⭐")
 
     thanks, again = await bot_answers(linli.api, double_press, count=2)
     assert f"工单 {number} 已办结" in thanks["text"]
     assert f"工单 {number} 已经评价过了" in again["text"]
+    ask = await linli.api.wait_for(
+        lambda: next(
+            (m for m in linli.api.sent_to(RESIDENT_ID) if "不用了" in button_labels(m)), None
+        )
+    )
+    done = await bot_edit(linli, ask, "不用了")
+    assert done["text"] == "已评价：5 分" and not button_labels(done)
     ticket = await one_ticket(linli)
     assert (ticket.status, ticket.rating_score, ticket.rating_comment) == ("closed", 5, None)
     assert len(await events(linli, "rating")) == 1
+    # Nothing is awaited any more: the next text is a question.
+    assert (await say(linli, "低保怎么申请"))["text"].startswith("【最低生活保障")
 
 
 async def bot_edit(linli: Linli, message: dict, label: str) -> dict:
@@ -239,8 +261,8 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
     await say(linli, "/complain")  # a new complaint left at its first step
     await bot_edit(linli, await bot_edit(linli, request, "👎 没解决"), "2 ⭐")
     # The comment was asked for last: the text is the comment, not a filing answer.
-    reopened = await say(linli, "还是很吵，根本没人来过")
-    assert f"工单 {number} 已重新打开" in reopened["text"]
+    passed_on = await say(linli, "还是很吵，根本没人来过")
+    assert f"已经转给工作人员（工单 {number}）" in passed_on["text"]
     assert (
         await svc.staff.get_ticket_for_staff(Actor(STAFF_ID, STAFF_CHAT_ID), number)
     ).rating_comment == "还是很吵，根本没人来过"
@@ -248,17 +270,14 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
 
     second = await file(linli)
     await bot_edit(linli, await bot_edit(linli, await resolved(linli, second), "👍 解决了"), "4 ⭐")
-    # Filing asked last: the text goes to the draft, and the resident hears that the
-    # comment is no longer awaited (their score is still one "skip" away).
-    told, question = await bot_answers(
-        linli.api, lambda: linli.api.send_text(linli.resident, "/complain"), count=2
-    )
-    assert "评价的文字意见先不写了" in told["text"] and "跳过，直接提交" in told["text"]
+    # Another command: the resident moved on, the words are no longer awaited (the rating
+    # is in), and the text goes to the draft.
+    question = await say(linli, "/complain")
     assert "请选一个类别" in question["text"]
     assert "请点下面的按钮选一个类别" in (await say(linli, "楼道灯坏了"))["text"]
     assert (
         await svc.staff.get_ticket_for_staff(Actor(STAFF_ID, STAFF_CHAT_ID), second)
-    ).status == "resolved"
+    ).status == "closed"
 
 
 async def test_a_number_typed_with_a_chinese_input_method_is_found(linli: Linli) -> None:

@@ -259,7 +259,7 @@ async def test_tickets_worked_through_the_ticket_service(desk: Desk) -> None:
     for number in (solved, unsolved):
         await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "已处理")
     await desk.tickets.resident.rate(Actor.in_private(RESIDENT), solved, True, 5)
-    await desk.tickets.resident.rate(Actor.in_private(RESIDENT), unsolved, False, 2, "还是很吵")
+    await desk.tickets.resident.rate(Actor.in_private(RESIDENT), unsolved, False, 2)
     await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), unsolved, "再次上门处理")
     await desk.tickets.staff.close(Actor(STAFF, STAFF_CHAT), unsolved)
     report = await ReportService(desk.db, desk.clock).report(

@@ -50,7 +50,7 @@ async def test_done_takes_only_the_kinds_named(database: Database) -> None:
 async def test_a_wait_runs_out_and_the_scheduled_job_forgets_it(database: Database) -> None:
     clock = Clock()
     awaiting = AwaitingService(database, clock)
-    await awaiting.expect(RESIDENT, Owed.RATING_COMMENT, "2611-0001:y:5")
+    await awaiting.expect(RESIDENT, Owed.PLACE)
     clock.advance(minutes=29)
     assert await awaiting.awaiting(RESIDENT) is not None
     clock.advance(minutes=2)

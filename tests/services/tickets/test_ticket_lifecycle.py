@@ -60,14 +60,21 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     )
     assert resolved.status == "resolved"
 
-    reopened = await svc.resident.rate(
-        Actor.in_private(RESIDENT), number, solved=False, score=2, comment="昨晚还在施工"
-    )
+    reopened = await svc.resident.rate(Actor.in_private(RESIDENT), number, solved=False, score=2)
     assert (reopened.status, reopened.rating_score, reopened.rating_solved) == (
         "reopened",
         2,
         False,
     )
+    # Words after the rating: kept with it, once, and to staff as the reopened ticket's
+    # follow-up; only the filer's, and only after they rated.
+    with pytest.raises(NotFound):
+        await svc.resident.comment_on_rating(Actor.in_private(NEIGHBOUR), number, "我也觉得")
+    await svc.resident.comment_on_rating(Actor.in_private(RESIDENT), number, "昨晚还在施工")
+    staff_view = await svc.staff.get_ticket_for_staff(Actor(STAFF, STAFF_CHAT), number)
+    assert staff_view.rating_comment == "昨晚还在施工"
+    with pytest.raises(NotFound):
+        await svc.resident.comment_on_rating(Actor.in_private(RESIDENT), number, "再说一句")
     await svc.staff.resolve(Actor(STAFF, STAFF_CHAT), number, "施工方已签承诺书")
     closed = await svc.resident.rate(Actor.in_private(RESIDENT), number, solved=True, score=5)
     assert closed.status == "closed"
@@ -81,11 +88,12 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
         (RESIDENT, "ticket.status_changed"),
         (RESIDENT, "ticket.rate_request"),
         (STAFF_CHAT, "staff.reopened"),
+        (STAFF_CHAT, "staff.followup"),
         (RESIDENT, "ticket.rate_request"),
     ]
     assert messages[2][2] == {"number": number, "phone": "13812345678"}
     assert messages[3][2] == {"number": number, "message": "已联系物业，今晚上门查看"}
-    assert messages[6][2]["comment"] == "昨晚还在施工"
+    assert messages[7][2]["text"] == "昨晚还在施工"
     # The card for a reopened ticket offers what staff can still do with it.
     assert await _buttons(desk, "staff.card") == [
         ["accept", "reply"], ["resolve", "reject"], ["assign"]
@@ -102,6 +110,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
         ("transition", "in_progress"),
         ("transition", "resolved"),
         ("rating", "reopened"),
+        ("followup", None),
         ("transition", "resolved"),
         ("rating", "closed"),
     ]
@@ -110,7 +119,7 @@ async def test_the_whole_loop_with_a_not_solved_rating(desk: Desk) -> None:
     assert all("业主电话" not in (e.message or "") for e in timeline)
 
     trail = (await svc.staff.get_ticket_for_staff(Actor(OFFICIAL, STAFF_CHAT), number)).events
-    assert len(trail) == 9
+    assert len(trail) == 10
     note = next(e for e in trail if e.kind == "note")
     assert (note.actor_telegram_id, note.actor_role, note.internal_note) == (
         STAFF,

@@ -179,9 +179,7 @@ class TicketMachine(RuleBasedStateMachine):
         score=st.integers(0, 6),
     )
     def rate(self, ticket: str, who: int, solved: bool, score: int) -> None:
-        self.attempt(
-            self.svc.resident.rate(Actor.in_private(who), ticket, solved, score, "还是很吵")
-        )
+        self.attempt(self.svc.resident.rate(Actor.in_private(who), ticket, solved, score))
 
     @rule(ticket=tickets, who=PEOPLE)
     def follow(self, ticket: str, who: int) -> None:
