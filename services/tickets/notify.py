@@ -14,24 +14,32 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reports.scrub import mask_phone_numbers
+from services.tickets import lifecycle
+from services.tickets.lifecycle import Action
 from services.tickets.settings import TicketSettings
 from services.tickets.units import desk_place
 from services.tickets.views import mask_phone, resident_label
-from storage.models import Resident, Ticket, TicketEvent
+from storage.models import Resident, Ticket, TicketEvent, TicketStatus
 from storage.repositories import tickets as repo
 from storage.repositories.outbox import add_message
 
 Buttons = list[list[dict[str, str]]]
 
 
-# The staff card's buttons that still make sense in each status (rows as on the card); the
-# Telegram layer redraws a card from the same table after each change.
+_CARD_LAYOUT = (("accept", "reply"), ("resolve", "reject"), ("assign",))
+
+
+def _card_actions(status: TicketStatus) -> tuple[tuple[str, ...], ...]:
+    rows = (tuple(a for a in row if lifecycle.allows(Action(a), status)) for row in _CARD_LAYOUT)
+    return tuple(row for row in rows if row)
+
+
+# The staff card's buttons that make sense in each status (rows as on the card): the ones
+# the lifecycle allows, so a card never offers what a press would refuse (a new ticket is
+# accepted before it can be resolved). The Telegram layer redraws a card from the same
+# table after each change.
 CARD_ACTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "new": (("accept", "reply"), ("resolve", "reject"), ("assign",)),
-    "accepted": (("reply",), ("resolve", "reject"), ("assign",)),
-    "in_progress": (("reply",), ("resolve", "reject"), ("assign",)),
-    "reopened": (("reply",), ("resolve", "reject"), ("assign",)),
-    "resolved": (("reply",),),
+    status.value: actions for status in TicketStatus if (actions := _card_actions(status))
 }
 
 

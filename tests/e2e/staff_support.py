@@ -19,7 +19,7 @@ from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, TicketEvent
 from tests.e2e.conftest import start_linli
-from tests.fakes.bot_api import BotApiServer
+from tests.fakes.bot_api import BotApiServer, button_labels
 from tests.services.conftest import Clock
 
 STAFF_CHAT = -1009000
@@ -51,14 +51,19 @@ class Desk:
 
     async def card(self, number: str) -> dict[str, Any]:
         """The ticket's card in the staff chat, as it looks now."""
+        return await self.api.wait_for(lambda: self._card_now(number))
 
-        def found() -> dict[str, Any] | None:
-            for message in self.api.sent_to(STAFF_CHAT):
-                if f"新工单 #{number}" in text_of(message).split("\n", 1)[0]:
-                    return message
-            return None
+    async def card_offering(self, number: str, label: str) -> dict[str, Any]:
+        """The ticket's card once it offers the button ``label`` (after a change redraws it)."""
+        return await self.api.wait_for(
+            lambda: (card := self._card_now(number)) and label in button_labels(card) and card
+        )
 
-        return await self.api.wait_for(found)
+    def _card_now(self, number: str) -> dict[str, Any] | None:
+        for message in self.api.sent_to(STAFF_CHAT):
+            if f"新工单 #{number}" in text_of(message).split("\n", 1)[0]:
+                return message
+        return None
 
     async def press(self, message: dict[str, Any], label: str, who: Any = None) -> str:
         """Someone (staff by default) taps a button; returns the short answer they see."""

@@ -114,7 +114,7 @@ async def test_a_cancelled_reject_prompt_rejects_nothing(desk: Desk) -> None:
 async def test_resolve_offers_the_resolve_texts_as_a_note(desk: Desk) -> None:
     number = await desk.file()
     await desk.press(await desk.card(number), "✅ 受理")
-    await desk.press(await desk.card(number), "🏁 办结")
+    await desk.press(await desk.card_offering(number, "🏁 办结"), "🏁 办结")
     followup = await desk.api.wait_for(lambda: find(desk, f"🏁 #{number} 已办结"))
     note = "{unit}已到现场处理，问题已解决。谢谢您的耐心等待。"
     assert note in button_labels(followup)

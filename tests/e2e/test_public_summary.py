@@ -41,6 +41,7 @@ async def test_staff_write_the_summary_and_the_disclosure_shows_it(desk: Desk) -
     number = await desk.file(LIGHT)
     card = await desk.card(number)
     await desk.press(card, "✅ 受理")
+    card = await desk.card_offering(number, "🏁 办结")
     assert await desk.press(card, "🏁 办结") == f"#{number} 已办结，已请居民评价。"
     followup = text_of(await desk.api.wait_for(lambda: find(desk, "🏁 #")))
     # Under the card: what the public will read now (the default) and how to change it.

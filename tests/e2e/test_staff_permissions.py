@@ -72,7 +72,7 @@ async def test_card_buttons_pressed_by_a_resident_change_nothing(desk: Desk) -> 
     numbers = [await desk.file(), await desk.file()]
     card = await desk.card(numbers[0])
     before = await _state(desk, numbers)
-    for label in ("✅ 受理", "💬 答复", "🏁 办结", "❌ 不予受理", "👥 分派"):
+    for label in ("✅ 受理", "💬 答复", "❌ 不予受理", "👥 分派"):
         assert await desk.press(card, label, who=desk.resident) == ONLY_STAFF, label
     # The assign list, pressed by a resident, assigns nobody.
     await desk.press(card, "👥 分派")
