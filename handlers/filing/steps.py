@@ -21,6 +21,7 @@ from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
 from services.tickets import DraftView
+from services.tickets.typed_answers import says_none
 from services.tickets.validation import (
     MAX_DESCRIPTION,
     MAX_LOCATION,
@@ -206,6 +207,9 @@ async def _location(
 async def _photo(
     update: Update, context: Context, caller: Caller, d: DraftView, m: Message
 ) -> None:
+    if m.text and says_none(m.text):  # 没有 / 不用: as the button below says
+        await _save(update, context, caller, step=next_step(d, d.step))
+        return
     if not m.photo:
         is_image_file = m.document is not None and (m.document.mime_type or "").startswith("image/")
         await _again(
@@ -255,6 +259,9 @@ async def _phone(
         return
     if not number:  # a photo, a voice message, a sticker: not a wrong number
         await _again(update, caller, d, "filing.phone_as_text")
+        return
+    if m.contact is None and says_none(number):  # 不留 / 没有: as the skip button says
+        await _save(update, context, caller, phone=None, step=next_step(d, d.step))
         return
     try:
         await _save(update, context, caller, phone=number, step=next_step(d, d.step))

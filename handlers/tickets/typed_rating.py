@@ -3,7 +3,7 @@
 The rating question ("ticket.rate_request", with tk:rate buttons) is an outbox message, so
 no flow claims the resident when it is sent, and a typed answer used to reach the question
 matcher ("I don't know"). This handler runs before the question path (group -1) on private
-texts that are a rating answer (services/tickets/rating_words.py) and asks the service which
+texts that are a rating answer (services/tickets/typed_answers.py) and asks the service which
 of the resident's tickets await a rating: one → the answer counts like the button (the
 score question for that ticket follows, as after a press); several → which one, with the
 buttons of each; none → the text goes on to the question path. A resident in a flow that
@@ -20,7 +20,7 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.tickets.commands import score_keyboard
-from services.tickets.rating_words import rating_answer
+from services.tickets.typed_answers import rating_answer
 
 RATING_GROUP = -1
 

@@ -158,7 +158,7 @@ async def test_bad_input_at_every_step_is_explained_and_changes_nothing(linli: L
         (lambda: api.send_sticker(user), "这不是照片"),
         (lambda: api.send_voice(user), "这不是照片"),
         (lambda: api.send_document(user, TINY_PNG, "p.png", "image/png"), "以“照片”方式发送"),
-        (lambda: api.send_text(user, "没有照片"), "这不是照片"),
+        (lambda: api.send_text(user, "我家楼道"), "这不是照片"),
     ):
         [refused] = await bot_answers(api, act)
         assert expected in refused["text"]
@@ -446,3 +446,14 @@ async def test_words_on_a_photo_at_the_photo_step_join_the_description(linli: Li
     await press(linli, summary, "✅ 提交")
     [ticket] = await tickets(linli)
     assert ticket.description == said and len(ticket.photos) == 2
+
+
+async def test_typing_none_at_the_photo_and_phone_steps_moves_on(linli: Linli) -> None:
+    """Older residents type 没有 rather than look for the button under the question."""
+    await to_step(linli, "photos")
+    question = await say(linli, "没有")
+    assert "电话" in question["text"]
+    question = await say(linli, "不留")
+    assert "匿名" in question["text"]
+    kept = await draft(linli)
+    assert (kept.step, kept.photos, kept.phone) == ("anonymous", (), None)

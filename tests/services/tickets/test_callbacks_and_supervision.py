@@ -9,8 +9,8 @@ from sqlalchemy import select
 from services.access import Actor
 from services.errors import NotFound, PermissionDenied
 from services.tickets.callbacks import CallbackOutcome, NoCallbackDue, recorded_on_behalf
-from services.tickets.rating_words import rating_answer
 from services.tickets.supervision import CannotSupervise, NotSupervisor
+from services.tickets.typed_answers import rating_answer, says_none
 from storage.models import OutboxMessage, Ticket, TicketEvent
 from tests.services.conftest import (
     ADMIN,
@@ -277,3 +277,15 @@ async def test_awaiting_rating_lists_own_resolved_unrated_tickets_privately(desk
         await desk.tickets.resident.awaiting_rating(Actor(RESIDENT, -42))
     await desk.tickets.resident.rate(Actor.in_private(RESIDENT), number, True, 5)
     assert await desk.tickets.resident.awaiting_rating(Actor.in_private(RESIDENT)) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "none"),
+    [
+        ("没有", True), ("沒有！", True), ("不用了", True), ("算了", True), ("跳過", True),
+        ("没有照片啊", True), ("No photos.", True), ("skip", True), ("有", False),
+        ("有两张", False), ("13812345678", False), ("没解决", False), ("", False),
+    ],
+)  # fmt: skip
+def test_a_typed_none_to_an_optional_step(text: str, none: bool) -> None:
+    assert says_none(text) is none
