@@ -18,11 +18,20 @@ def a_week_ahead(now: datetime, tz: tzinfo) -> datetime:
     return now.astimezone(tz) + timedelta(days=7)
 
 
-def when(language: str, at: datetime | str, tz: tzinfo = TIMEZONE) -> str:
-    """A due time or timestamp in the district's time zone: "11月2日 10:00", "2/11 10:00"."""
-    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
-    local = moment.astimezone(tz)
-    return t(language, "datetime", month=local.month, day=local.day, time=f"{local:%H:%M}")
+def when(
+    language: str, at: datetime | str, tz: tzinfo = TIMEZONE, since: datetime | str | None = None
+) -> str:
+    """A due time or timestamp in the district's time zone: "11月2日 10:00", "2/11 10:00".
+    ``since``: the time it moves from (an extension's old due time); in another year than
+    that one, the year is shown ("12月11日 17:30 → 2027年3月5日 17:30")."""
+    local = _local(at, tz)
+    new_year = since is not None and _local(since, tz).year != local.year
+    key, time = ("datetime_year" if new_year else "datetime"), f"{local:%H:%M}"
+    return t(language, key, year=local.year, month=local.month, day=local.day, time=time)
+
+
+def _local(at: datetime | str, tz: tzinfo) -> datetime:
+    return (datetime.fromisoformat(at) if isinstance(at, str) else at).astimezone(tz)
 
 
 def day(language: str, at: datetime, tz: tzinfo = TIMEZONE) -> str:

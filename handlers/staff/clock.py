@@ -24,7 +24,7 @@ from handlers.callbacks import decode, int_arg
 from handlers.context import Context
 from handlers.i18n import t
 from handlers.people import identify
-from handlers.render import a_week_ahead, when
+from handlers.render import a_week_ahead, day, when
 from handlers.replies import reply
 from handlers.staff.commands import read_ticket_command
 from handlers.staff.common import Refused, attempt, district_tz, too_long
@@ -39,6 +39,7 @@ from services.tickets.extensions import (
     ExtensionPending,
     ExtensionView,
     NoOneToDecide,
+    NotAWorkingDay,
     OwnRequest,
 )
 from services.tickets.pauses import AlreadyPaused, NotPaused
@@ -74,7 +75,8 @@ async def extend_command(update: Update, context: Context) -> None:
     outcome = await _attempt(language, number, "extend", call, update, context)
     if not isinstance(outcome, Refused):
         tz = district_tz(context)
-        old, new = when(language, outcome.from_due_at, tz), when(language, outcome.to_due_at, tz)
+        old = when(language, outcome.from_due_at, tz)
+        new = when(language, outcome.to_due_at, tz, since=outcome.from_due_at)
         done = t(language, "staff.done.extend", number=outcome.number, count=outcome.asked,
                  old=old, new=new)  # fmt: skip
         await reply(update, done)
@@ -127,6 +129,12 @@ async def _said(language: str, call: Awaitable[T], tz: tzinfo) -> T | Refused:
     except DueNotLater as exc:
         key = "staff.extend.past" if exc.past else "staff.extend.not_later"
         return Refused(t(language, key, number=exc.number, due=when(language, exc.current, tz)))
+    except NotAWorkingDay as exc:
+        asked, instead = day(language, exc.asked, tz), when(language, exc.instead, tz)
+        text = t(
+            language, "staff.extend.not_workday", number=exc.number, day=asked, instead=instead
+        )
+        return Refused(text)
     except ExtensionPending as exc:
         return Refused(t(language, "staff.extend.pending", number=exc.number))
     except NoOneToDecide:
@@ -155,7 +163,7 @@ async def on_decision(update: Update, context: Context) -> None:
     if isinstance(view, Refused):
         await query.answer(view.text, show_alert=True)
         return
-    due = when(language, view.to_due_at, district_tz(context))
+    due = when(language, view.to_due_at, district_tz(context), since=view.from_due_at)
     key = "extension.approved_done" if approve else "extension.refused_done"
     done = t(language, key, number=view.number, due=due)
     await query.answer(done)

@@ -66,7 +66,11 @@ def outbox_params(
         return shown
     if "category" in shown:
         shown["category"] = category_name(language, str(shown["category"]))
-    for key in ("created_at", "response_due_at", "resolution_due_at", "new_due_at"):
+    if shown.get("new_due_at"):  # an extension: from the resolution due time it moves
+        shown["new_due_at"] = when(
+            language, shown["new_due_at"], tz, params.get("resolution_due_at")
+        )
+    for key in ("created_at", "response_due_at", "resolution_due_at"):
         if shown.get(key):
             shown[key] = when(language, shown[key], tz)
     if message_key == "staff.card":

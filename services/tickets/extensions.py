@@ -20,7 +20,7 @@ blocks a new request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +59,16 @@ class DueNotLater(InvalidInput):
         self.current = current
         self.past = past
         super().__init__(f"ticket {number}: the new due time must be later")
+
+
+class NotAWorkingDay(InvalidInput):
+    """The new due date falls on a weekend or a holiday: a due time is a working day's."""
+
+    def __init__(self, number: str, asked: datetime, instead: datetime) -> None:
+        self.number = number
+        self.asked = asked
+        self.instead = instead  # the same time on the next working day
+        super().__init__(f"ticket {number}: {asked.date()} is not a working day")
 
 
 class ExtensionPending(InvalidInput):
@@ -238,9 +248,17 @@ class Extensions:
         return person
 
     def _target(self, ticket: Ticket, due: NewDue) -> datetime:
-        if due.at is not None:
-            return due.at
         calendar = self._trail.calendar
+        if due.at is not None:
+            # A date typed as "12月12日" on a Saturday would promise the resident a day the
+            # office is shut; say which working day would do instead.
+            local = due.at.astimezone(calendar.tz)
+            if not calendar.is_workday(local.date()):
+                instead = local
+                while not calendar.is_workday(instead.date()):
+                    instead += timedelta(days=1)
+                raise NotAWorkingDay(ticket.number, due.at, instead)
+            return due.at
         day_hours = _hours(calendar.end) - _hours(calendar.start)
         hours = (due.working_days or 0) * day_hours
         return calendar.add_working_hours(ticket.resolution_due_at, hours)

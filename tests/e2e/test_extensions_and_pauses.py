@@ -47,6 +47,11 @@ async def test_an_official_approves_an_extension_and_the_resident_is_told(desk: 
     assert bad["text"].startswith("看不懂新的办结期限")
     [early] = await desk.say(f"/extend {number} 11月3日 12:00 需要等物业")
     assert early["text"] == f"工单 {number}：新的期限必须晚于现在的办结期限 11月4日 10:00。"
+    [saturday] = await desk.say(f"/extend {number} 11月7日 需要等物业")  # a Saturday
+    assert saturday["text"] == (
+        f"工单 {number}：11月7日不是工作日（周末或节假日），办结期限要落在工作日。"
+        "可以改成 11月9日 17:30，或者写 +N（顺延 N 个工作日）。"
+    )
 
     [asked] = await desk.say(f"/extend {number} 11月6日 17:30 物业要调取监控录像，需要三个工作日")
     assert asked["text"] == (

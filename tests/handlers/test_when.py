@@ -28,3 +28,10 @@ def test_residents_see_the_same_format_as_staff() -> None:
         timeline=(),
     )  # fmt: skip
     assert "11月2日 14:00 前受理" in filed_text("zh-Hans", ticket, TIMEZONE)
+
+
+def test_a_time_in_another_year_than_the_one_it_moves_from_shows_its_year() -> None:
+    moved = datetime(2027, 3, 5, 9, 30, tzinfo=UTC)  # 17:30 in Shanghai
+    assert when("zh-Hans", moved, since=FILED) == "2027年3月5日 17:30"
+    assert when("en", moved.isoformat(), since=FILED.isoformat()) == "5/3/2027 17:30"
+    assert when("zh-Hans", FILED + timedelta(days=3), since=FILED) == "11月5日 10:00"
