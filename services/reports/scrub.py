@@ -53,7 +53,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # ID-card numbers, Telegram ids, plate or account numbers: any long run of digits.
     (re.compile(r"\d{5,}[\dXx]?"), "[号码]"),
     # Building, unit and room numbers: 3号楼, 2单元, 501室, 12栋, 3-501.
-    (re.compile(r"[\d一二三四五六七八九十百零〇两]+\s*(?:号楼|栋|幢|座|单元|楼|室|户|号)"), "某处"),
+    # Not a day of the month (12月3号): a date says nothing about anyone.
+    (
+        re.compile(
+            r"(?<!月)(?<![\d一二三四五六七八九十百零〇两])"
+            r"[\d一二三四五六七八九十百零〇两]+\s*(?:号楼|栋|幢|座|单元|楼|室|户|号)"
+        ),
+        "某处",
+    ),
     (re.compile(r"\d+-\d+"), "某处"),
     # Room numbers said digit by digit (五零一, 一五零二), and bare ones next to a neighbour.
     (re.compile(r"[一二三四五六七八九]{1,2}[零〇][一二三四五六七八九]"), "某处"),
@@ -73,7 +80,8 @@ _SURNAMES = (
 _TITLES = (
     "阿姨|叔叔|先生|女士|小姐|师傅|大爷|大妈|奶奶|爷爷|老师|同志|阿婆|阿公|老板|经理|主任|书记"
 )
-_ADDRESSED = re.compile(rf"(?:[老小])?[{_SURNAMES}](?:{_TITLES}|某某?)")
+# 王某 / 王某某, though not a surname-like word before a placeholder (于某处: "at some place").
+_ADDRESSED = re.compile(rf"(?:[老小])?[{_SURNAMES}](?:{_TITLES}|某(?![处人])某?)")
 # 老王 / 小李: only the commonest surnames, so that 小时, 小区 and 老师 stay as they are.
 _COMMON = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘"
@@ -143,11 +151,17 @@ def mask_phone_numbers(text: str) -> str:
 
 
 def _tagged_names(text: str) -> str:
-    """``text`` with the words jieba tags as people's names (nr) masked."""
+    """``text`` with the words jieba tags as people's names (nr) masked, if they begin
+    with a surname: the tagger also reads things as names (井盖 "manhole cover"), and a
+    Chinese name starts with its surname."""
     return "".join(
-        MASK if flag == "nr" and 2 <= len(word) <= 4 and "某" not in word else word
+        MASK if flag == "nr" and 2 <= len(word) <= 4 and _named(word) else word
         for word, flag in _tagger()(text)
     )
+
+
+def _named(word: str) -> bool:
+    return word[0] in _SURNAMES and "某" not in word
 
 
 @lru_cache(maxsize=1)

@@ -47,6 +47,10 @@ PHONE_LIKE = re.compile(r"1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}")
         # What must stay: dates, counts, durations, people by their role.
         ("2026年11月2日上午十点停水，一共12个桶", [], ["2026年11月2日上午十点停水，一共12个桶"]),
         ("物业经理说明天修，社区书记来看过", [], ["物业经理说明天修，社区书记来看过"]),
+        # What staff write in a summary: a day of the month, things the tagger took for names.
+        ("12月3号已更换二十个井盖", [], ["12月3号已更换二十个井盖"]),
+        ("已于5号楼前更换全部路灯", ["5号楼"], ["已于", "更换全部路灯"]),
+        ("王某某反映的问题已处理", ["王某某"], ["反映的问题已处理"]),
     ],
 )
 def test_scrub(text: str, gone: list[str], kept: list[str]) -> None:
