@@ -33,4 +33,4 @@ async def transfer_command(update: Update, context: Context) -> None:
     if isinstance(moved, Refused):
         await reply(update, moved.text)
         return
-    await reply(update, t(language, "staff.done.transfer", number=number, unit=unit))
+    await reply(update, t(language, "staff.done.transfer", number=number, unit=moved.held_by))

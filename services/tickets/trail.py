@@ -29,7 +29,7 @@ from services.tickets.clock import end_pause, is_paused
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
 from services.tickets.settings import TicketSettings
-from services.tickets.units import check_may_act
+from services.tickets.units import check_may_act, held_by
 from services.tickets.views import (
     StaffTicketView,
     TicketView,
@@ -291,6 +291,7 @@ class TicketTrail:
             redone=ticket.redone_count or 0,
             channel=ticket.channel or "telegram",
             on_behalf_name=ticket.on_behalf_name,
+            held_by=held_by(ticket),
         )
 
     async def staff_views(

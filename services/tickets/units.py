@@ -78,8 +78,13 @@ def check_may_act(actor: Actor, person: Resident, ticket: Ticket, central: int |
         return
     unit = holder(ticket)
     if unit is None or unit.chat_id != actor.chat_id:
-        held_by = CENTRE if unit is None else unit.name
-        raise OtherUnit(ticket.number, held_by)
+        raise OtherUnit(ticket.number, held_by(ticket))
+
+
+def held_by(ticket: Ticket) -> str:
+    """The name of the desk that holds the ticket: its unit's, or the service centre's."""
+    unit = holder(ticket)
+    return CENTRE if unit is None else unit.name
 
 
 def unit_of_chat(chat_id: int) -> Unit | None:

@@ -121,6 +121,7 @@ class StaffTicketView:
     """Since when the resolution clock waits for the resident (None: it runs)."""
     channel: str = "telegram"  # 代录: how the resident reached the desk (on_behalf.py)
     on_behalf_name: str | None = None  # 代录: the resident's name; the filer is the recorder
+    held_by: str = ""  # the unit's name that holds it (转派), or the service centre's
 
 
 @dataclass(frozen=True, slots=True)

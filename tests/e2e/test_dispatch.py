@@ -67,7 +67,8 @@ async def test_a_units_chat_gets_its_cards_and_works_only_its_tickets(desk: Desk
     assert await desk.press(card, "✅ 受理") == f"#{number} 已受理，由你负责。"
     assert await desk.status(number) == "accepted"
     # They hand it to the residents' committee, with the reason.
-    done = await _say_in(desk, property_chat, f"/transfer {number} 河畔居委会 公共管道归居委会协调")
+    # Named by its id, the unit is told back by its name.
+    done = await _say_in(desk, property_chat, f"/transfer {number} rc-river 公共管道归居委会协调")
     assert done == f"#{number} 已转派给「河畔居委会」。"
     moved = await _card_in(desk, RIVER_CHAT, number)
     assert moved["chat"]["id"] == RIVER_CHAT
