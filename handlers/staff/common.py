@@ -126,7 +126,7 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
 async def staff_names(context: Context) -> dict[int, str]:
     """Telegram id → name of everyone with a staff role (shown to staff only)."""
     people = await context.services.residents.list_staff()
-    return {p.telegram_id: p.display_name or unnamed(context) for p in people}
+    return {p.telegram_id: p.display_name or unnamed(context, p.telegram_id) for p in people}
 
 
 async def assignee_name(context: Context, view: StaffTicketView) -> str | None:
@@ -134,14 +134,15 @@ async def assignee_name(context: Context, view: StaffTicketView) -> str | None:
         return None
     person = await context.services.residents.get(view.assignee_telegram_id)
     if person is None or not person.display_name:
-        return unnamed(context)
+        return unnamed(context, view.assignee_telegram_id)
     return person.display_name
 
 
-def unnamed(context: Context) -> str:
+def unnamed(context: Context, telegram_id: int) -> str:
     """A staff member linli knows no name of yet (added by id, never wrote): never a bare
-    number on a card; `linli staff add ID --name …` or their first message names them."""
-    return t(staff_language(context), "staff.unnamed")
+    number on a card, but their id, as the assign list shows them; `linli staff add ID
+    --name …` or their first message names them."""
+    return t(staff_language(context), "staff.unnamed", id=telegram_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,13 +286,13 @@ def test_the_worker_hook_makes_staff_messages_readable() -> None:
     assert outbox_params("ticket.staff_reply", "zh-Hans", other) == other
 
 
-async def test_staff_appear_by_name_never_as_a_bare_number(desk: Desk) -> None:
+async def test_staff_appear_by_name_or_as_the_assign_list_shows_them(desk: Desk) -> None:
     newcomer, named = 700098, 700099  # added on the command line, never wrote to linli
     await desk.services.residents.grant_role(newcomer, "staff")
     await desk.services.residents.grant_role(named, "staff", name="赵社工")
     number = await desk.file()
     [unnamed] = await desk.say(f"/assign {number} {newcomer}")
-    assert unnamed["text"] == f"#{number} 已分派给 工作人员（未登记姓名）。"
+    assert unnamed["text"] == f"#{number} 已分派给 工作人员（ID {newcomer}，未登记姓名）。"
     [by_name] = await desk.say(f"/assign {number} {named}")
     assert by_name["text"] == f"#{number} 已分派给 赵社工。"
     # Once the newcomer writes in the staff chat, their Telegram name is what staff read.
