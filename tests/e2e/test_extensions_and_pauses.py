@@ -70,8 +70,8 @@ async def test_an_official_approves_an_extension_and_the_resident_is_told(desk: 
 
     told = await _message(desk, RESIDENT_ID, "预计办结时间调整为")
     assert text_of(told) == (
-        f"关于您反映的问题（工单 {number}）：\n物业要调取监控录像，需要三个工作日\n"
-        "因此需要多一些时间办理，预计办结时间调整为 11月6日 17:30 前。给您带来不便，敬请谅解。"
+        f"关于你反映的问题（工单 {number}）：\n物业要调取监控录像，需要三个工作日\n"
+        "因此需要多一些时间办理，预计办结时间调整为 11月6日 17:30 前。给你带来不便，敬请谅解。"
     )
     view = await desk.services.tickets.staff.get_ticket_for_staff(DESK, number)
     assert view.resolution_due_at == FRIDAY_EVENING
@@ -93,11 +93,11 @@ async def test_a_pause_waits_for_the_resident_whose_answer_resumes_the_clock(
     [queue] = await desk.say("/queue")
     assert "⏸ 等待居民补充" in queue["text"]
 
-    asked = await _message(desk, RESIDENT_ID, "我们需要您补充")
+    asked = await _message(desk, RESIDENT_ID, "我们需要你补充")
     assert "请告诉我们具体是几楼几号在装修" in text_of(asked)
     desk.api.send_text(desk.resident, f"/ticket {number}")
-    shown = await _message(desk, RESIDENT_ID, "⏸ 正在等您补充信息")
-    assert "需要您补充" in text_of(shown)  # the step in their timeline
+    shown = await _message(desk, RESIDENT_ID, "⏸ 正在等你补充信息")
+    assert "需要你补充" in text_of(shown)  # the step in their timeline
     desk.clock.now = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # Tuesday 10:00: 8.5 h paused
     desk.api.send_text(desk.resident, "是5楼502，白天家里没人", reply_to=asked)
 

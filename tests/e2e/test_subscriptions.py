@@ -108,7 +108,7 @@ async def test_unsubscribe_by_name_and_unknown_topic(town: Town) -> None:
 async def test_stop_keeps_broadcasts_away_until_subscribe(town: Town) -> None:
     town.clock.now = NIGHT + timedelta(hours=12)  # 11:00, outside quiet hours
     await write(town, town.resident, "/start", "欢迎")
-    stopped = await write(town, town.resident, "/stop", "不再给您发送任何通知")
+    stopped = await write(town, town.resident, "/stop", "不再给你发送任何通知")
     assert "/subscribe" in text_of(stopped)
     quiet_id = await notify(town, "本周六小区消防演练。")
     urgent_id = await notify(town, "紧急：3号楼燃气泄漏，请勿使用明火。", urgent=True)
