@@ -23,9 +23,11 @@ from handlers.replies import reply
 from services.residents.awaiting import AwaitingView, Owed
 
 INPUT_GROUP = -3
-"""PTB handler group of the router: before every other group, and alone in it, because in
-one group only the first handler whose filter matches runs, and the router lets a message
-it does not take go on (to replies to ticket messages in group -1, the question path in 0)."""
+"""PTB handler group of the router: before every other group, and alone in it for typed
+text, because in one group only the first handler whose filter matches runs, and the router
+lets a message it does not take go on (to replies to ticket messages in group -1, the
+question path in 0). The one other handler here takes commands only (a command ends the
+optional words after a rating, handlers/tickets/commands.py)."""
 
 Route = Callable[[Update, Context, AwaitingView], Awaitable[bool]]
 """Take the message as the answer owed (True), or leave it to the question path (False:
