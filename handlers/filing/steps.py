@@ -130,14 +130,17 @@ def _photo_of(m: Message, d: DraftView) -> dict[str, str]:
     return {"add_photo": m.photo[-1].file_id}  # the largest size
 
 
-async def _keep_photo(context: Context, caller: Caller, photo: dict[str, str]) -> DraftView:
-    """Keep a photo that came with an answer the step refused."""
+async def _keep_photo(
+    context: Context, caller: Caller, d: DraftView, photo: dict[str, str]
+) -> tuple[DraftView, str]:
+    """Keep the photo (if any) that came with an answer the step refused: the draft as it
+    now is, and the line that says so ("" when there was none)."""
+    if not photo:
+        return d, ""
     filing = context.services.tickets.filing
-    return await filing.update_draft(caller.resident.telegram_id, **photo)
-
-
-def _kept(caller: Caller, draft: DraftView) -> str:
-    return t(caller.language, "filing.photo_kept", count=len(draft.photos), max=MAX_PHOTOS)
+    draft = await filing.update_draft(caller.resident.telegram_id, **photo)
+    kept = t(caller.language, "filing.photo_kept", count=len(draft.photos), max=MAX_PHOTOS)
+    return draft, kept
 
 
 async def _description(
@@ -151,8 +154,8 @@ async def _description(
             key = "filing.photos_full" if m.photo else "filing.need_text"
             await _again(update, caller, d, key, max=MAX_PHOTOS)
             return
-        draft = await _keep_photo(context, caller, photo)
-        await _again(update, caller, draft, "filing.need_text_too", kept=_kept(caller, draft))
+        draft, kept = await _keep_photo(context, caller, d, photo)
+        await _again(update, caller, draft, "filing.need_text_too", kept=kept)
         return
     # A photo past the fifth cannot be kept: the description is, and the resident is told.
     full = t(caller.language, "filing.photos_full", max=MAX_PHOTOS) if m.photo and not photo else ""
@@ -162,10 +165,7 @@ async def _description(
             **photo,
         )  # fmt: skip
     except InvalidInput:
-        draft, kept = d, ""
-        if photo:
-            draft = await _keep_photo(context, caller, photo)
-            kept = _kept(caller, draft)
+        draft, kept = await _keep_photo(context, caller, d, photo)
         length = len(words.strip())
         if length > MAX_DESCRIPTION:
             await _again(
@@ -197,10 +197,7 @@ async def _location(
     except InvalidInput:
         too_long = words is not None and len(words.strip()) > MAX_LOCATION
         key = "filing.bad_place" if too_long else "filing.need_place"
-    draft, kept = d, ""
-    if photo:
-        draft = await _keep_photo(context, caller, photo)
-        kept = _kept(caller, draft)
+    draft, kept = await _keep_photo(context, caller, d, photo)
     await _again(update, caller, draft, key, await home_of(context, update), kept=kept)
 
 
