@@ -27,6 +27,7 @@ from handlers.filing import commands as filing
 from handlers.filing import steps as filing_steps
 from handlers.guards import refuse_unshown_buttons
 from handlers.i18n import t
+from handlers.message_filters import PrivateTyped
 from handlers.on_behalf import commands as on_behalf
 from handlers.people import Caller, identify
 from handlers.privacy import commands as privacy
@@ -162,11 +163,11 @@ def register_handlers(application: LinliApp) -> None:
     # --- a press of data that no button of its message shows: refused before anything acts
     application.add_handler(CallbackQueryHandler(refuse_unshown_buttons), group=PRESS_GUARD)
     # --- typed private messages: to the flow the person owes an answer (handlers/awaiting.py)
-    private = filters.ChatType.PRIVATE
-    typed = private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    application.add_handler(MessageHandler(typed, input_router(ROUTES)), group=INPUT_GROUP)
+    application.add_handler(MessageHandler(PrivateTyped(), input_router(ROUTES)), group=INPUT_GROUP)
     application.add_handler(
-        CommandHandler("cancel", cancel_command(CANCELS, filing.cancel_filing), private)
+        CommandHandler(
+            "cancel", cancel_command(CANCELS, filing.cancel_filing), filters.ChatType.PRIVATE
+        )
     )
     # --- tickets: filing (handlers/filing/) and the resident's tickets (handlers/tickets/)
     filing.register(application)

@@ -34,6 +34,7 @@ from handlers.filing.render import (
 )
 from handlers.guards import pressed
 from handlers.i18n import t
+from handlers.message_filters import is_private_text
 from handlers.people import Caller, identify
 from handlers.questions.answers import tell_banned
 from handlers.replies import reply
@@ -46,11 +47,13 @@ from services.tickets.validation import ticket_number
 
 
 class _RepliesToTicket(filters.MessageFilter):
-    """A reply to one of linli's messages that names a ticket number."""
+    """A resident's typed reply to one of linli's messages that names a ticket number."""
 
     def filter(self, message: Message) -> bool:
         replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        if replied is None or not is_private_text(message):
+            return False
+        if replied.from_user is None or not replied.from_user.is_bot:
             return False
         return find_number(replied.text or replied.caption) is not None
 
@@ -64,10 +67,7 @@ def register(application: LinliApp) -> None:
     application.add_handler(
         CallbackQueryHandler(on_rating_button, pattern=r"^tk:(rate|score|nocomment):")
     )
-    text = private & filters.TEXT & ~filters.COMMAND
-    application.add_handler(
-        MessageHandler(text & filters.REPLY & _RepliesToTicket(), on_reply), group=-1
-    )
+    application.add_handler(MessageHandler(_RepliesToTicket(), on_reply), group=-1)
     # Another command means the resident moved on: the optional words after a rating are
     # no longer awaited, so their next question is answered, not taken as a comment.
     # (/cancel says so itself; the router, alone in its group for typed text, takes no

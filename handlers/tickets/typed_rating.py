@@ -12,11 +12,12 @@ waits for typed input (filing, a rating comment) is routed there first (group -3
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from handlers.context import Context, LinliApp
 from handlers.i18n import t
+from handlers.message_filters import is_private_text
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.tickets.commands import score_keyboard
@@ -25,19 +26,21 @@ from services.tickets.typed_answers import rating_answer
 RATING_GROUP = -1
 
 
-class _RatingWords(filters.MessageFilter):
-    """A text that is a short answer to "was it solved?"."""
+class _RatingWords(filters.UpdateFilter):
+    """A new private text that is a short answer to "was it solved?"."""
 
-    def filter(self, message: Message) -> bool:
-        return message.text is not None and rating_answer(message.text) is not None
+    def filter(self, update: Update) -> bool:
+        message = update.message
+        return (
+            message is not None
+            and is_private_text(message)
+            and rating_answer(message.text or "") is not None
+        )
 
 
 def register(application: LinliApp) -> None:
     """Typed rating answers in private chats, after replies to ticket messages (group -1)."""
-    typed = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & _RatingWords()
-    application.add_handler(
-        MessageHandler(typed & filters.UpdateType.MESSAGE, on_typed_answer), RATING_GROUP
-    )
+    application.add_handler(MessageHandler(_RatingWords(), on_typed_answer), RATING_GROUP)
 
 
 async def on_typed_answer(update: Update, context: Context) -> None:
