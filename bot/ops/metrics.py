@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.gc_collector import GCCollector
@@ -109,6 +110,9 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        # Label children by metric and values: prometheus_client's labels() takes a lock and
+        # checks its arguments on every call (2 µs; a question makes five such calls).
+        self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
         self._prefill()
         self.bot_api_reached_at: float | None = None  # time.time() of the last answer
         self._unsubscribe: Callable[[], None] | None = None
@@ -121,6 +125,14 @@ class Metrics:
             self.feedback.labels(feedback)
         for outcome in ("ok", "429", "403", "5xx", "timeout", "network_error"):
             self.api_requests.labels("sendMessage", outcome)
+
+    def _series(self, metric: Counter | Histogram, *values: str) -> Any:
+        """``metric.labels(*values)``, looked up once per metric and values."""
+        key = (metric, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     def open(self) -> None:
         """Count service events (matcher decisions, tickets) from now on."""
@@ -138,12 +150,12 @@ class Metrics:
     def observe_update(self, update: object, seconds: float) -> None:
         """One update handled in ``seconds`` (called by the update processor)."""
         kind = update_kind(update)
-        self.updates.labels(kind).inc()
-        self.reply_latency.labels(kind).observe(seconds)
+        self._series(self.updates, kind).inc()
+        self._series(self.reply_latency, kind).observe(seconds)
 
     def observe_api_call(self, method: str, outcome: str, seconds: float) -> None:
         """One Bot API call (called by the transport); an answer means Telegram is reachable."""
-        self.api_requests.labels(method, outcome).inc()
+        self._series(self.api_requests, method, outcome).inc()
         self.api_seconds.observe(seconds)
         if outcome in _REACHED:
             self.bot_api_reached_at = time.time()
@@ -151,7 +163,7 @@ class Metrics:
     def on_event(self, name: str, labels: Mapping[str, str]) -> None:
         """A service event (services/events.py) counted."""
         if name == events.QUESTION_DECIDED:
-            self.decisions.labels(labels.get("decision", "none")).inc()
+            self._series(self.decisions, labels.get("decision", "none")).inc()
         elif name == events.ANSWER_FEEDBACK:
             self.feedback.labels(labels.get("feedback", "unhelpful")).inc()
         elif name == events.TICKET_FILED:
