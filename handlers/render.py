@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -40,8 +42,10 @@ def day(language: str, at: datetime, tz: tzinfo = TIMEZONE) -> str:
     return t(language, "date", month=local.month, day=local.day)
 
 
+@lru_cache(maxsize=1024)
 def entry_text(language: str, entry: EntryView) -> str:
-    """The full answer of an entry: title, answer, and where to go."""
+    """The full answer of an entry: title, answer, and where to go (kept per language and
+    entry view: the same answers go out all day, and a reload makes new views)."""
     title = localize(language, entry.title, entry.title_en)
     answer = localize(language, entry.answer, entry.answer_en).strip()
     parts = [f"【{title}】", answer]
@@ -68,8 +72,8 @@ def contact_text(language: str, contact: ContactView) -> str:
 def answer_keyboard(
     language: str, entry: EntryView, query_id: int | None
 ) -> InlineKeyboardMarkup | None:
-    """👍/👎 when the answer came from a logged question, then related entries."""
-    rows: list[list[InlineKeyboardButton]] = []
+    """👍/👎 when the answer came from a logged question, then the entry's own buttons."""
+    rows: list[Sequence[InlineKeyboardButton]] = []
     if query_id is not None:
         rows.append(
             [
@@ -81,20 +85,23 @@ def answer_keyboard(
                 ),
             ]
         )
+    rows.extend(_entry_rows(language, entry))
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+@lru_cache(maxsize=1024)
+def _entry_rows(language: str, entry: EntryView) -> tuple[tuple[InlineKeyboardButton, ...], ...]:
+    """An entry's buttons below its answer, made once per language and entry view (buttons
+    are immutable): complaint-type topics (noise, sanitation, …) lead straight into filing,
+    then up to three related entries."""
+    rows: list[tuple[InlineKeyboardButton, ...]] = []
     if entry.complaint_category is not None:
-        # Complaint-type topics (noise, sanitation, …) lead straight into filing.
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t(language, "answer.complain"),
-                    callback_data=encode("cp", "new", entry.complaint_category),
-                )
-            ]
-        )
+        complain = encode("cp", "new", entry.complaint_category)
+        rows.append((InlineKeyboardButton(t(language, "answer.complain"), callback_data=complain),))
     for entry_id, title, title_en in entry.related[:3]:
         label = "➡️ " + localize(language, title, title_en)
-        rows.append([InlineKeyboardButton(label, callback_data=encode("ent", entry_id))])
-    return InlineKeyboardMarkup(rows) if rows else None
+        rows.append((InlineKeyboardButton(label, callback_data=encode("ent", entry_id)),))
+    return tuple(rows)
 
 
 def suggestions_keyboard(

@@ -29,6 +29,9 @@ class LiveKnowledge:
         self.matcher = Matcher(load_knowledge_base(kb_dir))
         self.loaded_at = time.time()  # when the live version was loaded (Unix time)
         self.load_failures = 0  # reloads refused because the files did not validate
+        # Entry views of the live matcher, made once: every answer shows one (frozen, shared).
+        self._views: dict[str, EntryView] = {}
+        self._views_of: Matcher | None = None
 
     @property
     def version(self) -> str:
@@ -69,8 +72,15 @@ class LiveKnowledge:
 
     def entry_view(self, entry_id: str) -> EntryView | None:
         """The entry as a record for handlers, or None for an unknown id."""
-        entry = self.kb.entry(entry_id)
-        return None if entry is None else self._view(entry)
+        if self._views_of is not self.matcher:  # reloaded since: the old views are stale
+            self._views, self._views_of = {}, self.matcher
+        view = self._views.get(entry_id)
+        if view is None:
+            entry = self.kb.entry(entry_id)
+            if entry is None:
+                return None
+            view = self._views[entry_id] = self._view(entry)
+        return view
 
     def categories(self) -> tuple[CategoryView, ...]:
         """Categories in menu order, each with its entries."""

@@ -56,15 +56,16 @@ class EnquiryService:
             raise InvalidInput("empty question")
         await self._bans.refuse_if_banned(telegram_id)
         self._questions.check(telegram_id)
-        talk = small_talk(question)
-        if talk is not None:  # 你好, 谢谢: answered kindly, neither matched nor logged
-            return AnswerView(talk.talk.value, 0, None, (), talk.language)
-        # Matching with every layer takes tens of milliseconds (the embedding model): in a
-        # worker thread, so that the event loop keeps serving other residents meanwhile; a
-        # question asked before in the same words is answered from the kept decision.
+        # A question asked before in the same words is answered from the kept decision (small
+        # talk never reaches the matcher, so nothing kept is small talk). Matching with every
+        # layer takes tens of milliseconds (the embedding model): in a worker thread, so that
+        # the event loop keeps serving other residents meanwhile.
         matcher = self._knowledge.matcher
         decision = matcher.kept(question)
         if decision is None:
+            talk = small_talk(question)
+            if talk is not None:  # 你好, 谢谢: answered kindly, neither matched nor logged
+                return AnswerView(talk.talk.value, 0, None, (), talk.language)
             decision = await asyncio.to_thread(matcher.decide, question)
         events.emit(events.QUESTION_DECIDED, decision=decision.kind.value)
         query_id = await self._log.log(
