@@ -7,58 +7,54 @@ person processed at once (or two bot processes) never collide on the unique key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.models import LANGUAGES, Resident, Role
 
 
-def _upsert(
-    session: AsyncSession,
-    values: dict[str, Any],
-    on_conflict_set: dict[str, Any],
-    *,
-    fill_language: bool = False,
-) -> ReturningInsert[Resident]:
-    """INSERT a resident, or UPDATE ``on_conflict_set`` if the telegram_id exists; RETURNING it.
-
-    ``fill_language``: an existing row without a language takes the inserted one (a language
-    chosen before is kept), in the same statement."""
+def _insert(
+    session: AsyncSession, values: dict[str, Any] | list[dict[str, Any]]
+) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT of residents, which can say ON CONFLICT."""
     dialect = session.get_bind().dialect.name
-    key = [Resident.telegram_id]
     if dialect == "postgresql":
-        stmt: postgresql.Insert | sqlite.Insert = postgresql.insert(Resident).values(values)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(Resident).values(values)
-    else:
-        raise NotImplementedError(f"no upsert for {dialect}")
-    if fill_language:
-        kept = func.coalesce(Resident.__table__.c.language, stmt.excluded.language)
-        on_conflict_set = {**on_conflict_set, "language": kept}
-    return stmt.on_conflict_do_update(index_elements=key, set_=on_conflict_set).returning(Resident)
+        return postgresql.insert(Resident).values(values)
+    if dialect == "sqlite":
+        return sqlite.insert(Resident).values(values)
+    raise NotImplementedError(f"no upsert for {dialect}")
 
 
-async def _run_upsert(
-    session: AsyncSession,
-    values: dict[str, Any],
-    on_conflict_set: dict[str, Any],
-    *,
-    fill_language: bool = False,
-) -> Resident:
-    stmt = _upsert(session, values, on_conflict_set, fill_language=fill_language)
+async def _upserted(
+    session: AsyncSession, stmt: postgresql.Insert | sqlite.Insert, on_conflict_set: dict[str, Any]
+) -> ScalarResult[Resident]:
+    """``stmt``, updating ``on_conflict_set`` where the telegram_id exists; the rows."""
+    upsert = stmt.on_conflict_do_update(index_elements=[Resident.telegram_id], set_=on_conflict_set)
     # populate_existing: a Resident already in this session's identity map gets the new values.
-    result = await session.scalars(stmt, execution_options={"populate_existing": True})
-    return result.one()
+    return await session.scalars(
+        upsert.returning(Resident), execution_options={"populate_existing": True}
+    )
 
 
 async def get_resident(session: AsyncSession, telegram_id: int) -> Resident | None:
     """The resident with this Telegram user id, or None if they never wrote to linli."""
     return await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A person who just wrote to linli, as their update shows them."""
+
+    telegram_id: int
+    chat_id: int
+    display_name: str
+    language: str | None = None  # from their Telegram client; kept only if they have none
 
 
 async def upsert_resident(
@@ -70,21 +66,49 @@ async def upsert_resident(
     now: datetime,
     language: str | None = None,
 ) -> Resident:
-    """Register a resident on first contact, or refresh name, chat and last_seen (active again).
+    """Register one resident, or refresh them: see upsert_residents."""
+    arrival = Arrival(telegram_id, chat_id, display_name, language)
+    [resident] = await upsert_residents(session, [arrival], now)
+    return resident
 
-    Language and role chosen earlier are kept; ``language`` (from their Telegram client) is
-    set when they have none yet. One statement either way.
+
+async def upsert_residents(
+    session: AsyncSession, arrivals: Sequence[Arrival], now: datetime
+) -> list[Resident]:
+    """Register residents on first contact, or refresh name, chat and last_seen (active
+    again); returns each arrival's row, in order.
+
+    Language and role chosen earlier are kept; an arrival's ``language`` is set when the
+    resident has none yet. One statement for them all. A person twice among the arrivals
+    is written once, with the later values; rows are written in telegram_id order, so two
+    processes registering the same people at once wait for each other instead of
+    deadlocking (PostgreSQL).
     """
-    refreshed = {"chat_id": chat_id, "display_name": display_name, "last_seen": now}
-    values = {
-        "telegram_id": telegram_id,
-        "role": Role.RESIDENT,
-        "language": language,
-        "first_seen": now,
+    latest = {arrival.telegram_id: arrival for arrival in arrivals}
+    values = [
+        {
+            "telegram_id": a.telegram_id,
+            "chat_id": a.chat_id,
+            "display_name": a.display_name,
+            "language": a.language,
+            "role": Role.RESIDENT,
+            "active": True,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for a in sorted(latest.values(), key=lambda a: a.telegram_id)
+    ]
+    stmt = _insert(session, values)
+    refreshed = {
+        "chat_id": stmt.excluded.chat_id,
+        "display_name": stmt.excluded.display_name,
+        "last_seen": stmt.excluded.last_seen,
         "active": True,
-        **refreshed,
+        "language": func.coalesce(Resident.__table__.c.language, stmt.excluded.language),
     }
-    return await _run_upsert(session, values, {**refreshed, "active": True}, fill_language=True)
+    rows = await _upserted(session, stmt, refreshed)
+    by_id = {resident.telegram_id: resident for resident in rows}
+    return [by_id[arrival.telegram_id] for arrival in arrivals]
 
 
 async def set_resident_language(
@@ -122,7 +146,7 @@ async def set_resident_role(
         "first_seen": now,
         "last_seen": now,
     }
-    return await _run_upsert(session, values, {"role": role})
+    return (await _upserted(session, _insert(session, values), {"role": role})).one()
 
 
 async def list_residents(

@@ -3,7 +3,10 @@ PostgreSQL), and the language it starts with."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+
+import pytest
 
 from services.residents.service import ResidentService
 from storage import Database, Role
@@ -46,3 +49,48 @@ async def test_someone_given_a_role_before_writing_gets_a_language_and_keeps_the
         assert row is not None and row.language is None
     view = await service(database).register(5, 5, "李社工", "zh-hans")
     assert (view.language, view.role, view.display_name) == ("zh-Hans", "staff", "李社工")
+
+
+async def test_people_writing_at_once_are_registered_together_each_as_themselves(
+    database: Database,
+) -> None:
+    residents = service(database)
+    await residents.register(7, 7, "老住户", "en")
+    await residents.set_language(7, "zh-Hant")
+    residents.forget(7)
+    # Fifty new people at once, an old resident among them (writing in two chats at once).
+    arrivals = [(100 + i, 100 + i, f"居民{i}", "en" if i % 2 else "zh-hans") for i in range(50)]
+    arrivals += [(7, 7, "老住户", "en"), (7, -500, "老住户", "en")]
+    views = await asyncio.gather(*(residents.register(*a) for a in arrivals))
+
+    assert [(v.telegram_id, v.display_name) for v in views[:50]] == [
+        (100 + i, f"居民{i}") for i in range(50)
+    ]
+    assert [v.language for v in views[:4]] == ["zh-Hans", "en", "zh-Hans", "en"]
+    assert views[50] == views[51] and views[51].language == "zh-Hant"  # chosen, kept
+    async with database.transaction() as session:
+        stored = [await get_resident(session, 100 + i) for i in range(50)]
+        old = await get_resident(session, 7)
+    assert [(r.display_name, r.chat_id) for r in stored if r] == [
+        (f"居民{i}", 100 + i) for i in range(50)
+    ]
+    assert old is not None and old.chat_id == -500  # the later of its two arrivals
+
+
+async def test_a_failed_registration_fails_each_update_in_it_and_the_next_ones_work(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    residents = service(database)
+
+    async def broken(*args: object) -> list[object]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("services.residents.service.repo.upsert_residents", broken)
+    results = await asyncio.gather(
+        residents.register(1, 1, "甲", None),
+        residents.register(2, 2, "乙", None),
+        return_exceptions=True,
+    )
+    assert [str(r) for r in results] == ["disk full", "disk full"]
+    monkeypatch.undo()
+    assert (await residents.register(3, 3, "丙", None)).display_name == "丙"
