@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import pytest
-
 from services.residents.service import ResidentService
 from storage import Database, Role
 from storage.repositories.residents import get_resident, set_resident_role
@@ -75,22 +73,3 @@ async def test_people_writing_at_once_are_registered_together_each_as_themselves
         (f"居民{i}", 100 + i) for i in range(50)
     ]
     assert old is not None and old.chat_id == -500  # the later of its two arrivals
-
-
-async def test_a_failed_registration_fails_each_update_in_it_and_the_next_ones_work(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    residents = service(database)
-
-    async def broken(*args: object) -> list[object]:
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr("services.residents.service.repo.upsert_residents", broken)
-    results = await asyncio.gather(
-        residents.register(1, 1, "甲", None),
-        residents.register(2, 2, "乙", None),
-        return_exceptions=True,
-    )
-    assert [str(r) for r in results] == ["disk full", "disk full"]
-    monkeypatch.undo()
-    assert (await residents.register(3, 3, "丙", None)).display_name == "丙"
