@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from storage import Database
 from storage.models import QueryLog, Resident
 from storage.repositories.query_log import (
+    SQLITE_ROWS_PER_INSERT,
     LoggedQuestion,
     add_queries,
     add_query,
@@ -154,8 +156,21 @@ async def test_many_questions_are_logged_in_one_statement_in_order(database: Dat
         LoggedQuestion(asker, T0, text, text, "none", None, 0.0, [])
         for asker, text in ((1, "甲"), (None, "乙"), (1, "丙"), (999, "丁"))
     ]
+    await _ask(database, 1, text="earlier")  # ids below the batch's are taken
+    inserts: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.transaction() as session:
+            ids = await add_queries(session, questions)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    assert len(inserts) == 1  # not one per question (SQLAlchemy's fallback on SQLite)
     async with database.transaction() as session:
-        ids = await add_queries(session, questions)
         rows = [await get_query(session, query_id) for query_id in ids]
     assert [(r.raw_text, r.resident_id is not None) for r in rows if r] == [
         ("甲", True),
@@ -163,3 +178,14 @@ async def test_many_questions_are_logged_in_one_statement_in_order(database: Dat
         ("丙", True),
         ("丁", False),  # someone linli does not know: logged without a resident
     ]
+
+
+async def test_more_questions_than_one_insert_takes_are_all_logged_in_order(
+    database: Database,
+) -> None:
+    texts = [f"问题{i}" for i in range(SQLITE_ROWS_PER_INSERT * 2 + 3)]
+    questions = [LoggedQuestion(None, T0, t, t, "none", None, 0.0, []) for t in texts]
+    async with database.transaction() as session:
+        ids = await add_queries(session, questions)
+        rows = [await get_query(session, query_id) for query_id in ids]
+    assert [r.raw_text for r in rows if r] == texts
