@@ -2,15 +2,16 @@
 
 Every question is logged before its answer is sent (the answer's buttons carry the log id),
 so each answer waits for its question's commit; group commit (services/group_commit.py)
-keeps that wait short under load. A batch is one statement, so on PostgreSQL it is one round
-trip (Database.one_statement).
+keeps that wait short under load. A batch is one statement, written as cheaply as the
+database allows (Database.write_now): on SQLite in the event loop's thread, on PostgreSQL in
+one round trip.
 """
 
 from __future__ import annotations
 
 from services.group_commit import GroupCommit
 from storage import Database
-from storage.repositories.query_log import LoggedQuestion, add_queries
+from storage.repositories.query_log import LoggedQuestion, log_inserts
 
 
 class QueryLogWriter:
@@ -25,5 +26,10 @@ class QueryLogWriter:
         return await self._batches.submit(question)
 
     async def _write(self, questions: list[LoggedQuestion]) -> list[int]:
-        async with self._db.one_statement() as connection:
-            return await add_queries(connection, questions)
+        inserts = log_inserts(self._db.engine.dialect.name, questions)
+        returned = await self._db.write_now([each.statement for each in inserts])
+        return [
+            query_id
+            for each, rows in zip(inserts, returned, strict=True)
+            for query_id in each.ids(row[0] for row in rows)
+        ]

@@ -6,7 +6,7 @@ answers residents rated 👎 are listed by list_unanswered. Functions never comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -14,7 +14,9 @@ from typing import cast
 
 from sqlalchemy import Table, TextClause, bindparam, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
+from storage.db import Statement
 from storage.models import DECISION_NONE, QueryLog, Resident
 
 SQLITE_ROWS_PER_INSERT = 64
@@ -39,17 +41,23 @@ class LoggedQuestion:
     candidates: list[dict[str, object]]
 
 
-async def add_queries(
-    session: AsyncSession | AsyncConnection, questions: Sequence[LoggedQuestion]
-) -> list[int]:
-    """Log questions in one statement; returns their ids in the same order.
+@dataclass(frozen=True, slots=True)
+class LogInsert:
+    """One INSERT of logged questions and how its RETURNING ids match them."""
 
-    The asker is found by Telegram id inside the INSERT, so logging costs one statement
-    however many questions there are (on SQLite each statement is a hop to its thread).
-    """
-    if not questions:
-        return []
-    table = cast(Table, QueryLog.__table__)  # Core: the ORM's bulk path costs more per row
+    statement: Statement
+    ordered: bool
+    """The ids come back in the questions' order; else in ascending order they are."""
+
+    def ids(self, returned: Iterable[int]) -> list[int]:
+        ids = [int(query_id) for query_id in returned]
+        return ids if self.ordered else sorted(ids)
+
+
+def log_inserts(dialect: str, questions: Sequence[LoggedQuestion]) -> list[LogInsert]:
+    """The INSERTs that log ``questions``: one, unless SQLite gets more than
+    SQLITE_ROWS_PER_INSERT. Each asker is found by Telegram id inside the INSERT, so
+    logging costs one statement however many questions there are."""
     rows = [
         {
             "asked_at": q.asked_at,
@@ -59,37 +67,52 @@ async def add_queries(
             "entry_id": q.entry_id,
             "score": q.score,
             "candidates": [dict(candidate) for candidate in q.candidates],
+            "asker": q.asker_telegram_id,
         }
         for q in questions
     ]
+    if not rows:
+        return []
+    if dialect != "sqlite":
+        return [LogInsert((_each_row(), rows), ordered=True)]
+    # SQLAlchemy's ordered RETURNING for many rows falls back on SQLite to one INSERT per
+    # row (its ROWIDs cannot be matched to parameter sets in general): a hop to the SQLite
+    # thread each, 0.3 ms of CPU per question. One multi-row INSERT instead: SQLite gives
+    # each row the next ROWID in the order of VALUES, under the write lock, so the ids in
+    # ascending order are the questions' in order.
+    inserts = []
+    for start in range(0, len(rows), SQLITE_ROWS_PER_INSERT):
+        chunk = rows[start : start + SQLITE_ROWS_PER_INSERT]
+        parameters = {
+            f"{name}_{index}": value
+            for index, row in enumerate(chunk)
+            for name, value in row.items()
+        }
+        inserts.append(LogInsert((_many_rows(len(chunk)), parameters), ordered=False))
+    return inserts
+
+
+async def add_queries(
+    session: AsyncSession | AsyncConnection, questions: Sequence[LoggedQuestion]
+) -> list[int]:
+    """Log questions (see log_inserts); returns their ids in the same order."""
     bind = session.get_bind() if isinstance(session, AsyncSession) else session
-    if bind.dialect.name == "sqlite":
-        # SQLAlchemy's ordered RETURNING for many rows falls back on SQLite to one INSERT
-        # per row (its ROWIDs cannot be matched to parameter sets in general): a thread hop
-        # each, about 0.3 ms of CPU per question, more than the rest of its handling. One
-        # multi-row INSERT instead: it runs under the writer's lock, and SQLite gives each
-        # row the next ROWID in the order of VALUES, so the ids in ascending order are the
-        # questions' in order.
-        ids: list[int] = []
-        for start in range(0, len(rows), SQLITE_ROWS_PER_INSERT):
-            chunk = list(zip(rows, questions, strict=True))[start : start + SQLITE_ROWS_PER_INSERT]
-            parameters = {
-                f"{name}_{index}": value
-                for index, (row, q) in enumerate(chunk)
-                for name, value in {**row, "asker": q.asker_telegram_id}.items()
-            }
-            result = await session.execute(_many_rows(len(chunk)), parameters)
-            ids.extend(sorted(int(query_id) for query_id in result.scalars()))
-        return ids
+    ids: list[int] = []
+    for insert_ in log_inserts(bind.dialect.name, questions):
+        result = await session.execute(*insert_.statement)
+        ids.extend(insert_.ids(result.scalars()))
+    return ids
+
+
+@lru_cache(maxsize=1)
+def _each_row() -> ReturningInsert[tuple[int]]:
+    """INSERT of one question per parameter set (PostgreSQL: SQLAlchemy sends them as one
+    statement and gives the ids back in order)."""
+    table = cast(Table, QueryLog.__table__)  # Core: the ORM's bulk path costs more per row
     asker = select(Resident.id).where(Resident.telegram_id == bindparam("asker")).scalar_subquery()
-    stmt = (
+    return (
         insert(table).values(resident_id=asker).returning(table.c.id, sort_by_parameter_order=True)
     )
-    parameters_each = [
-        {**row, "asker": q.asker_telegram_id} for row, q in zip(rows, questions, strict=True)
-    ]
-    result = await session.execute(stmt, parameters_each)
-    return [int(query_id) for query_id in result.scalars()]
 
 
 _LOGGED_COLUMNS = (

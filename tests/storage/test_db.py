@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from storage import Database
@@ -268,3 +269,69 @@ async def test_a_companion_not_durable_does_not_wait_for_the_disk_and_the_use_ca
         await queue.dispose()
     async with postgres_database.transaction() as session:
         assert await session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+WATERMARK = "INSERT INTO update_watermark VALUES (:id, :mark) RETURNING id"
+
+
+async def test_write_now_commits_its_statements_and_gives_their_rows_back(
+    database: Database,
+) -> None:
+    returned = await database.write_now(
+        [(text(WATERMARK), {"id": 1, "mark": 10}), (text(WATERMARK), [{"id": 2, "mark": 20}])]
+    )
+    assert [[tuple(row) for row in rows] for rows in returned] == [[(1,)], [(2,)]]
+    assert await _marks(database) == [1, 2]
+
+
+async def test_write_now_writes_all_of_its_statements_or_none(database: Database) -> None:
+    with pytest.raises(IntegrityError):
+        await database.write_now(
+            [(text(WATERMARK), {"id": 1, "mark": 10}), (text(WATERMARK), {"id": 1, "mark": 20})]
+        )
+    assert await _marks(database) == []
+
+
+async def test_write_now_on_an_sqlite_file_skips_the_async_driver(
+    sqlite_database: Database,
+) -> None:
+    # Its point: no hop to aiosqlite's thread (see Database.write_now).
+    seen: list[str] = []
+    engine = sqlite_database.engine.sync_engine
+    record = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await sqlite_database.write_now([(text(WATERMARK), {"id": 1, "mark": 10})])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen == []
+    assert await _marks(sqlite_database) == [1]
+
+
+async def test_write_now_waits_for_another_process_without_holding_up_the_event_loop(
+    sqlite_database: Database,
+) -> None:
+    path = normalise_url(sqlite_database.url).database
+    assert path is not None
+    other_process = sqlite3.connect(path, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # holds the write lock
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    write = asyncio.create_task(
+        sqlite_database.write_now([(text(WATERMARK), {"id": 1, "mark": 10})])
+    )
+    await asyncio.sleep(0.3)
+    assert not write.done()  # waiting for the lock, as any writer of this process would
+    assert ticks >= 10  # and the event loop served others meanwhile
+    other_process.execute("COMMIT")
+    other_process.close()
+    await asyncio.wait_for(write, timeout=5)
+    ticker.cancel()
+    assert await _marks(sqlite_database) == [1]
