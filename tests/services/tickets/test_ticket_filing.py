@@ -1,26 +1,40 @@
-"""Filing: drafts that survive a restart, validation, the staff card, numbers, duplicates."""
+"""Filing: drafts that survive a restart, validation, the staff card, numbers, duplicates,
+and only in the resident's private chat."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from services.access import Actor
+from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound
-from services.tickets import Complaint
-from storage.models import OutboxMessage, Ticket, TicketEvent
+from services.tickets import Complaint, Filing
+from storage.models import (
+    FilingDraft,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketSequence,
+)
+from storage.repositories.query_log import LoggedQuestion, add_query
 from tests.services.conftest import (
     NEIGHBOUR,
     NEIGHBOUR_PRIVATE,
     NOISE,
+    RESIDENT,
     RESIDENT_PRIVATE,
     STAFF,
     STAFF_CHAT,
     STRANGER,
+    T0,
     Clock,
     Desk,
     file_noise,
@@ -241,3 +255,84 @@ async def test_a_follower_hears_progress_but_not_what_was_written(desk: Desk) ->
         heard = [(row.message_key, row.params) for row in rows]
     assert [key for key, _ in heard] == ["ticket.status_changed", "ticket.status_changed"]
     assert "王阿姨" not in str(heard) and "上门" not in str(heard)
+
+
+IN_A_GROUP = Actor(RESIDENT, -100123)
+"""The resident, pressing a filing button forwarded into (or forged in) a group."""
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """What a call from the group could act on, all there for the resident in private."""
+
+    filing: Filing
+    number: str  # a neighbour's open ticket, like the resident's draft: it could be followed
+    question: int  # the resident's question linli could not answer: it could go to a person
+
+
+# Each way into filing the resident has, called from the group.
+FROM_A_GROUP: dict[str, Callable[[_Ready], Awaitable[object]]] = {
+    "start_draft": lambda r: r.filing.start_draft(IN_A_GROUP),
+    "get_draft": lambda r: r.filing.get_draft(IN_A_GROUP),
+    "update_draft": lambda r: r.filing.update_draft(
+        IN_A_GROUP, description="楼上装修声音太大，周末也不停", phone="13900001111"
+    ),
+    "discard_draft": lambda r: r.filing.discard_draft(IN_A_GROUP),
+    "submit_draft": lambda r: r.filing.submit_draft(IN_A_GROUP),
+    "file_complaint": lambda r: r.filing.file_complaint(IN_A_GROUP, NOISE),
+    "file_enquiry": lambda r: r.filing.file_enquiry(IN_A_GROUP, "独生子女父母奖励金怎么领？"),
+    "file_enquiry_from_query": lambda r: r.filing.file_enquiry_from_query(IN_A_GROUP, r.question),
+    "similar_to_draft": lambda r: r.filing.similar_to_draft(IN_A_GROUP),
+    "just_filed": lambda r: r.filing.just_filed(IN_A_GROUP),
+    "follow_ticket": lambda r: r.filing.follow_ticket(IN_A_GROUP, r.number, discard_draft=True),
+}
+
+
+async def _written(desk: Desk) -> dict[str, list[tuple[object, ...]]]:
+    """Every row filing writes: drafts, tickets, their numbers, events and followers, and
+    the outbox (staff cards, messages)."""
+    tables = (FilingDraft, Ticket, TicketSequence, TicketEvent, TicketFollower, OutboxMessage)
+    async with desk.db.transaction() as session:
+        return {
+            model.__tablename__: [
+                tuple(row)
+                for row in await session.execute(
+                    select(model.__table__).order_by(*model.__table__.primary_key)
+                )
+            ]
+            for model in tables
+        }
+
+
+@pytest.mark.parametrize("way_in", FROM_A_GROUP)
+async def test_from_a_group_filing_refuses_and_writes_nothing(lite_desk: Desk, way_in: str) -> None:
+    """Filing asks for a phone number: it happens in the resident's own chat with linli. From
+    a group, each way in raises WrongPlace and changes nothing, though the resident has a
+    draft ready to submit, like a neighbour's open ticket, and a question to ask a person."""
+    number = await file_noise(lite_desk, NEIGHBOUR)
+    await _draft(lite_desk, RESIDENT, "noise", "楼上晚上装修电钻声音太大了")
+    await lite_desk.tickets.filing.update_draft(
+        RESIDENT_PRIVATE, location_text="幸福小区3号楼", step="confirm"
+    )
+    [similar] = await lite_desk.tickets.filing.similar_to_draft(RESIDENT_PRIVATE)
+    assert similar.number == number  # in private it could be followed
+    async with lite_desk.db.transaction() as session:
+        asked = LoggedQuestion(RESIDENT, T0, "低保怎么申请", "低保怎么申请", "none", None, 0.0, [])
+        question = await add_query(session, asked)
+    before = await _written(lite_desk)
+
+    with pytest.raises(WrongPlace):
+        await FROM_A_GROUP[way_in](_Ready(lite_desk.tickets.filing, number, question))
+
+    assert await _written(lite_desk) == before
+
+
+def test_every_way_into_filing_is_tried_from_a_group() -> None:
+    """A new public method of Filing is a new way in: it gets the place check, and a line
+    in FROM_A_GROUP. (file_in is the staff's, inside a transaction on_behalf has checked.)"""
+    public = {
+        name
+        for name, method in vars(Filing).items()
+        if not name.startswith("_") and inspect.iscoroutinefunction(method)
+    }
+    assert public - {"file_in"} == set(FROM_A_GROUP)
