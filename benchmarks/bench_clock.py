@@ -62,7 +62,7 @@ async def _work(svc: Tickets, tickets: int) -> dict[str, list[float]]:
     desk, official = Actor(STAFF, DESK_CHAT), Actor.in_private(OFFICIAL)
     out: dict[str, list[float]] = {}
     for n in range(tickets):
-        number = (await svc.filing.file_complaint(RESIDENT, NOISE)).number
+        number = (await svc.filing.file_complaint(Actor.in_private(RESIDENT), NOISE)).number
         await svc.staff.accept(desk, number)
         if n % 4 == 0:
             await _timed(out, "pause_ms", svc.pauses.pause(desk, number, "请告诉我们几楼几号"))

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.access import Actor
 from services.tickets import Complaint, Tickets, TicketSettings
 from storage import Database
 from storage.db import normalise_url
@@ -67,7 +68,9 @@ async def _filer(svc: Tickets, count: int, offset: int, out: list[float]) -> Non
     for i in range(count):
         n = offset + i
         started = time.perf_counter()
-        await svc.filing.file_complaint(FIRST_ID + n % RESIDENTS, COMPLAINTS[n % len(COMPLAINTS)])
+        await svc.filing.file_complaint(
+            Actor.in_private(FIRST_ID + n % RESIDENTS), COMPLAINTS[n % len(COMPLAINTS)]
+        )
         out.append((time.perf_counter() - started) * 1000)
 
 

@@ -3,16 +3,18 @@
 Each step reads the draft, applies one change and asks the next question, so a restart in
 the middle resumes exactly where the resident was. Buttons are "cp:…" (filing_prompts.py);
 "ask:<query_id>" turns an unanswered question into an enquiry. Typed input during filing is
-taken by filing_steps.py (handler group -1).
+taken by filing_steps.py (handler group -1). Every call to the filing service carries the
+caller's Actor: the service refuses any chat but the resident's private one (WrongPlace),
+and a press from a group is answered here with where to file.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from telegram import Update
-from telegram.constants import ChatType
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -20,22 +22,23 @@ from telegram.ext import (
 )
 
 from handlers.awaiting import claim, release
-from handlers.callbacks import int_arg
+from handlers.callbacks import decode, int_arg
 from handlers.context import Context, LinliApp
 from handlers.filing import steps as filing_steps
 from handlers.filing.prompts import edit_keyboard, next_step, prompt, similar_message
 from handlers.filing.render import category_name, filed_text
-from handlers.guards import pressed
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.questions.answers import tell_banned
 from handlers.render import when
 from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
+from services.access import WrongPlace
 from services.residents.awaiting import AwaitingView, Owed
 from services.residents.limits import Banned, TooManyRequests
 from services.tickets import DraftView
 
+T = TypeVar("T")
 Button = Callable[[Update, Context, Caller, DraftView, tuple[str, ...]], Awaitable[None]]
 
 
@@ -50,19 +53,20 @@ def register(application: LinliApp) -> None:
 async def complain_command(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     if caller is not None:
-        await start(update, context, caller, None)
+        draft = await context.services.tickets.filing.get_draft(caller.actor)
+        await start(update, context, caller, draft, None)
 
 
-async def start(update: Update, context: Context, caller: Caller, category: str | None) -> None:
-    """Begin filing, or pick up the unfinished draft where the resident left it."""
+async def start(
+    update: Update, context: Context, caller: Caller, draft: DraftView | None, category: str | None
+) -> None:
+    """Begin filing, or pick up ``draft``, the one the resident left unfinished."""
     tickets = context.services.tickets
-    uid = caller.resident.telegram_id
-    draft = await tickets.filing.get_draft(uid)
     intro = "filing.resume"
     if draft is None:
         intro = "filing.intro"
         try:
-            draft = await tickets.filing.start_draft(uid)
+            draft = await tickets.filing.start_draft(caller.actor)
         except Banned as refusal:
             await tell_banned(update, context, caller.language, refusal)
             return
@@ -70,7 +74,7 @@ async def start(update: Update, context: Context, caller: Caller, category: str 
             # A stale button naming a retired category: the resident chooses instead.
             with contextlib.suppress(InvalidInput):
                 draft = await tickets.filing.update_draft(
-                    uid, category=category, step="description"
+                    caller.actor, category=category, step="description"
                 )
     await claim(update, context, caller, Owed.FILING)
     home = await filing_steps.home_of(context, update) if draft.step == "location" else None
@@ -82,37 +86,50 @@ async def cancel_filing(
     update: Update, context: Context, caller: Caller, owed: AwaitingView | None = None
 ) -> bool:
     """/cancel while filing (and when nothing is owed: a draft left aside is dropped too)."""
-    dropped = await context.services.tickets.filing.discard_draft(caller.resident.telegram_id)
+    dropped = await context.services.tickets.filing.discard_draft(caller.actor)
     key = "filing.cancelled" if dropped else "filing.nothing_to_cancel"
     await reply(update, t(caller.language, key))
     return True
 
 
-async def _private_press(update: Update, context: Context) -> bool:
-    """Filing happens in the resident's private chat (it asks for a phone number); a press
-    from a group, which a forged or forwarded button could make, is refused there."""
-    chat, query = update.effective_chat, update.callback_query
-    if chat is None or query is None or chat.type == ChatType.PRIVATE:
-        return chat is not None and query is not None
-    caller = await identify(update, context)
-    language = caller.language if caller is not None else "zh-Hans"
-    await query.answer(t(language, "filing.private_only"), show_alert=True)
-    return False
+async def _answering(query: CallbackQuery, language: str, call: Awaitable[T]) -> T:
+    """Await a press's first call to the filing service, then answer the press (it is
+    answered once): with where to file when the service refused the chat (WrongPlace:
+    filing happens in the resident's private chat, as it asks for a phone number, and a
+    forwarded or forged button can be pressed in a group), otherwise with nothing. What the
+    call returned or raised goes on to the handler; after WrongPlace it stops, nothing done."""
+    try:
+        result = await call
+    except WrongPlace:
+        await query.answer(t(language, "filing.private_only"), show_alert=True)
+        raise
+    except Exception:
+        await query.answer()
+        raise
+    await query.answer()
+    return result
 
 
 async def on_button(update: Update, context: Context) -> None:
-    if not await _private_press(update, context):
+    """cp:… under the filing questions. The draft is read first: that also tells whether
+    this chat is a place to file in."""
+    query, caller = update.callback_query, await identify(update, context)
+    if query is None or caller is None:
         return
-    press = await pressed(update, context)
-    if press is None:
+    try:
+        draft = await _answering(
+            query, caller.language, context.services.tickets.filing.get_draft(caller.actor)
+        )
+    except WrongPlace:
         return
-    cb, caller = press.callback, press.caller
+    cb = decode(query.data)
+    if cb is None:  # not data linli made
+        return
     action, args = (cb.args[0], cb.args[1:]) if cb.args else ("", ())
     if action == "new":
-        await start(update, context, caller, args[0] if args else None)
+        await start(update, context, caller, draft, args[0] if args else None)
         return
     uid = caller.resident.telegram_id
-    draft = await context.services.tickets.filing.get_draft(uid)
     if draft is None:
         await release(context, uid, Owed.FILING)
         if action in ("submit", "force"):
@@ -135,7 +152,7 @@ async def _category(
     category = args[0] if args else ""
     try:
         draft = await c.services.tickets.filing.update_draft(
-            caller.resident.telegram_id, category=category, step=next_step(d, "category")
+            caller.actor, category=category, step=next_step(d, "category")
         )
     except InvalidInput:
         await filing_steps.stale(u, caller, d)
@@ -146,11 +163,11 @@ async def _category(
 
 async def _skip(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]) -> None:
     """ "Done"/"skip" under photos, "skip" under phone: move on (a skipped phone is none)."""
-    tickets, uid, step = c.services.tickets, caller.resident.telegram_id, next_step(d, d.step)
+    tickets, me, step = c.services.tickets, caller.actor, next_step(d, d.step)
     if d.step == "phone":
-        draft = await tickets.filing.update_draft(uid, phone=None, step=step)
+        draft = await tickets.filing.update_draft(me, phone=None, step=step)
     else:
-        draft = await tickets.filing.update_draft(uid, step=step)
+        draft = await tickets.filing.update_draft(me, step=step)
     await settle(u, t(caller.language, f"filing.settled.{d.step}", count=len(d.photos)))
     await filing_steps.ask(u, caller, draft)
 
@@ -160,7 +177,7 @@ async def _anonymous(
 ) -> None:
     anonymous = args[:1] == ("1",)
     draft = await c.services.tickets.filing.update_draft(
-        caller.resident.telegram_id, anonymous=anonymous, step="confirm"
+        caller.actor, anonymous=anonymous, step="confirm"
     )
     await settle(u, t(caller.language, "filing.yes" if anonymous else "filing.no"))
     await filing_steps.ask(u, caller, draft)
@@ -185,12 +202,12 @@ async def _file(
 ) -> None:
     tickets, lang = c.services.tickets, caller.language
     if check_similar:
-        similar = await tickets.filing.similar_to_draft(caller.resident.telegram_id)
+        similar = await tickets.filing.similar_to_draft(caller.actor)
         if similar:
             await reply(u, *similar_message(lang, similar))
             return
     try:
-        ticket = await tickets.filing.submit_draft(caller.resident.telegram_id)
+        ticket = await tickets.filing.submit_draft(caller.actor)
     except Banned as refusal:
         await tell_banned(u, c, lang, refusal)
         return
@@ -212,7 +229,7 @@ async def _file(
 async def _already_filed(update: Update, context: Context, caller: Caller) -> None:
     """Submit pressed again: the ticket it made (a reply lost to a crash), or why not."""
     tickets, lang = context.services.tickets, caller.language
-    ticket = await tickets.filing.just_filed(caller.resident.telegram_id)
+    ticket = await tickets.filing.just_filed(caller.actor)
     if ticket is None:
         await reply(update, t(lang, "filing.already_filed"))
         return
@@ -225,9 +242,7 @@ async def _follow(
 ) -> None:
     number, lang = (args[0] if args else ""), caller.language
     try:
-        await c.services.tickets.filing.follow_ticket(
-            caller.resident.telegram_id, number, discard_draft=True
-        )
+        await c.services.tickets.filing.follow_ticket(caller.actor, number, discard_draft=True)
     except (NotFound, InvalidInput):
         await reply(u, t(lang, "filing.cannot_follow", number=number))
         return
@@ -243,7 +258,7 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
         return
     try:
         draft = await c.services.tickets.filing.update_draft(
-            caller.resident.telegram_id, step=args[0], clear_photos=args[0] == "photos"
+            caller.actor, step=args[0], clear_photos=args[0] == "photos"
         )
     except InvalidInput:
         draft = d
@@ -256,7 +271,7 @@ async def _edit(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
 async def _cancel(
     u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]
 ) -> None:
-    await c.services.tickets.filing.discard_draft(caller.resident.telegram_id)
+    await c.services.tickets.filing.discard_draft(caller.actor)
     await release(c, caller.resident.telegram_id, Owed.FILING)
     await settle(u, t(caller.language, "filing.settled.cancelled"))
     await reply(u, t(caller.language, "filing.cancelled"))
@@ -269,7 +284,7 @@ async def _home(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple
         await filing_steps.ask(u, caller, d, c)
         return
     draft = await c.services.tickets.filing.update_draft(
-        caller.resident.telegram_id, location_text=home, step=next_step(d, "location")
+        caller.actor, location_text=home, step=next_step(d, "location")
     )
     await settle(u, home)
     await filing_steps.ask(u, caller, draft, c)
@@ -292,20 +307,18 @@ _BUTTONS: dict[str, tuple[str, Button]] = {
 
 async def ask_person(update: Update, context: Context) -> None:
     """ "Ask a person" under an unanswered question: it becomes an enquiry ticket (once)."""
-    if not await _private_press(update, context):
+    query, caller = update.callback_query, await identify(update, context)
+    if query is None or caller is None:
         return
-    press = await pressed(update, context)
-    if press is None:
-        return
-    cb, caller = press.callback, press.caller
-    query_id = int_arg(cb, 0)
-    tickets, lang = context.services.tickets, caller.language
+    cb, tickets, lang = decode(query.data), context.services.tickets, caller.language
+    # An id linli never made asks for question 0, which no one has: not found, once the
+    # service has said whether this chat is a place to ask at all.
+    query_id = (int_arg(cb, 0) if cb is not None else None) or 0
     try:
-        if query_id is None:
-            raise NotFound("question")
-        ticket, filed = await tickets.filing.file_enquiry_from_query(
-            caller.resident.telegram_id, query_id
-        )
+        asked = tickets.filing.file_enquiry_from_query(caller.actor, query_id)
+        ticket, filed = await _answering(query, lang, asked)
+    except WrongPlace:
+        return
     except (NotFound, InvalidInput):
         await reply(update, t(lang, "stale_button"))
         return

@@ -80,10 +80,10 @@ async def _again(
 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
     """The answer to the draft's current step; False when there is no draft any more."""
-    message, user = update.message, update.effective_user
-    if message is None or user is None:
+    message, actor = update.message, actor_of(update)
+    if message is None or actor is None:
         return False
-    draft = await context.services.tickets.filing.get_draft(user.id)
+    draft = await context.services.tickets.filing.get_draft(actor)
     # An address is written as it is in China, in Chinese: it says nothing about the
     # resident's own language (an English resident's next steps stay in English).
     caller = await identify(
@@ -116,9 +116,7 @@ async def _save(
     update: Update, context: Context, caller: Caller, *, said: str = "", **fields: Any
 ) -> None:
     """Save the step's answer and ask the next question (after ``said``, if any)."""
-    draft = await context.services.tickets.filing.update_draft(
-        caller.resident.telegram_id, **fields
-    )
+    draft = await context.services.tickets.filing.update_draft(caller.actor, **fields)
     await ask(update, caller, draft, context, said=said)
 
 
@@ -138,7 +136,7 @@ async def _keep_photo(
     if not photo:
         return d, ""
     filing = context.services.tickets.filing
-    draft = await filing.update_draft(caller.resident.telegram_id, **photo)
+    draft = await filing.update_draft(caller.actor, **photo)
     kept = t(caller.language, "filing.photo_kept", count=len(draft.photos), max=MAX_PHOTOS)
     return draft, kept
 
@@ -237,14 +235,14 @@ async def _photo_with_words(
 ) -> tuple[DraftView, str]:
     """Save a photo, with its caption added to the description (a resident who writes on a
     photo means it for staff); the catalog key that says what became of the words."""
-    filing, uid = context.services.tickets.filing, caller.resident.telegram_id
+    filing, me = context.services.tickets.filing, caller.actor
     if not caption or not caption.strip():
-        return await filing.update_draft(uid, **fields), ""
+        return await filing.update_draft(me, **fields), ""
     try:
-        draft = await filing.update_draft(uid, add_to_description=caption, **fields)
+        draft = await filing.update_draft(me, add_to_description=caption, **fields)
         return draft, "filing.photo_words_added"
     except InvalidInput:  # the description would be too long: the photo is kept all the same
-        return await filing.update_draft(uid, **fields), "filing.photo_words_too_long"
+        return await filing.update_draft(me, **fields), "filing.photo_words_too_long"
 
 
 async def _phone(

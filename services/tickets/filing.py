@@ -3,6 +3,12 @@
 Also the ways in that skip the draft: a complaint in one go (console, benchmark, tests) and
 an enquiry made of a question linli could not answer.
 
+Every use case here takes the Actor and acts only in the resident's private chat with linli
+(filing asks for a phone number, and a button can be forwarded into a group or forged with
+any data): from anywhere else it raises WrongPlace before reading or writing anything. A
+ticket recorded for someone by staff (代录) comes in through ``file_in``, checked by
+services/tickets/on_behalf.py.
+
 A new ticket, its "filed" event and the staff card are written in one transaction; its
 number ("2611-0042": Shanghai year and month, then the month's sequence) is taken last, so
 concurrent filers hold the sequence row only for the end of their transaction.
@@ -16,6 +22,7 @@ from enum import Enum
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.access import Actor, require_private
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
 from services.residents.bans import BanCheck
@@ -45,7 +52,8 @@ KEEP = _Keep.KEEP
 
 
 class Filing:
-    """The resident's side of filing: the draft, the duplicate check, new tickets."""
+    """The resident's side of filing: the draft, the duplicate check, new tickets; each in
+    the resident's private chat only (WrongPlace elsewhere)."""
 
     def __init__(
         self, trail: TicketTrail, limits: ResidentLimits | None = None, bans: BanCheck | None = None
@@ -56,28 +64,30 @@ class Filing:
         per_hour = (limits or ResidentLimits()).filings_per_hour
         self._filings = Throttle("filings", per_hour, timedelta(hours=1), trail.clock)
 
-    async def start_draft(self, telegram_id: int) -> DraftView:
+    async def start_draft(self, actor: Actor) -> DraftView:
         """Begin (or begin again) filing: an empty draft at the "category" step (Banned
         while staff have banned the resident)."""
-        await self._bans.refuse_if_banned(telegram_id)
+        require_private(actor)
+        await self._bans.refuse_if_banned(actor.telegram_id)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             await repo.delete_draft(session, person.id)
             draft = await repo.save_draft(
                 session, person.id, self._trail.clock(), step=check.STEPS[0]
             )
             return draft_view(draft)
 
-    async def get_draft(self, telegram_id: int) -> DraftView | None:
+    async def get_draft(self, actor: Actor) -> DraftView | None:
         """The draft the resident left (e.g. before a restart), or None."""
+        require_private(actor)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             draft = await repo.get_draft(session, person.id)
             return None if draft is None else draft_view(draft)
 
     async def update_draft(
         self,
-        telegram_id: int,
+        actor: Actor,
         *,
         step: str | _Keep = KEEP,
         category: str | _Keep = KEEP,
@@ -97,6 +107,7 @@ class Filing:
         on a line of their own, and the whole is validated again. NotFound when the resident
         has no draft (expired or never started).
         """
+        require_private(actor)
         fields: dict[str, object] = {}
         if not isinstance(step, _Keep):
             fields["step"] = check.step(step)
@@ -113,7 +124,7 @@ class Filing:
         if not isinstance(anonymous, _Keep):
             fields["anonymous"] = anonymous
         async with self._trail.db.transaction() as session:
-            draft = await self._draft(session, telegram_id)
+            draft = await self._draft(session, actor)
             photos = [] if clear_photos else list(draft.photos)
             if not isinstance(add_photo, _Keep):
                 photos = check.photos([*photos, add_photo])
@@ -125,57 +136,61 @@ class Filing:
             draft = await repo.save_draft(session, draft.resident_id, self._trail.clock(), **fields)
             return draft_view(draft)
 
-    async def discard_draft(self, telegram_id: int) -> bool:
-        """Forget the draft (/cancel, or expiry); False when there was none."""
+    async def discard_draft(self, actor: Actor) -> bool:
+        """Forget the draft (/cancel, or its button); False when there was none. (An idle
+        draft expires in SystemTickets.expire_drafts, for no one in particular.)"""
+        require_private(actor)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             return await repo.delete_draft(session, person.id)
 
-    async def submit_draft(self, telegram_id: int) -> TicketView:
+    async def submit_draft(self, actor: Actor) -> TicketView:
         """File the draft as a ticket and forget the draft, in one transaction.
 
         InvalidInput names the first missing piece (category, description or place);
         TooManyRequests past the resident's limit of filings an hour (the draft stays).
         """
-        await self._bans.refuse_if_banned(telegram_id)
-        self._filings.check(telegram_id)
+        require_private(actor)
+        await self._bans.refuse_if_banned(actor.telegram_id)
+        self._filings.check(actor.telegram_id)
         async with self._trail.db.transaction() as session:
-            draft = await self._draft(session, telegram_id)
+            draft = await self._draft(session, actor)
             complaint = from_draft(draft)
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             ticket, event = await self._file(session, person, complaint)
             await repo.delete_draft(session, person.id)
             return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
-    async def file_complaint(self, telegram_id: int, complaint: Complaint) -> TicketView:
+    async def file_complaint(self, actor: Actor, complaint: Complaint) -> TicketView:
         """File a complaint in one go (console, benchmark, tests); validated like a draft."""
+        require_private(actor)
         valid = checked(complaint)
-        await self._bans.refuse_if_banned(telegram_id)
+        await self._bans.refuse_if_banned(actor.telegram_id)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             ticket, event = await self._file(session, person, valid)
             return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
-    async def file_enquiry(self, telegram_id: int, question_text: str) -> TicketView:
+    async def file_enquiry(self, actor: Actor, question_text: str) -> TicketView:
         """Turn a question linli could not answer into an "enquiry" ticket for a person."""
+        require_private(actor)
         enquiry = Complaint(category=ENQUIRY, description=check.question(question_text))
-        await self._bans.refuse_if_banned(telegram_id)
+        await self._bans.refuse_if_banned(actor.telegram_id)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             ticket, event = await self._file(session, person, enquiry)
             return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
-    async def file_enquiry_from_query(
-        self, telegram_id: int, query_id: int
-    ) -> tuple[TicketView, bool]:
+    async def file_enquiry_from_query(self, actor: Actor, query_id: int) -> tuple[TicketView, bool]:
         """ "Ask a person" under an unanswered question: (the enquiry ticket, newly filed).
 
         Only the resident's own logged question (NotFound otherwise); pressing twice gives
         back the enquiry already filed for that question instead of a second ticket.
         """
-        await self._bans.refuse_if_banned(telegram_id)
+        require_private(actor)
+        await self._bans.refuse_if_banned(actor.telegram_id)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             query = await query_log.get_query(session, query_id)
             if query is None or query.resident_id != person.id:
                 raise NotFound(f"question {query_id}")
@@ -189,15 +204,16 @@ class Filing:
                 session, ticket, is_owner=True, events=[event]
             ), True
 
-    async def similar_to_draft(self, telegram_id: int) -> tuple[SimilarTicketView, ...]:
+    async def similar_to_draft(self, actor: Actor) -> tuple[SimilarTicketView, ...]:
         """Up to three open tickets of the draft's category whose text resembles the draft's
         description, best first; () without a draft or before its description.
 
         What the resident sees of other people's tickets is their category, the place at
         building level and the date: never their words (anonymous or not, phone numbers
         included)."""
+        require_private(actor)
         async with self._trail.db.transaction() as session:
-            draft = await self._draft(session, telegram_id)
+            draft = await self._draft(session, actor)
             return await self._similar(session, draft)
 
     async def _similar(
@@ -226,12 +242,13 @@ class Filing:
             for _text, score, key in found
         )
 
-    async def just_filed(self, telegram_id: int) -> TicketView | None:
+    async def just_filed(self, actor: Actor) -> TicketView | None:
         """The ticket this resident filed within the last JUST_FILED, if any: a submit
         pressed again after a crash between the ticket's commit and the reply (the draft is
         gone) shows the number they never saw, instead of a shrug."""
+        require_private(actor)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             recent = await repo.list_for_resident(session, person.id, limit=1)
             if not recent or recent[0].created_at < self._trail.clock() - JUST_FILED:
                 return None
@@ -240,7 +257,7 @@ class Filing:
             )
 
     async def follow_ticket(
-        self, telegram_id: int, ticket_no: str, *, discard_draft: bool = False
+        self, actor: Actor, ticket_no: str, *, discard_draft: bool = False
     ) -> TicketView:
         """Follow ("me too") an open ticket that was offered as like the resident's draft,
         instead of filing a duplicate; its status changes reach the resident.
@@ -251,14 +268,15 @@ class Filing:
         own or a closed one. ``discard_draft`` also forgets the resident's draft in the same
         transaction (they follow instead of filing).
         """
+        require_private(actor)
         async with self._trail.db.transaction() as session:
-            person = await self._trail.person(session, telegram_id)
+            person = await self._trail.person(session, actor.telegram_id)
             ticket = await self._trail.ticket(session, ticket_no)
             if ticket.resident_id == person.id:
                 raise InvalidInput("this is your own ticket")
             if not lifecycle.is_open(ticket.status):
                 raise InvalidInput(f"ticket {ticket.number} is {ticket.status}")
-            draft = await self._draft(session, telegram_id)
+            draft = await self._draft(session, actor)
             if ticket.number not in {s.number for s in await self._similar(session, draft)}:
                 raise NotFound(f"ticket {ticket_no}")
             await repo.add_follower(session, ticket.id, person.id, self._trail.clock())
@@ -266,8 +284,8 @@ class Filing:
                 await repo.delete_draft(session, person.id)
             return await self._trail.resident_view(session, ticket, is_owner=False)
 
-    async def _draft(self, session: AsyncSession, telegram_id: int) -> FilingDraft:
-        person = await self._trail.person(session, telegram_id)
+    async def _draft(self, session: AsyncSession, actor: Actor) -> FilingDraft:
+        person = await self._trail.person(session, actor.telegram_id)
         draft = await repo.get_draft(session, person.id)
         if draft is None:
             raise NotFound("draft")

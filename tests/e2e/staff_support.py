@@ -45,7 +45,9 @@ class Desk:
 
     async def file(self, complaint: Complaint = NOISE) -> str:
         """The resident files a ticket; returns its number once its card is in the chat."""
-        view = await self.services.tickets.filing.file_complaint(RESIDENT_ID, complaint)
+        view = await self.services.tickets.filing.file_complaint(
+            Actor.in_private(RESIDENT_ID), complaint
+        )
         await self.card(view.number)
         return view.number
 

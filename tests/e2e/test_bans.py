@@ -157,7 +157,7 @@ async def test_a_complaint_begun_before_the_ban_is_dropped(desk: Desk) -> None:
     await desk.say(f"/ban {RESIDENT_ID}")
     # What would have been the next step of the draft is refused like any message.
     assert (await ask(desk, "楼上每天晚上装修，电钻声音很大")).startswith(REFUSAL_START)
-    assert await desk.services.tickets.filing.get_draft(RESIDENT_ID) is None
+    assert await desk.services.tickets.filing.get_draft(Actor.in_private(RESIDENT_ID)) is None
 
 
 async def test_a_ban_through_a_recorded_ticket_says_there_is_nobody_behind_it(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.access import Actor
 from services.district import current
 from services.district.model import Community, District, Route, Unit, UnitKind
 from services.tickets import Complaint
@@ -56,7 +57,9 @@ async def _say_in(desk: Desk, chat: dict[str, Any], text: str) -> str:
 async def test_a_units_chat_gets_its_cards_and_works_only_its_tickets(desk: Desk) -> None:
     property_chat = desk.api.group(PROPERTY_CHAT, "阳光物业工作群")
     river_chat = desk.api.group(RIVER_CHAT, "河畔居委会工作群")
-    number = (await desk.services.tickets.filing.file_complaint(200001, PIPE)).number
+    number = (
+        await desk.services.tickets.filing.file_complaint(Actor.in_private(200001), PIPE)
+    ).number
     card = await _card_in(desk, PROPERTY_CHAT, number)
     assert not [m for m in desk.api.sent_to(STAFF_CHAT) if number in text_of(m)]
     # The river committee's staff cannot act on it, even with the card's own button.
@@ -85,7 +88,9 @@ async def test_a_units_chat_gets_its_cards_and_works_only_its_tickets(desk: Desk
 
 async def test_bad_transfers_say_what_is_wrong(desk: Desk) -> None:
     property_chat = desk.api.group(PROPERTY_CHAT, "阳光物业工作群")
-    number = (await desk.services.tickets.filing.file_complaint(200001, PIPE)).number
+    number = (
+        await desk.services.tickets.filing.file_complaint(Actor.in_private(200001), PIPE)
+    ).number
     await _card_in(desk, PROPERTY_CHAT, number)
     usage = await _say_in(desk, property_chat, f"/transfer {number} 河畔居委会")
     assert usage.startswith("用法：/transfer 工单号 单位 原因")

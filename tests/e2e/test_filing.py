@@ -16,6 +16,7 @@ from bot.app import build_application
 from bot.runner import running
 from bot.scheduler import expire_filing_drafts
 from services import open_services
+from services.access import Actor
 from services.knowledge.live import LiveKnowledge
 from services.tickets import Complaint
 from storage.models import OutboxMessage, Ticket, TicketFollower
@@ -61,7 +62,7 @@ async def press(linli: Linli, message: dict, label: str) -> dict:
 
 
 async def draft(linli: Linli) -> Any:
-    return await linli.services.tickets.filing.get_draft(RESIDENT_ID)
+    return await linli.services.tickets.filing.get_draft(Actor.in_private(RESIDENT_ID))
 
 
 async def tickets(linli: Linli) -> list[Ticket]:
@@ -229,7 +230,7 @@ async def test_a_double_press_on_submit_files_once(linli: Linli) -> None:
 async def test_after_a_crash_the_repeated_submit_shows_the_number(linli: Linli) -> None:
     # The ticket was committed, then linli died before replying: the resident presses again.
     summary = await to_step(linli, "confirm")
-    ticket = await linli.services.tickets.filing.submit_draft(RESIDENT_ID)
+    ticket = await linli.services.tickets.filing.submit_draft(Actor.in_private(RESIDENT_ID))
     again = await press(linli, summary, "✅ 提交")
     assert "已经提交成功了" in again["text"] and ticket.number in again["text"]
     # Much later, an old summary's button names no ticket: it was filed, or cancelled.
@@ -245,7 +246,7 @@ async def test_a_similar_open_ticket_is_shown_and_can_be_followed(linli: Linli) 
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
     their_words = NOISE + "，电话13912345678"
     complaint = Complaint("noise", their_words, location_text="幸福小区3号楼2单元501室")
-    theirs = (await svc.tickets.filing.file_complaint(200002, complaint)).number
+    theirs = (await svc.tickets.filing.file_complaint(Actor.in_private(200002), complaint)).number
     summary = await to_step(linli, "confirm")
 
     similar = await press(linli, summary, "✅ 提交")
@@ -274,7 +275,7 @@ async def test_words_after_the_building_in_someone_elses_place_are_not_shown(
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
     place = "幸福小区3号楼 张伟家楼上 微信zw1234 王阿姨"
     complaint = Complaint("noise", NOISE, location_text=place)
-    theirs = (await svc.tickets.filing.file_complaint(200002, complaint)).number
+    theirs = (await svc.tickets.filing.file_complaint(Actor.in_private(200002), complaint)).number
     similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
     assert "噪音扰民，幸福小区3号楼，" in similar["text"]
     await press(linli, similar, f"👀 就是这件，我关注它（{theirs}）")
@@ -288,7 +289,7 @@ async def test_filing_anyway_despite_a_similar_ticket(linli: Linli) -> None:
     svc = linli.services
     await svc.residents.register(200002, 200002, "老李", "zh-hans")
     await svc.tickets.filing.file_complaint(
-        200002, Complaint("noise", NOISE, location_text="3号楼")
+        Actor.in_private(200002), Complaint("noise", NOISE, location_text="3号楼")
     )
     similar = await press(linli, await to_step(linli, "confirm"), "✅ 提交")
     filed = await press(linli, similar, "📝 不是同一件，还是提交我的")
@@ -435,7 +436,9 @@ async def test_words_on_a_photo_at_the_photo_step_join_the_description(linli: Li
     assert (await draft(linli)).description == said
     # A caption is at most 1,024 characters; a description near its 2,000 has no room.
     said = f"{said}\n{'吵' * 1900}"
-    await linli.services.tickets.filing.update_draft(RESIDENT_ID, description=said)
+    await linli.services.tickets.filing.update_draft(
+        Actor.in_private(RESIDENT_ID), description=said
+    )
     [long] = await bot_answers(linli.api, photo(linli, "吵" * 200))
     assert "照片上写的话没能加进情况描述：描述最多 2000 字" in long["text"]
     kept = await draft(linli)

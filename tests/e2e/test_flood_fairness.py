@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.access import Actor
 from services.knowledge.live import LiveKnowledge
 from tests.e2e.conftest import start_linli
 
@@ -63,7 +64,7 @@ async def test_a_press_gets_its_next_step_first_and_the_pressed_message_settles_
         # A second press of the same button meanwhile changes nothing: the flow moved on.
         api.press_button(resident, menu, label="噪音扰民")
         await api.wait_for(lambda: len(api.calls("sendMessage", FLOODED_ID)) == 3)
-        draft = await services.tickets.filing.get_draft(FLOODED_ID)
+        draft = await services.tickets.filing.get_draft(Actor.in_private(FLOODED_ID))
         assert draft is not None and draft.step == "description"
 
         [edit] = await api.wait_for(lambda: api.calls("editMessageText", FLOODED_ID), timeout=5)

@@ -21,7 +21,9 @@ COMPLAINT = Complaint("noise", NOISE, location_text="幸福小区3号楼2单元"
 
 async def file(linli: Linli, who: int = RESIDENT_ID) -> str:
     await linli.services.residents.register(who, who, f"居民{who}", "zh-hans")
-    return (await linli.services.tickets.filing.file_complaint(who, COMPLAINT)).number
+    return (
+        await linli.services.tickets.filing.file_complaint(Actor.in_private(who), COMPLAINT)
+    ).number
 
 
 async def staff_messages(linli: Linli) -> list[OutboxMessage]:
@@ -51,9 +53,11 @@ async def test_mytickets_lists_followed_tickets_apart_without_anyones_words(
     theirs = await file(linli, NEIGHBOUR_ID)
     filing = linli.services.tickets.filing
     await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
-    await filing.start_draft(RESIDENT_ID)
-    await filing.update_draft(RESIDENT_ID, category="noise", description="楼上每天晚上都在装修")
-    await filing.follow_ticket(RESIDENT_ID, theirs)  # "me too"
+    await filing.start_draft(Actor.in_private(RESIDENT_ID))
+    await filing.update_draft(
+        Actor.in_private(RESIDENT_ID), category="noise", description="楼上每天晚上都在装修"
+    )
+    await filing.follow_ticket(Actor.in_private(RESIDENT_ID), theirs)  # "me too"
     listing = (await say(linli, "/mytickets"))["text"]
     assert listing.startswith(
         f"你关注的工单（别人提交的，有进展会通知你）：\n• {theirs} · 噪音扰民 · 已提交，等待受理"
@@ -266,7 +270,7 @@ async def test_the_latest_question_gets_the_text_between_filing_and_a_rating(lin
     assert (
         await svc.staff.get_ticket_for_staff(Actor(STAFF_ID, STAFF_CHAT_ID), number)
     ).rating_comment == "还是很吵，根本没人来过"
-    assert (await svc.filing.get_draft(RESIDENT_ID)) is not None  # still there
+    assert (await svc.filing.get_draft(Actor.in_private(RESIDENT_ID))) is not None  # still there
 
     second = await file(linli)
     await bot_edit(linli, await bot_edit(linli, await resolved(linli, second), "👍 解决了"), "4 ⭐")

@@ -109,7 +109,7 @@ async def test_metrics_count_what_residents_and_staff_did(linli: Running) -> Non
     api.send_text(resident, "明天天气怎么样")
     await api.wait_for_message(RESIDENT_ID)
     filed = await linli.services.tickets.filing.file_complaint(
-        RESIDENT_ID,
+        Actor.in_private(RESIDENT_ID),
         Complaint("noise", "楼上装修太吵，每天早上七点就开始打钻", location_text="3号楼"),
     )
     await api.wait_for_message(STAFF_CHAT_ID)  # the staff card, sent by the delivery worker
@@ -152,7 +152,7 @@ async def test_metrics_count_what_residents_and_staff_did(linli: Running) -> Non
 async def test_open_and_overdue_tickets_are_gauges(linli: Running) -> None:
     for text in ("楼道里堆满了杂物，一直没人清理", "垃圾桶满了三天没人清运了"):
         await linli.services.tickets.filing.file_complaint(
-            RESIDENT_ID, Complaint("sanitation", text, location_text="5号楼")
+            Actor.in_private(RESIDENT_ID), Complaint("sanitation", text, location_text="5号楼")
         )
     samples = await linli.scrape()
     assert value(samples, "linli_tickets_open", category="sanitation") == 2

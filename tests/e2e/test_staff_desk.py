@@ -398,7 +398,7 @@ async def test_filing_buttons_in_a_group_are_refused_there(desk: Desk) -> None:
         assert (desk.api.callback_answer(query) or {}).get("text") == t(
             "zh-Hans", "filing.private_only"
         ), data
-    assert await desk.services.tickets.filing.get_draft(300003) is None
+    assert await desk.services.tickets.filing.get_draft(Actor.in_private(300003)) is None
     assert [
         m["text"] for m in desk.api.sent_to(STAFF_CHAT_ID) if "类别" in (m.get("text") or "")
     ] == []

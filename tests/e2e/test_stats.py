@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 
+from services.access import Actor
 from services.tickets import Complaint
 from tests.e2e.conftest import RESIDENT_ID, Linli
 
@@ -29,7 +30,9 @@ async def official(linli: Linli) -> dict[str, Any]:
 
 async def file_one(linli: Linli) -> str:
     await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
-    return (await linli.services.tickets.filing.file_complaint(RESIDENT_ID, COMPLAINT)).number
+    return (
+        await linli.services.tickets.filing.file_complaint(Actor.in_private(RESIDENT_ID), COMPLAINT)
+    ).number
 
 
 async def ask(linli: Linli, user: dict[str, Any], text: str, count: int = 1) -> list[dict]:

@@ -53,8 +53,8 @@ async def _victim_data(services: Services) -> tuple[int, str, int, str, int, int
         telegram_id=RESIDENT_ID, chat_id=RESIDENT_ID, display_name="王秀英", language_code="zh-hans"
     )
     complaint = Complaint("noise", f"楼上每晚装修到十一点，{SECRET}", "幸福里3号楼", phone=PHONE)
-    new = await services.tickets.filing.file_complaint(RESIDENT_ID, complaint)
-    done = await services.tickets.filing.file_complaint(RESIDENT_ID, complaint)
+    new = await services.tickets.filing.file_complaint(Actor.in_private(RESIDENT_ID), complaint)
+    done = await services.tickets.filing.file_complaint(Actor.in_private(RESIDENT_ID), complaint)
     desk = Actor(STAFF_ID, STAFF_CHAT_ID)
     await services.tickets.staff.accept(desk, done.number)
     resolved = await services.tickets.staff.resolve(desk, done.number, "已处理")

@@ -13,9 +13,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from handlers.i18n import t
+from services.access import Actor
 from storage.models import (
     Awaiting,
     CannedReply,
+    FilingDraft,
     Notice,
     OutboxMessage,
     QueryLog,
@@ -23,6 +26,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
     TicketFollower,
+    TicketSequence,
 )
 from tests.e2e.conftest import ADMIN_ID, RESIDENT_ID, STAFF_CHAT_ID, STAFF_ID
 from tests.security.conftest import (
@@ -237,3 +241,61 @@ async def test_forged_buttons_change_nothing_of_others_and_show_nothing_private(
     assert not leaks, leaks[:3]
     assert not any(APOLOGY in s for s in shown), [s for s in shown if APOLOGY in s][:3]
     assert len(presses) > 500  # every shape from every role in every chat was tried
+
+
+FILING_TABLES = (FilingDraft, Ticket, TicketSequence, TicketEvent, TicketFollower)
+
+
+async def _filed(town: Town) -> dict[str, list[tuple[Any, ...]]]:
+    """Every draft, ticket, ticket number, event and follower, and the outbox's size."""
+    async with town.linli.services.db.transaction() as session:
+        rows = {
+            model.__tablename__: [
+                tuple(row)
+                for row in await session.execute(
+                    select(model.__table__).order_by(*model.__table__.primary_key)
+                )
+            ]
+            for model in FILING_TABLES
+        }
+        outbox = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        return {**rows, "outbox": [(outbox,)]}
+
+
+async def test_filing_buttons_pressed_in_a_group_are_refused_and_file_nothing(
+    town: Town,
+) -> None:
+    """Filing asks for a phone number: it happens in the resident's private chat, and the
+    filing service itself refuses any other chat. Filing buttons pressed in a group (forwarded
+    there, or forged) by the very people they would work for, a stranger with a draft ready to
+    submit and like the victim's open ticket, and the victim with a question to ask a person,
+    are each answered with where to file; no draft, ticket, follower or message comes of them."""
+    services, api = town.linli.services, town.linli.api
+    mine = Actor.in_private(STRANGER_ID)
+    await services.residents.register(
+        telegram_id=STRANGER_ID, chat_id=STRANGER_ID, display_name="路人", language_code="zh-hans"
+    )
+    await services.tickets.filing.start_draft(mine)
+    await services.tickets.filing.update_draft(
+        mine, category="noise", description="楼上每晚装修到十一点，太吵",
+        location_text="幸福里3号楼", phone=None, anonymous=False, step="confirm",
+    )  # fmt: skip
+    similar = await services.tickets.filing.similar_to_draft(mine)
+    assert town.new_number in [s.number for s in similar]  # in private it could be followed
+    theirs = ("cp:submit", "cp:force", f"cp:follow:{town.new_number}", "cp:new", "cp:cancel")
+    presses = [(STRANGER_ID, data) for data in (*theirs, "cp:edit:description", "cp:anon:1")]
+    presses += [(RESIDENT_ID, data) for data in ("cp:new", "cp:cat:noise", f"ask:{town.query_id}")]
+    before = await _filed(town)
+    for serial, (presser, data) in enumerate(presses):
+        calls = len(api.call_history)
+        _forge(town, presser, OTHER_GROUP_ID, data, serial)
+        [answer] = await api.wait_for(
+            lambda calls=calls: [
+                c.params for c in api.call_history[calls:] if c.method == "answerCallbackQuery"
+            ]
+        )
+        assert answer.get("text") == t("zh-Hans", "filing.private_only"), data
+        assert answer.get("show_alert") in (True, "true"), data
+    await town.linli.say(town.people[STRANGER_ID], "/help")  # after the presses: all handled
+    assert await _filed(town) == before
+    assert api.sent_to(OTHER_GROUP_ID) == []

@@ -17,6 +17,8 @@ T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 STAFF_CHAT = -1001234567890
 RESIDENT, NEIGHBOUR, STRANGER = 1001, 1002, 1003
 STAFF, STAFF_2, OFFICIAL, ADMIN = 2001, 2002, 3001, 4001
+# Residents in their own chats with linli, where they file (services/tickets/filing.py).
+RESIDENT_PRIVATE, NEIGHBOUR_PRIVATE = Actor.in_private(RESIDENT), Actor.in_private(NEIGHBOUR)
 
 
 class Clock:
@@ -89,7 +91,7 @@ NOISE = Complaint(
 
 async def file_noise(desk: Desk, who: int = RESIDENT, complaint: Complaint = NOISE) -> str:
     """File a noise complaint and return its number."""
-    return (await desk.tickets.filing.file_complaint(who, complaint)).number
+    return (await desk.tickets.filing.file_complaint(Actor.in_private(who), complaint)).number
 
 
 async def record_phone_call(tickets: Tickets, staff_id: int = STAFF) -> str:

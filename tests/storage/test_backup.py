@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from bot.cli.main import main
 from services import open_services
+from services.access import Actor
 from services.knowledge.live import LiveKnowledge
 from services.notices.disclosure_bulletin import ensure_default_disclosure
 from services.tickets import Complaint
@@ -41,7 +42,7 @@ async def fill(db: Database, knowledge: LiveKnowledge) -> None:
     try:
         for where in ("北门", "3号楼"):
             complaint = Complaint("noise", "楼上装修电钻声太吵了，晚上十点还不停", where)
-            await services.tickets.filing.file_complaint(RESIDENT, complaint)
+            await services.tickets.filing.file_complaint(Actor.in_private(RESIDENT), complaint)
         await ensure_default_disclosure(services.bulletins, services.db)
     finally:
         await services.close()
@@ -108,7 +109,7 @@ async def fill_more(db: Database, knowledge: LiveKnowledge) -> None:
     )
     try:
         complaint = Complaint("noise", "小区门口的狗每天早上叫个不停", "北门")
-        ticket = await services.tickets.filing.file_complaint(RESIDENT, complaint)
+        ticket = await services.tickets.filing.file_complaint(Actor.in_private(RESIDENT), complaint)
         assert ticket.number.endswith("0003")
     finally:
         await services.close()

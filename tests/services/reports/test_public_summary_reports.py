@@ -12,7 +12,7 @@ from services.access import Actor
 from services.notices.disclosure import disclosure_text
 from services.reports import Report, ReportService, export, month_period
 from services.tickets import Complaint
-from tests.services.conftest import RESIDENT, STAFF, STAFF_CHAT, Desk
+from tests.services.conftest import RESIDENT_PRIVATE, STAFF, STAFF_CHAT, Desk
 
 DESCRIPTION = "我是张建国，电话13812345678，住501室，楼道灯坏了"
 SECRETS = (DESCRIPTION, "张建国", "13812345678", "5678", "501", "楼道灯坏了", "王阿姨")
@@ -26,7 +26,7 @@ WRITTEN = "楼道照明损坏，已更换灯具"
 
 
 async def _resolved_light(desk: Desk) -> str:
-    number = (await desk.tickets.filing.file_complaint(RESIDENT, LIGHT)).number
+    number = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LIGHT)).number
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), number)
     await desk.tickets.staff.resolve(Actor(STAFF, STAFF_CHAT), number)
     return number

@@ -9,7 +9,15 @@ from datetime import timedelta
 from services.notices.broadcasts import NoticeService
 from services.residents.awaiting import AwaitingService, AwaitingView, Owed
 from storage import Database
-from tests.services.conftest import OFFICIAL, RESIDENT, STAFF, Clock, add_people, make_tickets
+from tests.services.conftest import (
+    OFFICIAL,
+    RESIDENT,
+    RESIDENT_PRIVATE,
+    STAFF,
+    Clock,
+    add_people,
+    make_tickets,
+)
 
 
 async def test_nothing_is_owed_until_a_flow_asks(database: Database) -> None:
@@ -68,13 +76,13 @@ async def test_a_draft_flow_whose_draft_is_gone_is_forgotten(database: Database)
     clock = Clock()
     awaiting = AwaitingService(database, clock)
     tickets, notices = make_tickets(database, clock), NoticeService(database, clock)
-    await tickets.filing.start_draft(RESIDENT)
+    await tickets.filing.start_draft(RESIDENT_PRIVATE)
     await awaiting.expect(RESIDENT, Owed.FILING)
     draft = await notices.create_draft(OFFICIAL, "明天上午停水")
     await awaiting.expect(OFFICIAL, Owed.BROADCAST, f"{draft.id}:buttons")
     assert await awaiting.expire(clock()) == 0  # both drafts are open
 
-    await tickets.filing.discard_draft(RESIDENT)
+    await tickets.filing.discard_draft(RESIDENT_PRIVATE)
     await notices.cancel(OFFICIAL, draft.id)
     assert await awaiting.expire(clock() + timedelta(seconds=1)) == 2
     assert await awaiting.awaiting(RESIDENT) is None

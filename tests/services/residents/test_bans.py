@@ -31,9 +31,11 @@ from storage.repositories.privacy import list_public_events
 from tests.services.conftest import (
     ADMIN,
     NEIGHBOUR,
+    NEIGHBOUR_PRIVATE,
     NOISE,
     OFFICIAL,
     RESIDENT,
+    RESIDENT_PRIVATE,
     STAFF,
     STAFF_2,
     STAFF_CHAT,
@@ -62,7 +64,7 @@ async def trail(db: Database) -> list[TicketEvent]:
 
 async def test_ban_by_id_is_recorded_and_refuses_the_residents_filing(desk: Desk) -> None:
     bans = bans_of(desk)
-    await desk.tickets.filing.start_draft(RESIDENT)  # begun before the ban: dropped by it
+    await desk.tickets.filing.start_draft(RESIDENT_PRIVATE)  # begun before the ban: dropped by it
     view = await bans.ban(IN_CHAT, RESIDENT, "  反复辱骂工作人员 ")
     assert (view.telegram_id, view.name, view.ticket_number) == (RESIDENT, "王阿姨", None)
     [row] = await stored(desk.db)
@@ -71,12 +73,12 @@ async def test_ban_by_id_is_recorded_and_refuses_the_residents_filing(desk: Desk
     )  # fmt: skip
     assert row.ticket_id is None
     filing = desk.tickets.filing  # built without the BanService: the database says
-    assert await filing.get_draft(RESIDENT) is None
+    assert await filing.get_draft(RESIDENT_PRIVATE) is None
     with pytest.raises(Banned):
-        await filing.start_draft(RESIDENT)
+        await filing.start_draft(RESIDENT_PRIVATE)
     with pytest.raises(Banned):
-        await filing.file_complaint(RESIDENT, NOISE)
-    await filing.file_complaint(NEIGHBOUR, NOISE)  # nobody else is affected
+        await filing.file_complaint(RESIDENT_PRIVATE, NOISE)
+    await filing.file_complaint(NEIGHBOUR_PRIVATE, NOISE)  # nobody else is affected
 
 
 async def test_ban_by_ticket_number_goes_into_the_tickets_trail(desk: Desk) -> None:
@@ -187,7 +189,7 @@ async def test_unban_is_recorded_and_lets_the_resident_in_again(desk: Desk) -> N
     assert (lifted.lifted_by, lifted.lifted_at) == (STAFF_2, desk.clock.now)
     with pytest.raises(NotBanned):
         await bans.unban(IN_CHAT, RESIDENT)
-    await desk.tickets.filing.file_complaint(RESIDENT, NOISE)
+    await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, NOISE)
     await bans.ban(IN_CHAT, RESIDENT, "又来了")  # a second ban: a second row, history kept
     history = [(r.reason, r.lifted_by) for r in await stored(desk.db)]
     assert history == [("", STAFF_2), ("又来了", None)]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.access import Actor
 from services.tickets.units import OtherUnit
 from storage.models import OutboxMessage
-from tests.services.conftest import ADMIN, RESIDENT, STAFF, Desk
+from tests.services.conftest import ADMIN, RESIDENT_PRIVATE, STAFF, Desk
 from tests.services.tickets.test_dispatch import (
     LEAKING_PIPE,
     NOISE,
@@ -38,8 +38,8 @@ async def test_unit_names_the_holder_else_the_community(desk: Desk) -> None:
     canned = await desk.tickets.canned.add(
         Actor(ADMIN, PROPERTY_CHAT), "reply", "*", "{unit}已受理"
     )
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
-    noise = (await desk.tickets.filing.file_complaint(RESIDENT, NOISE)).number
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
+    noise = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, NOISE)).number
     pipe_id, noise_id = (await _ticket(desk, pipe)).id, (await _ticket(desk, noise)).id
     for actor, number, ticket_id in (
         (Actor(STAFF, PROPERTY_CHAT), pipe, pipe_id),
@@ -51,7 +51,7 @@ async def test_unit_names_the_holder_else_the_community(desk: Desk) -> None:
 
 
 async def test_a_units_staff_pick_only_on_their_units_tickets(desk: Desk) -> None:
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
     pipe_id = (await _ticket(desk, pipe)).id
     with pytest.raises(OtherUnit):
         await desk.tickets.canned.offered(Actor(STAFF, RC_B_CHAT), pipe_id, "reply")

@@ -20,7 +20,7 @@ from services.tickets.units import CannotTransfer, OtherUnit
 from storage.models import EventKind, OutboxMessage, Ticket, TicketEvent
 from tests.services.conftest import (
     OFFICIAL,
-    RESIDENT,
+    RESIDENT_PRIVATE,
     STAFF,
     STAFF_CHAT,
     Desk,
@@ -69,8 +69,8 @@ async def _events(desk: Desk, kind: EventKind) -> list[TicketEvent]:
 
 
 async def test_a_new_ticket_goes_to_the_unit_its_rule_names(desk: Desk) -> None:
-    routed = await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)
-    unrouted = await desk.tickets.filing.file_complaint(RESIDENT, NOISE)
+    routed = await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)
+    unrouted = await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, NOISE)
     assert (await _ticket(desk, routed.number)).unit_id == PROPERTY.id
     assert (await _ticket(desk, unrouted.number)).unit_id is None  # no rule: the centre
     cards = [chat for chat, key in await _outbox(desk) if key == "staff.card"]
@@ -79,14 +79,14 @@ async def test_a_new_ticket_goes_to_the_unit_its_rule_names(desk: Desk) -> None:
 
 async def test_a_sample_configuration_dispatches_nothing(desk: Desk, district: District) -> None:
     current.use(replace(district, sample=True))  # its chat ids are placeholders
-    routed = await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)
+    routed = await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)
     assert (await _ticket(desk, routed.number)).unit_id is None
     assert [chat for chat, key in await _outbox(desk) if key == "staff.card"] == [STAFF_CHAT]
 
 
 async def test_a_units_staff_act_on_their_units_tickets_only(desk: Desk) -> None:
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
-    noise = (await desk.tickets.filing.file_complaint(RESIDENT, NOISE)).number
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
+    noise = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, NOISE)).number
     before = await _ticket(desk, noise)
     with pytest.raises(OtherUnit):  # the property company's chat, on the centre's ticket
         await desk.tickets.staff.accept(Actor(STAFF, PROPERTY_CHAT), noise)
@@ -104,7 +104,7 @@ async def test_a_units_staff_act_on_their_units_tickets_only(desk: Desk) -> None
 
 
 async def test_transfer_moves_the_ticket_on_the_record(desk: Desk) -> None:
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
     moved = await desk.tickets.dispatch.transfer(
         Actor(STAFF, PROPERTY_CHAT), pipe, "河畔居委会", "漏水在公共管道，归居委会协调"
     )
@@ -129,7 +129,7 @@ async def test_transfer_moves_the_ticket_on_the_record(desk: Desk) -> None:
 
 
 async def test_bad_transfers_change_nothing(desk: Desk) -> None:
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
     at_property = Actor(STAFF, PROPERTY_CHAT)
     with pytest.raises(CannotTransfer) as unknown:
         await desk.tickets.dispatch.transfer(at_property, pipe, "城管", "不归我们")
@@ -149,8 +149,8 @@ async def test_bad_transfers_change_nothing(desk: Desk) -> None:
 
 
 async def test_figures_count_the_unit_that_held_it_when_the_limit_passed(desk: Desk) -> None:
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
-    await desk.tickets.filing.file_complaint(RESIDENT, NOISE)
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
+    await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, NOISE)
     desk.clock.advance(days=14)  # past the property limit: the property company held it
     await desk.tickets.dispatch.transfer(Actor(STAFF, STAFF_CHAT), pipe, RC_B.id, "物业不配合")
     report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
@@ -161,8 +161,8 @@ async def test_figures_count_the_unit_that_held_it_when_the_limit_passed(desk: D
 async def test_the_supervision_digest_groups_tickets_by_the_unit_that_holds_them(
     desk: Desk,
 ) -> None:
-    pipe = (await desk.tickets.filing.file_complaint(RESIDENT, LEAKING_PIPE)).number
-    noise = (await desk.tickets.filing.file_complaint(RESIDENT, NOISE)).number
+    pipe = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, LEAKING_PIPE)).number
+    noise = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, NOISE)).number
     for number in (pipe, noise):
         await desk.tickets.supervision.supervise(Actor.in_private(OFFICIAL), number)
     desk.clock.now = desk.clock.now.replace(hour=0, minute=50)  # 08:50 in Shanghai

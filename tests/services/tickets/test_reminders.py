@@ -23,6 +23,7 @@ from tests.services.conftest import (
     ADMIN,
     OFFICIAL,
     RESIDENT,
+    RESIDENT_PRIVATE,
     STAFF,
     STAFF_2,
     STAFF_CHAT,
@@ -65,7 +66,7 @@ def hourly(start: datetime, end: datetime) -> list[datetime]:
 async def test_a_quiet_ticket_gets_still_in_progress_every_three_working_days(
     desk: Desk,
 ) -> None:
-    number = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
+    number = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, BUILDING)).number
     service, queued_at = reminders(desk), []
     for moment in hourly(at(2, 11), at(12, 17)):
         if await service.send_progress_reminders(moment):
@@ -80,7 +81,7 @@ async def test_a_quiet_ticket_gets_still_in_progress_every_three_working_days(
 
 
 async def test_a_staff_reply_restarts_the_quiet_period(desk: Desk) -> None:
-    number = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
+    number = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, BUILDING)).number
     service = reminders(desk)
     assert await service.send_progress_reminders(at(5, 10)) == 1
     desk.clock.now = at(6, 10)
@@ -97,7 +98,7 @@ async def test_a_staff_reply_restarts_the_quiet_period(desk: Desk) -> None:
 
 
 async def test_after_a_downtime_the_missed_reminders_come_once(desk: Desk) -> None:
-    await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)
+    await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, BUILDING)
     service = reminders(desk)
     # Down from Monday until Wednesday 11 November: two periods passed, one message.
     counts = [await service.send_progress_reminders(m) for m in hourly(at(11, 10), at(11, 17))]
@@ -134,7 +135,7 @@ async def test_resolved_tickets_are_not_at_risk(desk: Desk) -> None:
 
 
 async def test_morning_digest_per_assignee_and_for_the_staff_chat(desk: Desk) -> None:
-    building = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
+    building = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, BUILDING)).number
     noise = await file_noise(desk)
     unassigned = await file_noise(desk)
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), building)
@@ -209,7 +210,7 @@ async def test_an_overdue_ticket_is_escalated_once_after_a_downtime(desk: Desk) 
 @pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant", "en"])
 async def test_every_reminder_renders_in_every_language(lite_desk: Desk, language: str) -> None:
     desk = lite_desk
-    building = (await desk.tickets.filing.file_complaint(RESIDENT, BUILDING)).number
+    building = (await desk.tickets.filing.file_complaint(RESIDENT_PRIVATE, BUILDING)).number
     noise = await file_noise(desk)
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), building)
     service = reminders(desk)

@@ -12,14 +12,22 @@ from sqlalchemy import select
 from services.access import Actor
 from services.errors import NotFound
 from storage.models import OutboxMessage
-from tests.services.conftest import NEIGHBOUR, RESIDENT, STAFF, STAFF_CHAT, Desk, file_noise
+from tests.services.conftest import (
+    NEIGHBOUR_PRIVATE,
+    RESIDENT,
+    RESIDENT_PRIVATE,
+    STAFF,
+    STAFF_CHAT,
+    Desk,
+    file_noise,
+)
 
 
 async def test_idle_drafts_expire(desk: Desk) -> None:
     svc = desk.tickets
-    await svc.filing.start_draft(RESIDENT)
+    await svc.filing.start_draft(RESIDENT_PRIVATE)
     desk.clock.advance(minutes=20)
-    await svc.filing.start_draft(NEIGHBOUR)
+    await svc.filing.start_draft(NEIGHBOUR_PRIVATE)
 
     desk.clock.advance(minutes=15)  # RESIDENT idle 35 min, NEIGHBOUR 15 min
     expired = await svc.system.expire_drafts(desk.clock.now, timedelta(minutes=30))
@@ -32,16 +40,16 @@ async def test_idle_drafts_expire(desk: Desk) -> None:
         "filing.expired",
         {"minutes": 30},
     )
-    assert await svc.filing.get_draft(RESIDENT) is None
-    assert await svc.filing.get_draft(NEIGHBOUR) is not None
+    assert await svc.filing.get_draft(RESIDENT_PRIVATE) is None
+    assert await svc.filing.get_draft(NEIGHBOUR_PRIVATE) is not None
     assert await svc.system.expire_drafts(desk.clock.now, timedelta(minutes=30)) == ()
 
 
 async def test_typing_keeps_a_draft_alive(lite_desk: Desk) -> None:
     svc = lite_desk.tickets
-    await svc.filing.start_draft(RESIDENT)
+    await svc.filing.start_draft(RESIDENT_PRIVATE)
     lite_desk.clock.advance(minutes=25)
-    await svc.filing.update_draft(RESIDENT, category="noise", step="description")
+    await svc.filing.update_draft(RESIDENT_PRIVATE, category="noise", step="description")
     lite_desk.clock.advance(minutes=25)
     assert await svc.system.expire_drafts(lite_desk.clock.now, timedelta(minutes=30)) == ()
 

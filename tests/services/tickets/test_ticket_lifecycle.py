@@ -16,6 +16,7 @@ from tests.services.conftest import (
     NEIGHBOUR,
     OFFICIAL,
     RESIDENT,
+    RESIDENT_PRIVATE,
     STAFF,
     STAFF_2,
     STAFF_CHAT,
@@ -216,11 +217,11 @@ async def test_followups_reach_the_staff_chat(desk: Desk) -> None:
 async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
     keep = await file_noise(desk)
     duplicate = await file_noise(desk, who=NEIGHBOUR)
-    await desk.tickets.filing.start_draft(RESIDENT)
+    await desk.tickets.filing.start_draft(RESIDENT_PRIVATE)
     await desk.tickets.filing.update_draft(
-        RESIDENT, category="noise", description="楼上每天晚上十一点以后还在装修"
+        RESIDENT_PRIVATE, category="noise", description="楼上每天晚上十一点以后还在装修"
     )
-    await desk.tickets.filing.follow_ticket(RESIDENT, duplicate)
+    await desk.tickets.filing.follow_ticket(RESIDENT_PRIVATE, duplicate)
     merged = await desk.tickets.staff.merge(
         Actor(STAFF, STAFF_CHAT), duplicate, keep, "same building"
     )

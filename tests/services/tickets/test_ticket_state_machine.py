@@ -127,7 +127,7 @@ class TicketMachine(RuleBasedStateMachine):
     def file(self, who: int) -> str:
         self.filed += 1
         complaint = Complaint("noise", "楼上装修电钻声太吵了，晚上十点还不停", "3号楼")
-        view = self.attempt(self.svc.filing.file_complaint(who, complaint))
+        view = self.attempt(self.svc.filing.file_complaint(Actor.in_private(who), complaint))
         assert view is not None
         self.filers[view.number] = who
         return str(view.number)
@@ -183,7 +183,7 @@ class TicketMachine(RuleBasedStateMachine):
 
     @rule(ticket=tickets, who=PEOPLE)
     def follow(self, ticket: str, who: int) -> None:
-        self.attempt(self.svc.filing.follow_ticket(who, ticket), events=0)
+        self.attempt(self.svc.filing.follow_ticket(Actor.in_private(who), ticket), events=0)
 
     @rule(days=st.integers(0, 10))
     def time_passes(self, days: int) -> None:
