@@ -333,8 +333,12 @@ class Database:
     def _loop_writer_engine(self) -> Engine | None:
         if self._loop_writer is None and self._point_reader() is not None:
             # Made only once the file exists (as the point reader), so after migrations.
+            # One connection, never handed back mid-transaction (write_now's block commits
+            # or rolls back): the pool's reset, a ROLLBACK per batch, has nothing to do.
             self._loop_writer = create_engine(
-                self._url.set(drivername="sqlite+pysqlite"), poolclass=StaticPool
+                self._url.set(drivername="sqlite+pysqlite"),
+                poolclass=StaticPool,
+                pool_reset_on_return=None,
             )
             event.listen(self._loop_writer, "connect", _on_loop_writer_connect)
             event.listen(self._loop_writer, "begin", _on_sqlite_begin)
