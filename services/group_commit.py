@@ -36,6 +36,11 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _flush(self) -> None:
         while self._pending:
+            # One turn of the event loop first: the updates already under way reach their
+            # write in it and join this batch. A write that takes no thread hop (the query
+            # log on SQLite) otherwise ran with two or three items, paying its fixed cost
+            # (BEGIN, COMMIT) for each; now five or six, in bench_updates at 100 residents.
+            await asyncio.sleep(0)
             batch, self._pending = self._pending, []
             try:
                 results = await self._write([item for item, _ in batch])
