@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.cli.args import whole_number
 from bot.settings import load_settings
+from handlers.callbacks import parse_id
 from services import InvalidInput, ResidentView, Services, open_services
 
 ROLES = ("staff", "official", "admin")
@@ -36,6 +37,10 @@ def _user_id(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text} is not a person: a Telegram user id is a positive number"
             " (negative ids are groups and channels)"
+        )
+    if parse_id(str(number)) is None:  # the database's integers stop at 64 bits
+        raise argparse.ArgumentTypeError(
+            f"{text} is too long for a Telegram user id (they have at most 18 digits)"
         )
     return number
 

@@ -106,6 +106,10 @@ class ResidentService:
             raise InvalidInput(f"a name of 1 to {NAME_MAX} characters is needed")
         self.forget(telegram_id)
         async with self._db.transaction() as session:
+            if parsed is Role.RESIDENT and await repo.get_resident(session, telegram_id) is None:
+                # Taking a role from someone linli never knew would only add a stranger to
+                # the residents (and to every broadcast's audience).
+                raise InvalidInput(f"nobody with Telegram id {telegram_id} is known to linli")
             person = await repo.set_resident_role(session, telegram_id, parsed)
             if shown:
                 person.display_name = shown
