@@ -12,7 +12,12 @@ class PermissionDenied(ServiceError):
 
 
 class NotFound(ServiceError):
-    """The thing asked for does not exist (or is not the asker's to see)."""
+    """The thing asked for does not exist (or is not the asker's to see). ``number``: the
+    ticket number not found, when a use case names more than one (/merge A B)."""
+
+    def __init__(self, *args: object, number: str | None = None) -> None:
+        super().__init__(*args)
+        self.number = number
 
 
 class InvalidInput(ServiceError):

@@ -106,8 +106,8 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         return Refused(
             t(language, "staff.invalid_transition", number=exc.number, status=status, action=verb)
         )
-    except NotFound:
-        return Refused(t(language, "staff.not_found", number=number))
+    except NotFound as exc:  # the number named in the refusal: /merge names two
+        return Refused(t(language, "staff.not_found", number=exc.number or number))
     except NotStaff as exc:
         return Refused(t(language, "staff.not_staff", telegram_id=exc.telegram_id))
     except CannotMerge as exc:

@@ -41,6 +41,7 @@ from handlers.replies import reply
 from services import InvalidInput, NotFound
 from services.residents.awaiting import AwaitingView, Owed
 from services.residents.limits import Banned
+from services.residents.service import STAFF_ROLES
 from services.tickets import InvalidTransition
 from services.tickets.resident import FollowedNotFiled
 from services.tickets.validation import ticket_number
@@ -116,7 +117,10 @@ async def ticket_command(update: Update, context: Context) -> None:
             raise NotFound(args[0])
         ticket = await tickets.resident.get_ticket_for_resident(caller.actor, number)
     except NotFound:
-        await reply(update, t(lang, "ticket.not_found", number=args[0][:20]))
+        # Here, in private, only one's own tickets are shown; staff, officials and admins
+        # see any ticket at the desk, and are told so rather than that it does not exist.
+        key = "ticket.not_found_desk" if caller.resident.role in STAFF_ROLES else "ticket.not_found"
+        await reply(update, t(lang, key, number=args[0][:20]))
         return
     await reply(update, ticket_detail(lang, ticket, tickets.timezone))
 

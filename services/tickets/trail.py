@@ -97,7 +97,7 @@ class TicketTrail:
         """The ticket with this number, locked for the change to come; NotFound otherwise."""
         ticket = await repo.get_ticket_by_number(session, number.strip(), for_update=True)
         if ticket is None:
-            raise NotFound(f"ticket {number}")
+            raise NotFound(f"ticket {number}", number=number.strip())
         bind_ticket(ticket.number)
         return ticket
 

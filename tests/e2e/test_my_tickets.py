@@ -80,6 +80,16 @@ async def test_ticket_shows_own_and_hides_everything_else(linli: Linli) -> None:
     assert "请在命令后面写上工单号" in (await say(linli, "/ticket"))["text"]
 
 
+async def test_staff_asking_in_private_for_a_ticket_not_theirs_are_sent_to_the_desk(
+    linli: Linli,
+) -> None:
+    theirs = await file(linli, NEIGHBOUR_ID)
+    await linli.services.residents.grant_role(RESIDENT_ID, "official")
+    answer = (await say(linli, f"/ticket {theirs}"))["text"]
+    assert f"请在工作群里发送 /ticket {theirs}" in answer
+    assert NOISE not in answer  # the ticket itself is shown at the desk only
+
+
 async def test_followup_by_command_and_by_reply(linli: Linli) -> None:
     mine = await file(linli)
     theirs = await file(linli, NEIGHBOUR_ID)

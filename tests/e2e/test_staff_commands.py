@@ -45,6 +45,14 @@ async def test_reject_and_merge_commands(desk: Desk) -> None:
     assert [await desk.status(n) for n in (first, second, third)] == ["rejected", "merged", "new"]
 
 
+async def test_merge_into_a_number_that_does_not_exist_names_that_number(desk: Desk) -> None:
+    number = await desk.file()
+    missing = number[:5] + "9999"
+    [refused] = await desk.say(f"/merge {number} {missing}")
+    assert missing in refused["text"] and number not in refused["text"]
+    assert await desk.status(number) == "new"
+
+
 async def test_queue_lists_open_tickets_by_due_time_with_overdue_marked(desk: Desk) -> None:
     slow = await desk.file(Complaint("facilities", "楼道灯坏了两个星期，晚上很黑", "幸福小区5号楼"))
     fast = await desk.file()
