@@ -221,7 +221,13 @@ class Filing:
     ) -> tuple[SimilarTicketView, ...]:
         if not draft.category or not draft.description:
             return ()
-        candidates = await repo.list_open_in_category(session, draft.category)
+        # Not the resident's own: "someone reported this already" about their own ticket
+        # would only invite them to follow it, which they cannot (they add to it instead).
+        candidates = [
+            ticket
+            for ticket in await repo.list_open_in_category(session, draft.category)
+            if ticket.resident_id != draft.resident_id
+        ]
         found = process.extract(
             draft.description.strip(),
             {t.id: t.description for t in candidates},

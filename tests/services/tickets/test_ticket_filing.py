@@ -220,6 +220,12 @@ async def test_similar_open_tickets_and_following_one(desk: Desk) -> None:
         await desk.tickets.filing.follow_ticket(NEIGHBOUR_PRIVATE, "2611-9999")
 
 
+async def test_a_residents_own_open_ticket_is_not_offered_as_someone_elses(desk: Desk) -> None:
+    await file_noise(desk)  # RESIDENT's
+    await _draft(desk, RESIDENT, "noise", "楼上晚上装修电钻声音太大了")
+    assert await desk.tickets.filing.similar_to_draft(RESIDENT_PRIVATE) == ()
+
+
 async def test_only_a_ticket_offered_as_similar_can_be_followed(desk: Desk) -> None:
     # Ticket numbers run in sequence: a forged "cp:follow:<no>" must not follow any of them.
     number = await file_noise(desk)
