@@ -3,7 +3,8 @@
 The rating question ("ticket.rate_request", with tk:rate buttons) is an outbox message, so
 no flow claims the resident when it is sent, and a typed answer used to reach the question
 matcher ("I don't know"). This handler runs before the question path (group -1) on private
-texts that are a rating answer (services/tickets/typed_answers.py) and asks the service which
+texts that are a rating answer (services/tickets/typed_answers.py), or longer words saying
+the problem is not solved (asked about before they count), and asks the service which
 of the resident's tickets await a rating: one → the answer counts like the button (the
 score question for that ticket follows, as after a press); several → which one, with the
 buttons of each; none → the text goes on to the question path. A resident in a flow that
@@ -21,21 +22,21 @@ from handlers.message_filters import is_private_text
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.tickets.commands import score_keyboard
-from services.tickets.typed_answers import rating_answer
+from services.tickets.typed_answers import rating_answer, sounds_like_a_question, sounds_unsolved
 
 RATING_GROUP = -1
 
 
 class _RatingWords(filters.UpdateFilter):
-    """A new private text that is a short answer to "was it solved?"."""
+    """A new private text that is a short answer to "was it solved?", or longer words
+    that say it is not."""
 
     def filter(self, update: Update) -> bool:
         message = update.message
-        return (
-            message is not None
-            and is_private_text(message)
-            and rating_answer(message.text or "") is not None
-        )
+        if message is None or not is_private_text(message):
+            return False
+        text = message.text or ""
+        return rating_answer(text) is not None or sounds_unsolved(text)
 
 
 def register(application: LinliApp) -> None:
@@ -46,8 +47,10 @@ def register(application: LinliApp) -> None:
 async def on_typed_answer(update: Update, context: Context) -> None:
     """Take the answer when a rating is awaited; otherwise let the question path have it."""
     message = update.message
-    solved = rating_answer(message.text or "") if message else None
-    if solved is None:
+    text = message.text or "" if message else ""
+    solved = rating_answer(text)
+    in_words = solved is None and sounds_unsolved(text)
+    if solved is None and not in_words:
         return
     caller = await identify(update, context)
     if caller is None:
@@ -56,10 +59,13 @@ async def on_typed_answer(update: Update, context: Context) -> None:
     if not waiting:
         return  # no rating question open: an ordinary question
     lang = caller.language
+    if in_words:  # "still broken" in their own words: asked, not counted, before the score
+        solved = False
     if len(waiting) == 1:
         number = waiting[0].number
         keyboard = score_keyboard(lang, number, solved)
-        await reply(update, t(lang, "rating.ask_score", number=number), keyboard)
+        key = "rating.unsolved_in_words" if in_words else "rating.ask_score"
+        await reply(update, t(lang, key, number=number), keyboard)
     else:
         answer = "y" if solved else "n"
         rows = [
@@ -71,4 +77,6 @@ async def on_typed_answer(update: Update, context: Context) -> None:
             for ticket in waiting
         ]
         await reply(update, t(lang, "rating.typed_which"), InlineKeyboardMarkup(rows))
+    if in_words and sounds_like_a_question(text):
+        return  # it asks something too: the question path answers it as well
     raise ApplicationHandlerStop

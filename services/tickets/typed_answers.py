@@ -4,8 +4,10 @@ optional photos or phone number.
 
 Residents often type instead of pressing a button. Only short, unambiguous answers
 count; anything else is a question like any other. Punctuation, spaces, case, trailing
-particles (啊 呢 了 …) and the Traditional forms of the few characters involved are
-ignored, so 沒解決！, 还没有解决呢 and "Not fixed." are recognised.
+particles (啊 呢 了 …) and the Traditional forms of the few characters involved are ignored
+(a table: every private text passes here, and OpenCC would cost more than all the rest), so
+沒解決！, 还没有解决呢 and "Not fixed." are recognised. Longer words that say the problem is
+not solved (电梯还是坏的，根本没修好) are a hint only: linli asks before they count.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ _TRADITIONAL = str.maketrans(
     {
         "沒": "没", "決": "决", "還": "还", "經": "经", "處": "处", "裡": "里", "無": "无",
         "過": "过", "話": "话", "碼": "码", "張": "张", "電": "电", "號": "号",
+        "壞": "坏", "來": "来", "響": "响", "變": "变", "樣": "样", "點": "点", "麼": "么",
+        "為": "为", "嗎": "吗", "兒": "儿",
     }
 )  # fmt: skip
 _PARTICLES = "啊呢呀啦了的吧哦喔嘛哈"
@@ -59,6 +63,35 @@ def rating_answer(text: str) -> bool | None:
     if core in _SOLVED:
         return True
     return None
+
+
+# Said in a resident's own longer words (电梯还是坏的，根本没修好), these mean "not solved"
+# only while a rating is awaited, and then linli asks before counting it (a hint, not an
+# answer: 我的低保还没解决怎么办 is a question about something else).
+_UNSOLVED_WORDS = (
+    "没解决", "没有解决", "未解决", "没修好", "没有修好", "还没修", "没有修", "没人修",
+    "没处理", "没有处理", "还是坏", "又坏了", "没人来", "没有人来", "还是不行", "还是老样子",
+    "一点没变", "跟原来一样", "根本没", "还在响", "还在吵", "not fixed", "not solved",
+    "not resolved", "still broken", "still not", "nobody came", "no one came",
+)  # fmt: skip
+_QUESTION_MARKS = ("?", "？", "吗", "怎么", "如何", "哪里", "哪儿", "什么", "为什么", "能不能")
+HINT_MAX = 200
+"""Longer than this, a text is a story of its own, not an answer to "was it solved?"."""
+
+
+def sounds_unsolved(text: str) -> bool:
+    """Whether a resident's longer words say the problem is not solved (not a short answer:
+    see rating_answer)."""
+    folded = unicodedata.normalize("NFKC", text).lower().translate(_TRADITIONAL)
+    if rating_answer(text) is not None or len(folded) > HINT_MAX:
+        return False
+    return any(words in folded for words in _UNSOLVED_WORDS)
+
+
+def sounds_like_a_question(text: str) -> bool:
+    """Whether the words also ask something (then the question path answers them too)."""
+    folded = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
+    return any(mark in folded for mark in _QUESTION_MARKS)
 
 
 _NONE = frozenset(

@@ -102,6 +102,34 @@ async def test_a_typed_not_solved_after_the_rating_question_reopens_and_reaches_
     assert await desk.status(number) == "reopened"
 
 
+async def test_not_solved_in_the_residents_own_words_is_asked_about_then_counts(
+    desk: Desk,
+) -> None:
+    number = await _resolved(desk)
+    await desk.api.wait_for(
+        lambda: [m for m in desk.api.sent_to(RESIDENT_ID) if "没解决" in str(button_labels(m))]
+    )
+    desk.api.send_text(desk.resident, "电梯还是坏的，根本没修好")
+    asked = await _private(desk, RESIDENT_ID, "还没解决吗")
+    assert number in text_of(asked) and "2 ⭐" in button_labels(asked)
+    assert await desk.status(number) == "resolved"  # asked, not counted yet
+    desk.api.press_button(desk.resident, asked, label="2 ⭐")
+    await _private(desk, RESIDENT_ID, "哪里还没解决")
+    desk.api.send_text(desk.resident, "按了按钮电梯门也不开")
+    await _private(desk, RESIDENT_ID, "已重新打开")
+    await _in_staff_chat(desk, "按了按钮电梯门也不开")
+    assert await desk.status(number) == "reopened"
+
+
+async def test_words_about_something_unsolved_without_a_rating_question_are_a_question(
+    desk: Desk,
+) -> None:
+    await desk.file()  # open, not resolved: no rating question
+    desk.api.send_text(desk.resident, "我家楼道的灯坏了好久都没修好")
+    [answer] = await desk.api.wait_for_message(RESIDENT_ID)
+    assert "还没解决吗" not in text_of(answer)
+
+
 async def test_a_typed_solved_without_a_rating_question_is_an_ordinary_question(
     desk: Desk,
 ) -> None:

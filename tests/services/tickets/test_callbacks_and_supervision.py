@@ -10,7 +10,12 @@ from services.access import Actor
 from services.errors import NotFound, PermissionDenied
 from services.tickets.callbacks import CallbackOutcome, NoCallbackDue, recorded_on_behalf
 from services.tickets.supervision import CannotSupervise, NotSupervisor
-from services.tickets.typed_answers import rating_answer, says_none
+from services.tickets.typed_answers import (
+    rating_answer,
+    says_none,
+    sounds_like_a_question,
+    sounds_unsolved,
+)
 from storage.models import OutboxMessage, Ticket, TicketEvent
 from tests.services.conftest import (
     ADMIN,
@@ -267,6 +272,21 @@ async def test_the_daily_digest_lists_flagged_and_overdue_tickets_to_each_offici
 )  # fmt: skip
 def test_typed_rating_answers(text: str, answer: bool | None) -> None:
     assert rating_answer(text) is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "unsolved", "asks"),
+    [
+        ("电梯还是坏的，根本没修好", True, False), ("師傅來過了，還是壞的", True, False),
+        ("晚上还在吵，一点没变", True, False), ("It is still broken, nobody came", True, False),
+        ("路灯还没修，什么时候来？", True, True), ("我的低保还没解决怎么办", True, True),
+        ("没解决", False, False),  # a short answer: rating_answer's
+        ("谢谢，已经修好了", False, False), ("低保怎么申请", False, True),
+        ("楼道灯坏了" * 50 + "没修好", False, False),  # a story of its own
+    ],
+)  # fmt: skip
+def test_not_solved_in_a_residents_own_words(text: str, unsolved: bool, asks: bool) -> None:
+    assert (sounds_unsolved(text), sounds_like_a_question(text)) == (unsolved, asks)
 
 
 async def test_awaiting_rating_lists_own_resolved_unrated_tickets_privately(desk: Desk) -> None:
