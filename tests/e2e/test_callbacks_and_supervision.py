@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from services.access import Actor
 from tests.e2e.staff_support import (
     RESIDENT_ID,
@@ -84,40 +86,29 @@ async def test_callback_command_checks_its_words_and_the_ticket(desk: Desk) -> N
     assert await desk.status(number) == "resolved"
 
 
+@pytest.mark.parametrize(
+    ("typed", "asked"),
+    [
+        ("还没解决呢！", "打个分"),  # a short answer counts like the button
+        ("电梯还是坏的，根本没修好", "还没解决吗"),  # their own words: asked about first
+    ],
+)
 async def test_a_typed_not_solved_after_the_rating_question_reopens_and_reaches_staff(
-    desk: Desk,
+    desk: Desk, typed: str, asked: str
 ) -> None:
     number = await _resolved(desk)
     await desk.api.wait_for(
         lambda: [m for m in desk.api.sent_to(RESIDENT_ID) if "没解决" in str(button_labels(m))]
     )
-    desk.api.send_text(desk.resident, "还没解决呢！")
-    scores = await _private(desk, RESIDENT_ID, "打个分")
+    desk.api.send_text(desk.resident, typed)
+    scores = await _private(desk, RESIDENT_ID, asked)
     assert number in text_of(scores) and "2 ⭐" in button_labels(scores)
+    assert await desk.status(number) == "resolved"  # nothing counts before the score
     desk.api.press_button(desk.resident, scores, label="2 ⭐")
     await _private(desk, RESIDENT_ID, "哪里还没解决")
     desk.api.send_text(desk.resident, "晚上还是有电钻声")
     await _private(desk, RESIDENT_ID, "已重新打开")
     await _in_staff_chat(desk, "晚上还是有电钻声")
-    assert await desk.status(number) == "reopened"
-
-
-async def test_not_solved_in_the_residents_own_words_is_asked_about_then_counts(
-    desk: Desk,
-) -> None:
-    number = await _resolved(desk)
-    await desk.api.wait_for(
-        lambda: [m for m in desk.api.sent_to(RESIDENT_ID) if "没解决" in str(button_labels(m))]
-    )
-    desk.api.send_text(desk.resident, "电梯还是坏的，根本没修好")
-    asked = await _private(desk, RESIDENT_ID, "还没解决吗")
-    assert number in text_of(asked) and "2 ⭐" in button_labels(asked)
-    assert await desk.status(number) == "resolved"  # asked, not counted yet
-    desk.api.press_button(desk.resident, asked, label="2 ⭐")
-    await _private(desk, RESIDENT_ID, "哪里还没解决")
-    desk.api.send_text(desk.resident, "按了按钮电梯门也不开")
-    await _private(desk, RESIDENT_ID, "已重新打开")
-    await _in_staff_chat(desk, "按了按钮电梯门也不开")
     assert await desk.status(number) == "reopened"
 
 
