@@ -23,13 +23,13 @@ def a_week_ahead(now: datetime, tz: tzinfo) -> datetime:
 def when(
     language: str, at: datetime | str, tz: tzinfo = TIMEZONE, since: datetime | str | None = None
 ) -> str:
-    """A due time or timestamp in the district's time zone: "11月2日 10:00", "2/11 10:00".
+    """A due time or timestamp in the district's time zone: "11月2日 10:00", "2 Nov 10:00".
     ``since``: the time it moves from (an extension's old due time); in another year than
     that one, the year is shown ("12月11日 17:30 → 2027年3月5日 17:30")."""
     local = _local(at, tz)
     new_year = since is not None and _local(since, tz).year != local.year
     key, time = ("datetime_year" if new_year else "datetime"), f"{local:%H:%M}"
-    return t(language, key, year=local.year, month=local.month, day=local.day, time=time)
+    return t(language, key, time=time, **_date_parts(language, local))
 
 
 def _local(at: datetime | str, tz: tzinfo) -> datetime:
@@ -37,9 +37,18 @@ def _local(at: datetime | str, tz: tzinfo) -> datetime:
 
 
 def day(language: str, at: datetime, tz: tzinfo = TIMEZONE) -> str:
-    """The date alone, in the district's time zone: "11月2日", "2/11"."""
-    local = at.astimezone(tz)
-    return t(language, "date", month=local.month, day=local.day)
+    """The date alone, in the district's time zone: "11月2日", "2 Nov"."""
+    return t(language, "date", **_date_parts(language, at.astimezone(tz)))
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date_parts(language: str, local: datetime) -> dict[str, object]:
+    # English names the month: "7/12" reads as 12 July to some readers and 7 December to
+    # others. Not the locale's names: the server's locale is not the reader's.
+    month: object = _MONTHS[local.month - 1] if language == "en" else local.month
+    return {"year": local.year, "month": month, "day": local.day}
 
 
 @lru_cache(maxsize=1024)

@@ -272,7 +272,7 @@ def test_the_worker_hook_makes_staff_messages_readable() -> None:
         assert shown in zh
     assert "提交：11月2日 10:00" in zh and "办结期限：11月4日 10:00" in zh  # Shanghai time
     en = t("en", "staff.card", **outbox_params("staff.card", "en", raw))
-    assert "· Noise" in en and "Filed: 2/11 10:00" in en and "Resident: anonymous" in en
+    assert "· Noise" in en and "Filed: 2 Nov 10:00" in en and "Resident: anonymous" in en
     # Queued before the words came apart from the rating, a reopening carried a comment.
     for reopened in (
         {"ticket_id": 7, "number": "2611-0007", "score": 2},
