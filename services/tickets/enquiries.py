@@ -50,7 +50,8 @@ class EnquiryService:
         self._bans = bans or BanCheck(db, clock)
 
     async def ask(self, telegram_id: int, text: str) -> AnswerView:
-        """Decide answer / suggest / none for a question and record it in the query log.
+        """Decide answer / suggest / none for a question and record it in the query log;
+        an emergency or a request for a person is recognised (and logged) before matching.
 
         TooManyRequests past the resident's limit: one person sending hundreds of questions
         at once must not hold the matcher (and the other residents) for minutes. Banned (a
