@@ -93,7 +93,7 @@ _CHINESE: dict[Emergency, re.Pattern[str]] = {
         "昏过去",
         "叫不醒",
         "不省人事",
-        "没(?:有)?(?:了)?呼吸",
+        "没(?:有)?(?:了)?呼吸(?!机)",  # 没有呼吸机 is about a ventilator
         "没气了",
         "(?<!得)(?<!得我)喘不(?:上|过)气",  # 压得(我)喘不过气 is a figure of speech
         "呼吸困难",

@@ -73,6 +73,7 @@ def test_several_emergencies_come_most_urgent_first_in_the_language_written() ->
         "防跌倒改造补贴",
         "急救培训在哪报名",
         "中风后康复有补贴吗",
+        "家里老人要用呼吸机，没有呼吸机能租吗",
         "你们可以打我电话吗",
         "打我们社区电话没人接",
         "小区要杀虫吗",
