@@ -133,16 +133,19 @@ def suggestions_keyboard(
 
 def none_keyboard(language: str, query_id: int) -> InlineKeyboardMarkup:
     """Under an honest "I don't know": hand the question to a person, or file a complaint."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(language, "none.ask_person"), callback_data=encode("ask", query_id)
-                )
-            ],
-            [InlineKeyboardButton(t(language, "none.complain"), callback_data=encode("cp", "new"))],
-        ]
-    )
+    complain = InlineKeyboardButton(t(language, "none.complain"), callback_data=encode("cp", "new"))
+    return InlineKeyboardMarkup([_ask_person_row(language, query_id), [complain]])
+
+
+def person_keyboard(language: str, query_id: int) -> InlineKeyboardMarkup:
+    """Where the resident wants a person (an emergency, 转人工, a 👎): hand their question,
+    the query-log row ``query_id``, to a staff member."""
+    return InlineKeyboardMarkup([_ask_person_row(language, query_id)])
+
+
+def _ask_person_row(language: str, query_id: int) -> list[InlineKeyboardButton]:
+    ask = encode("ask", query_id)
+    return [InlineKeyboardButton(t(language, "none.ask_person"), callback_data=ask)]
 
 
 def categories_keyboard(

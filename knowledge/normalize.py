@@ -19,6 +19,7 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 # Anything that is neither a Chinese character, a latin letter nor a digit separates words.
 _SEPARATORS = re.compile(f"[^{_CJK}a-z0-9]+")
 _SPACES = re.compile(r"\s+")
+_DROPPED = re.compile(r"[\W_]+")
 _MEANINGFUL = re.compile(f"[{_CJK}a-z0-9]")
 
 
@@ -30,6 +31,12 @@ def is_cjk(char: str) -> bool:
 def fold(text: str) -> str:
     """Width, script and case folding without the lexicon: NFKC, Simplified, lower case."""
     return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def compact(text: str) -> str:
+    """The folded text without punctuation, spaces or emoji (谢谢！🙏 is 谢谢): how short
+    phrases are compared, whatever the resident put around them."""
+    return _DROPPED.sub("", fold(text))
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:

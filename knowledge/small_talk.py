@@ -9,11 +9,10 @@ dropping punctuation, spaces and emoji.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from knowledge.normalize import fold
+from knowledge.normalize import compact
 
 
 class Talk(StrEnum):
@@ -47,12 +46,11 @@ _PHRASES: dict[Talk, str] = {
     Talk.BYE: "再见 拜拜 拜 回见 bye byebye goodbye seeyou",
 }
 _TABLE = {phrase: talk for talk, phrases in _PHRASES.items() for phrase in phrases.split()}
-_DROPPED = re.compile(r"[\W_]+")  # punctuation, spaces, emoji: 谢谢！🙏 is 谢谢
 
 
 def small_talk(text: str) -> SmallTalk | None:
     """The kind of small talk ``text`` is, or None when it is anything more than that."""
-    key = _DROPPED.sub("", fold(text))
+    key = compact(text)
     talk = _TABLE.get(key)
     if talk is None:
         return None

@@ -17,7 +17,8 @@ from storage.db import after_commit
 
 Listener = Callable[[str, Mapping[str, str]], None]
 
-QUESTION_DECIDED = "question_decided"  # decision: answer | suggest | none
+# decision: answer | suggest | none | too_short | emergency | person
+QUESTION_DECIDED = "question_decided"
 ANSWER_FEEDBACK = "answer_feedback"  # feedback: helpful | unhelpful | none_of_these
 TICKET_FILED = "ticket_filed"  # category
 TICKET_CLOSED = "ticket_closed"  # category, status: closed | rejected | merged

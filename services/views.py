@@ -58,8 +58,10 @@ class AnswerView:
 
     ``kind`` is answer / suggest / none / too_short, or one of SMALL_TALK (a greeting,
     thanks, an "OK", a goodbye: not a question, so neither matched nor logged, and
-    ``query_id`` is 0). ``query_id`` identifies the query-log row so that feedback and a
-    picked suggestion can be recorded against it.
+    ``query_id`` is 0), or emergency (``emergencies`` says which: fire, medical, …) or person
+    (the resident asks for a person), both recognised before matching and logged.
+    ``query_id`` identifies the query-log row so that feedback, a picked suggestion and
+    "ask a person" can be recorded against it.
     """
 
     kind: str
@@ -69,3 +71,4 @@ class AnswerView:
     # "en" when the question was written in English: reply in English (the entry's
     # answer_en) whatever the resident's setting; "zh" otherwise.
     language: str = "zh"
+    emergencies: tuple[str, ...] = ()  # knowledge.emergency.Emergency values, most urgent first

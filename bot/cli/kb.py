@@ -11,7 +11,9 @@ from typing import Any
 
 import knowledge
 from knowledge.calibrate import calibrate, write_fusion
+from knowledge.emergency import emergency
 from knowledge.evaluate import evaluate, format_report, outcome_details, read_labelled, report_json
+from knowledge.person_request import asks_for_person
 
 
 def add_kb_commands(subparsers: Any) -> Any:
@@ -143,10 +145,12 @@ def run_ask(args: argparse.Namespace) -> int:
         return 1
     decision = matcher.decide(args.question)
     titles = {e.id: e.title for e in matcher.kb.entries}
+    first = _before_matching(args.question)
     if args.json:
         print(
             json.dumps(
                 {
+                    "before_matching": first,
                     "decision": decision.kind.value,
                     "entry": decision.entry_id,
                     "score": decision.score,
@@ -162,6 +166,8 @@ def run_ask(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    if first is not None:
+        print(f"answered before matching: {first} (the decision below is not used)")
     print(f"decision:   {decision.kind.value}")
     print(f"entry:      {decision.entry_id or '-'}")
     print(f"score:      {decision.score:.3f}")
@@ -169,3 +175,12 @@ def run_ask(args: argparse.Namespace) -> int:
     for rank, c in enumerate(decision.candidates, start=1):
         print(f"  {rank}. {c.score:.3f}  {c.entry_id}  {titles.get(c.entry_id, '')}")
     return 0
+
+
+def _before_matching(question: str) -> str | None:
+    """What the bot answers ``question`` with before the matcher has a say: emergency advice
+    ("emergency: fire, medical") or the way to a person ("person"); None for neither."""
+    alarm = emergency(question)
+    if alarm is not None:
+        return "emergency: " + ", ".join(alarm.emergencies)
+    return "person" if asks_for_person(question) is not None else None

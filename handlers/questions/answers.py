@@ -9,7 +9,13 @@ from handlers.callbacks import Callback, int_arg
 from handlers.context import Context
 from handlers.i18n import localize, t
 from handlers.people import Caller, identify
-from handlers.render import answer_keyboard, entry_text, none_keyboard, suggestions_keyboard
+from handlers.render import (
+    answer_keyboard,
+    entry_text,
+    none_keyboard,
+    person_keyboard,
+    suggestions_keyboard,
+)
 from handlers.replies import reply
 from services import AnswerView, InvalidInput, NotFound
 from services.residents.limits import Banned, TooManyRequests
@@ -79,9 +85,26 @@ async def send_outcome(
         await reply(update, t(lang, "too_short"))
     elif outcome.kind in SMALL_TALK:
         await reply(update, t(lang, f"small_talk.{outcome.kind}"))
+    elif outcome.kind == "emergency":
+        await reply(update, emergency_text(context, lang, outcome.emergencies), _ask(lang, outcome))
+    elif outcome.kind == "person":
+        text = t(lang, "person.text", reach=reach_text(context, lang))
+        await reply(update, text, _ask(lang, outcome))
     else:
         text = t(lang, "none.text", reach=reach_text(context, lang))
         await reply(update, text, none_keyboard(lang, outcome.query_id))
+
+
+def emergency_text(context: Context, language: str, emergencies: tuple[str, ...]) -> str:
+    """What to do now, for each emergency the message told of, then the way to a person.
+    Only national numbers are written in the catalogs; the centre's comes from its contact."""
+    advice = [t(language, f"emergency.{kind}") for kind in emergencies]
+    return "\n\n".join([t(language, "emergency.intro"), *advice, reach_text(context, language)])
+
+
+def _ask(language: str, outcome: AnswerView) -> InlineKeyboardMarkup | None:
+    """The "ask a person" button, when the message was logged (it files that question)."""
+    return person_keyboard(language, outcome.query_id) if outcome.query_id else None
 
 
 def reach_text(context: Context, language: str) -> str:
@@ -154,11 +177,17 @@ async def feedback(update: Update, context: Context, caller: Caller, cb: Callbac
     stored = await context.services.enquiries.feedback(
         caller.resident.telegram_id, query_id, helpful == 1
     )
-    key = "feedback.not_yours" if not stored else "feedback.thanks" if helpful else "feedback.sorry"
     message = update.callback_query.message if update.callback_query else None
     if stored and isinstance(message, Message) and message.reply_markup is not None:
         # Drop the 👍/👎 row (always the first) so the choice is visibly taken and a second
         # press has nothing to hit; the related-entry buttons stay.
         rows = message.reply_markup.inline_keyboard[1:]
         await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-    await reply(update, t(caller.language, key))
+    lang = caller.language
+    if not stored:
+        await reply(update, t(lang, "feedback.not_yours"))
+    elif helpful:
+        await reply(update, t(lang, "feedback.thanks"))
+    else:  # the answer did not help: the same way to a person as an "I don't know"
+        text = t(lang, "feedback.sorry", reach=reach_text(context, lang))
+        await reply(update, text, person_keyboard(lang, query_id))

@@ -7,15 +7,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from knowledge import DecisionKind
+from knowledge.emergency import emergency
+from knowledge.normalize import fold
+from knowledge.person_request import asks_for_person
 from knowledge.small_talk import small_talk
 from services import events
 from services.errors import InvalidInput, NotFound
 from services.knowledge.live import LiveKnowledge
 from services.knowledge.query_log import QueryLogWriter
 from services.residents.bans import BanCheck
-from services.residents.limits import ResidentLimits, Throttle
+from services.residents.limits import ResidentLimits, Throttle, TooManyRequests
 from services.views import AnswerView, EntryView
 from storage import Database
+from storage.models import DECISION_EMERGENCY, DECISION_PERSON
 from storage.repositories import query_log
 from storage.repositories import residents as residents_repo
 from storage.repositories.query_log import LoggedQuestion
@@ -46,7 +50,8 @@ class EnquiryService:
         self._bans = bans or BanCheck(db, clock)
 
     async def ask(self, telegram_id: int, text: str) -> AnswerView:
-        """Decide answer / suggest / none for a question and record it in the query log.
+        """Decide answer / suggest / none for a question and record it in the query log;
+        an emergency or a request for a person is recognised (and logged) before matching.
 
         TooManyRequests past the resident's limit: one person sending hundreds of questions
         at once must not hold the matcher (and the other residents) for minutes. Banned (a
@@ -54,8 +59,23 @@ class EnquiryService:
         question = text.strip()[:MAX_QUESTION_CHARS]
         if not question:
             raise InvalidInput("empty question")
-        await self._bans.refuse_if_banned(telegram_id)
-        self._questions.check(telegram_id)
+        # An emergency is answered with what to do now before anything else: before a
+        # decision kept for the same words, and to a banned or hurried resident too (only
+        # not logged then, so without the "ask a person" that needs the logged question).
+        alarm = emergency(question)
+        if alarm is not None:
+            try:
+                await self._admit(telegram_id)
+                query_id = await self._log_unmatched(telegram_id, question, DECISION_EMERGENCY)
+            except TooManyRequests:  # Banned included
+                query_id = 0
+            urgent = tuple(e.value for e in alarm.emergencies)
+            return AnswerView(DECISION_EMERGENCY, query_id, None, (), alarm.language, urgent)
+        await self._admit(telegram_id)
+        wants_person = asks_for_person(question)
+        if wants_person is not None:  # 转人工: the way to a person, not an article
+            query_id = await self._log_unmatched(telegram_id, question, DECISION_PERSON)
+            return AnswerView(DECISION_PERSON, query_id, None, (), wants_person)
         # A question asked before in the same words is answered from the kept decision (small
         # talk never reaches the matcher, so nothing kept is small talk). Matching with every
         # layer takes tens of milliseconds (the embedding model): in a worker thread, so that
@@ -67,20 +87,14 @@ class EnquiryService:
             if talk is not None:  # 你好, 谢谢: answered kindly, neither matched nor logged
                 return AnswerView(talk.talk.value, 0, None, (), talk.language)
             decision = await asyncio.to_thread(matcher.decide, question)
-        events.emit(events.QUESTION_DECIDED, decision=decision.kind.value)
-        query_id = await self._log.log(
-            LoggedQuestion(
-                asker_telegram_id=telegram_id,
-                asked_at=self._clock(),
-                raw_text=question,
-                normalized_text=decision.normalized,
-                decision=decision.kind.value,
-                entry_id=decision.entry_id,
-                score=round(decision.score, 4),
-                candidates=[
-                    {"entry_id": c.entry_id, "score": c.score} for c in decision.candidates
-                ],
-            )
+        query_id = await self._log_decided(
+            telegram_id,
+            question,
+            decision.kind.value,
+            normalized=decision.normalized,
+            entry_id=decision.entry_id,
+            score=round(decision.score, 4),
+            candidates=[{"entry_id": c.entry_id, "score": c.score} for c in decision.candidates],
         )
         entry = None
         if decision.kind is DecisionKind.ANSWER and decision.entry_id is not None:
@@ -89,6 +103,41 @@ class EnquiryService:
             t for c in decision.suggestions() if (t := self._knowledge.titles(c.entry_id))
         )
         return AnswerView(decision.kind.value, query_id, entry, suggestions, decision.language)
+
+    async def _admit(self, telegram_id: int) -> None:
+        """Banned, or TooManyRequests past the resident's limit."""
+        await self._bans.refuse_if_banned(telegram_id)
+        self._questions.check(telegram_id)
+
+    async def _log_unmatched(self, telegram_id: int, question: str, decision: str) -> int:
+        """Log a message recognised before matching: no entry, no candidates."""
+        return await self._log_decided(telegram_id, question, decision, normalized=fold(question))
+
+    async def _log_decided(
+        self,
+        telegram_id: int,
+        question: str,
+        decision: str,
+        *,
+        normalized: str,
+        entry_id: str | None = None,
+        score: float = 0.0,
+        candidates: list[dict[str, object]] | None = None,
+    ) -> int:
+        """Count the decision (metrics) and log the question with it; the query log's id."""
+        events.emit(events.QUESTION_DECIDED, decision=decision)
+        return await self._log.log(
+            LoggedQuestion(
+                asker_telegram_id=telegram_id,
+                asked_at=self._clock(),
+                raw_text=question,
+                normalized_text=normalized,
+                decision=decision,
+                entry_id=entry_id,
+                score=score,
+                candidates=candidates or [],
+            )
+        )
 
     async def choose(self, telegram_id: int, query_id: int, entry_id: str) -> EntryView:
         """The resident picked a "did you mean" suggestion: show it and log the choice."""

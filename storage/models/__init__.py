@@ -22,7 +22,14 @@ from storage.models.notices import (
     Subscription,
 )
 from storage.models.outbox import PRIORITY_BULK, PRIORITY_PERSONAL, OutboxMessage, OutboxStatus
-from storage.models.query_log import DECISION_ANSWER, DECISION_NONE, DECISION_SUGGEST, QueryLog
+from storage.models.query_log import (
+    DECISION_ANSWER,
+    DECISION_EMERGENCY,
+    DECISION_NONE,
+    DECISION_PERSON,
+    DECISION_SUGGEST,
+    QueryLog,
+)
 from storage.models.residents import LANGUAGES, Resident, Role
 from storage.models.tickets import (
     OPEN_STATUSES,
@@ -39,7 +46,9 @@ from storage.models.tickets import (
 
 __all__ = [
     "DECISION_ANSWER",
+    "DECISION_EMERGENCY",
     "DECISION_NONE",
+    "DECISION_PERSON",
     "DECISION_SUGGEST",
     "LANGUAGES",
     "NAMING_CONVENTION",

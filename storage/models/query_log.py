@@ -12,6 +12,10 @@ from storage.models.base import Base
 DECISION_ANSWER = "answer"
 DECISION_SUGGEST = "suggest"
 DECISION_NONE = "none"
+# Recognised before any matching (knowledge/emergency.py, knowledge/person_request.py): no
+# entry, no candidates. Logged so that "ask a person" can file the message as an enquiry.
+DECISION_EMERGENCY = "emergency"
+DECISION_PERSON = "person"
 
 
 class QueryLog(Base):

@@ -37,6 +37,14 @@ def test_ask_json(capsys):
     assert data["decision"] == "answer"
     assert data["entry"] == "subsistence-allowance"
     assert data["candidates"][0]["id"] == "subsistence-allowance"
+    assert data["before_matching"] is None
+
+
+def test_ask_shows_what_is_answered_before_matching(capsys):
+    assert _run("kb", "ask", "着火了") == 0
+    assert capsys.readouterr().out.startswith("answered before matching: emergency: fire ")
+    assert _run("kb", "ask", "转人工", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["before_matching"] == "person"
 
 
 def test_eval_json_and_details(tmp_path: Path, capsys):
