@@ -80,6 +80,20 @@ async def test_ticket_shows_own_and_hides_everything_else(linli: Linli) -> None:
     assert "请在命令后面写上工单号" in (await say(linli, "/ticket"))["text"]
 
 
+async def test_a_rejected_ticket_reads_as_declined_not_as_waiting(linli: Linli) -> None:
+    number = await file(linli)
+    await linli.services.tickets.staff.reject(
+        Actor(STAFF_ID, STAFF_CHAT_ID), number, "属于物业合同纠纷，请找物业公司"
+    )
+    await linli.api.wait_for(  # told first, with the reason
+        lambda: [m for m in linli.api.sent_to(RESIDENT_ID) if "没有被受理" in m["text"]]
+    )
+    listing = (await say(linli, "/mytickets"))["text"]
+    assert f"{number} · 噪音扰民 · 不予受理" in listing  # 未受理 read as "not yet taken up"
+    detail = (await say(linli, f"/ticket {number}"))["text"]
+    assert "不予受理的原因：属于物业合同纠纷，请找物业公司" in detail
+
+
 async def test_staff_asking_in_private_for_a_ticket_not_theirs_are_sent_to_the_desk(
     linli: Linli,
 ) -> None:
