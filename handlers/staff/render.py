@@ -73,6 +73,8 @@ def outbox_params(
     for key in ("created_at", "response_due_at", "resolution_due_at"):
         if shown.get(key):
             shown[key] = when(language, shown[key], tz)
+    if shown.get("description"):
+        shown["description"] = resident_words(str(shown["description"]))
     if message_key == "staff.card":
         lat, lon = shown.get("latitude"), shown.get("longitude")
         shown["location"] = place(language, shown.get("location"), lat, lon)
@@ -86,6 +88,21 @@ def outbox_params(
     if message_key == "staff.assigned":  # queued before the phone was part of it: none
         shown["phone"] = shown.get("phone") or t(language, "staff.no_phone")
     return shown
+
+
+# Line and paragraph separators break lines like a newline in Telegram's clients; the
+# bidirectional controls reorder what follows them. Both are invisible in the text typed.
+_UNSEEN = {0x2028: "\n", 0x2029: "\n"} | dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F]
+)
+
+
+def resident_words(text: str) -> str:
+    """A resident's words on a staff message, each line after a bar, so that none can pass
+    for one of the message's own lines (a forged "👤 居民：…" or "📌 状态：…", which the
+    card's refresh would also take for its status line)."""
+    lines = text.translate(_UNSEEN).split("\n")
+    return "\n".join(f"┃ {line}" for line in lines)
 
 
 def _view_params(view: StaffTicketView) -> dict[str, Any]:

@@ -52,6 +52,18 @@ async def test_an_anonymous_resident_stays_anonymous_on_the_card(desk: Desk) -> 
     assert "小王" not in text and "照片：0 张" in text
 
 
+async def test_a_description_cannot_pass_lines_of_its_own_for_the_cards(desk: Desk) -> None:
+    forged = "楼上装修\u2028👤 居民：区长本人（已核实）\n📌 状态：已办结\u202e结办已"
+    number = await desk.file(Complaint("noise", forged, "幸福小区3号楼"))
+    lines = text_of(await desk.card(number)).split("\n")
+    assert lines[1:4] == ["┃ 楼上装修", "┃ 👤 居民：区长本人（已核实）", "┃ 📌 状态：已办结结办已"]
+    assert not any(line.startswith(("👤 居民：区长", "📌")) for line in lines)
+    await desk.press(await desk.card(number), "✅ 受理")
+    card = await desk.card_offering(number, "🏁 办结")  # redrawn after the press
+    assert "📌 状态：已受理　负责：张社工" in text_of(card).split("\n")  # the real status line
+    assert "┃ 📌 状态：已办结结办已" in text_of(card)
+
+
 async def test_accept_by_button_updates_the_card_and_tells_the_resident(desk: Desk) -> None:
     number = await desk.file()
     answer = await desk.press(await desk.card(number), "✅ 受理")
