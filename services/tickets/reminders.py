@@ -19,6 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from services.errors import InvalidInput
+from services.reports.scrub import mask_phone_numbers
 from services.tickets.categories import get_category
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
@@ -284,5 +285,8 @@ def category_title(category: str, language: str) -> str:
 
 
 def _snippet(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
+    """The start of a description for a digest or an escalation, phone numbers masked as on
+    the card. Masked before it is cut: a number cut in half would otherwise slip past the
+    pattern and stay readable."""
+    flat = " ".join(mask_phone_numbers(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
