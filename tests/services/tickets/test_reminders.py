@@ -232,7 +232,11 @@ async def test_the_staff_chat_digest_masks_phone_numbers_even_where_it_cuts(desk
     # The number starts at the 31st character: cut at 40 before masking, its first nine
     # digits would be left, too few for the phone pattern to see.
     told = "我叫张伟，电话13812345678，家里水管漏了"
-    cut = "楼上漏水漏到我家天花板已经好几天了，物业说不归他们管，怎么办" + "13987654321" + "请尽快来看"
+    cut = (
+        "楼上漏水漏到我家天花板已经好几天了，物业说不归他们管，怎么办"
+        + "13987654321"
+        + "请尽快来看"
+    )
     first = await file_noise(desk, complaint=Complaint(category="noise", description=told))
     second = await file_noise(desk, complaint=Complaint(category="noise", description=cut))
     assert await reminders(desk).send_morning_digests(at(3, 8, 30)) == 1
