@@ -246,3 +246,17 @@ async def test_the_staff_chat_digest_masks_phone_numbers_even_where_it_cuts(desk
     assert row.chat_id == STAFF_CHAT and first in text and second in text
     assert "我叫张伟，电话138****5678，家里水管漏了" in text
     assert "13812345678" not in text and "139876543" not in text
+
+
+async def test_officials_are_told_of_an_overdue_ticket_without_the_residents_words(
+    desk: Desk,
+) -> None:
+    # Officials see no personal data (README, "Your data"): category and building only.
+    told = Complaint("noise", "我叫张伟，电话13812345678，楼上天天装修", "幸福小区3号楼2单元501室")
+    number = await file_noise(desk, complaint=told)
+    assert await reminders(desk).escalate_overdue(at(2, 15)) == 2
+
+    for row in await sent(desk):
+        text = t("zh-Hans", row.message_key, **row.params)
+        assert row.chat_id in (OFFICIAL, ADMIN) and number in text and "📍 幸福小区3号楼" in text
+        assert not any(said in text for said in ("张伟", "5678", "装修", "501", "2单元"))
