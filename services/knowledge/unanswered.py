@@ -1,4 +1,5 @@
-"""What residents asked that linli could not answer, grouped so operators see what to add."""
+"""What residents asked that linli could not answer, grouped so operators see what to add,
+phone numbers masked."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from rapidfuzz import fuzz
 
+from services.reports.scrub import mask_phone_numbers
 from storage import Database
 from storage.repositories import query_log
 
@@ -31,7 +33,12 @@ async def unanswered_groups(
     """Questions decided *none* or rated 👎, grouped by similarity, most frequent first."""
     async with db.transaction() as session:
         rows = await query_log.list_unanswered(session, since=since, limit=limit)
-        items = [(r.normalized_text or r.raw_text, r.raw_text, r.feedback == -1) for r in rows]
+        # Admins read these (the weekly digest, `linli kb unanswered`): a question is not
+        # theirs to call back, so a phone number typed in it is masked as on the staff card.
+        items = [
+            (r.normalized_text or r.raw_text, mask_phone_numbers(r.raw_text), r.feedback == -1)
+            for r in rows
+        ]
     groups: list[tuple[str, list[tuple[str, bool]]]] = []
     for normalized, raw, disliked in items:
         for key, members in groups:

@@ -7,10 +7,14 @@ may still name a resident or a flat by mistake. It removes what can identify a
 person in a complaint: phone numbers however they are written (138.1234.5678, digit by
 digit, in Chinese numerals), ID-card and other long numbers, Telegram @handles, WeChat ids,
 links, e-mail addresses, the name the resident gave, people's names (jieba's part-of-speech
-tagger finds 张建国 with no title; a name after 邻居/联系/我叫 … is taken too), house and
-room numbers (楼/栋/单元/室/号, 五零一, 楼上1502: "the community" is as precise as a public
-text gets) and the forms of address that carry a surname (王阿姨, 李先生, 张师傅). It errs
-on the side of removing: 王府井 may read as 某人. The exact patterns are tested in
+tagger finds 张建国 with no title; a name after 邻居/联系/我叫 … or after who the person
+is (独居老人赵桂兰, 业主王秀英), before a title or 老人 (赵桂兰阿姨) and someone's home
+(张伟家) are taken too), house and room numbers (楼/栋/单元/室/房/号, 五零一, 楼上1502, the
+501 of 3号楼2单元501: "the community" is as precise as a public text gets) and the forms
+of address that carry a surname (王阿姨, 李先生, 张师傅). It errs on the side of removing
+(王府井 may read as 某人), but ordinary words that begin with a surname (老人安全, 关爱老人,
+管道师傅, 张贴) are checked against jieba's dictionary and kept. The exact patterns, and
+ordinary summaries that must pass unchanged, are tested in
 tests/services/notices/test_disclosure.py.
 """
 
@@ -65,7 +69,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Room numbers said digit by digit (五零一, 一五零二), and bare ones next to a neighbour.
     (re.compile(r"[一二三四五六七八九]{1,2}[零〇][一二三四五六七八九]"), "某处"),
     (re.compile(r"(楼上|楼下|隔壁|对门|对面|住在|住)\s*\d{3,4}(?!\d)"), r"\1某处"),
+    (re.compile(r"\d{3,4}\s*号?房(?![间屋子东产租])"), "某处"),  # 1202房, not 房间 or 房东
     (re.compile(r"(?:某处)+"), "某处"),
+    # A bare room number left after its building (3号楼2单元501 → 某处501), though not a
+    # date, an hour or a count that follows a building (5号楼12月起, 3号楼20户).
+    (re.compile(r"某处\s*\d{2,4}(?![\d年月日号点时分个户人次件米%])"), "某处"),
 )
 _PLACEHOLDER = re.compile(rf"\[(?:电话|号码|链接|邮箱|账号)\]|{MASK}|某处")
 _SURNAMES = (
@@ -76,10 +84,18 @@ _SURNAMES = (
     "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
     "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
 )
+# Everyday words jieba's dictionary tags as names (nr), as a summary may use them: 张贴
+# "to put up (a notice)", 安全检查 "safety check", 文明 "civilised", 关怀 "care".
+_NOT_NAMES = frozenset(
+    ("张贴", "安全检查", "文明", "阳光", "明白", "安静", "康复", "关怀", "周转", "陈述",
+     "荣获", "祝贺", "杜绝", "许可", "齐全", "宁静", "安抚", "陈列", "胡同", "卓越", "高峰",
+     "谢谢", "荣誉", "明星", "卫星", "高明", "顾问", "顾客", "师生", "宁可", "林立")
+)  # fmt: skip
 # 工 and 总 are left out: 施工 and 总是 would read as a surname with a title.
 _TITLES = (
     "阿姨|叔叔|先生|女士|小姐|师傅|大爷|大妈|奶奶|爷爷|老师|同志|阿婆|阿公|老板|经理|主任|书记"
 )
+_TITLE_WORDS = frozenset(_TITLES.split("|"))  # 师傅 alone is nobody's name
 # 王某 / 王某某, though not a surname-like word before a placeholder (于某处: "at some place").
 _ADDRESSED = re.compile(rf"(?:[老小])?[{_SURNAMES}](?:{_TITLES}|某(?![处人])某?)")
 # 老王 / 小李: only the commonest surnames, so that 小时, 小区 and 老师 stay as they are.
@@ -88,9 +104,17 @@ _COMMON = (
     "蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范廖贾"
 )
 _FAMILIAR = re.compile(rf"[老小][{_COMMON}]")
-# Someone's home named by their full name (张伟家, 张建国家门口), though not an estate or a
-# shop named with 家 (阳光家园, 万家乐): whose home a ticket is about is theirs to tell.
-_HOME = re.compile(rf"[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=家(?![园具居电乐政务]))")
+# Someone's home named by their full name (张伟家, 张建国家门口, 张伟家电梯), though not an
+# estate or a shop named with 家 (阳光家园, 万家乐, 家电): whose home a ticket is about is
+# theirs to tell.
+_HOME = re.compile(rf"[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=家(?![园具居乐政务]|电(?!梯)))")
+# A full name after the word for who the person is (独居老人赵桂兰, 业主王秀英) or before a
+# title or 老人 (赵桂兰阿姨, 刘淑芬老人). These words also precede or follow ordinary words
+# that begin with a surname (老人安全, 关爱老人, 管道师傅): ``_a_name`` tells them apart.
+_ROLE_NAMED = re.compile(
+    rf"(?<=老人|居民|村民|业主|住户|租户|户主)[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}"
+    rf"|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=老人|{_TITLES})"
+)
 # A name right after the words that introduce one, whatever the tagger makes of it.
 _INTRODUCED = re.compile(
     rf"(邻居|联系人?|我叫|名叫|叫做|姓名[:：]?|我是|找|告诉)\s*([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})"
@@ -118,10 +142,10 @@ def says_nothing(scrubbed: str) -> bool:
 
 
 def mask_people(text: str, names: Iterable[str | None] = ()) -> str:
-    """``text`` with known ``names``, people named with a title or after 我叫/邻居 (王阿姨,
-    老王, 邻居刘桂兰) and whose home it is (张伟家) masked, and nothing else: for a place
-    already cut to its building, whose numbers stay. jieba's tagger is left out here, as it
-    reads estate names (阳光花园) as people's."""
+    """``text`` with known ``names``, people named with a title or after 我叫/邻居/老人 (王阿姨,
+    老王, 邻居刘桂兰, 老人赵桂兰) and whose home it is (张伟家) masked, and nothing else: for a
+    place already cut to its building, whose numbers stay. jieba's tagger is left out here,
+    as it reads estate names (阳光花园) as people's."""
     return _SPACE.sub(" ", _addressed(_known_names(text, names))).strip()
 
 
@@ -135,7 +159,20 @@ def _known_names(text: str, names: Iterable[str | None]) -> str:
 def _addressed(text: str) -> str:
     """Names after the words that introduce one, and surnames with a title or 老/小."""
     out = _INTRODUCED.sub(lambda m: m.group(1) + MASK, text)
+    out = _ROLE_NAMED.sub(lambda m: MASK if _a_name(m.group(0)) else m.group(0), out)
     return _HOME.sub(MASK, _FAMILIAR.sub(MASK, _ADDRESSED.sub(MASK, out)))
+
+
+def _a_name(word: str) -> bool:
+    """False when ``word``, or its first two characters, is a word of jieba's dictionary
+    other than a name (安全, 关爱, 管道 in 管道师傅): a name is rarely in it, or is tagged
+    as one (nr)."""
+    tags = _dictionary()
+    for part in (word, word[:2]):
+        tag = tags.get(part)
+        if part in _NOT_NAMES or (tag is not None and not tag.startswith("nr")):
+            return False
+    return True
 
 
 def mask_phone_numbers(text: str) -> str:
@@ -161,7 +198,12 @@ def _tagged_names(text: str) -> str:
 
 
 def _named(word: str) -> bool:
-    return word[0] in _SURNAMES and "某" not in word
+    return (
+        word[0] in _SURNAMES
+        and "某" not in word
+        and word not in _NOT_NAMES
+        and word not in _TITLE_WORDS
+    )
 
 
 @lru_cache(maxsize=1)
@@ -170,6 +212,15 @@ def _tagger() -> Any:
     import jieba.posseg
 
     return jieba.posseg.lcut
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, str]:
+    """jieba's dictionary: each word's part of speech (nr for a name)."""
+    import jieba.posseg
+
+    tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
+    return tags
 
 
 def _name_parts(name: str | None) -> list[str]:

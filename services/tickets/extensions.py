@@ -28,12 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.access import Actor, require_private
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.log_context import bind_ticket
-from services.reports.scrub import mask_phone_numbers
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.due_input import NewDue, split_due
 from services.tickets.lifecycle import Action
 from services.tickets.pauses import staff_and_ticket
+from services.tickets.summaries import ticket_place
 from services.tickets.trail import TicketTrail
 from storage import Role
 from storage.models import (
@@ -163,8 +163,11 @@ class Extensions:
             params = {
                 **_params(ticket, row), "category": ticket.category,
                 "requester": staff.display_name or "",
-                # Officials read it privately: numbers typed in it masked, as on the card.
-                "description": mask_phone_numbers(ticket.description),
+                # Officials see no personal data (README, "Your data"): not the resident's
+                # words, which no scrubber can be trusted to clear of every name, but the
+                # category and the place at building level, as the public reads them; the
+                # reason says what the case needs.
+                "place": await ticket_place(session, ticket),
             }  # fmt: skip
             buttons = decision_buttons(row.id)
             for person in deciders:

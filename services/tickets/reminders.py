@@ -19,7 +19,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from services.errors import InvalidInput
+from services.reports.scrub import mask_phone_numbers
 from services.tickets.categories import get_category
+from services.tickets.summaries import ticket_place
 from services.workdays.worktime import WorkCalendar
 from storage import Database, Role
 from storage.models import Resident, Ticket
@@ -177,8 +179,10 @@ class ReminderService:
             )
             for ticket in overdue:
                 assignee = assignees.get(ticket.assignee_telegram_id or 0)
+                place = await ticket_place(session, ticket)
                 for official in officials:
-                    key, params = self._escalation(ticket, assignee, self._language(official), now)
+                    language = self._language(official)
+                    key, params = self._escalation(ticket, assignee, place, language, now)
                     idem = f"reminder:escalate:{ticket.id}:{day}:tg{official.telegram_id}"
                     messages += self._message(official, key, params, idem, ticket)
             return await repo.add_messages(session, messages, now)
@@ -207,9 +211,10 @@ class ReminderService:
         return person.language or self.settings.default_language
 
     def _escalation(
-        self, ticket: Ticket, assignee: Resident | None, language: str, now: datetime
+        self, ticket: Ticket, assignee: Resident | None, place: str, language: str, now: datetime
     ) -> tuple[str, dict[str, Any]]:
-        """Which limit a ticket missed (no response yet, or unresolved) and the message."""
+        """Which limit a ticket missed (no response yet, or unresolved) and the message.
+        Officials see no personal data: the place at building level, not the description."""
         late_response = ticket.first_response_at is None and now > ticket.response_due_at
         if late_response and now <= ticket.resolution_due_at:
             key, due = "reminders.escalate_response", ticket.response_due_at
@@ -222,7 +227,7 @@ class ReminderService:
             "due": self._local(due),
             "late_hours": f"{late:.1f}",
             "assignee": "—" if assignee is None else (assignee.display_name or "—"),
-            "description": _snippet(ticket.description, 60),
+            "place": place,
         }
 
     def _digest_params(
@@ -284,5 +289,8 @@ def category_title(category: str, language: str) -> str:
 
 
 def _snippet(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
+    """The start of a description for the staff's digests, phone numbers masked as on
+    the card. Masked before it is cut: a number cut in half would otherwise slip past the
+    pattern and stay readable."""
+    flat = " ".join(mask_phone_numbers(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

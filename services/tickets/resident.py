@@ -15,15 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.access import Actor
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
+from services.reports.scrub import mask_phone_numbers
 from services.residents.bans import BanCheck
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
 from services.tickets.lifecycle import Action
 from services.tickets.pauses import resume_on_followup
-from services.tickets.trail import TicketTrail
+from services.tickets.trail import STAFF_ROLES, TicketTrail
 from services.tickets.views import TicketView
-from storage.models import EventKind, Resident, Ticket, TicketFollower, TicketStatus
+from storage import Role
+from storage.models import (
+    EventKind,
+    Resident,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketStatus,
+)
 from storage.repositories import tickets as repo
+from storage.repositories.residents import get_resident
 
 
 class FollowedNotFiled(NotFound):
@@ -109,10 +119,7 @@ class ResidentTickets:
             event = await self._trail.record(
                 session, ticket, person, EventKind.FOLLOWUP, public_message=text, as_resident=True
             )
-            params = {"ticket_id": ticket.id, "number": ticket.number, "text": text}
-            await notify.to_staff_chat(
-                session, ticket, event, self._trail.settings, "staff.followup", params
-            )
+            await self._relay(session, ticket, event, text)
             # The answer staff were waiting for (or any word from the resident): work resumes.
             await resume_on_followup(self._trail, session, ticket, person)
             return await self._trail.resident_view(session, ticket, is_owner=True)
@@ -168,11 +175,29 @@ class ResidentTickets:
                 as_resident=True,
             )  # fmt: skip
             if not ticket.rating_solved:
-                params = {"ticket_id": ticket.id, "number": ticket.number, "text": comment}
-                await notify.to_staff_chat(
-                    session, ticket, event, self._trail.settings, "staff.followup", params
-                )
+                await self._relay(session, ticket, event, comment)
             return await self._trail.resident_view(session, ticket, is_owner=True)
+
+    async def _relay(
+        self, session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str
+    ) -> None:
+        """The resident's words to the staff chat, phone numbers masked as on the card (the
+        group reads them, whoever filed, anonymous or not). A number is there to be called:
+        whoever took the ticket gets the words in full, privately, as they get the phone."""
+        masked = mask_phone_numbers(text)
+        params = {"ticket_id": ticket.id, "number": ticket.number, "text": masked}
+        settings = self._trail.settings
+        await notify.to_staff_chat(session, ticket, event, settings, "staff.followup", params)
+        assignee = (
+            None
+            if masked == text or ticket.assignee_telegram_id is None
+            else await get_resident(session, ticket.assignee_telegram_id)
+        )
+        if assignee is not None and Role(assignee.role) in STAFF_ROLES:
+            params = {**params, "text": text}
+            await notify.to_person(
+                session, ticket, event, assignee, settings, "staff.followup", params
+            )
 
     async def awaiting_rating(self, actor: Actor) -> tuple[AwaitedRating, ...]:
         """The resident's own tickets whose rating question is open: resolved (each

@@ -83,9 +83,24 @@ def default_summary(
     """Category · place at building level (or the community) · outcome; never the
     description. ``names`` (the filer's) are masked in the place, as are people named
     with a title (王阿姨家楼下)."""
-    place = mask_people(building_level(location_text) or _community_name(community), names)
+    place = public_place(community, location_text, names)
     parts = (category_title(category), place, OUTCOMES.get(status, ""))
     return SEPARATOR.join(p for p in parts if p)
+
+
+def public_place(
+    community: str | None, location_text: str | None, names: Iterable[str | None] = ()
+) -> str:
+    """The place at building level (or the community), with ``names`` (the filer's) and
+    people named with a title (王阿姨家楼下) masked: all of a ticket's place that may be
+    read by anyone but staff."""
+    return mask_people(building_level(location_text) or _community_name(community), names)
+
+
+async def ticket_place(session: AsyncSession, ticket: Ticket) -> str:
+    """``public_place`` of a ticket, with its filer's name and community."""
+    community, names = await _filer_context(session, ticket)
+    return public_place(community, ticket.location_text, names)
 
 
 def published_summary(
@@ -150,9 +165,7 @@ class PublicSummaries:
 
 
 async def _view(session: AsyncSession, ticket: Ticket) -> SummaryView:
-    filer = await session.get(Resident, ticket.resident_id)
-    community = ticket.community or (None if filer is None else filer.community)
-    names = () if filer is None else (filer.display_name,)
+    community, names = await _filer_context(session, ticket)
     place = (ticket.category, community, ticket.location_text, ticket.status)
     return SummaryView(
         number=ticket.number,
@@ -160,6 +173,15 @@ async def _view(session: AsyncSession, ticket: Ticket) -> SummaryView:
         published=published_summary(ticket.public_summary, *place, names),
         default=default_summary(*place, names),
     )
+
+
+async def _filer_context(
+    session: AsyncSession, ticket: Ticket
+) -> tuple[str | None, tuple[str | None, ...]]:
+    """The ticket's community (else its filer's) and the filer's name, to mask."""
+    filer = await session.get(Resident, ticket.resident_id)
+    community = ticket.community or (None if filer is None else filer.community)
+    return community, () if filer is None else (filer.display_name,)
 
 
 def _community_name(community_id: str | None) -> str:

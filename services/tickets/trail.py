@@ -286,7 +286,7 @@ class TicketTrail:
             rating_solved=ticket.rating_solved,
             rating_score=ticket.rating_score,
             rating_comment=ticket.rating_comment,
-            events=tuple(staff_event(e) for e in history),
+            events=tuple(staff_event(e, masked=not is_assignee) for e in history),
             supervised=ticket.supervised_at is not None,
             redone=ticket.redone_count or 0,
             channel=ticket.channel or "telegram",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.reports.scrub import mask_phone_numbers
 from storage.models import EventKind, FilingDraft, Resident, Ticket, TicketEvent
 
 STAFF_SIGNATURE = "社区工作人员"
@@ -209,8 +210,10 @@ def is_public(event: TicketEvent) -> bool:
     return event.kind in _PUBLIC_KINDS or status_changing_callback
 
 
-def staff_event(event: TicketEvent) -> StaffEventView:
-    """The full record of one event."""
+def staff_event(event: TicketEvent, *, masked: bool = True) -> StaffEventView:
+    """The full record of one event. ``masked``: phone numbers in its texts shown as
+    138****5678, as on the card, for a trail read in the staff chat (a resident's follow-up
+    may carry their number); only the assignee, in private, reads them in full."""
     return StaffEventView(
         id=event.id,
         at=event.at,
@@ -219,10 +222,14 @@ def staff_event(event: TicketEvent) -> StaffEventView:
         actor_role=event.actor_role,
         from_status=event.from_status,
         to_status=event.to_status,
-        public_message=event.public_message,
-        internal_note=event.internal_note,
+        public_message=_shown(event.public_message, masked),
+        internal_note=_shown(event.internal_note, masked),
         details=dict(event.details),
     )
+
+
+def _shown(text: str | None, masked: bool) -> str | None:
+    return mask_phone_numbers(text) if masked and text else text
 
 
 def draft_view(draft: FilingDraft) -> DraftView:

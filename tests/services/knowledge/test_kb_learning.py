@@ -14,11 +14,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from handlers.i18n import t
 from knowledge import default_data_dir
 from services.errors import NotFound, PermissionDenied
 from services.knowledge.learned import KnowledgeNotWritable
 from services.knowledge.learning import MESSAGE_KEY, KbLearningService, digest_slot
 from services.knowledge.live import LiveKnowledge
+from services.knowledge.unanswered import unanswered_groups
 from services.tickets.enquiries import EnquiryService
 from services.workdays.worktime import TIMEZONE as TZ
 from storage import Database, Role
@@ -205,3 +207,20 @@ async def test_an_english_question_says_so_for_an_english_answer(
     assert (answer.kind, answer.language) == ("answer", "en")
     assert answer.entry is not None and answer.entry.answer_en
     assert (await world.enquiries.ask(RESIDENT, "低保怎么申请")).language == "zh"
+
+
+async def test_admins_read_unanswered_questions_with_phone_numbers_masked(
+    database: Database, kb_dir: Path
+) -> None:
+    world = await world_of(database, kb_dir)
+    assert await world.ask("+86 138-1234-5678") == "none"
+    assert await world.ask("我的电话13812345678，老年卡怎么办理", dislike=True) != "none"
+
+    # `linli kb unanswered` prints these groups as they come.
+    groups = await unanswered_groups(database, since=None)
+    listed = [q for g in groups for q in (g.example, *g.questions)]
+    assert "861****5678" in listed and "我的电话138****5678，老年卡怎么办理" in listed
+    assert await world.learning.send_weekly_digest() > 0
+    digest = "".join(t("zh-Hans", r.message_key, **r.params) for r in await world.rows())
+    assert "861****5678" in digest and "138****5678，老年卡" in digest
+    assert not any("1234" in text for text in (*listed, digest))

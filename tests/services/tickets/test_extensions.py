@@ -11,12 +11,13 @@ from datetime import date, datetime, time
 
 import pytest
 
+from handlers.i18n import t
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.privacy.service import PrivacyService
 from services.reports import ReportService, export
 from services.residents.service import ResidentService
-from services.tickets import InvalidTransition
+from services.tickets import Complaint, InvalidTransition
 from services.tickets.due_input import BadDueTime, NewDue, split_due
 from services.tickets.extensions import (
     DueNotLater,
@@ -70,7 +71,7 @@ async def test_an_approved_extension_moves_the_due_time_and_tells_the_resident(
             {"key": "button.extension.refuse", "data": f"ext:n:{request.id}"},
         ]
     ]
-    assert asks[0].params["description"].endswith("电钻声音很大")
+    assert asks[0].params["place"] == "幸福小区3号楼"
 
     desk.clock.advance(hours=1)
     decided = await desk.tickets.extensions.decide(Actor.in_private(OFFICIAL), request.id, True)
@@ -309,3 +310,16 @@ async def test_with_no_one_to_decide_nothing_is_requested(lite_desk: Desk) -> No
     with pytest.raises(NoOneToDecide):
         await desk.tickets.extensions.request(DESK, number, FRIDAY, REASON)
     assert await snapshot(desk, number) == before
+
+
+async def test_officials_are_asked_without_the_residents_words_or_flat(desk: Desk) -> None:
+    # Officials see no personal data (README, "Your data"): category and building only.
+    told = Complaint("noise", "我叫张伟，电话13812345678，楼上天天装修", "幸福小区3号楼2单元501室")
+    number = await file_noise(desk, complaint=told)
+    await desk.tickets.staff.accept(DESK, number)
+    await desk.tickets.extensions.request(DESK, number, FRIDAY, REASON)
+
+    for ask in await outbox(desk, "staff.extension.request"):
+        text = t("zh-Hans", ask.message_key, **ask.params)
+        assert f"⏳ 延期申请 #{number}（noise）" in text and "地点：幸福小区3号楼" in text
+        assert not any(said in text for said in ("张伟", "5678", "装修", "501", "2单元"))

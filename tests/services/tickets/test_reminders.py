@@ -226,3 +226,37 @@ async def test_every_reminder_renders_in_every_language(lite_desk: Desk, languag
         assert "{" not in text
         if "number" in row.params:
             assert row.params["number"] in (building, noise) and row.params["number"] in text
+
+
+async def test_the_staff_chat_digest_masks_phone_numbers_even_where_it_cuts(desk: Desk) -> None:
+    # The number starts at the 31st character: cut at 40 before masking, its first nine
+    # digits would be left, too few for the phone pattern to see.
+    told = "我叫张伟，电话13812345678，家里水管漏了"
+    cut = (
+        "楼上漏水漏到我家天花板已经好几天了，物业说不归他们管，怎么办"
+        + "13987654321"
+        + "请尽快来看"
+    )
+    first = await file_noise(desk, complaint=Complaint(category="noise", description=told))
+    second = await file_noise(desk, complaint=Complaint(category="noise", description=cut))
+    assert await reminders(desk).send_morning_digests(at(3, 8, 30)) == 1
+
+    [row] = await sent(desk)
+    text = t("zh-Hans", row.message_key, **row.params)
+    assert row.chat_id == STAFF_CHAT and first in text and second in text
+    assert "我叫张伟，电话138****5678，家里水管漏了" in text
+    assert "13812345678" not in text and "139876543" not in text
+
+
+async def test_officials_are_told_of_an_overdue_ticket_without_the_residents_words(
+    desk: Desk,
+) -> None:
+    # Officials see no personal data (README, "Your data"): category and building only.
+    told = Complaint("noise", "我叫张伟，电话13812345678，楼上天天装修", "幸福小区3号楼2单元501室")
+    number = await file_noise(desk, complaint=told)
+    assert await reminders(desk).escalate_overdue(at(2, 15)) == 2
+
+    for row in await sent(desk):
+        text = t("zh-Hans", row.message_key, **row.params)
+        assert row.chat_id in (OFFICIAL, ADMIN) and number in text and "📍 幸福小区3号楼" in text
+        assert not any(said in text for said in ("张伟", "5678", "装修", "501", "2单元"))
