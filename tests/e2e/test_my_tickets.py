@@ -82,7 +82,7 @@ async def test_a_follower_hears_a_resolved_ticket_without_being_asked_to_confirm
     await staff.accept(Actor(STAFF_ID, STAFF_CHAT_ID), theirs)
     await staff.resolve(Actor(STAFF_ID, STAFF_CHAT_ID), theirs)
     heard = await linli.api.wait_for(
-        lambda: [m for m in linli.api.sent_to(RESIDENT_ID) if "已处理完毕" in m["text"]]
+        lambda: [m for m in linli.api.sent_to(RESIDENT_ID) if "已处理完毕" in m.get("text", "")]
     )
     assert heard[0]["text"].startswith(f"🔔 你关注的工单 {theirs} 有新进展：已处理完毕。")
     assert "等你确认" not in heard[0]["text"] and not button_labels(heard[0])
@@ -91,6 +91,13 @@ async def test_a_follower_hears_a_resolved_ticket_without_being_asked_to_confirm
         (await say(linli, f"/ticket {theirs}"))["text"],
     ):
         assert "已处理完毕" in shown and "等你确认" not in shown
+    linli.api.send_text(linli.resident, "/mydata")
+    data = await linli.api.wait_for(
+        lambda: [
+            m for m in linli.api.sent_to(RESIDENT_ID) if "你关注的工单：1 件" in m.get("text", "")
+        ]
+    )
+    assert f"• {theirs} · 已处理完毕" in data[0]["text"] and "等你确认" not in data[0]["text"]
     async with linli.services.db.transaction() as session:
         stmt = select(OutboxMessage).where(OutboxMessage.telegram_id == NEIGHBOUR_ID)
         owner = [m for m in await session.scalars(stmt) if m.message_key == "ticket.rate_request"]
