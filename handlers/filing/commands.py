@@ -158,7 +158,10 @@ async def _category(
         await filing_steps.stale(u, caller, d)
         return
     await settle(u, category_name(caller.language, category))
-    await filing_steps.ask(u, caller, draft)
+    # Words typed before the category are its description already: said, not asked again.
+    kept = d.anonymous is None and bool(d.description)  # first time through only
+    said = t(caller.language, "filing.words_used") if kept else ""
+    await filing_steps.ask(u, caller, draft, c, said=said)
 
 
 async def _skip(u: Update, c: Context, caller: Caller, d: DraftView, args: tuple[str, ...]) -> None:

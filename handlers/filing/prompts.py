@@ -33,7 +33,12 @@ def next_step(draft: DraftView, done: str) -> str:
     question, anonymity, is answered), an edited step goes straight back to the summary."""
     if draft.anonymous is not None or done == STEPS[-1]:
         return "confirm"
-    return STEPS[STEPS.index(done) + 1]
+    following = STEPS[STEPS.index(done) + 1]
+    if following == "description" and draft.description:
+        # Typed before the category was chosen (steps.py): asking again would lose it or
+        # repeat it; the summary shows it to check, and it can be changed there.
+        return next_step(draft, following)
+    return following
 
 
 def prompt(

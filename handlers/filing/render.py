@@ -41,7 +41,11 @@ def category_name(language: str, category: str) -> str:
     return localize(language, found.title, found.title_en) if found else category
 
 
-def status_name(language: str, status: str) -> str:
+def status_name(language: str, status: str, *, owner: bool = True) -> str:
+    """The status as the resident reads it; a follower (``owner`` False) is not asked to
+    confirm a resolved ticket: only its filer can."""
+    if not owner and status == "resolved":
+        return t(language, "status.resolved_followed")
     return t(language, f"status.{status}")
 
 
@@ -65,7 +69,7 @@ def ticket_line(language: str, ticket: TicketView) -> str:
         "mytickets.line",
         number=ticket.number,
         category=category_name(language, ticket.category),
-        status=status_name(language, ticket.status),
+        status=status_name(language, ticket.status, owner=ticket.is_owner),
         age=age(language, ticket.created_at),
         overdue=overdue,
     )
@@ -79,7 +83,7 @@ def ticket_detail(language: str, ticket: TicketView, tz: tzinfo) -> str:
             "ticket.detail",
             number=ticket.number,
             category=category_name(language, ticket.category),
-            status=status_name(language, ticket.status),
+            status=status_name(language, ticket.status, owner=ticket.is_owner),
             description=ticket.description or t(language, "ticket.followed_description"),
             filed=when(language, ticket.created_at, tz),
         )
@@ -118,7 +122,7 @@ def event_line(language: str, event: PublicEventView, is_owner: bool, tz: tzinfo
     else:
         who = t(language, "ticket.author.system")
     if event.kind == "transition" and event.status is not None:
-        what = status_name(language, event.status)
+        what = status_name(language, event.status, owner=is_owner)
     elif event.kind == "rating":
         what = t(language, "ticket.event.rating", status=status_name(language, event.status or ""))
     else:
@@ -157,7 +161,8 @@ def outbox_params(message_key: str, language: str, params: Mapping[str, Any]) ->
         shown["phone"] = shown.get("phone") or t(language, "onbehalf.no_phone")
         return shown
     if shown.get("status"):
-        shown["status"] = status_name(language, str(shown["status"]))
+        owner = message_key != "ticket.followed_status_changed"
+        shown["status"] = status_name(language, str(shown["status"]), owner=owner)
     if shown.get("resolution_due_at"):  # extensions and pauses: the new expected time
         shown["resolution_due_at"] = when(language, str(shown["resolution_due_at"]))
     if message_key in ("ticket.status_changed", "ticket.rate_request") and shown.get("message"):

@@ -104,6 +104,8 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
             await _photo(update, context, caller, draft, message)
         elif draft.step == "phone":
             await _phone(update, context, caller, draft, message)
+        elif draft.step == "category" and message.text:
+            await _words_first(update, context, caller, draft, message.text)
         else:  # category, anonymous, confirm: answered with buttons
             await _again(update, caller, draft, f"filing.use_buttons.{draft.step}")
     except NotFound:  # the draft expired between reading it and writing to it
@@ -174,6 +176,22 @@ async def _description(
             await _again(update, caller, draft, "filing.no_words", kept=kept)
         else:
             await _again(update, caller, draft, "filing.too_short", kept=kept, length=length)
+
+
+async def _words_first(
+    update: Update, context: Context, caller: Caller, d: DraftView, words: str
+) -> None:
+    """Words typed while the category is asked are usually the complaint itself ("楼下烧烤
+    店油烟太大了"): kept as the description (a second message adds to it), the category is
+    asked for them, and the description step is then passed over (prompts.next_step).
+    Too short to be a description ("噪音"), they rather name a category: the buttons."""
+    field: dict[str, Any] = {"add_to_description" if d.description else "description": words}
+    try:
+        await context.services.tickets.filing.update_draft(caller.actor, **field)
+    except InvalidInput:
+        await _again(update, caller, d, "filing.use_buttons.category")
+        return
+    await _again(update, caller, d, "filing.words_kept")
 
 
 async def _location(

@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from handlers.broadcast.render import local, topic_name
 from handlers.callbacks import encode, int_arg
 from handlers.context import Context, LinliApp
+from handlers.filing.render import status_name
 from handlers.guards import pressed
 from handlers.i18n import has_key, t
 from handlers.people import identify
@@ -163,7 +164,7 @@ def summary(language: str, data: ResidentData, tz: ZoneInfo) -> str:
         t(language, "privacy.tickets", n=len(data.tickets)),
         *(_ticket_line(language, x) for x in data.tickets[-LISTED:]),
         t(language, "privacy.followed", n=len(data.followed)),
-        *(f"• {f.number} · {t(language, f'status.{f.status}')}" for f in data.followed),
+        *(f"• {f.number} · {status_name(language, f.status, owner=False)}" for f in data.followed),
         t(language, "privacy.questions", n=len(data.questions)),
         *(f"• {local(q.asked_at, tz)} {q.text[:60]}" for q in data.questions[-LISTED:]),
         t(language, "privacy.pending", n=len(data.pending_messages)),

@@ -55,13 +55,16 @@ async def ask_after_start(update: Update, context: Context, caller: Caller) -> N
 async def ask_community(
     update: Update, context: Context, caller: Caller, typed: str | None
 ) -> None:
-    """The communities to pick from (narrowed by ``typed``); typed text goes on narrowing."""
+    """The communities to pick from (narrowed by ``typed``); typed text goes on narrowing.
+    Text matching none is said so, over every community's button."""
     places = context.services.places
     found = places.communities(typed or "")
+    missed = typed if typed and not found else None
     await claim(update, context, caller, Owed.PLACE, COMMUNITY)
     text, keyboard = render.communities(
-        caller.language, found, typed=typed, locatable=places.locatable
-    )
+        caller.language, found or places.communities(), typed=typed, locatable=places.locatable,
+        missed=missed,
+    )  # fmt: skip
     await reply(update, text, keyboard)
 
 

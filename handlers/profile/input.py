@@ -20,17 +20,15 @@ from services.residents.place import PlaceRefused
 
 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
-    """Narrow the list, or place a shared location; anything else ends the choosing and
-    goes on as an ordinary message (False)."""
+    """Narrow the list (typed text matching nothing is told so, and the choosing goes on),
+    or place a shared location; anything else ends the choosing and goes on as an ordinary
+    message (False)."""
     message, actor = update.message, actor_of(update)
     places = context.services.places
     typed = message.text.strip() if message is not None and message.text else ""
     # A name searched for is written as the place is (in Chinese): it says nothing about
-    # the resident's own language; text matching no community is a question, and says.
-    searching = bool(typed) and (
-        owed.reference.startswith(BUILDING) or bool(places.communities(typed))
-    )
-    caller = await identify(update, context, text_is_for_others=searching)
+    # the resident's own language.
+    caller = await identify(update, context, text_is_for_others=bool(typed))
     if message is None or caller is None or actor is None:
         return False
     try:
@@ -41,13 +39,10 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
         elif message.text and owed.reference.startswith(BUILDING):
             place = await places.place(actor)
             await ask_building(update, context, caller, place, message.text.strip())
-        elif message.text and places.communities(message.text.strip()):
-            await ask_community(update, context, caller, message.text.strip())
-        elif message.text:
-            # Matching no community, it is more likely a question than a search: it goes
-            # on as one, and the buttons shown stay usable.
-            await release(context, actor.telegram_id, Owed.PLACE)
-            return False
+        elif typed:
+            # Residents often know their estate (小区), not their community (社区): a search
+            # matching nothing is still a search, answered in the flow with the way on.
+            await ask_community(update, context, caller, typed)
         else:
             await release(context, actor.telegram_id, Owed.PLACE)
             return False

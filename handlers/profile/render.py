@@ -38,17 +38,26 @@ def current(language: str, place: PlaceView) -> tuple[str, InlineKeyboardMarkup]
 
 
 def communities(
-    language: str, found: Sequence[Community], *, typed: str | None, locatable: bool
+    language: str,
+    found: Sequence[Community],
+    *,
+    typed: str | None,
+    locatable: bool,
+    missed: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The communities to pick from (those whose name contains what was typed)."""
-    text = t(language, "profile.ask_community")
+    """The communities to pick from (those whose name contains what was typed); ``missed``:
+    the text that matched none, said so before the way on (``found`` then lists all)."""
+    if missed:
+        text = t(language, "profile.no_community", text=missed)
+    else:
+        text = t(language, "profile.ask_community")
     if len(found) > MAX_BUTTONS:
         text += "\n" + t(language, "profile.type_to_narrow", n=len(found))
     if locatable:
         text += "\n" + t(language, "profile.or_location")
     buttons = [_button(c.name, "c", c.id) for c in found[:MAX_BUTTONS]]
     rows = _rows(buttons)
-    if typed is not None:
+    if typed is not None and not missed:  # after a miss, every community is listed already
         rows.append([_button(t(language, "profile.button.all"), "all")])
     rows.append([_button(t(language, "profile.button.skip"), "skip")])
     return text, InlineKeyboardMarkup(rows)

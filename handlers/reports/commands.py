@@ -208,6 +208,7 @@ def summary(language: str, report: Report) -> str:
         unanswered=kb.unanswered,
         thumbs_up=kb.thumbs_up,
         thumbs_down=kb.thumbs_down,
+        none_fit=kb.none_fit,
     )
 
 

@@ -122,9 +122,9 @@ def figure_rows(report: Report) -> list[list[Any]]:
             rows.append([label, group.title, *_values(group.figures)])
     kb = report.kb
     rows.append([])
-    rows.append(["知识库", "提问", "自动回答", "给出建议", "未能回答", "👍", "👎"])
+    rows.append(["知识库", "提问", "自动回答", "给出建议", "未能回答", "👍", "👎", "建议都不是"])
     rows.append(["知识库", kb.asked, kb.answered, kb.suggested, kb.unanswered, kb.thumbs_up,
-                 kb.thumbs_down])  # fmt: skip
+                 kb.thumbs_down, kb.none_fit])  # fmt: skip
     return rows
 
 

@@ -235,17 +235,22 @@ def groups(
     return tuple(Group(k, title(k), figures(members)) for k, members in ordered)
 
 
-def kb_figures(decisions: Iterable[tuple[str, int | None]]) -> KbFigures:
-    """Count logged questions from (decision, feedback) pairs."""
+def kb_figures(decisions: Iterable[tuple[str, int | None, bool]]) -> KbFigures:
+    """Count logged questions from (decision, feedback, picked) triples, ``picked`` when the
+    asker chose one of the suggestions (the query log's entry_id, set by choosing)."""
     counts = {"answer": 0, "suggest": 0, "none": 0}
-    asked = up = down = 0
-    for decision, feedback in decisions:
+    asked = up = down = none_fit = 0
+    for decision, feedback, picked in decisions:
         asked += 1
         if decision in counts:
             counts[decision] += 1
         up += feedback == 1
-        down += feedback == -1
-    return KbFigures(asked, counts["answer"], counts["suggest"], counts["none"], up, down)
+        # "None of these" is logged as a -1 on suggestions nobody picked: no answer was
+        # shown, so it is no 👎 on one (a picked suggestion's -1 is: its entry was rated).
+        rejected = decision == "suggest" and feedback == -1 and not picked
+        none_fit += rejected
+        down += feedback == -1 and not rejected
+    return KbFigures(asked, counts["answer"], counts["suggest"], counts["none"], up, down, none_fit)
 
 
 def trend(

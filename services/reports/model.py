@@ -131,7 +131,8 @@ class KbFigures:
     suggested: int
     unanswered: int
     thumbs_up: int
-    thumbs_down: int
+    thumbs_down: int  # answers shown and rated unhelpful
+    none_fit: int  # "none of these": the suggestions shown were all wrong
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,7 @@ class ReportService:
 
     async def _read(
         self, session: AsyncSession, period: Period, personal: bool
-    ) -> tuple[list[calc.TicketFacts], list[tuple[str, int | None]]]:
+    ) -> tuple[list[calc.TicketFacts], list[tuple[str, int | None, bool]]]:
         start, end = period.bounds(self.calendar.tz)
         return await _ticket_facts(session, start, end, personal), await _decisions(
             session, start, end
@@ -127,7 +127,7 @@ class ReportService:
         period: Period,
         now: datetime,
         facts: list[calc.TicketFacts],
-        decisions: list[tuple[str, int | None]],
+        decisions: list[tuple[str, int | None, bool]],
         with_personal_data: bool,
     ) -> Report:
         rows = [calc.ticket_row(f, self.calendar, now) for f in facts]
@@ -301,14 +301,14 @@ def _resident_name(ticket: Ticket, filer: Resident) -> str:
 
 async def _decisions(
     session: AsyncSession, start: datetime, end: datetime
-) -> list[tuple[str, int | None]]:
-    """(decision, feedback) of every question asked in [start, end)."""
+) -> list[tuple[str, int | None, bool]]:
+    """(decision, feedback, a suggestion picked) of every question asked in [start, end)."""
     result = await session.execute(
-        select(QueryLog.decision, QueryLog.feedback).where(
+        select(QueryLog.decision, QueryLog.feedback, QueryLog.entry_id).where(
             QueryLog.asked_at >= start, QueryLog.asked_at < end
         )
     )
-    return [(decision, feedback) for decision, feedback in result]
+    return [(decision, feedback, entry_id is not None) for decision, feedback, entry_id in result]
 
 
 def _accountable_unit(ticket: Ticket, transfers: Sequence[tuple[datetime, str | None]]) -> str:

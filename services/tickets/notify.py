@@ -144,6 +144,16 @@ async def to_resident_and_followers(
         await to_person(session, ticket, event, follower, settings, follower_key, follower_params)
 
 
+FOLLOWED_STATUS_CHANGED = "ticket.followed_status_changed"
+"""A status change as a follower hears it: theirs to watch, not to confirm nor rate."""
+
+
+def follower_news(ticket: Ticket) -> tuple[str, dict[str, Any]]:
+    """What followers hear of a status change: the new status only, never the words staff
+    wrote to the filer, and in a wording of their own (only the filer confirms a ticket)."""
+    return FOLLOWED_STATUS_CHANGED, {"number": ticket.number, "status": ticket.status}
+
+
 PASS_ON = "ticket.pass_on"
 """The message to the staff member who recorded a ticket for a resident outside Telegram."""
 

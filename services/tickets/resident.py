@@ -143,12 +143,11 @@ class ResidentTickets:
                 session, ticket, person, EventKind.RATING, to_status=target.value,
                 details={"solved": solved, "score": score}, as_resident=True,
             )  # fmt: skip
-            params = {"number": ticket.number, "status": ticket.status, "message": ""}
+            key, params = notify.follower_news(ticket)
             for follower in await repo.list_followers(session, ticket.id):
                 await notify.to_person(
-                    session, ticket, event, follower, self._trail.settings, "ticket.status_changed",
-                    params,
-                )  # fmt: skip
+                    session, ticket, event, follower, self._trail.settings, key, params
+                )
             if not solved:
                 await notify.to_staff_chat(
                     session, ticket, event, self._trail.settings, "staff.reopened",

@@ -183,9 +183,7 @@ class TicketTrail:
         self, session: AsyncSession, ticket: Ticket, event: TicketEvent, text: str | None
     ) -> None:
         """Tell the resident and followers about a status change."""
-        # Followers hear the new status, never the words staff wrote to the filer.
-        followers = ("ticket.status_changed", {"number": ticket.number, "status": ticket.status,
-                                               "message": ""})  # fmt: skip
+        followers = notify.follower_news(ticket)
         if ticket.status == TicketStatus.REJECTED:
             key, params = "ticket.rejected", {"number": ticket.number, "reason": text or ""}
             await notify.to_resident_and_followers(

@@ -343,6 +343,20 @@ async def test_complain_button_under_a_complaint_answer_skips_the_category(linli
     assert (await draft(linli)).category == "noise"
 
 
+async def test_words_typed_at_the_category_step_become_the_description(linli: Linli) -> None:
+    question = await to_step(linli, "category")
+    kept = await say(linli, "楼下烧烤店油烟太大了")
+    assert kept["text"].startswith("你说的情况我记下了。它属于哪一类？请点下面的按钮选一个类别")
+    assert "噪音扰民" in button_labels(kept)  # the category buttons, to choose for it
+    assert (await draft(linli)).description == "楼下烧烤店油烟太大了"
+    await say(linli, "每天晚上十点以后")  # a second message adds to it
+    assert (await draft(linli)).description == "楼下烧烤店油烟太大了\n每天晚上十点以后"
+    place = await press(linli, question, "污染")
+    assert place["text"].startswith("你前面说的情况已经记下，不用再写一遍")
+    assert "问题在哪里" in place["text"]  # not asked for the description again
+    assert ((await draft(linli)).category, (await draft(linli)).step) == ("pollution", "location")
+
+
 async def test_the_fifth_photo_moves_on_by_itself(linli: Linli) -> None:
     await to_step(linli, "photos")
     for count in range(1, 5):

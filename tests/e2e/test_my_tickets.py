@@ -26,6 +26,17 @@ async def file(linli: Linli, who: int = RESIDENT_ID) -> str:
     ).number
 
 
+async def follow(linli: Linli, number: str) -> None:
+    """The resident starts filing the same noise and follows ``number`` instead ("me too")."""
+    filing = linli.services.tickets.filing
+    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
+    await filing.start_draft(Actor.in_private(RESIDENT_ID))
+    await filing.update_draft(
+        Actor.in_private(RESIDENT_ID), category="noise", description="楼上每天晚上都在装修"
+    )
+    await filing.follow_ticket(Actor.in_private(RESIDENT_ID), number)
+
+
 async def staff_messages(linli: Linli) -> list[OutboxMessage]:
     async with linli.services.db.transaction() as session:
         stmt = select(OutboxMessage).where(OutboxMessage.chat_id == STAFF_CHAT_ID)
@@ -51,13 +62,7 @@ async def test_mytickets_lists_followed_tickets_apart_without_anyones_words(
     linli: Linli,
 ) -> None:
     theirs = await file(linli, NEIGHBOUR_ID)
-    filing = linli.services.tickets.filing
-    await linli.services.residents.register(RESIDENT_ID, RESIDENT_ID, "小王", "zh-hans")
-    await filing.start_draft(Actor.in_private(RESIDENT_ID))
-    await filing.update_draft(
-        Actor.in_private(RESIDENT_ID), category="noise", description="楼上每天晚上都在装修"
-    )
-    await filing.follow_ticket(Actor.in_private(RESIDENT_ID), theirs)  # "me too"
+    await follow(linli, theirs)
     listing = (await say(linli, "/mytickets"))["text"]
     assert listing.startswith(
         f"你关注的工单（别人提交的，有进展会通知你）：\n• {theirs} · 噪音扰民 · 已提交，等待受理"
@@ -66,6 +71,37 @@ async def test_mytickets_lists_followed_tickets_apart_without_anyones_words(
     listing = (await say(linli, "/mytickets"))["text"]
     assert listing.index(mine) < listing.index("\n\n你关注的工单") < listing.index(theirs)
     assert NOISE not in listing and "幸福小区" not in listing
+
+
+async def test_a_follower_hears_a_resolved_ticket_without_being_asked_to_confirm_it(
+    linli: Linli,
+) -> None:
+    theirs = await file(linli, NEIGHBOUR_ID)
+    await follow(linli, theirs)
+    staff = linli.services.tickets.staff
+    await staff.accept(Actor(STAFF_ID, STAFF_CHAT_ID), theirs)
+    await staff.resolve(Actor(STAFF_ID, STAFF_CHAT_ID), theirs)
+    heard = await linli.api.wait_for(
+        lambda: [m for m in linli.api.sent_to(RESIDENT_ID) if "已处理完毕" in m.get("text", "")]
+    )
+    assert heard[0]["text"].startswith(f"🔔 你关注的工单 {theirs} 有新进展：已处理完毕。")
+    assert "等你确认" not in heard[0]["text"] and not button_labels(heard[0])
+    for shown in (
+        (await say(linli, "/mytickets"))["text"],
+        (await say(linli, f"/ticket {theirs}"))["text"],
+    ):
+        assert "已处理完毕" in shown and "等你确认" not in shown
+    linli.api.send_text(linli.resident, "/mydata")
+    data = await linli.api.wait_for(
+        lambda: [
+            m for m in linli.api.sent_to(RESIDENT_ID) if "你关注的工单：1 件" in m.get("text", "")
+        ]
+    )
+    assert f"• {theirs} · 已处理完毕" in data[0]["text"] and "等你确认" not in data[0]["text"]
+    async with linli.services.db.transaction() as session:
+        stmt = select(OutboxMessage).where(OutboxMessage.telegram_id == NEIGHBOUR_ID)
+        owner = [m for m in await session.scalars(stmt) if m.message_key == "ticket.rate_request"]
+    assert owner and owner[0].buttons  # the filer alone confirms or says it is not solved
 
 
 async def test_ticket_shows_own_and_hides_everything_else(linli: Linli) -> None:

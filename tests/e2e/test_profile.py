@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.models import Resident
+from storage.models import QueryLog, Resident
 from tests.e2e.conftest import RESIDENT_ID, Linli
 from tests.e2e.test_broadcast import (
     NEIGHBOUR_ID,
@@ -108,6 +108,22 @@ async def test_skipping_at_start_then_typing_narrows_and_profile_changes(linli: 
     shown = await typed(linli, linli.resident, "/profile", "你登记的住址：示例社区A 3号楼")
     await tap(linli, linli.resident, shown, "清除住址", "已清除")
     assert await home(linli) == (None, None)
+
+
+async def test_an_estate_name_matching_no_community_stays_in_the_search(linli: Linli) -> None:
+    """Residents know their 小区 better than their 社区: a miss is said, with the way on,
+    and never reaches the question matcher."""
+    shown = await typed(linli, linli.resident, "/profile", "🏠")
+    await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")
+    missed = await typed(linli, linli.resident, "幸福里小区", "幸福里小区")
+    assert missed["text"].startswith("没有找到叫「幸福里小区」的社区")
+    assert "社区名称中的几个字" in missed["text"] and "/cancel" in missed["text"]
+    assert labels(missed) == ["示例社区A", "示例社区B", "示例社区C", "暂不登记"]
+    async with linli.services.db.transaction() as session:
+        assert (await session.scalars(select(QueryLog))).all() == []  # no question was asked
+    narrowed = await typed(linli, linli.resident, "社区B", "你住在哪个社区")  # still searching
+    await tap(linli, linli.resident, narrowed, "示例社区B", "你住在哪个楼栋")
+    assert await home(linli) == ("sample-b", None)
 
 
 async def test_a_shared_location_picks_the_nearest_community(linli: Linli) -> None:

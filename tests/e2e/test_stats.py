@@ -7,10 +7,13 @@ import io
 from typing import Any
 
 import openpyxl
+import pytest
 
 from services.access import Actor
 from services.tickets import Complaint
 from tests.e2e.conftest import RESIDENT_ID, Linli
+from tests.e2e.test_resident_path import UNSURE, unsure_matcher  # noqa: F401 (a fixture)
+from tests.fakes.bot_api import button_labels
 
 OFFICIAL_ID = 300001
 PHONE = "13912345678"
@@ -59,6 +62,22 @@ async def test_official_gets_the_summary_and_the_chart(linli: Linli) -> None:
     assert photo["photo"] and "每日受理与解决" in photo["caption"]
     png = linli.api.world.files[photo["photo"][0]["file_id"]].data
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+@pytest.mark.usefixtures("unsure_matcher")
+async def test_none_of_these_is_counted_apart_from_thumbs_down(linli: Linli) -> None:
+    [intro] = await linli.say(linli.resident, UNSURE)
+    await linli.press(linli.resident, intro, "都不是")  # no answer shown: not a 👎
+    await linli.api.wait_for(lambda: "记录下来" in linli.api.last_message(RESIDENT_ID)["text"])
+    [again] = await linli.say(linli.resident, UNSURE)
+    await linli.press(linli.resident, again, button_labels(again)[0])
+    shown = await linli.api.wait_for(
+        lambda: [m for m in linli.api.sent_to(RESIDENT_ID) if m["text"].startswith("【")]
+    )
+    await linli.press(linli.resident, shown[0], "👎 没帮上")  # the picked answer, rated
+    await linli.api.wait_for(lambda: "改进" in linli.api.last_message(RESIDENT_ID)["text"])
+    text, _ = await ask(linli, await official(linli), "/stats month", count=2)
+    assert "给出建议 2，未能回答 0，👍 0 👎 1，建议都不是 1" in text["text"]
 
 
 async def test_a_resident_is_refused(linli: Linli) -> None:

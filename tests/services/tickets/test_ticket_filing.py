@@ -259,7 +259,7 @@ async def test_a_follower_hears_progress_but_not_what_was_written(desk: Desk) ->
             select(OutboxMessage).where(OutboxMessage.telegram_id == NEIGHBOUR)
         )
         heard = [(row.message_key, row.params) for row in rows]
-    assert [key for key, _ in heard] == ["ticket.status_changed", "ticket.status_changed"]
+    assert [key for key, _ in heard] == ["ticket.followed_status_changed"] * 2
     assert "王阿姨" not in str(heard) and "上门" not in str(heard)
 
 

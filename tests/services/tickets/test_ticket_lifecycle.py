@@ -233,7 +233,7 @@ async def test_merge_moves_followers_and_the_filer(desk: Desk) -> None:
         await desk.tickets.staff.merge(Actor(STAFF, STAFF_CHAT), keep, keep)
     await desk.tickets.staff.accept(Actor(STAFF, STAFF_CHAT), keep)
     keys = [(chat, key) for chat, key, _ in await _outbox(desk)]
-    assert keys[-2] == (NEIGHBOUR, "ticket.status_changed")  # now follows the kept ticket
+    assert keys[-2] == (NEIGHBOUR, "ticket.followed_status_changed")  # follows the kept one
     # A follower reads the kept ticket but does not add to it; a stranger hears "not found".
     with pytest.raises(FollowedNotFiled):
         await desk.tickets.resident.followup(Actor.in_private(NEIGHBOUR), keep, "我也是")
