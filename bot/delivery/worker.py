@@ -269,8 +269,11 @@ class DeliveryWorker:
         self.stats["dead"] += 1
 
     async def _migrate(self, old_chat_id: int, new_chat_id: int) -> int:
-        self.migrated[old_chat_id] = new_chat_id
+        # The rows first, then the sends: a row another lane sent to the new id (through
+        # ``migrated``) before the move committed kept the old id (the move takes unsent
+        # rows only), and a card's later edits would go to a chat that no longer exists.
         moved = await self.service.record_chat_migrated(old_chat_id, new_chat_id)
+        self.migrated[old_chat_id] = new_chat_id
         self.stats["migrated"] += 1
         log.warning(
             "chat %d became supergroup %d; %d queued messages moved (update any setting "
