@@ -8,6 +8,7 @@ from datetime import timedelta
 from handlers.staff.topics import ForumChats, card_thread
 from services.access import Actor
 from services.tickets import Complaint
+from tests.e2e import staff_support
 from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 from tests.fakes.bot_api import make_bot
@@ -34,6 +35,17 @@ async def test_commands_work_a_ticket_through(desk: Desk) -> None:
     assert "业主电话" not in str(sent)  # the note stays internal
     [again] = await desk.say(f"/accept {number}")
     assert again["text"] == f"工单 {number} 现在是「已办结，等待居民评价」，不能受理。"
+
+
+async def test_accept_on_a_ticket_a_colleague_took_names_who_has_it(desk: Desk) -> None:
+    number = await desk.file()
+    card = dict(await desk.card(number))  # as one staff member's screen still shows it
+    await desk.services.tickets.staff.accept(Actor(staff_support.STAFF_2_ID, STAFF_CHAT), number)
+    [refused] = await desk.say(f"/accept {number}")
+    taken = f"工单 {number} 已由 李社工 受理。要接手，请用 👥 分派 或 /assign。"
+    assert refused["text"] == taken
+    assert await desk.press(card, "✅ 受理") == taken  # the card's button says the same
+    assert await desk.status(number) == "accepted"
 
 
 async def test_reject_and_merge_commands(desk: Desk) -> None:
