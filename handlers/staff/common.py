@@ -28,7 +28,7 @@ from services.residents.service import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
 from services.tickets.desk import AlreadyTaken, CannotMerge, NotStaff, StaleRoster
 from services.tickets.units import CannotTransfer, OtherUnit, unit_names
-from services.tickets.validation import MAX_MESSAGE, ticket_number
+from services.tickets.validation import MAX_MESSAGE, ThinReason, ticket_number
 
 T = TypeVar("T")
 
@@ -122,6 +122,8 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         key = "staff.transfer.same_unit" if exc.same else "staff.transfer.unknown_unit"
         units = "、".join(unit_names()) or t(language, "staff.transfer.no_units")
         return Refused(t(language, key, unit=exc.unit, units=units))
+    except ThinReason:
+        return Refused(t(language, "staff.thin_reason", number=number))
     except InvalidInput as exc:
         return Refused(t(language, "staff.invalid_input", detail=str(exc)))
 

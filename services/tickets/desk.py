@@ -110,7 +110,7 @@ class StaffDesk:
 
     async def reject(self, actor: Actor, number: str, reason: str) -> StaffTicketView:
         """An open ticket → rejected; the reason is required and shown to the resident."""
-        reason = check.message(reason, "the reason")
+        reason = check.reason(reason, "the reason")
         return await self._change(actor, number, Action.REJECT, reason)
 
     async def reply(self, actor: Actor, number: str, text: str) -> StaffTicketView:

@@ -130,7 +130,7 @@ class Extensions:
 
     async def request(self, actor: Actor, number: str, due: NewDue, reason: str) -> ExtensionView:
         """Ask the officials to move an open ticket's resolution due time to ``due``."""
-        reason = check.message(reason, "the reason")
+        reason = check.reason(reason, "the reason")
         async with self._trail.db.transaction() as session:
             staff, ticket = await staff_and_ticket(
                 self._trail, session, actor, number, Action.EXTEND

@@ -57,6 +57,20 @@ async def test_reject_and_merge_commands(desk: Desk) -> None:
     assert [await desk.status(n) for n in (first, second, third)] == ["rejected", "merged", "new"]
 
 
+async def test_a_reason_the_resident_reads_must_say_something(desk: Desk) -> None:
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    for thin in ("👎", ".", "1", "ok"):
+        [refused] = await desk.say(f"/reject {number} {thin}")
+        assert refused["text"].startswith(f"工单 {number}：没有办理。居民会看到这个理由")
+        [refused] = await desk.say(f"/extend {number} +3 {thin}")
+        assert refused["text"].startswith(f"工单 {number}：没有办理。居民会看到这个理由")
+    assert await desk.status(number) == "accepted"
+    assert [k for k, _ in await desk.outbox(RESIDENT_ID)] == ["ticket.status_changed"]
+    [rejected] = await desk.say(f"/reject {number} 太忙")  # two Chinese characters do
+    assert rejected["text"].startswith(f"#{number} 已不予受理")
+
+
 async def test_merge_into_a_number_that_does_not_exist_names_that_number(desk: Desk) -> None:
     number = await desk.file()
     missing = number[:5] + "9999"
