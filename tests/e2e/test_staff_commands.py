@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from handlers.staff.topics import ForumChats, card_thread
 from services.access import Actor
 from services.tickets import Complaint
+from storage.models import OutboxMessage
 from tests.e2e import staff_support
 from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
@@ -46,6 +49,32 @@ async def test_accept_on_a_ticket_a_colleague_took_names_who_has_it(desk: Desk) 
     assert refused["text"] == taken
     assert await desk.press(card, "✅ 受理") == taken  # the card's button says the same
     assert await desk.status(number) == "accepted"
+
+
+async def test_after_forget_staff_are_told_the_resident_cannot_be_reached(desk: Desk) -> None:
+    waiting, other = await desk.file(), await desk.file()
+    await desk.say(f"/accept {waiting}")
+    await desk.say(f"/resolve {waiting} 已处理完毕")  # awaiting the resident's rating
+    await desk.services.privacy.forget(RESIDENT_ID, RESIDENT_ID, RESIDENT_ID)
+    queued = await _queued(desk)
+
+    gone = "居民已删除个人资料，无法再联系到他/她"
+    [replied] = await desk.say(f"/reply {waiting} 请问还有问题吗")
+    assert replied["text"] == f"#{waiting}：{gone}；答复已记入工单记录。"
+    [rejected] = await desk.say(f"/reject {other} 不属于社区管理范围")
+    assert rejected["text"].split("\n")[0] == f"#{other} 已不予受理。{gone}；原因已记入工单记录。"
+    assert await _queued(desk) == queued  # nothing more for anyone but the staff chat
+    [trail] = await desk.say(f"/ticket {waiting}")
+    assert "请问还有问题吗" in trail["text"]  # the reply is on the record
+
+
+async def _queued(desk: Desk) -> int:
+    """Outbox messages to anyone but the staff chat."""
+    async with desk.services.db.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.chat_id != STAFF_CHAT)
+        )
+        return len(list(rows))
 
 
 async def test_reject_and_merge_commands(desk: Desk) -> None:
