@@ -52,7 +52,9 @@ async def test_accept_on_a_ticket_a_colleague_took_names_who_has_it(desk: Desk) 
 
 
 async def test_after_forget_staff_are_told_the_resident_cannot_be_reached(desk: Desk) -> None:
-    waiting, other = await desk.file(), await desk.file()
+    waiting, other, pressed = await desk.file(), await desk.file(), await desk.file()
+    await desk.press(await desk.card(pressed), "✅ 受理")
+    card = await desk.card_offering(pressed, "🏁 办结")
     await desk.say(f"/accept {waiting}")
     await desk.say(f"/resolve {waiting} 已处理完毕")  # awaiting the resident's rating
     await desk.services.privacy.forget(RESIDENT_ID, RESIDENT_ID, RESIDENT_ID)
@@ -63,9 +65,13 @@ async def test_after_forget_staff_are_told_the_resident_cannot_be_reached(desk: 
     assert replied["text"] == f"#{waiting}：{gone}；答复已记入工单记录。"
     [rejected] = await desk.say(f"/reject {other} 不属于社区管理范围")
     assert rejected["text"].split("\n")[0] == f"#{other} 已不予受理。{gone}；原因已记入工单记录。"
+    answer = await desk.press(card, "🏁 办结")
+    assert answer == f"#{pressed} 已办结。{gone}，不会收到办结通知和评价邀请。"
     assert await _queued(desk) == queued  # nothing more for anyone but the staff chat
     [trail] = await desk.say(f"/ticket {waiting}")
     assert "请问还有问题吗" in trail["text"]  # the reply is on the record
+    # The press is not followed by an offer to add a word or a photo for the resident.
+    assert not [m for m in desk.api.sent_to(STAFF_CHAT) if f"🏁 #{pressed}" in text_of(m)]
 
 
 async def _queued(desk: Desk) -> int:
