@@ -98,7 +98,9 @@ async def _accept(u: Update, c: Context, lang: str, view: StaffTicketView, cb: C
 async def _resolve(u: Update, c: Context, lang: str, view: StaffTicketView, cb: Callback) -> None:
     # One press resolves (the common case); a note for the resident is a reply to the
     # follow-up, which is a ticket message, so it needs no state.
-    if await _change(u, c, lang, view, "resolve") is not None:
+    outcome = await _change(u, c, lang, view, "resolve")
+    # Erased with /forget: no resident to add a word or a photo for (the answer said so).
+    if outcome is not None and not outcome.resident_erased:
         on_behalf = "_on_behalf" if view.channel != "telegram" else ""  # 代录: no rating asked
         followup = t(lang, f"staff.resolved.followup{on_behalf}", number=view.number)
         text, picks = await _with_canned(u, c, lang, view, "resolve", followup)

@@ -32,7 +32,7 @@ from handlers.staff.render import status_name
 from services.access import WrongPlace
 from services.errors import NotFound, PermissionDenied
 from services.tickets import InvalidTransition
-from services.tickets.due_input import BadDueTime
+from services.tickets.due_input import BadDueTime, TooFar
 from services.tickets.extensions import (
     DueNotLater,
     ExtensionDecided,
@@ -67,6 +67,9 @@ async def extend_command(update: Update, context: Context) -> None:
         due, reason = extensions.parse_due(command.text)
     except BadDueTime:  # a number and more text: the time is what is wrong
         await reply(update, t(language, "staff.extend.bad_due", **examples))
+        return
+    except TooFar as exc:  # "+999": understood, but more than an extension may be
+        await reply(update, t(language, "staff.extend.too_far", number=number, limit=exc.limit))
         return
     if not reason:
         await reply(update, t(language, "staff.usage.extend", **examples))
@@ -129,6 +132,8 @@ async def _said(language: str, call: Awaitable[T], tz: tzinfo) -> T | Refused:
     except DueNotLater as exc:
         key = "staff.extend.past" if exc.past else "staff.extend.not_later"
         return Refused(t(language, key, number=exc.number, due=when(language, exc.current, tz)))
+    except TooFar as exc:
+        return Refused(t(language, "staff.extend.too_far", number=exc.number, limit=exc.limit))
     except NotAWorkingDay as exc:
         asked, instead = day(language, exc.asked, tz), when(language, exc.instead, tz)
         text = t(

@@ -26,9 +26,9 @@ from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents.service import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
-from services.tickets.desk import CannotMerge, NotStaff, StaleRoster
+from services.tickets.desk import AlreadyTaken, CannotMerge, NotStaff, StaleRoster
 from services.tickets.units import CannotTransfer, OtherUnit, unit_names
-from services.tickets.validation import MAX_MESSAGE, ticket_number
+from services.tickets.validation import MAX_MESSAGE, ThinReason, ticket_number
 
 T = TypeVar("T")
 
@@ -100,6 +100,9 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         return Refused(t(language, "stale_button"))
     except PermissionDenied:
         return Refused(t(language, "staff.only"))
+    except AlreadyTaken as exc:  # who has it, as the card names them
+        name = exc.name or t(language, "staff.unnamed", id=exc.assignee)
+        return Refused(t(language, "staff.already_taken", number=exc.number, name=name))
     except InvalidTransition as exc:
         status = t(language, f"staff.status.{exc.status}")
         verb = t(language, f"staff.action.{action}")
@@ -119,6 +122,8 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         key = "staff.transfer.same_unit" if exc.same else "staff.transfer.unknown_unit"
         units = "、".join(unit_names()) or t(language, "staff.transfer.no_units")
         return Refused(t(language, key, unit=exc.unit, units=units))
+    except ThinReason:
+        return Refused(t(language, "staff.thin_reason", number=number))
     except InvalidInput as exc:
         return Refused(t(language, "staff.invalid_input", detail=str(exc)))
 

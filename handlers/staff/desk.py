@@ -170,7 +170,7 @@ async def _photo(update: Update, context: Context, number: str | None) -> StaffT
     if isinstance(outcome, Refused):
         await reply(update, outcome.text)
         return None
-    await reply(update, t(language, "staff.done.photo", number=number))
+    await reply(update, await done_text(context, language, "photo", outcome))
     return outcome
 
 

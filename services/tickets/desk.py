@@ -21,12 +21,13 @@ from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
-from services.tickets.lifecycle import Action
+from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.trail import STAFF_ROLES, TicketTrail
 from services.tickets.units import check_may_act, unit_of_chat
 from services.tickets.views import StaffTicketView
 from storage import Role
 from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
+from storage.repositories import residents as residents_repo
 from storage.repositories import tickets as repo
 
 
@@ -46,6 +47,17 @@ class CannotMerge(InvalidInput):
         self.status = status
         self.itself = itself
         super().__init__(f"cannot merge into {number} ({status})")
+
+
+class AlreadyTaken(InvalidTransition):
+    """/accept (or the accept button) on an open ticket a colleague has taken: still an
+    InvalidTransition, carrying who holds it, so staff know whom to ask or to reassign from
+    instead of only reading the status."""
+
+    def __init__(self, number: str, status: str, assignee: int, name: str | None) -> None:
+        super().__init__(number, Action.ACCEPT, status)
+        self.assignee = assignee
+        self.name = name  # None: a staff member linli knows by id only
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +110,7 @@ class StaffDesk:
 
     async def reject(self, actor: Actor, number: str, reason: str) -> StaffTicketView:
         """An open ticket → rejected; the reason is required and shown to the resident."""
-        reason = check.message(reason, "the reason")
+        reason = check.reason(reason, "the reason")
         return await self._change(actor, number, Action.REJECT, reason)
 
     async def reply(self, actor: Actor, number: str, text: str) -> StaffTicketView:
@@ -275,6 +287,17 @@ class StaffDesk:
         self, session: AsyncSession, actor: Actor, number: str, action: Action
     ) -> tuple[Resident, Ticket]:
         staff, ticket = await self._trail.desk_ticket(session, actor, number)
+        holder = ticket.assignee_telegram_id
+        if (
+            action is Action.ACCEPT
+            and holder not in (None, actor.telegram_id)
+            and lifecycle.is_open(ticket.status)
+            and not lifecycle.allows(action, ticket.status)
+        ):
+            assert holder is not None  # for mypy: checked just above
+            person = await residents_repo.get_resident(session, holder)
+            name = None if person is None else person.display_name
+            raise AlreadyTaken(ticket.number, ticket.status, holder, name)
         lifecycle.check(ticket.number, action, ticket.status)
         return staff, ticket
 

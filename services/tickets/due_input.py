@@ -6,8 +6,9 @@ A date without a year is the nearest such date (typed in December, "3月1日" is
 "12月5日" typed on 6 December is yesterday, and refused as past by the service). A date
 without a time means the end of that working day. "+N" moves the ticket's current
 resolution due time by N working days (N times a working day's hours, holidays skipped).
-Parsing is pure; whether the time is acceptable (future, later than the current due time)
-is the service's rule.
+Parsing is pure; whether the time is acceptable (future, at most MAX_WORKING_DAYS working
+days past the current due time, on a working day, later than the current due time) is the
+service's rule.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ class BadDueTime(InvalidInput):
         super().__init__("the new due time is not one linli understands")
 
 
+class TooFar(InvalidInput):
+    """More than ``limit`` working days past the current due time ("+999", or a date that
+    far): understood, but too long for an extension; ``number`` once a ticket is known."""
+
+    def __init__(self, limit: int, number: str | None = None) -> None:
+        self.limit = limit
+        self.number = number
+        super().__init__(f"an extension is at most {limit} working days")
+
+
 @dataclass(frozen=True, slots=True)
 class NewDue:
     """A requested due time: a moment, or a number of working days past the current one."""
@@ -54,8 +65,10 @@ def split_due(text: str, today: date, tz: tzinfo, day_end: time) -> tuple[NewDue
     days = _DAYS.match(flat)
     if days is not None:
         count = int(days.group("days"))
-        if not 1 <= count <= MAX_WORKING_DAYS:
+        if count < 1:
             raise BadDueTime()
+        if count > MAX_WORKING_DAYS:
+            raise TooFar(MAX_WORKING_DAYS)
         return NewDue(working_days=count), _rest(typed, folded, days.end())
     found = _DATE.match(flat)
     if found is None:

@@ -30,7 +30,7 @@ from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
-from services.tickets.due_input import NewDue, split_due
+from services.tickets.due_input import MAX_WORKING_DAYS, NewDue, TooFar, split_due
 from services.tickets.lifecycle import Action
 from services.tickets.pauses import staff_and_ticket
 from services.tickets.summaries import ticket_place
@@ -130,7 +130,7 @@ class Extensions:
 
     async def request(self, actor: Actor, number: str, due: NewDue, reason: str) -> ExtensionView:
         """Ask the officials to move an open ticket's resolution due time to ``due``."""
-        reason = check.message(reason, "the reason")
+        reason = check.reason(reason, "the reason")
         async with self._trail.db.transaction() as session:
             staff, ticket = await staff_and_ticket(
                 self._trail, session, actor, number, Action.EXTEND
@@ -138,9 +138,9 @@ class Extensions:
             now = self._trail.clock()
             if await _pending(session, ticket.id, now) is not None:
                 raise ExtensionPending(ticket.number)
-            target = self._target(ticket, due).astimezone(UTC)  # stored and sent as UTC
-            if target <= now or target <= ticket.resolution_due_at:
-                raise DueNotLater(ticket.number, ticket.resolution_due_at, past=target <= now)
+            target = self._target(ticket, due, now).astimezone(UTC)  # stored and sent as UTC
+            if target <= ticket.resolution_due_at:
+                raise DueNotLater(ticket.number, ticket.resolution_due_at, past=False)
             # Four eyes: an official who asks for more time is not the one who grants it.
             deciders = [
                 person
@@ -250,21 +250,35 @@ class Extensions:
         require_private(actor)
         return person
 
-    def _target(self, ticket: Ticket, due: NewDue) -> datetime:
+    def _target(self, ticket: Ticket, due: NewDue, now: datetime) -> datetime:
+        """The requested due time, checked in the order that helps whoever typed it: a past
+        date is told it is past (not that it is a Sunday), a date beyond the limit is told
+        the limit, and only then is a day the office is shut given a working day instead."""
+        target = due.at or self._plus(ticket, due.working_days or 0)
+        if target <= now:
+            raise DueNotLater(ticket.number, ticket.resolution_due_at, past=True)
+        if due.at is None:
+            return target  # "+N" lands on a working day within the limit by construction
+        # A date is held to the same limit as "+N", counted on the same calendar.
+        if due.at > self._plus(ticket, MAX_WORKING_DAYS):
+            raise TooFar(MAX_WORKING_DAYS, ticket.number)
+        # A date typed as "12月12日" on a Saturday would promise the resident a day the
+        # office is shut; say which working day would do instead.
         calendar = self._trail.calendar
-        if due.at is not None:
-            # A date typed as "12月12日" on a Saturday would promise the resident a day the
-            # office is shut; say which working day would do instead.
-            local = due.at.astimezone(calendar.tz)
-            if not calendar.is_workday(local.date()):
-                instead = local
-                while not calendar.is_workday(instead.date()):
-                    instead += timedelta(days=1)
-                raise NotAWorkingDay(ticket.number, due.at, instead)
-            return due.at
+        local = due.at.astimezone(calendar.tz)
+        if not calendar.is_workday(local.date()):
+            instead = local
+            while not calendar.is_workday(instead.date()):
+                instead += timedelta(days=1)
+            raise NotAWorkingDay(ticket.number, due.at, instead)
+        return due.at
+
+    def _plus(self, ticket: Ticket, working_days: int) -> datetime:
+        """The ticket's current resolution due time moved by ``working_days`` working days
+        (that many working days' hours, holidays skipped)."""
+        calendar = self._trail.calendar
         day_hours = _hours(calendar.end) - _hours(calendar.start)
-        hours = (due.working_days or 0) * day_hours
-        return calendar.add_working_hours(ticket.resolution_due_at, hours)
+        return calendar.add_working_hours(ticket.resolution_due_at, working_days * day_hours)
 
 
 def decision_buttons(extension_id: int) -> notify.Buttons:

@@ -138,11 +138,13 @@ class Supervision:
         async with self._trail.db.transaction() as session:
             official = await self._official(session, actor, staff_chat_too=True)
             ticket = await self._trail.ticket(session, number)
-            if not (lifecycle.is_open(ticket.status) or ticket.status == TicketStatus.RESOLVED):
-                raise CannotSupervise(ticket.number, "ended", ticket.status)
+            # The flag first: /unsupervise on a ticket that was never flagged is told so, not
+            # that it "can no longer be supervised" (true of an ended one, but not the point).
             if (ticket.supervised_at is not None) == on:
                 reason = "already" if on else "not_flagged"
                 raise CannotSupervise(ticket.number, reason, ticket.status)
+            if not (lifecycle.is_open(ticket.status) or ticket.status == TicketStatus.RESOLVED):
+                raise CannotSupervise(ticket.number, "ended", ticket.status)
             now = self._trail.clock()
             ticket.supervised_at = now if on else None
             ticket.supervised_by = official.telegram_id if on else None

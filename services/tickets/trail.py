@@ -290,6 +290,9 @@ class TicketTrail:
             channel=ticket.channel or "telegram",
             on_behalf_name=ticket.on_behalf_name,
             held_by=held_by(ticket),
+            # /forget leaves the row with a placeholder (negative) Telegram id and no chat:
+            # notify skips them, so nothing staff send reaches the resident.
+            resident_erased=filer is not None and filer.telegram_id < 0,
         )
 
     async def staff_views(

@@ -16,6 +16,11 @@ MAX_LOCATION = 500
 MAX_PHOTOS = 5
 MAX_REASON = 1000
 MAX_MESSAGE = 3000  # staff replies and follow-ups: a Telegram message with room to spare
+# A reason the resident reads (a rejection's, an extension's) says something: "👎", "." or
+# "ok" tells them nothing. At least two letters, and four letters' worth where a Chinese
+# character counts as two (it carries a word's meaning): "太忙" passes, "ok" does not.
+MIN_REASON = 4
+MIN_REASON_LETTERS = 2
 
 STEPS = ("category", "description", "location", "photos", "phone", "anonymous", "confirm")
 """The filing conversation's steps, in order; the draft remembers where the resident is."""
@@ -138,4 +143,26 @@ def message(value: str, what: str = "the message") -> str:
         raise InvalidInput(f"{what} is empty")
     if text_units(text) > MAX_MESSAGE:
         raise InvalidInput(f"{what} may have at most {MAX_MESSAGE} characters")
+    return text
+
+
+class ThinReason(InvalidInput):
+    """A reason the resident will read that says nothing (only emoji, a digit, "ok")."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(
+            f"{what} needs words: at least {MIN_REASON} letters, "
+            f"or {MIN_REASON // 2} Chinese characters"
+        )
+
+
+def reason(value: str, what: str = "the reason") -> str:
+    """A reason shown to the resident: a message (see ``message``) that says something;
+    ThinReason otherwise. Replies and notes are not held to this: "好的" is a fine reply."""
+    text = message(value, what)
+    letters = [ch for ch in text if ch.isalpha()]  # Chinese characters are letters too
+    weight = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in letters)
+    if len(letters) < MIN_REASON_LETTERS or weight < MIN_REASON:
+        raise ThinReason(what)
     return text

@@ -185,6 +185,17 @@ async def test_supervise_refuses_an_unknown_number(desk: Desk) -> None:
     await _private(desk, OFFICIAL_ID, "用法：/supervise")
 
 
+async def test_unsupervise_on_an_ended_ticket_never_flagged_says_it_is_not_supervised(
+    desk: Desk,
+) -> None:
+    official = await _official(desk)
+    number = await desk.file()
+    await desk.services.tickets.staff.reject(AT_DESK, number, "不属于社区管理范围")
+    desk.api.send_text(official, f"/unsupervise {number}")
+    told = await _private(desk, OFFICIAL_ID, f"工单 {number} 没有在督办中")
+    assert "不能再督办" not in text_of(told)
+
+
 async def test_a_typed_solved_with_two_tickets_waiting_asks_which_one(desk: Desk) -> None:
     first, second = await _resolved(desk), await _resolved(desk)
     await desk.api.wait_for(

@@ -130,6 +130,30 @@ async def test_clock_commands_missing_a_part_get_their_usage(desk: Desk) -> None
     assert bad["text"].startswith("看不懂新的办结期限")
 
 
+async def test_extend_refuses_past_then_too_far_then_a_day_off(desk: Desk) -> None:
+    await _official(desk)
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    too_far = (
+        f"工单 {number}：延期最多顺延 60 个工作日（从现在的办结期限算起，即 +60）。"
+        "需要更长时间的，请和领导商量新的办理计划。"
+    )
+    for typed in (
+        "2099-12-30 17:00 太忙",
+        "2099-12-27 需要等物业",
+        "+61 需要等物业",
+        "+999 需要等物业",
+    ):
+        [said] = await desk.say(f"/extend {number} {typed}")  # 2099-12-27 is a Sunday
+        assert said["text"] == too_far, typed
+    # 1 January 2020 is both past and a holiday: past is what to fix first.
+    [past] = await desk.say(f"/extend {number} 2020-01-01 需要等物业")
+    assert past["text"].startswith(f"工单 {number}：新的期限已经过去了")
+    assert await desk.outbox(OFFICIAL_ID) == []  # no official was asked
+    [asked] = await desk.say(f"/extend {number} +60 需要等物业")
+    assert asked["text"].startswith(f"#{number} 延期申请已提交")
+
+
 def _forge(desk: Desk, presser: dict[str, Any], chat_id: int, data: str) -> dict[str, Any]:
     """A message of linli's in ``chat_id`` carrying one button with ``data``."""
     kind = "private" if chat_id > 0 else "supergroup"

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from handlers.staff.topics import ForumChats, card_thread
 from services.access import Actor
 from services.tickets import Complaint
+from storage.models import OutboxMessage
+from tests.e2e import staff_support
 from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 from tests.fakes.bot_api import make_bot
@@ -36,6 +40,49 @@ async def test_commands_work_a_ticket_through(desk: Desk) -> None:
     assert again["text"] == f"工单 {number} 现在是「已办结，等待居民评价」，不能受理。"
 
 
+async def test_accept_on_a_ticket_a_colleague_took_names_who_has_it(desk: Desk) -> None:
+    number = await desk.file()
+    card = dict(await desk.card(number))  # as one staff member's screen still shows it
+    await desk.services.tickets.staff.accept(Actor(staff_support.STAFF_2_ID, STAFF_CHAT), number)
+    [refused] = await desk.say(f"/accept {number}")
+    taken = f"工单 {number} 已由 李社工 受理。要接手，请用 👥 分派 或 /assign。"
+    assert refused["text"] == taken
+    assert await desk.press(card, "✅ 受理") == taken  # the card's button says the same
+    assert await desk.status(number) == "accepted"
+
+
+async def test_after_forget_staff_are_told_the_resident_cannot_be_reached(desk: Desk) -> None:
+    waiting, other, pressed = await desk.file(), await desk.file(), await desk.file()
+    await desk.press(await desk.card(pressed), "✅ 受理")
+    card = await desk.card_offering(pressed, "🏁 办结")
+    await desk.say(f"/accept {waiting}")
+    await desk.say(f"/resolve {waiting} 已处理完毕")  # awaiting the resident's rating
+    await desk.services.privacy.forget(RESIDENT_ID, RESIDENT_ID, RESIDENT_ID)
+    queued = await _queued(desk)
+
+    gone = "居民已删除个人资料，无法再联系到他/她"
+    [replied] = await desk.say(f"/reply {waiting} 请问还有问题吗")
+    assert replied["text"] == f"#{waiting}：{gone}；答复已记入工单记录。"
+    [rejected] = await desk.say(f"/reject {other} 不属于社区管理范围")
+    assert rejected["text"].split("\n")[0] == f"#{other} 已不予受理。{gone}；原因已记入工单记录。"
+    answer = await desk.press(card, "🏁 办结")
+    assert answer == f"#{pressed} 已办结。{gone}，不会收到办结通知和评价邀请。"
+    assert await _queued(desk) == queued  # nothing more for anyone but the staff chat
+    [trail] = await desk.say(f"/ticket {waiting}")
+    assert "请问还有问题吗" in trail["text"]  # the reply is on the record
+    # The press is not followed by an offer to add a word or a photo for the resident.
+    assert not [m for m in desk.api.sent_to(STAFF_CHAT) if f"🏁 #{pressed}" in text_of(m)]
+
+
+async def _queued(desk: Desk) -> int:
+    """Outbox messages to anyone but the staff chat."""
+    async with desk.services.db.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.chat_id != STAFF_CHAT)
+        )
+        return len(list(rows))
+
+
 async def test_reject_and_merge_commands(desk: Desk) -> None:
     first, second, third = await desk.file(), await desk.file(), await desk.file()
     [rejected] = await desk.say(f"/reject {first} 重复反映，已在处理")
@@ -43,6 +90,20 @@ async def test_reject_and_merge_commands(desk: Desk) -> None:
     [merged] = await desk.say(f"/merge {second} {third}")
     assert merged["text"] == f"#{second} 已合并到 #{third}，居民会收到通知。"
     assert [await desk.status(n) for n in (first, second, third)] == ["rejected", "merged", "new"]
+
+
+async def test_a_reason_the_resident_reads_must_say_something(desk: Desk) -> None:
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    for thin in ("👎", ".", "1", "ok"):
+        [refused] = await desk.say(f"/reject {number} {thin}")
+        assert refused["text"].startswith(f"工单 {number}：没有办理。居民会看到这个理由")
+        [refused] = await desk.say(f"/extend {number} +3 {thin}")
+        assert refused["text"].startswith(f"工单 {number}：没有办理。居民会看到这个理由")
+    assert await desk.status(number) == "accepted"
+    assert [k for k, _ in await desk.outbox(RESIDENT_ID)] == ["ticket.status_changed"]
+    [rejected] = await desk.say(f"/reject {number} 太忙")  # two Chinese characters do
+    assert rejected["text"].startswith(f"#{number} 已不予受理")
 
 
 async def test_merge_into_a_number_that_does_not_exist_names_that_number(desk: Desk) -> None:

@@ -18,7 +18,7 @@ from services.privacy.service import PrivacyService
 from services.reports import ReportService, export
 from services.residents.service import ResidentService
 from services.tickets import Complaint, InvalidTransition
-from services.tickets.due_input import BadDueTime, NewDue, split_due
+from services.tickets.due_input import MAX_WORKING_DAYS, BadDueTime, NewDue, TooFar, split_due
 from services.tickets.extensions import (
     DueNotLater,
     ExtensionDecided,
@@ -256,10 +256,17 @@ def test_a_date_without_a_year_is_the_nearest_one() -> None:
 
 
 @pytest.mark.parametrize("typed", ["明天 理由", "13月1日 理由", "12月10日 25:00 理由", "+0 理由",
-                                   "+99 理由", "", "理由"])  # fmt: skip
+                                   "", "理由"])  # fmt: skip
 def test_what_is_not_a_due_time(typed: str) -> None:
     with pytest.raises(BadDueTime):
         split_due(typed, TODAY, SH, END)
+
+
+@pytest.mark.parametrize("typed", ["+61 理由", "+99 理由", "+999 理由"])
+def test_more_working_days_than_an_extension_may_be_is_told_the_limit(typed: str) -> None:
+    with pytest.raises(TooFar) as refused:  # understood, so not BadDueTime's 看不懂
+        split_due(typed, TODAY, SH, END)
+    assert refused.value.limit == MAX_WORKING_DAYS == 60
 
 
 def test_the_reason_is_kept_as_typed() -> None:

@@ -164,7 +164,7 @@ async def test_staff_actions_from_a_resident_are_refused(desk: Desk) -> None:
         desk.tickets.staff.accept(Actor(RESIDENT, STAFF_CHAT), number),
         desk.tickets.staff.reply(Actor(RESIDENT, STAFF_CHAT), number, "hello"),
         desk.tickets.staff.note(Actor(RESIDENT, STAFF_CHAT), number, "x"),
-        desk.tickets.staff.reject(Actor(RESIDENT, STAFF_CHAT), number, "no"),
+        desk.tickets.staff.reject(Actor(RESIDENT, STAFF_CHAT), number, "不属于社区范围"),
         desk.tickets.staff.assign(Actor(RESIDENT, STAFF_CHAT), number, RESIDENT),
         desk.tickets.staff.get_ticket_for_staff(Actor(RESIDENT, STAFF_CHAT), number),
         desk.tickets.staff.list_queue(Actor(NEIGHBOUR, STAFF_CHAT)),
