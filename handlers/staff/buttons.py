@@ -100,7 +100,7 @@ async def _resolve(u: Update, c: Context, lang: str, view: StaffTicketView, cb: 
     # follow-up, which is a ticket message, so it needs no state.
     outcome = await _change(u, c, lang, view, "resolve")
     # Erased with /forget: no resident to add a word or a photo for (the answer said so).
-    if outcome is not None and not outcome.resident_erased:
+    if outcome is not None and not outcome.resident_unreachable:
         on_behalf = "_on_behalf" if view.channel != "telegram" else ""  # 代录: no rating asked
         followup = t(lang, f"staff.resolved.followup{on_behalf}", number=view.number)
         text, picks = await _with_canned(u, c, lang, view, "resolve", followup)

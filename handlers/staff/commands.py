@@ -155,8 +155,9 @@ _TELLS_RESIDENT = frozenset({"reply", "photo", "resolve", "reject", "merge"})
 
 async def done_text(context: Context, language: str, action: str, view: StaffTicketView) -> str:
     """The one-line confirmation of an action (ticket messages name the ticket first)."""
-    if view.resident_erased and action in _TELLS_RESIDENT:  # not "sent": it was not
-        return t(language, f"staff.erased.{action}", number=view.number, into=view.merged_into)
+    if view.resident_unreachable and action in _TELLS_RESIDENT:  # not "sent": it was not
+        key = f"staff.{view.resident_unreachable}.{action}"
+        return t(language, key, number=view.number, into=view.merged_into)
     if action == "assign":
         name = await assignee_name(context, view)
         return t(language, "staff.done.assign", number=view.number, name=name)

@@ -290,9 +290,7 @@ class TicketTrail:
             channel=ticket.channel or "telegram",
             on_behalf_name=ticket.on_behalf_name,
             held_by=held_by(ticket),
-            # /forget leaves the row with a placeholder (negative) Telegram id and no chat:
-            # notify skips them, so nothing staff send reaches the resident.
-            resident_erased=filer is not None and filer.telegram_id < 0,
+            resident_unreachable=unreachable(filer),
         )
 
     async def staff_views(
@@ -327,3 +325,14 @@ def _count_event(session: AsyncSession, category: str, to_status: str | None, fi
         emit_after_commit(session, TICKET_FILED, category=category)
     elif to_status in _ENDED:
         emit_after_commit(session, TICKET_CLOSED, category=category, status=to_status)
+
+
+def unreachable(filer: Resident | None) -> str | None:
+    """Why messages to the filer are skipped (notify.to_person), or None: /forget leaves
+    the row with a placeholder (negative) Telegram id and no chat; a 403 from Telegram (they
+    blocked linli) marks them inactive until they write again."""
+    if filer is None:
+        return None
+    if filer.telegram_id < 0:
+        return "erased"
+    return None if filer.active else "blocked"

@@ -123,9 +123,10 @@ class StaffTicketView:
     channel: str = "telegram"  # 代录: how the resident reached the desk (on_behalf.py)
     on_behalf_name: str | None = None  # 代录: the resident's name; the filer is the recorder
     held_by: str = ""  # the unit's name that holds it (转派), or the service centre's
-    resident_erased: bool = False
-    """The filer erased their data with /forget: nothing reaches them any more, so staff
-    are not told that a reply, an outcome or a photo was sent to them."""
+    resident_unreachable: str | None = None
+    """Why nothing staff send reaches the filer any more: "erased" (they used /forget) or
+    "blocked" (they blocked linli; it lifts when they write again). Then staff are not told
+    that a reply, an outcome or a photo was sent to them. None: they are reached."""
 
 
 @dataclass(frozen=True, slots=True)

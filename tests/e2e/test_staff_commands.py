@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from handlers.staff.topics import ForumChats, card_thread
 from services.access import Actor
 from services.tickets import Complaint
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Resident
 from tests.e2e import staff_support
 from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
@@ -72,6 +73,32 @@ async def test_after_forget_staff_are_told_the_resident_cannot_be_reached(desk: 
     assert "请问还有问题吗" in trail["text"]  # the reply is on the record
     # The press is not followed by an offer to add a word or a photo for the resident.
     assert not [m for m in desk.api.sent_to(STAFF_CHAT) if f"🏁 #{pressed}" in text_of(m)]
+
+
+async def test_staff_are_told_a_resident_who_blocked_linli_is_not_reached(desk: Desk) -> None:
+    number = await desk.file()
+    desk.api.block(RESIDENT_ID)
+    await desk.say(f"/accept {number}")  # its news to the resident meets the block
+
+    async def blocked() -> bool:
+        async with desk.services.db.transaction() as session:
+            active = await session.scalar(
+                select(Resident.active).where(Resident.telegram_id == RESIDENT_ID)
+            )
+            return active is False
+
+    for _ in range(100):
+        if await blocked():
+            break
+        await asyncio.sleep(0.05)
+    assert await blocked()
+    [replied] = await desk.say(f"/reply {number} 明天上午师傅上门")
+    assert replied["text"].startswith(f"#{number}：居民已屏蔽本机器人，消息发不到")
+    desk.api.unblock(RESIDENT_ID)
+    desk.api.send_text(desk.resident, "你好")  # writing again makes them reachable
+    await desk.api.wait_for_message(RESIDENT_ID)
+    [again] = await desk.say(f"/reply {number} 师傅改到下午")
+    assert again["text"].startswith(f"#{number} 已答复")
 
 
 async def _queued(desk: Desk) -> int:
