@@ -26,7 +26,13 @@ from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.residents.service import STAFF_ROLES
 from services.tickets import InvalidTransition, StaffTicketView
-from services.tickets.desk import AlreadyTaken, CannotMerge, NotStaff, StaleRoster
+from services.tickets.desk import (
+    AlreadyTaken,
+    CannotMerge,
+    EnquiryUnanswered,
+    NotStaff,
+    StaleRoster,
+)
 from services.tickets.units import CannotTransfer, OtherUnit, unit_names
 from services.tickets.validation import MAX_MESSAGE, ThinReason, ticket_number
 
@@ -113,6 +119,8 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         return Refused(t(language, "staff.not_found", number=exc.number or number))
     except NotStaff as exc:
         return Refused(t(language, "staff.not_staff", telegram_id=exc.telegram_id))
+    except EnquiryUnanswered as exc:
+        return Refused(t(language, "staff.enquiry_unanswered", number=exc.number))
     except CannotMerge as exc:
         if exc.itself:
             return Refused(t(language, "staff.merge_itself", number=exc.number))

@@ -21,6 +21,7 @@ from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
 from services.tickets import lifecycle, notify
 from services.tickets import validation as check
+from services.tickets.categories import ENQUIRY
 from services.tickets.lifecycle import Action, InvalidTransition
 from services.tickets.trail import STAFF_ROLES, TicketTrail
 from services.tickets.units import check_may_act, unit_of_chat
@@ -47,6 +48,15 @@ class CannotMerge(InvalidInput):
         self.status = status
         self.itself = itself
         super().__init__(f"cannot merge into {number} ({status})")
+
+
+class EnquiryUnanswered(InvalidInput):
+    """An enquiry (a resident's question) resolved before anyone answered it: the resident
+    would read "done" and never get the answer they asked for."""
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__(f"enquiry {number} has not been answered")
 
 
 class AlreadyTaken(InvalidTransition):
@@ -97,7 +107,9 @@ class StaffDesk:
     async def resolve(
         self, actor: Actor, number: str, message: str | None = None
     ) -> StaffTicketView:
-        """accepted / in_progress / reopened → resolved; the resident is asked to rate it."""
+        """accepted / in_progress / reopened → resolved; the resident is asked to rate it.
+        An enquiry needs its answer first: a reply sent before, or the words given here
+        (EnquiryUnanswered otherwise)."""
         return await self._change(actor, number, Action.RESOLVE, message)
 
     async def reopen(self, actor: Actor, number: str, reason: str) -> StaffTicketView:
@@ -308,6 +320,10 @@ class StaffDesk:
         text = None if message is None or not message.strip() else check.message(message)
         async with self._trail.db.transaction() as session:
             staff, ticket = await self._checked(session, actor, number, action)
+            if action is Action.RESOLVE and text is None and ticket.category == ENQUIRY:
+                replies = [EventKind.REPLY.value]  # a typed reply or a photo with words
+                if not await repo.list_events_of_kinds(session, [ticket.id], replies):
+                    raise EnquiryUnanswered(ticket.number)
             took = take and ticket.assignee_telegram_id is None
             if took:
                 ticket.assignee_telegram_id = actor.telegram_id

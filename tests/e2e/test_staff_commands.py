@@ -101,6 +101,33 @@ async def test_staff_are_told_a_resident_who_blocked_linli_is_not_reached(desk: 
     assert again["text"].startswith(f"#{number} 已答复")
 
 
+async def test_an_enquiry_is_resolved_only_once_it_is_answered(desk: Desk) -> None:
+    view = await desk.services.tickets.filing.file_enquiry(
+        Actor.in_private(RESIDENT_ID), "楼下的流浪猫卡在通风口里了，该找谁？"
+    )
+    number = view.number
+    await desk.press(await desk.card(number), "✅ 受理")
+    [refused] = await desk.say(f"/resolve {number}")
+    assert "还没有人答复" in refused["text"]
+    answer = await desk.press(await desk.card_offering(number, "🏁 办结"), "🏁 办结")
+    assert "还没有人答复" in answer
+    assert await desk.status(number) == "accepted"
+    [done] = await desk.say(f"/resolve {number} 已联系物业和志愿者，猫已救出")
+    assert done["text"].startswith(f"#{number} 已办结")
+    assert await desk.status(number) == "resolved"
+
+
+async def test_an_enquiry_answered_by_reply_may_be_resolved_without_words(desk: Desk) -> None:
+    view = await desk.services.tickets.filing.file_enquiry(
+        Actor.in_private(RESIDENT_ID), "独生子女父母奖励金在哪里领？"
+    )
+    await desk.card(view.number)
+    await desk.say(f"/accept {view.number}")
+    await desk.say(f"/reply {view.number} 带户口本和身份证到街道社区服务中心办理")
+    [done] = await desk.say(f"/resolve {view.number}")
+    assert done["text"].startswith(f"#{view.number} 已办结")
+
+
 async def _queued(desk: Desk) -> int:
     """Outbox messages to anyone but the staff chat."""
     async with desk.services.db.transaction() as session:
