@@ -112,22 +112,17 @@ async def test_a_typed_not_solved_after_the_rating_question_reopens_and_reaches_
     assert await desk.status(number) == "reopened"
 
 
-async def test_words_about_something_unsolved_without_a_rating_question_are_a_question(
-    desk: Desk,
+@pytest.mark.parametrize(
+    ("typed", "not_asked"),
+    [("解决了", "打个分"), ("我家楼道的灯坏了好久都没修好", "还没解决吗")],
+)
+async def test_a_rating_answer_without_a_rating_question_is_an_ordinary_question(
+    desk: Desk, typed: str, not_asked: str
 ) -> None:
     await desk.file()  # open, not resolved: no rating question
-    desk.api.send_text(desk.resident, "我家楼道的灯坏了好久都没修好")
+    desk.api.send_text(desk.resident, typed)
     [answer] = await desk.api.wait_for_message(RESIDENT_ID)
-    assert "还没解决吗" not in text_of(answer)
-
-
-async def test_a_typed_solved_without_a_rating_question_is_an_ordinary_question(
-    desk: Desk,
-) -> None:
-    await desk.file()  # open, not resolved: no rating question
-    desk.api.send_text(desk.resident, "解决了")
-    [answer] = await desk.api.wait_for_message(RESIDENT_ID)
-    assert "打个分" not in text_of(answer)
+    assert not_asked not in text_of(answer)
 
 
 async def _official(desk: Desk) -> dict[str, Any]:
