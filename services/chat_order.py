@@ -22,9 +22,12 @@ PostgreSQL:
 - **Hand-over.** Marking an update done is one call (``linli_chat_done``) that also begins
   the chat's next waiting update if it may begin, for whichever process holds it; that
   process is told (or, when it is this one, knows from the answer) and starts without
-  asking again. Half the updates of a resident who sends two lines at once wait so.
+  asking again. Half the updates of a resident who sends two lines at once wait so. In the
+  same way, recording an update begins the updates of other chats above it that waited only
+  for it (``linli_chat_begin_above``, revision 0021), where their chats' locks are free.
 - **Waiting.** A waiting update asks again when the database announces what it waits for
-  (as many ids recorded as the gap missed, a chat's update done without a hand-over), and
+  (as many ids recorded as the gap missed, counting those recorded during its own call, a
+  chat's update done without a hand-over), and
   every ``recheck_s`` in case a notification was lost; in a process only the chat's lowest
   waiting update asks.
 - **Dead processes.** Each process marks its open rows seen every ``heartbeat_s`` (5 s);
@@ -82,7 +85,8 @@ class _Waiter:
     gap: bool = False  # waiting for a lower update_id to be recorded somewhere
     missing: int | None = None  # how many lower update_ids the gap waits for, if known
     asking: bool = False  # its call to the database is under way
-    recorded_meanwhile: bool = False  # a lower update_id was recorded during that call
+    recorded_meanwhile: int = 0  # lower update_ids recorded during that call
+    given_up_meanwhile: bool = False  # a gap was given up during that call
     handed: bool = False  # the chat's previous update, done, began this one's turn
     behind_own: bool = False  # an earlier update of its chat is recorded: its end will tell
 
@@ -263,7 +267,7 @@ class ChatTurns:
     async def _take(self, chat_id: int, waiter: _Waiter, *, record: bool, give_up: bool) -> Turn:
         """Ask the database for the update's turn (recording the update first if ``record``)."""
         waiter.wake.clear()  # before asking: what is announced meanwhile counts
-        waiter.asking, waiter.recorded_meanwhile = True, False
+        waiter.asking, waiter.recorded_meanwhile, waiter.given_up_meanwhile = True, 0, False
         waiter.behind_own = False  # the call sees what was recorded before it
         self.calls += 1
         try:
@@ -285,8 +289,15 @@ class ChatTurns:
         # take the chat's lock after this call, saw this update waiting, and its end begins
         # this one or tells it to ask (see _announced).
         waiter.gap = found is Turn.GAP and not waiter.behind_own
-        if waiter.gap and waiter.recorded_meanwhile:  # the call may have just missed it
-            waiter.wake.set()
+        if waiter.gap:
+            # The call may have just missed the ids recorded during it: up to as many fewer
+            # are missing. Asking again pays only once every missing id may have come (with
+            # many updates in flight, a gap of ten hears two or three during its call).
+            if waiter.missing is not None:
+                waiter.missing -= waiter.recorded_meanwhile
+            may_be_closed = waiter.missing is None or waiter.missing <= 0
+            if waiter.given_up_meanwhile or (waiter.recorded_meanwhile and may_be_closed):
+                waiter.wake.set()
         return found
 
     async def _handled(self, chat_id: int, update_id: int) -> bool:
@@ -364,7 +375,7 @@ class ChatTurns:
                         waiter.behind_own = True
                         waiter.gap = False
                     elif waiter.asking:  # the answer may not have counted it
-                        waiter.recorded_meanwhile = True
+                        waiter.recorded_meanwhile += 1
                     elif waiter.gap:
                         # Asking again pays only once every missing id may have come.
                         if waiter.missing is not None:
@@ -380,7 +391,7 @@ class ChatTurns:
                 if waiter.update_id <= mark:
                     continue
                 if waiter.asking:  # the answer may have come before the mark moved
-                    waiter.recorded_meanwhile = True
+                    waiter.given_up_meanwhile = True
                 elif waiter.gap:
                     waiter.wake.set()
 

@@ -6,8 +6,9 @@ connection (``Database.companion(autocommit=True)``) each is one round trip.
 Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
 agree on ages. What changes a chat's or the sequence's state is announced on the
 ``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded,
-``c <chat_id> <update_id>`` when a done update handed the chat's turn to the next one (its
-process starts it without asking again), ``d <chat_id>`` when the chat's waiting updates
+``c <chat_id> <update_id>`` when a done update handed the chat's turn to the next one, or
+recording an update began one that waited only for it (revision 0021; its process starts
+it without asking again), ``d <chat_id>`` when the chat's waiting updates
 should ask again (one of its updates is done without a hand-over, given up, or its process
 taken for dead), ``w <update_id>`` when every update_id up to it counts as received because
 an update waited long enough for a missing one (revision 0019).
