@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from storage import sqlite_driver
+from storage.notifications import Notifications
 
 # How long a connection waits for another *process* holding the SQLite write lock before
 # failing with "database is locked". Writers inside this process never wait on it: they are
@@ -132,7 +133,13 @@ class Database:
     """An async engine plus session factory; ``transaction()`` is the only way to a session."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, autocommit: bool = False, durable: bool = True
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        autocommit: bool = False,
+        durable: bool = True,
+        notifications: Notifications | None = None,
     ) -> None:
         self._url = normalise_url(url)
         self._autocommit = autocommit and self._url.get_backend_name() != "sqlite"
@@ -150,6 +157,8 @@ class Database:
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._tasks_in_transaction: set[asyncio.Task[Any]] = set()
         self._outbox_listeners: list[Callable[[], None]] = []
+        # A companion listens on its parent's connection (storage/notifications.py: why).
+        self._notifications = notifications or Notifications(self.engine)
 
     def _create_engine(self, echo: bool) -> AsyncEngine:
         if not self.is_sqlite:
@@ -203,6 +212,7 @@ class Database:
             self._url.render_as_string(hide_password=False),
             autocommit=autocommit,
             durable=durable,
+            notifications=self._notifications,
         )
 
     @asynccontextmanager
@@ -210,22 +220,10 @@ class Database:
         self, channel: str, callback: Callable[[str], None]
     ) -> AsyncIterator[asyncio.Event]:
         """Call ``callback(payload)`` for each NOTIFY on ``channel`` while the block runs
-        (PostgreSQL), on a connection held for it; yields an event set when that connection
-        closes (notifications stop then: open the block again)."""
-        closed = asyncio.Event()
-
-        def on_notify(_connection: object, _pid: int, _channel: str, payload: str) -> None:
-            callback(payload)
-
-        async with self.engine.connect() as connection:
-            raw: Any = (await connection.get_raw_connection()).driver_connection
-            raw.add_termination_listener(lambda _connection: closed.set())
-            await raw.add_listener(channel, on_notify)
-            try:
-                yield closed
-            finally:
-                if not raw.is_closed():
-                    await raw.remove_listener(channel, on_notify)
+        (PostgreSQL), on the one connection this process listens on; yields an event set
+        when that connection closes (notifications stop then: open the block again)."""
+        async with self._notifications.listening(channel, callback) as closed:
+            yield closed
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
