@@ -398,7 +398,10 @@ class ChatTurns:
     async def _listen(self, listening: asyncio.Event) -> None:
         while True:
             try:
-                async with self._db.listening(repo.CHANNEL, self._announced) as closed:
+                async with (
+                    self._db.listening(repo.CHANNEL, self._announced) as closed,
+                    self._db.listening(repo.owner_channel(self.owner), self._announced),
+                ):
                     listening.set()
                     self._wake_everyone()  # what was announced before this is unknown
                     await closed.wait()

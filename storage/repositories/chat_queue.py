@@ -4,14 +4,17 @@
 Functions take a connection and never commit; each is one statement, so on an autocommit
 connection (``Database.companion(autocommit=True)``) each is one round trip.
 Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
-agree on ages. What changes a chat's or the sequence's state is announced on the
-``CHANNEL`` notification channel: ``r <update_id> <chat_id>`` when an update is recorded,
-``c <chat_id> <update_id>`` when a done update handed the chat's turn to the next one, or
-recording an update began one that waited only for it (revision 0021; its process starts
-it without asking again), ``d <chat_id>`` when the chat's waiting updates
-should ask again (one of its updates is done without a hand-over, given up, or its process
-taken for dead), ``w <update_id>`` when every update_id up to it counts as received because
-an update waited long enough for a missing one (revision 0019).
+agree on ages. What changes a chat's or the sequence's state is announced:
+
+- on ``CHANNEL``, to every process: ``r <update_id> <chat_id>`` when an update is recorded,
+  ``d <chat_id>`` when the chat's waiting updates should ask again (its process was taken
+  for dead or stopped), ``w <update_id>`` when every update_id up to it counts as received
+  because an update waited long enough for a missing one (revision 0019);
+- on ``owner_channel(owner)``, to the process that holds the update (revision 0021):
+  ``c <chat_id> <update_id>`` when a done update handed the chat's turn to it, or recording
+  an update began it (its process starts it without asking again; a hand-over to the
+  calling process is its call's answer instead), ``d <chat_id>`` when the chat's update
+  done before it could not begin it yet (it should ask again).
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHANNEL = "linli_chat_queue"
+
+
+def owner_channel(owner: int) -> str:
+    """The channel of one process's own announcements (revision 0021): a turn begun for it
+    ('c'), its waiting update to ask again ('d')."""
+    return f"{CHANNEL}_{owner}"
+
 
 CHAT_LOCK_NAMESPACE = int.from_bytes(b"lnco", "big")
 """First key of the two-key transaction lock on a chat ("lnco"); the second is the chat."""

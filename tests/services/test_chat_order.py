@@ -133,18 +133,22 @@ async def test_the_done_update_begins_the_next_one_in_either_process_without_a_s
     a, b = processes
     for turns in processes:  # no asking again in case a notification was lost
         turns.timings = replace(FAST, recheck_s=5.0)
-    for second in (b, a):
-        calls_before = a.calls + b.calls
-        journal = Journal()
-        first_id = 1 if second is b else 3  # the sequence goes on from update 0: no gap
-        await asyncio.gather(
-            journal.handle(a, CHAT, first_id, hold=0.3),
-            journal.handle(second, CHAT, first_id + 1, delay=0.05),
-        )
-        assert journal.started == [first_id, first_id + 1]
-        assert journal.most_at_once == 1
-        assert a.calls + b.calls - calls_before == 4
+    shared: list[str] = []  # what every process hears
+    async with postgres_database.listening(repo.CHANNEL, shared.append):
+        for second in (b, a):
+            calls_before = a.calls + b.calls
+            journal = Journal()
+            first_id = 1 if second is b else 3  # the sequence goes on from update 0: no gap
+            await asyncio.gather(
+                journal.handle(a, CHAT, first_id, hold=0.3),
+                journal.handle(second, CHAT, first_id + 1, delay=0.05),
+            )
+            assert journal.started == [first_id, first_id + 1]
+            assert journal.most_at_once == 1
+            assert a.calls + b.calls - calls_before == 4
     assert await open_rows(postgres_database) == []
+    # The hand-over went to b's own channel (and to a as its call's answer), not to all.
+    assert [p for p in shared if not p.startswith("r ")] == []
 
 
 async def test_recording_the_missing_update_begins_the_one_that_waited_for_it(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -10,6 +11,23 @@ from sqlalchemy import text
 from storage import Database
 
 pytestmark = pytest.mark.postgres
+
+
+class Heard:
+    """What the callbacks were told, and an event set once ``expected`` payloads came."""
+
+    def __init__(self, expected: int) -> None:
+        self.payloads: list[tuple[str, str]] = []
+        self.expected = expected
+        self.complete = asyncio.Event()
+
+    def on(self, channel: str) -> Callable[[str], None]:
+        def heard(payload: str) -> None:
+            self.payloads.append((channel, payload))
+            if len(self.payloads) >= self.expected:
+                self.complete.set()
+
+        return heard
 
 
 async def listening_backends(db: Database) -> int:
@@ -28,19 +46,18 @@ async def test_channels_of_a_database_and_its_companion_share_one_connection(
     postgres_database: Database,
 ) -> None:
     companion = postgres_database.companion(autocommit=True)
-    heard: list[tuple[str, str]] = []
+    heard = Heard(expected=2)
     try:
         async with (
-            postgres_database.listening("one", lambda p: heard.append(("one", p))),
-            companion.listening("two", lambda p: heard.append(("two", p))),
+            postgres_database.listening("one", heard.on("one")),
+            companion.listening("two", heard.on("two")),
         ):
             assert await listening_backends(postgres_database) == 1
             async with postgres_database.transaction() as session:
                 await session.execute(text("SELECT pg_notify('one', 'a'), pg_notify('two', 'b')"))
             async with asyncio.timeout(5):
-                while len(heard) < 2:
-                    await asyncio.sleep(0.01)
-            assert heard == [("one", "a"), ("two", "b")]
+                await heard.complete.wait()
+            assert heard.payloads == [("one", "a"), ("two", "b")]
         # The last block gave the connection back: nothing listens any more.
         assert await listening_backends(postgres_database) == 0
     finally:
@@ -50,8 +67,8 @@ async def test_channels_of_a_database_and_its_companion_share_one_connection(
 async def test_a_block_opened_after_the_connection_was_lost_listens_on_a_new_one(
     postgres_database: Database,
 ) -> None:
-    heard: list[str] = []
-    async with postgres_database.listening("one", heard.append) as closed:
+    heard = Heard(expected=1)
+    async with postgres_database.listening("one", heard.on("one")) as closed:
         async with postgres_database.transaction() as session:
             await session.execute(
                 text(
@@ -61,10 +78,9 @@ async def test_a_block_opened_after_the_connection_was_lost_listens_on_a_new_one
             )
         async with asyncio.timeout(5):
             await closed.wait()
-    async with postgres_database.listening("one", heard.append):
+    async with postgres_database.listening("one", heard.on("one")):
         async with postgres_database.transaction() as session:
             await session.execute(text("SELECT pg_notify('one', 'again')"))
         async with asyncio.timeout(5):
-            while not heard:
-                await asyncio.sleep(0.01)
-    assert heard == ["again"]
+            await heard.complete.wait()
+    assert heard.payloads == [("one", "again")]

@@ -1,4 +1,5 @@
-"""Recording an update begins the updates that waited only for it, in the same call.
+"""Recording an update begins the updates that waited only for it, in the same call; a
+turn begun for a process is announced to that process alone.
 
 Revision ID: 0021
 Revises: 0020
@@ -17,11 +18,17 @@ The recording call holds its own chat's transaction lock; it takes another chat'
 that lock is free (pg_try_advisory_xact_lock), so two recording calls never wait for each
 other's chats, and a chat whose lock is busy is left to its process, which hears the 'r' as
 before. It stops at the first update that still misses a lower id (every one above misses
-it too) and looks at no more than four.
+it too).
+
+A turn begun for another process ('c'), and linli_chat_done's 'd' for a waiting update that
+may not begin yet, go to that process's own channel, 'linli_chat_queue_<owner>', instead of
+waking every process; a hand-over to the calling process is not announced at all (the call
+returns it). What every process may wait on ('r', 'w', a dead process's 'd') stays on
+'linli_chat_queue'.
 
 linli_chat_lock_key(chat) is the chat's 32-bit lock key, as chat_lock_key in
 storage/repositories/chat_queue.py computes it. No table changes; the downgrade puts back
-revision 0019's linli_chat_turn and drops the two functions.
+revision 0017's linli_chat_done and 0019's linli_chat_turn, and drops the two functions.
 """
 
 from collections.abc import Sequence
@@ -66,7 +73,7 @@ BEGIN
             AND q.handled_at IS NULL AND q.claimed_at IS NULL
             AND q.seen_at > clock_timestamp() - make_interval(secs => p_stale)
             ORDER BY q.chat_id, q.update_id
-        ) AS w ORDER BY w.update_id LIMIT 4
+        ) AS w ORDER BY w.update_id
     LOOP
         lock_key := linli_chat_lock_key(waiting.chat_id);
         CONTINUE WHEN NOT pg_try_advisory_xact_lock(p_namespace, lock_key);
@@ -77,7 +84,8 @@ BEGIN
         EXIT WHEN found_turn LIKE 'gap%';
         IF found_turn = 'claimed' THEN
             PERFORM pg_notify(
-                'linli_chat_queue', 'c ' || waiting.chat_id || ' ' || waiting.update_id
+                'linli_chat_queue_' || waiting.owner,
+                'c ' || waiting.chat_id || ' ' || waiting.update_id
             );
         END IF;
     END LOOP;
@@ -92,6 +100,33 @@ _BEGINS_ABOVE = (
     _ANNOUNCED_0017
     + "            PERFORM linli_chat_begin_above(p_chat, p_update, p_namespace, p_stale);\n"
 )
+
+
+_HANDED_0017 = """        PERFORM pg_notify('linli_chat_queue', 'c ' || p_chat || ' ' || next_update);
+        RETURN next_update;
+"""
+_HANDED = """        IF next_owner <> p_owner THEN
+            PERFORM pg_notify(
+                'linli_chat_queue_' || next_owner, 'c ' || p_chat || ' ' || next_update
+            );
+        END IF;
+        RETURN next_update;
+"""
+_ASK_AGAIN_0017 = "    PERFORM pg_notify('linli_chat_queue', 'd ' || p_chat);\n"
+_ASK_AGAIN = "    PERFORM pg_notify('linli_chat_queue_' || next_owner, 'd ' || p_chat);\n"
+
+
+def _done_function_0017() -> str:
+    sql: str = revision_module("0017").DONE_FUNCTION
+    return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+
+
+def done_function() -> str:
+    """linli_chat_done as of this revision: revision 0017's, announcing to the process that
+    holds the next update only, and not at all when that is the calling process."""
+    sql = _done_function_0017()
+    assert sql.count(_HANDED_0017) == 1 and sql.count(_ASK_AGAIN_0017) == 1
+    return sql.replace(_HANDED_0017, _HANDED).replace(_ASK_AGAIN_0017, _ASK_AGAIN)
 
 
 def _turn_function_0019() -> str:
@@ -111,10 +146,12 @@ def upgrade() -> None:
         op.execute(LOCK_KEY_FUNCTION)
         op.execute(BEGIN_ABOVE_FUNCTION)
         op.execute(turn_function())
+        op.execute(done_function())
 
 
 def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
+        op.execute(_done_function_0017())
         op.execute(_turn_function_0019())
         op.execute(
             "DROP FUNCTION linli_chat_begin_above(bigint, bigint, integer, double precision)"
