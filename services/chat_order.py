@@ -7,7 +7,7 @@ C's; but it can know whether every lower update_id has reached *some* process. S
 PostgreSQL:
 
 - **Record.** Each process records every update in ``chat_queue`` as it arrives, with its
-  chat (an update without a chat too), and announces it (LISTEN/NOTIFY).
+  chat (an update without a chat too).
 - **Turn.** Update k of chat C begins when every update_id below k has been recorded,
   none of C's lower updates is still waiting and none of C's updates is running: one
   database call (``linli_chat_turn``) under the chat's transaction lock, which is also the
@@ -24,12 +24,13 @@ PostgreSQL:
   process is told (or, when it is this one, knows from the answer) and starts without
   asking again. Half the updates of a resident who sends two lines at once wait so. In the
   same way, recording an update begins the updates of other chats above it that waited only
-  for it (``linli_chat_begin_above``, revision 0021), where their chats' locks are free.
-- **Waiting.** A waiting update asks again when the database announces what it waits for
-  (as many ids recorded as the gap missed, counting those recorded during its own call, a
-  chat's update done without a hand-over), and
-  every ``recheck_s`` in case a notification was lost; in a process only the chat's lowest
-  waiting update asks.
+  for it (``linli_chat_begin_above``, revision 0021): recorded updates are not announced,
+  and the recording calls take a lock in turn so that none misses an update that has just
+  decided to wait for it.
+- **Waiting.** A waiting update asks again when the database tells its process to (its
+  chat's update done or being recorded while the update could not begin, a gap given up, a
+  process taken for dead), and every ``recheck_s`` in case a notification was lost; in a
+  process only the chat's lowest waiting update asks.
 - **Dead processes.** Each process marks its open rows seen every ``heartbeat_s`` (5 s);
   a row not seen for ``stale_s`` (20 s) belongs to a process that died (or froze) and no
   longer holds its chat. A slow update in a live process keeps its turn however long it
@@ -83,12 +84,9 @@ class _Waiter:
     update_id: int
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     gap: bool = False  # waiting for a lower update_id to be recorded somewhere
-    missing: int | None = None  # how many lower update_ids the gap waits for, if known
     asking: bool = False  # its call to the database is under way
-    recorded_meanwhile: int = 0  # lower update_ids recorded during that call
     given_up_meanwhile: bool = False  # a gap was given up during that call
-    handed: bool = False  # the chat's previous update, done, began this one's turn
-    behind_own: bool = False  # an earlier update of its chat is recorded: its end will tell
+    handed: bool = False  # begun in the database for it (a hand-over, a recording)
 
 
 @dataclass(slots=True)
@@ -187,7 +185,9 @@ class ChatTurns:
         its id."""
         if self.shared:
             await self._call(
-                lambda connection: repo.record_handled(connection, update_id, self.owner)
+                lambda connection: repo.record_handled(
+                    connection, update_id, self.owner, stale_s=self.timings.stale_s
+                )
             )
 
     @contextlib.asynccontextmanager
@@ -267,8 +267,7 @@ class ChatTurns:
     async def _take(self, chat_id: int, waiter: _Waiter, *, record: bool, give_up: bool) -> Turn:
         """Ask the database for the update's turn (recording the update first if ``record``)."""
         waiter.wake.clear()  # before asking: what is announced meanwhile counts
-        waiter.asking, waiter.recorded_meanwhile, waiter.given_up_meanwhile = True, 0, False
-        waiter.behind_own = False  # the call sees what was recorded before it
+        waiter.asking, waiter.given_up_meanwhile = True, False
         self.calls += 1
         try:
             answer = await self._call(
@@ -284,20 +283,10 @@ class ChatTurns:
             )
         finally:
             waiter.asking = False
-        found, waiter.missing = answer
-        # Behind an earlier update of its chat, recorded during the call: that update had to
-        # take the chat's lock after this call, saw this update waiting, and its end begins
-        # this one or tells it to ask (see _announced).
-        waiter.gap = found is Turn.GAP and not waiter.behind_own
-        if waiter.gap:
-            # The call may have just missed the ids recorded during it: up to as many fewer
-            # are missing. Asking again pays only once every missing id may have come (with
-            # many updates in flight, a gap of ten hears two or three during its call).
-            if waiter.missing is not None:
-                waiter.missing -= waiter.recorded_meanwhile
-            may_be_closed = waiter.missing is None or waiter.missing <= 0
-            if waiter.given_up_meanwhile or (waiter.recorded_meanwhile and may_be_closed):
-                waiter.wake.set()
+        found = answer.turn
+        waiter.gap = found is Turn.GAP
+        if waiter.gap and waiter.given_up_meanwhile:  # the answer may predate the give-up
+            waiter.wake.set()
         return found
 
     async def _handled(self, chat_id: int, update_id: int) -> bool:
@@ -358,30 +347,10 @@ class ChatTurns:
             return
         if kind == "d" and len(values) == 1:  # the chat's waiting updates ask: its lowest here
             self._wake_lowest(values[0])
-        elif kind == "c" and len(values) == 2:  # a done update began this one's turn
+        elif kind == "c" and len(values) == 2:  # begun for it (a hand-over, a recording)
             self._hand_over(*values)
         elif kind == "w" and len(values) == 1:  # ids up to it given up: gaps above may close
             self._gap_given_up(values[0])
-        elif kind == "r" and len(values) == 2:  # recorded: the gaps above it may be closed
-            update_id, chat_id = values
-            for waited_chat, chat in self._chats.items():
-                for waiter in chat.waiters.values():
-                    if waiter.update_id <= update_id:
-                        continue
-                    if waited_chat == chat_id:
-                        # An earlier update of its own chat: asking now would only find
-                        # the chat busy; that update's end begins this one or tells it
-                        # to ask (linli_chat_done), even if this one is asking right now.
-                        waiter.behind_own = True
-                        waiter.gap = False
-                    elif waiter.asking:  # the answer may not have counted it
-                        waiter.recorded_meanwhile += 1
-                    elif waiter.gap:
-                        # Asking again pays only once every missing id may have come.
-                        if waiter.missing is not None:
-                            waiter.missing -= 1
-                        if waiter.missing is None or waiter.missing <= 0:
-                            waiter.wake.set()
 
     def _gap_given_up(self, mark: int) -> None:
         """Every update_id up to ``mark`` counts as received now (an update waited for a

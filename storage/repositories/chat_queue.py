@@ -4,17 +4,18 @@
 Functions take a connection and never commit; each is one statement, so on an autocommit
 connection (``Database.companion(autocommit=True)``) each is one round trip.
 Every time is the server's ``clock_timestamp()``, so processes on hosts with skewed clocks
-agree on ages. What changes a chat's or the sequence's state is announced:
+agree on ages. Recorded updates are not announced (revision 0021: the recording call
+begins the updates that waited for it). What a waiting update needs to hear is announced:
 
-- on ``CHANNEL``, to every process: ``r <update_id> <chat_id>`` when an update is recorded,
-  ``d <chat_id>`` when the chat's waiting updates should ask again (its process was taken
-  for dead or stopped), ``w <update_id>`` when every update_id up to it counts as received
-  because an update waited long enough for a missing one (revision 0019);
-- on ``owner_channel(owner)``, to the process that holds the update (revision 0021):
-  ``c <chat_id> <update_id>`` when a done update handed the chat's turn to it, or recording
-  an update began it (its process starts it without asking again; a hand-over to the
-  calling process is its call's answer instead), ``d <chat_id>`` when the chat's update
-  done before it could not begin it yet (it should ask again).
+- on ``CHANNEL``, to every process: ``d <chat_id>`` when the chat's waiting updates should
+  ask again (its process was taken for dead or stopped), ``w <update_id>`` when every
+  update_id up to it counts as received because an update waited long enough for a missing
+  one (revision 0019);
+- on ``owner_channel(owner)``, to the process that holds the update: ``c <chat_id>
+  <update_id>`` when a done update handed the chat's turn to it or a recording call began it
+  (its process starts it without asking again; a hand-over to the calling process is its
+  call's answer instead), ``d <chat_id>`` when it should ask again (its chat's update done
+  before it could not begin it yet, or a recording call found its chat's lock taken).
 """
 
 from __future__ import annotations
@@ -69,14 +70,7 @@ _TURN = text(
     "SELECT linli_chat_turn(:chat, :update, :owner, :namespace, :lock, :stale, :record, :give_up)"
 )
 
-_RECORD_HANDLED = text(
-    "WITH r AS ("
-    " INSERT INTO chat_queue (chat_id, update_id, owner, received_at, claimed_at, seen_at,"
-    " handled_at) VALUES (:chat, :update, :owner, clock_timestamp(), clock_timestamp(),"
-    " clock_timestamp(), clock_timestamp())"
-    " ON CONFLICT (chat_id, update_id) DO NOTHING RETURNING update_id"
-    ") SELECT pg_notify(:channel, 'r ' || update_id || ' ' || :chat) FROM r"
-)
+_RECORD_UNORDERED = text("SELECT linli_chat_record_unordered(:update, :owner, :namespace, :stale)")
 
 _DONE = text("SELECT linli_chat_done(:chat, :update, :owner, :namespace, :lock, :stale)")
 
@@ -139,10 +133,13 @@ async def take_turn(
     return TurnAnswer(Turn(answer))
 
 
-async def record_handled(connection: AsyncConnection, update_id: int, owner: int) -> None:
-    """Record an update that needs no turn (it has no chat), so nobody waits for its id."""
-    params = {"chat": UNORDERED_CHAT, "update": update_id, "owner": owner, "channel": CHANNEL}
-    await connection.execute(_RECORD_HANDLED, params)
+async def record_handled(
+    connection: AsyncConnection, update_id: int, owner: int, *, stale_s: float
+) -> None:
+    """Record an update that needs no turn (it has no chat), so nobody waits for its id:
+    the updates above it that waited only for it begin (revision 0021)."""
+    params = {"update": update_id, "owner": owner, "namespace": CHAT_LOCK_NAMESPACE}
+    await connection.execute(_RECORD_UNORDERED, params | {"stale": stale_s})
 
 
 async def mark_handled(

@@ -1,11 +1,12 @@
-"""The pure parts of the chat queue: lock keys, and the answers of linli_chat_turn (revision
-0011) that the Python side understands."""
+"""The pure parts of the chat queue: lock keys, and the answers and announcements of its
+functions that the Python side understands."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from storage.migrate import revision_module
 from storage.repositories.chat_queue import CHAT_LOCK_NAMESPACE, Turn, chat_lock_key
 
 VERSIONS = Path(__file__).resolve().parents[2] / "storage/migrations/versions"
@@ -27,10 +28,20 @@ def test_the_turn_function_answers_only_what_the_service_understands() -> None:
     assert answers == {turn.value for turn in Turn}
 
 
-def test_the_turn_function_announces_what_the_waiting_processes_parse() -> None:
-    sql = REVISION.read_text()
-    # 'r <update_id> <chat_id>': a waiting update tells its own chat's earlier update apart.
-    assert "pg_notify('linli_chat_queue', 'r ' || p_update || ' ' || p_chat)" in sql
+def test_the_queue_functions_announce_only_what_the_waiting_processes_parse() -> None:
+    # Revision 0021: no 'r' for every recorded update; 'c' and 'd' to the holding process,
+    # 'w' (a gap given up) to all. ChatTurns._announced parses these three.
+    head = revision_module("0021")
+    sql = "".join(
+        (
+            head.turn_function(),
+            head.done_function(),
+            head.BEGIN_ABOVE_FUNCTION,
+            head.RECORD_UNORDERED_FUNCTION,
+        )
+    )
+    kinds = re.findall(r"pg_notify\(\s*'linli_chat_queue[^,]*,\s*'(\w) '", sql)
+    assert set(kinds) == {"c", "d", "w"}
 
 
 def test_a_given_up_gap_is_announced_as_the_waiting_processes_parse() -> None:

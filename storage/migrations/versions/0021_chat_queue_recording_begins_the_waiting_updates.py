@@ -1,34 +1,40 @@
-"""Recording an update begins the updates that waited only for it, in the same call; a
-turn begun for a process is announced to that process alone.
+"""Recording an update begins the updates that waited only for it, instead of announcing
+it to every process; a turn begun for a process is announced to that process alone.
 
 Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07
 
-With several processes behind the webhook, update k often reaches its process before update
-k - 1 has been recorded by another: k waits on the gap, hears k - 1 announced ('r'), and
-asks again, a second call for about a third of the updates at N = 2 (1.51 turn calls per
-update in PostgreSQL's statement log of a 400-update run). Now the call that records an
-update also tries to begin, for whichever process holds them, the lowest waiting updates of
-other chats above it (linli_chat_begin_above), as linli_chat_done does for the chat's own
-next update (revision 0017): one that begins is announced 'c <chat_id> <update_id>', and its
-process starts it without asking again.
+Before, every recorded update was announced to every process ('r <update_id> <chat_id>'),
+and PostgreSQL wakes every listening connection for each announcement; a process whose
+update waited on a gap counted the announcements and asked again once the missing ids might
+all have come: a second call for a quarter to a third of the updates at N = 2 (1.25 to 1.51
+turn calls per update in PostgreSQL's statement log of 400-update runs).
 
-The recording call holds its own chat's transaction lock; it takes another chat's only if
-that lock is free (pg_try_advisory_xact_lock), so two recording calls never wait for each
-other's chats, and a chat whose lock is busy is left to its process, which hears the 'r' as
-before. It stops at the first update that still misses a lower id (every one above misses
-it too).
-
-A turn begun for another process ('c'), and linli_chat_done's 'd' for a waiting update that
-may not begin yet, go to that process's own channel, 'linli_chat_queue_<owner>', instead of
-waking every process; a hand-over to the calling process is not announced at all (the call
-returns it). What every process may wait on ('r', 'w', a dead process's 'd') stays on
-'linli_chat_queue'.
+- **Recording begins.** The call that records an update (linli_chat_turn recording, and
+  linli_chat_record_unordered for an update without a chat) tries to begin, for whichever
+  process holds them, the waiting updates of other chats above it, lowest first, each its
+  chat's lowest (linli_chat_begin_above), as linli_chat_done does for the chat's own next
+  update (revision 0017). It stops at the first that still misses a lower id (every one
+  above misses it too). Another chat's lock is only tried (pg_try_advisory_xact_lock): when
+  it is taken, that update's process is told to ask again ('d'). Recorded updates are no
+  longer announced.
+- **The sequence lock.** A recording call's new row is seen by nobody until it commits, so
+  two recording calls could each miss the other: update k deciding that it waits for k - 1
+  while the call recording k - 1 looks above itself and does not see k yet. Recording calls
+  therefore take one transaction lock in turn (a one-key advisory lock, after their own
+  chat's), before they look above themselves or decide their own update waits; the later of
+  two sees the earlier's row. They hold no lock that another call waits for while they wait
+  for it, and while they hold it they only try other chats' locks, so no deadlock can form.
+- **To the process that holds it.** A turn begun for a process ('c'), or a waiting update
+  told to ask again ('d') by a done or recording call, is announced on that process's own
+  channel, 'linli_chat_queue_<owner>', not to every process; a hand-over to the calling
+  process is not announced at all (the call returns it). What every process may wait on
+  ('w', a dead process's 'd') stays on 'linli_chat_queue'.
 
 linli_chat_lock_key(chat) is the chat's 32-bit lock key, as chat_lock_key in
 storage/repositories/chat_queue.py computes it. No table changes; the downgrade puts back
-revision 0017's linli_chat_done and 0019's linli_chat_turn, and drops the two functions.
+revision 0017's linli_chat_done and 0019's linli_chat_turn, and drops the new functions.
 """
 
 from collections.abc import Sequence
@@ -76,7 +82,11 @@ BEGIN
         ) AS w ORDER BY w.update_id
     LOOP
         lock_key := linli_chat_lock_key(waiting.chat_id);
-        CONTINUE WHEN NOT pg_try_advisory_xact_lock(p_namespace, lock_key);
+        IF NOT pg_try_advisory_xact_lock(p_namespace, lock_key) THEN
+            -- A call of that chat is under way: its process asks again once it is done.
+            PERFORM pg_notify('linli_chat_queue_' || waiting.owner, 'd ' || waiting.chat_id);
+            CONTINUE;
+        END IF;
         found_turn := linli_chat_turn(
             waiting.chat_id, waiting.update_id, waiting.owner, p_namespace, lock_key, p_stale,
             false, false
@@ -96,8 +106,18 @@ $$
 _ANNOUNCED_0017 = (
     "            PERFORM pg_notify('linli_chat_queue', 'r ' || p_update || ' ' || p_chat);\n"
 )
+SEQUENCE_LOCK = int.from_bytes(b"linliseq", "big")
+"""The one-key transaction lock that recording calls take in turn (see _BEGINS_ABOVE)."""
+
+# Recorded: instead of announcing it to every process, begin the updates above it that
+# waited for it. A recording call (whose new row nobody else sees until it commits) takes
+# the sequence lock before it looks above itself and before it decides that its own update
+# waits on a gap, and keeps it to its commit: of two recording calls, the later sees the
+# earlier's row, so an update cannot decide to wait for an id while the call recording that
+# id misses it. Only recording calls take it; they wait for no other lock while they hold
+# it (other chats' locks are only tried), and no call waits for it while holding one.
 _BEGINS_ABOVE = (
-    _ANNOUNCED_0017
+    f"            PERFORM pg_advisory_xact_lock({SEQUENCE_LOCK});\n"
     + "            PERFORM linli_chat_begin_above(p_chat, p_update, p_namespace, p_stale);\n"
 )
 
@@ -114,6 +134,28 @@ _HANDED = """        IF next_owner <> p_owner THEN
 """
 _ASK_AGAIN_0017 = "    PERFORM pg_notify('linli_chat_queue', 'd ' || p_chat);\n"
 _ASK_AGAIN = "    PERFORM pg_notify('linli_chat_queue_' || next_owner, 'd ' || p_chat);\n"
+
+
+# An update with no chat, recorded as handled (it needs no turn), begins the updates above
+# it that waited only for its id, as a chat's recording call does (revision 0014 recorded
+# it with a statement of the repository's, announcing it to every process instead).
+RECORD_UNORDERED_FUNCTION = f"""
+CREATE FUNCTION linli_chat_record_unordered(
+    p_update bigint, p_owner bigint, p_namespace integer, p_stale double precision
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO chat_queue (chat_id, update_id, owner, received_at, claimed_at, seen_at,
+        handled_at)
+    VALUES (0, p_update, p_owner, clock_timestamp(), clock_timestamp(), clock_timestamp(),
+        clock_timestamp())
+    ON CONFLICT (chat_id, update_id) DO NOTHING;
+    IF FOUND THEN
+        PERFORM pg_advisory_xact_lock({SEQUENCE_LOCK});
+        PERFORM linli_chat_begin_above(0, p_update, p_namespace, p_stale);
+    END IF;
+END
+$$
+"""
 
 
 def _done_function_0017() -> str:
@@ -147,10 +189,15 @@ def upgrade() -> None:
         op.execute(BEGIN_ABOVE_FUNCTION)
         op.execute(turn_function())
         op.execute(done_function())
+        op.execute(RECORD_UNORDERED_FUNCTION)
 
 
 def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
+        op.execute(
+            "DROP FUNCTION linli_chat_record_unordered(bigint, bigint, integer, "
+            "double precision)"
+        )
         op.execute(_done_function_0017())
         op.execute(_turn_function_0019())
         op.execute(
