@@ -61,16 +61,16 @@ async def canned_command(update: Update, context: Context) -> None:
     if caller is None:
         return
     language = staff_language(context) if in_staff_chat(update, context) else caller.language
-    if arguments(update).lower() not in LIST_WORDS:
-        await reply(update, t(language, "canned.usage.list"))
-        return
-    try:
+    try:  # who and where first: the usage line is for those who may list
         listed = await context.services.tickets.canned.list(caller.actor)
+    except WrongPlace:  # a PermissionDenied too: first
+        await reply(update, t(caller.language, "staff.use_staff_chat"))
+        return
     except PermissionDenied:  # the refusal every staff command gives
         await reply(update, t(caller.language, "staff.only"))
         return
-    except WrongPlace:
-        await reply(update, t(caller.language, "staff.use_staff_chat"))
+    if arguments(update).lower() not in LIST_WORDS:
+        await reply(update, t(language, "canned.usage.list"))
         return
     await reply(update, canned_list_text(language, listed))
 

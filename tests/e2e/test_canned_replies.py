@@ -213,6 +213,8 @@ async def test_staff_list_the_canned_replies_by_action_with_how_to_send_them(
     assert f"#{DUE_ID} {DUE_TEXT}（示例，请按本社区情况修改）" in text
     [same] = await desk.say("/canned list")
     assert same["text"] == text
+    [usage] = await desk.say("/canned 9")
+    assert usage["text"].startswith("用法：/canned（或 /canned list）查看常用语及用法。")
 
 
 async def test_a_long_list_comes_in_messages_telegram_accepts(desk: Desk) -> None:
@@ -246,3 +248,7 @@ async def test_residents_and_strangers_are_refused_the_list(desk: Desk) -> None:
     [private] = await desk.api.wait_for_message(RESIDENT_ID)
     assert private["text"] == "这个操作只有社区工作人员可以使用。"
     assert "常用语" not in refused["text"]
+    # Staff are sent to the desk, where the texts are picked.
+    desk.api.send_text(desk.staff, "/canned", chat=None)
+    [elsewhere] = await desk.api.wait_for_message(desk.staff["id"])
+    assert elsewhere["text"] == "请在工作人员群里使用这个命令。"
