@@ -51,6 +51,16 @@ async def release(context: Context, telegram_id: int, *kinds: Owed) -> None:
     await context.services.awaiting.done(telegram_id, *kinds)
 
 
+def saying(key: str) -> Cancel:
+    """A Cancel for a flow that keeps nothing to undo: it only tells the person ``key``."""
+
+    async def cancel(update: Update, context: Context, caller: Caller, owed: AwaitingView) -> bool:
+        await reply(update, t(caller.language, key))
+        return True
+
+    return cancel
+
+
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 

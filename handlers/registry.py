@@ -24,6 +24,7 @@ from handlers.callbacks import Callback, decode
 from handlers.context import Context, LinliApp
 from handlers.errors import on_error
 from handlers.filing import commands as filing
+from handlers.filing import enquiry
 from handlers.filing import steps as filing_steps
 from handlers.guards import refuse_unshown_buttons
 from handlers.i18n import t
@@ -138,6 +139,7 @@ ROUTES: dict[Owed, Route] = {
     Owed.KB_ENTRY: kb_learning.on_typed_entry,
     Owed.PLACE: profile_input.on_message,
     Owed.RECORD: on_behalf.on_message,
+    Owed.ENQUIRY: enquiry.on_answer,
 }
 CANCELS: dict[Owed, Cancel] = {
     Owed.FILING: filing.cancel_filing,
@@ -147,6 +149,7 @@ CANCELS: dict[Owed, Cancel] = {
     Owed.KB_ENTRY: kb_learning.cancel_entry,
     Owed.PLACE: profile.cancel_place,
     Owed.RECORD: on_behalf.cancel_recording,
+    Owed.ENQUIRY: enquiry.cancel_enquiry,
 }
 
 

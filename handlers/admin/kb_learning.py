@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.awaiting import claim, release
+from handlers.awaiting import claim, release, saying
 from handlers.callbacks import decode, parse_id
 from handlers.context import Context, LinliApp
 from handlers.i18n import localize, t
@@ -119,12 +119,8 @@ async def on_typed_entry(update: Update, context: Context, owed: AwaitingView) -
     return True
 
 
-async def cancel_entry(
-    update: Update, context: Context, caller: Caller, owed: AwaitingView
-) -> bool:
-    """/cancel instead of an entry id: the group stays in the digest, undecided."""
-    await reply(update, t(caller.language, "learning.entry_cancelled"))
-    return True
+cancel_entry = saying("learning.entry_cancelled")
+"""/cancel instead of an entry id: the group stays in the digest, undecided."""
 
 
 async def _show_choices(update: Update, caller: Caller, group: LearningGroup) -> None:

@@ -22,15 +22,15 @@ from telegram.ext import (
 )
 
 from handlers.awaiting import claim, release
-from handlers.callbacks import decode, int_arg
+from handlers.callbacks import decode
 from handlers.context import Context, LinliApp
+from handlers.filing import enquiry
 from handlers.filing import steps as filing_steps
 from handlers.filing.prompts import edit_keyboard, next_step, prompt, similar_message
 from handlers.filing.render import category_name, filed_text
 from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.questions.answers import tell_banned
-from handlers.render import when
 from handlers.replies import reply, settle
 from services import InvalidInput, NotFound
 from services.access import WrongPlace
@@ -47,7 +47,7 @@ def register(application: LinliApp) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("complain", complain_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^cp:"))
-    application.add_handler(CallbackQueryHandler(ask_person, pattern=r"^ask:"))
+    application.add_handler(CallbackQueryHandler(enquiry.ask_person, pattern=r"^ask:"))
 
 
 async def complain_command(update: Update, context: Context) -> None:
@@ -306,28 +306,3 @@ _BUTTONS: dict[str, tuple[str, Button]] = {
     "edit": ("confirm", _edit),
     "cancel": ("", _cancel),
 }
-
-
-async def ask_person(update: Update, context: Context) -> None:
-    """ "Ask a person" under an unanswered question: it becomes an enquiry ticket (once)."""
-    query, caller = update.callback_query, await identify(update, context)
-    if query is None or caller is None:
-        return
-    cb, tickets, lang = decode(query.data), context.services.tickets, caller.language
-    # An id linli never made asks for question 0, which no one has: not found, once the
-    # service has said whether this chat is a place to ask at all.
-    query_id = (int_arg(cb, 0) if cb is not None else None) or 0
-    try:
-        asked = tickets.filing.file_enquiry_from_query(caller.actor, query_id)
-        ticket, filed = await _answering(query, lang, asked)
-    except WrongPlace:
-        return
-    except (NotFound, InvalidInput):
-        await reply(update, t(lang, "stale_button"))
-        return
-    except Banned as refusal:
-        await tell_banned(update, context, lang, refusal)
-        return
-    due = when(lang, ticket.response_due_at, tickets.timezone)
-    key = "enquiry.filed" if filed else "enquiry.already"
-    await reply(update, t(lang, key, number=ticket.number, response_due=due))

@@ -1,6 +1,7 @@
-"""Canned replies (常用语) in Telegram: admins' /canned, /canned_add, /canned_remove (in their
-private chat or the staff chat), and the buttons staff pick one from: cn:<canned id>:<ticket
-id> under the "💬 答复" and "❌ 不予受理" prompts and under the follow-up of a resolve.
+"""Canned replies (常用语) in Telegram: /canned (the list, for staff at the desk and admins),
+admins' /canned_add, /canned_remove (in their private chat or the staff chat), and the
+buttons staff pick one from: cn:<canned id>:<ticket id> under the "💬 答复" and
+"❌ 不予受理" prompts and under the follow-up of a resolve.
 
 Button data carries ids only; the service checks role, staff chat, the text's category and
 the ticket's status again on every press. A picked reply or reason closes the prompt it was
@@ -22,6 +23,7 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.buttons import refresh
+from handlers.staff.canned_list import LIST_WORDS, canned_list_text
 from handlers.staff.commands import arguments, done_text
 from handlers.staff.common import Refused, attempt, drop_buttons, in_staff_chat, staff_language
 from services.access import Actor, WrongPlace
@@ -53,17 +55,24 @@ ACTION_WORDS = {
 
 
 async def canned_command(update: Update, context: Context) -> None:
-    """/canned: every text in use, by action, with ids for /canned_remove."""
+    """/canned (or /canned list): the texts in use, by action and category, with how to
+    send each; for staff at the desk, and admins in their private chat too."""
     caller = await identify(update, context)
     if caller is None:
         return
-    language = caller.language
-    listed = await _managed(language, context.services.tickets.canned.list(caller.actor))
-    if isinstance(listed, Refused):
-        await reply(update, listed.text)
+    language = staff_language(context) if in_staff_chat(update, context) else caller.language
+    try:  # who and where first: the usage line is for those who may list
+        listed = await context.services.tickets.canned.list(caller.actor)
+    except WrongPlace:  # a PermissionDenied too: first
+        await reply(update, t(caller.language, "staff.use_staff_chat"))
         return
-    lines = [_line(language, c) for c in listed] or [t(language, "canned.list.empty")]
-    await reply(update, "\n".join([t(language, "canned.list.title"), *lines]))
+    except PermissionDenied:  # the refusal every staff command gives
+        await reply(update, t(caller.language, "staff.only"))
+        return
+    if arguments(update).lower() not in LIST_WORDS:
+        await reply(update, t(language, "canned.usage.list"))
+        return
+    await reply(update, canned_list_text(language, listed))
 
 
 async def canned_add_command(update: Update, context: Context) -> None:
@@ -104,7 +113,7 @@ async def canned_remove_command(update: Update, context: Context) -> None:
 
 
 async def _managed(language: str, call: Awaitable[T]) -> T | Refused:
-    """An admin's change or list, or its refusal in words."""
+    """An admin's change, or its refusal in words."""
     try:
         return await call
     except WrongPlace:

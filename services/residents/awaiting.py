@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage import Database
 from storage.repositories import awaiting as repo
 
@@ -33,6 +35,7 @@ class Owed(StrEnum):
     REPLY_TEXT = "reply_text"  # "💬 答复" pressed in the staff chat; reference: the ticket's id
     PLACE = "place"  # /profile or /start: "community", or "building:<community id>"
     RECORD = "record"  # /record (代录): the recording draft's next answer (tickets/on_behalf.py)
+    ENQUIRY = "enquiry"  # 🙋 under 转人工: what they need help with; reference: the query id
 
 
 FILING_IDLE = timedelta(minutes=30)
@@ -56,6 +59,7 @@ WAIT: dict[Owed, timedelta | None] = {
     Owed.REPLY_TEXT: REPLY_PROMPT_TTL,
     Owed.PLACE: timedelta(minutes=30),
     Owed.RECORD: timedelta(minutes=30),
+    Owed.ENQUIRY: timedelta(minutes=30),
 }
 
 
@@ -115,6 +119,18 @@ class AwaitingService:
             return await repo.delete_lapsed(
                 session, now, filing=Owed.FILING.value, broadcast=Owed.BROADCAST.value
             )
+
+
+async def take_owed(
+    session: AsyncSession, telegram_id: int, kind: Owed, now: datetime
+) -> AwaitingView | None:
+    """Inside the caller's transaction: ``telegram_id`` has answered ``kind``, which they owe
+    no more; what they owed, or None when they did not owe it (or the wait ran out). Taken
+    with the change the answer makes, so the answer is never used twice, nor lost."""
+    row = await repo.delete_awaiting(session, telegram_id, [kind.value])
+    if row is None or _still_owed(row.kind, row.expires_at, now) is None:
+        return None
+    return AwaitingView(kind, row.reference)
 
 
 _KINDS = frozenset(owed.value for owed in Owed)

@@ -27,6 +27,7 @@ from services.district import current
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.lengths import text_units
 from services.residents.awaiting import Owed
+from services.residents.staff_chat import STAFF_CHAT
 from services.tickets.categories import category_title, get_category
 from services.tickets.desk import StaffDesk
 from services.tickets.lifecycle import Action
@@ -128,9 +129,11 @@ class CannedReplies:
         self._desk = desk
 
     async def list(self, actor: Actor) -> tuple[CannedView, ...]:
-        """Every text in use, by action, the categories' own before those for all (/canned)."""
+        """Every text in use, by action, the categories' own before those for all (/canned):
+        staff at the desk, where they pick them, and admins in their private chat too.
+        PermissionDenied without a staff role, WrongPlace elsewhere."""
         async with self._trail.db.transaction() as session:
-            await self._admin(session, actor)
+            await self._reader(session, actor)
             return tuple(_view(r) for r in await repo.list_in_use(session))
 
     async def add(self, actor: Actor, action: str, category: str, text: str) -> CannedView:
@@ -230,6 +233,15 @@ class CannedReplies:
         ticket = await _ticket(session, ticket_id)
         check_may_act(actor, staff, ticket, self._trail.settings.staff_chat_id)
         return ticket
+
+    async def _reader(self, session: AsyncSession, actor: Actor) -> None:
+        """Staff, officials and admins at the desk; admins in their own chat with linli."""
+        person = await self._trail.staff_member(session, actor.telegram_id)
+        if person is None:
+            raise PermissionDenied("staff")
+        admin_at_home = actor.private and person.role == Role.ADMIN.value
+        if not (admin_at_home or self._trail.at_desk(actor)):
+            raise WrongPlace(STAFF_CHAT)
 
     async def _admin(self, session: AsyncSession, actor: Actor) -> None:
         """Admins, in their own chat with linli or at the desk."""

@@ -22,9 +22,11 @@ from enum import Enum
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from knowledge.person_request import asks_for_person
 from services.access import Actor, require_private
 from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
+from services.residents.awaiting import Owed, take_owed
 from services.residents.bans import BanCheck
 from services.residents.limits import ResidentLimits, Throttle
 from services.tickets import lifecycle, notify
@@ -41,6 +43,13 @@ from storage.repositories import tickets as repo
 
 JUST_FILED = timedelta(minutes=30)
 """How long a repeated submit still finds the ticket it filed."""
+
+
+class QuestionNeeded(InvalidInput):
+    """The text only asks for a person (转人工): no question for staff to answer yet."""
+
+    def __init__(self) -> None:
+        super().__init__("only a request for a person: what is it about?")
 
 
 class _Keep(Enum):
@@ -186,6 +195,8 @@ class Filing:
 
         Only the resident's own logged question (NotFound otherwise); pressing twice gives
         back the enquiry already filed for that question instead of a second ticket.
+        QuestionNeeded (nothing filed) when the message only asked for a person (转人工):
+        the resident is asked what they need, and ``file_asked_enquiry`` files the answer.
         """
         require_private(actor)
         await self._bans.refuse_if_banned(actor.telegram_id)
@@ -194,6 +205,8 @@ class Filing:
             query = await query_log.get_query(session, query_id)
             if query is None or query.resident_id != person.id:
                 raise NotFound(f"question {query_id}")
+            if asks_for_person(query.raw_text) is not None:
+                raise QuestionNeeded()  # 转人工 alone tells staff nothing: ask what about
             text = check.question(query.raw_text)
             for mine in await repo.list_for_resident(session, person.id, limit=50):
                 if mine.category == ENQUIRY and mine.description == text:
@@ -203,6 +216,25 @@ class Filing:
             return await self._trail.resident_view(
                 session, ticket, is_owner=True, events=[event]
             ), True
+
+    async def file_asked_enquiry(self, actor: Actor, text: str) -> TicketView:
+        """The resident's answer to "what do you need help with?" (Owed.ENQUIRY, asked after
+        🙋 under 转人工): an enquiry ticket with it, and the question no longer owed, in one
+        transaction. QuestionNeeded when it too only asks for a person, InvalidInput when
+        empty or too long (both: nothing filed, still owed); NotFound when it is not owed
+        (cancelled, or the wait ran out)."""
+        require_private(actor)
+        if asks_for_person(text) is not None:
+            raise QuestionNeeded()
+        enquiry = Complaint(category=ENQUIRY, description=check.question(text))
+        await self._bans.refuse_if_banned(actor.telegram_id)
+        async with self._trail.db.transaction() as session:
+            now = self._trail.clock()
+            if await take_owed(session, actor.telegram_id, Owed.ENQUIRY, now) is None:
+                raise NotFound("no question was asked")
+            person = await self._trail.person(session, actor.telegram_id)
+            ticket, event = await self._file(session, person, enquiry)
+            return await self._trail.resident_view(session, ticket, is_owner=True, events=[event])
 
     async def similar_to_draft(self, actor: Actor) -> tuple[SimilarTicketView, ...]:
         """Up to three open tickets of the draft's category whose text resembles the draft's

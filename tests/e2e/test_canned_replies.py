@@ -23,6 +23,7 @@ __all__ = ["desk"]  # the fixture
 
 ADMIN_ID = 700009
 DUE_TEXT = "已收到您反映的问题，我们将在{due}前处理完毕。"
+DUE_ID = 2  # the bundled set's second text
 
 
 async def _admin(desk: Desk) -> Any:
@@ -191,3 +192,63 @@ async def test_an_admin_manages_them_in_a_private_chat_too(desk: Desk) -> None:
         "已转交{unit}处理。",
         ADMIN_ID,
     )
+
+
+async def test_staff_list_the_canned_replies_by_action_with_how_to_send_them(
+    desk: Desk,
+) -> None:
+    admin = await _admin(desk)
+    await desk.say("/canned_add reply noise 噪音问题已转{unit}。", who=admin)
+    [listed] = await desk.say("/canned")
+    text = listed["text"]
+    assert text.startswith("📋 常用语（共 9 条）")
+    # By action in the desk's order, each with how to send its texts, then by category.
+    heads = ("💬 答复\n", "🏁 办结说明", "❌ 不予受理原因")
+    reply, resolve, reject = (text.index(head) for head in heads)
+    assert reply < resolve < reject
+    assert "用法：点工单卡片上的「💬 答复」，再点提示下面的常用语。" in text
+    noise, every = text.index("【噪音扰民】"), text.index("【全部类别】", reply)
+    assert reply < noise < every < resolve  # the category's own before those for all
+    assert "#9 噪音问题已转{unit}。" in text
+    assert f"#{DUE_ID} {DUE_TEXT}（示例，请按本社区情况修改）" in text
+    [same] = await desk.say("/canned list")
+    assert same["text"] == text
+    [usage] = await desk.say("/canned 9")
+    assert usage["text"].startswith("用法：/canned（或 /canned list）查看常用语及用法。")
+
+
+async def test_a_long_list_comes_in_messages_telegram_accepts(desk: Desk) -> None:
+    admin = await _admin(desk)
+    for n in range(12):
+        await desk.services.tickets.canned.add(
+            Actor.in_private(ADMIN_ID), "reply", "*", f"第{n}条：" + "请耐心等待。" * 80
+        )
+    parts = await desk.say("/canned", who=admin, count=2)
+    assert all(len(p["text"].encode("utf-16-le")) // 2 <= 4096 for p in parts)
+    joined = "\n".join(p["text"] for p in parts)
+    assert all(f"第{n}条：" in joined for n in range(12))
+    assert parts[-1]["text"].endswith("/canned_remove 编号 删除。")
+
+
+async def test_with_none_in_use_staff_are_told_how_to_add_one(desk: Desk) -> None:
+    for canned in await desk.services.tickets.canned.list_by_operator():
+        await desk.services.tickets.canned.remove_by_operator(canned.id)
+    [empty] = await desk.say("/canned")
+    assert empty["text"].startswith("📋 目前还没有常用语。\n管理员可以这样添加一条：/canned_add")
+    assert "{due}" in empty["text"]
+
+
+async def test_residents_and_strangers_are_refused_the_list(desk: Desk) -> None:
+    [resident] = await desk.say("/canned", who=desk.resident)
+    assert resident["text"] == "这个操作只有社区工作人员可以使用。"
+    stranger = desk.api.user(900001, "路人")
+    [refused] = await desk.say("/canned", who=stranger)
+    assert refused["text"] == "这个操作只有社区工作人员可以使用。"
+    desk.api.send_text(desk.resident, "/canned", chat=None)
+    [private] = await desk.api.wait_for_message(RESIDENT_ID)
+    assert private["text"] == "这个操作只有社区工作人员可以使用。"
+    assert "常用语" not in refused["text"]
+    # Staff are sent to the desk, where the texts are picked.
+    desk.api.send_text(desk.staff, "/canned", chat=None)
+    [elsewhere] = await desk.api.wait_for_message(desk.staff["id"])
+    assert elsewhere["text"] == "请在工作人员群里使用这个命令。"

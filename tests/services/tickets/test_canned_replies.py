@@ -25,8 +25,10 @@ from storage.models import CannedReply, OutboxMessage
 from tests.services.conftest import (
     ADMIN,
     OFFICIAL,
+    RESIDENT,
     STAFF,
     STAFF_CHAT,
+    STRANGER,
     T0,
     Desk,
     file_noise,
@@ -96,9 +98,33 @@ async def test_only_admins_in_their_chat_or_the_staff_chat_manage(
         await desk.tickets.canned.add(actor, "reply", "*", "好的")
     with pytest.raises(error):
         await desk.tickets.canned.remove(actor, 1)
+    assert await _rows(desk) == before
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [AT_DESK, Actor(OFFICIAL, STAFF_CHAT), Actor(ADMIN, STAFF_CHAT), ADMIN_PRIVATE],
+)
+async def test_staff_at_the_desk_and_admins_at_home_list_them(desk: Desk, actor: Actor) -> None:
+    assert len(await desk.tickets.canned.list(actor)) == 8  # the bundled set
+
+
+@pytest.mark.parametrize(
+    ("actor", "error"),
+    [
+        (Actor(RESIDENT, STAFF_CHAT), PermissionDenied),  # typed in the staff chat anyway
+        (Actor.in_private(RESIDENT), PermissionDenied),
+        (Actor.in_private(STRANGER), PermissionDenied),
+        (Actor.in_private(999_999), PermissionDenied),  # never registered
+        (Actor.in_private(STAFF), WrongPlace),  # staff pick them at the desk only
+        (Actor(ADMIN, -100777), WrongPlace),  # another group
+    ],
+)
+async def test_others_and_other_places_are_refused_the_list(
+    desk: Desk, actor: Actor, error: type[Exception]
+) -> None:
     with pytest.raises(error):
         await desk.tickets.canned.list(actor)
-    assert await _rows(desk) == before
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 
 from services.access import Actor, WrongPlace
 from services.errors import InvalidInput, NotFound
+from services.residents.awaiting import AwaitingService, Owed
 from services.tickets import Complaint, Filing
+from services.tickets.filing import QuestionNeeded
 from storage.models import (
     FilingDraft,
     OutboxMessage,
@@ -177,6 +179,39 @@ async def test_an_enquiry_is_a_ticket_of_its_own_category(lite_desk: Desk) -> No
         await lite_desk.tickets.filing.file_enquiry(RESIDENT_PRIVATE, " ")
 
 
+async def _logged(desk: Desk, text: str) -> int:
+    async with desk.db.transaction() as session:
+        return await add_query(
+            session, LoggedQuestion(RESIDENT, T0, text, text, "person", None, 0.0, [])
+        )
+
+
+async def test_a_request_for_a_person_alone_is_no_enquiry_until_it_says_what(
+    lite_desk: Desk,
+) -> None:
+    """转人工 under 🙋 files nothing (the resident is asked what about); the answer is filed
+    once, taking the question owed with it, and only while it is owed."""
+    filing, awaiting = lite_desk.tickets.filing, AwaitingService(lite_desk.db, lite_desk.clock)
+    query_id = await _logged(lite_desk, "转人工")
+    before = await _written(lite_desk)
+    with pytest.raises(QuestionNeeded):
+        await filing.file_enquiry_from_query(RESIDENT_PRIVATE, query_id)
+    with pytest.raises(NotFound):  # nothing owed: not asked, or cancelled
+        await filing.file_asked_enquiry(RESIDENT_PRIVATE, "低保怎么申请")
+    await awaiting.expect(RESIDENT, Owed.ENQUIRY, str(query_id))
+    with pytest.raises(QuestionNeeded):
+        await filing.file_asked_enquiry(RESIDENT_PRIVATE, "人工客服")
+    with pytest.raises(InvalidInput):
+        await filing.file_asked_enquiry(RESIDENT_PRIVATE, "嗯")
+    assert await _written(lite_desk) == before
+    assert await awaiting.awaiting(RESIDENT) is not None  # still owed after each refusal
+    ticket = await filing.file_asked_enquiry(RESIDENT_PRIVATE, " 低保怎么申请 ")
+    assert (ticket.category, ticket.description) == ("enquiry", "低保怎么申请")
+    assert await awaiting.awaiting(RESIDENT) is None
+    with pytest.raises(NotFound):  # answered once: a second message is no second enquiry
+        await filing.file_asked_enquiry(RESIDENT_PRIVATE, "低保怎么申请")
+
+
 async def test_numbers_are_unique_under_concurrent_filing(desk: Desk) -> None:
     numbers = await asyncio.gather(*(file_noise(desk) for _ in range(24)))
     assert sorted(numbers) == [f"2611-{i:04d}" for i in range(1, 25)]
@@ -288,6 +323,7 @@ FROM_A_GROUP: dict[str, Callable[[_Ready], Awaitable[object]]] = {
     "file_complaint": lambda r: r.filing.file_complaint(IN_A_GROUP, NOISE),
     "file_enquiry": lambda r: r.filing.file_enquiry(IN_A_GROUP, "独生子女父母奖励金怎么领？"),
     "file_enquiry_from_query": lambda r: r.filing.file_enquiry_from_query(IN_A_GROUP, r.question),
+    "file_asked_enquiry": lambda r: r.filing.file_asked_enquiry(IN_A_GROUP, "低保怎么申请"),
     "similar_to_draft": lambda r: r.filing.similar_to_draft(IN_A_GROUP),
     "just_filed": lambda r: r.filing.just_filed(IN_A_GROUP),
     "follow_ticket": lambda r: r.filing.follow_ticket(IN_A_GROUP, r.number, discard_draft=True),
