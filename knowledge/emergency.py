@@ -1,5 +1,5 @@
 """Messages that are emergencies: a fire, someone collapsed, a gas smell, violence, a person
-who does not want to live.
+who does not want to live, a missing child or a lost older person, someone trapped in a lift.
 
 Matched against the knowledge base, 着火了 got the temporary-relief article and 不想活了 the
 minimum living allowance: an answer that wastes the minutes that count. An emergency is
@@ -8,10 +8,13 @@ numbers), whatever a kept decision for the same words says.
 
 Patterns are compared with the folded text (width, script and case: 煤氣味 is 煤气味), the
 Chinese ones without punctuation or spaces, the English ones as words. A question *about*
-safety (消防安全讲座, 燃气泄漏报警器补贴, 老人摔倒险) is not an emergency: for fire, medical and gas
-a word of prevention, insurance, training or subsidy makes it an ordinary question. Violence
-and self-harm have no such exception: answering 家暴庇护所在哪 with 110 and 12338 as well costs
-little, missing a cry for help costs much.
+safety (消防安全讲座, 燃气泄漏报警器补贴, 老人摔倒险) is not an emergency: for fire, medical, gas
+and a lift a word of prevention, insurance, training or subsidy makes it an ordinary question
+(and for a lift its upkeep: 电梯维保, 加装电梯补贴, 电梯年检), as does a past time (昨晚着火了).
+A missing person is still missing the next day, so only their being found again or a word of
+prevention (防走失手环怎么领) makes that an ordinary question. Violence and self-harm have no such
+exception: answering 家暴庇护所在哪 with 110 and 12338 as well costs little, missing a cry for
+help costs much.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge.emergency_exceptions import (
+    ABOUT_LIFT,
+    ABOUT_MISSING,
+    ABOUT_SAFETY,
+    FOUND_AGAIN,
+    OVER,
+)
 from knowledge.normalize import compact, fold
 
 
@@ -33,6 +43,8 @@ class Emergency(StrEnum):
     GAS = "gas"
     MEDICAL = "medical"
     VIOLENCE = "violence"
+    MISSING_PERSON = "missing_person"  # a child gone missing, an older person lost
+    TRAPPED_IN_LIFT = "trapped_in_lift"
     DANGER = "danger"  # 救命: a cry for help that says nothing more
 
 
@@ -49,6 +61,12 @@ def _any(*patterns: str) -> re.Pattern[str]:
 
 
 _GAS_WORD = "(?:煤气|燃气|天然气|液化气)"
+_LIFT = "(?:电梯|电体|升降梯|轿厢)"  # 电体: a pinyin typo
+# Who goes missing: a child, or an older person (often with dementia).
+_WHO = (
+    "(?:孩子|小孩|小朋友|儿子|女儿|闺女|娃|宝宝|孙子|孙女|老人|老爷子|老太太|老头|老太|老伴"
+    "|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|家人)"
+)
 # Chinese patterns, matched on the compact folded text.
 _CHINESE: dict[Emergency, re.Pattern[str]] = {
     Emergency.SELF_HARM: _any(
@@ -140,10 +158,37 @@ _CHINESE: dict[Emergency, re.Pattern[str]] = {
         "闯进",
         "跟踪我",
     ),
+    Emergency.MISSING_PERSON: _any(
+        "(?<!防)(?<!防止)走(?:丢|失)(?!过)",  # 防走失手环, 走丢过一次: not missing now
+        "失踪",
+        f"{_WHO}(?:不见了|找不(?:到|着)了)",
+        f"{_WHO}(?:弄)?丢了(?=$|了|啦|啊|呀|吗|怎么办|咋办|快|帮|求|找|报警)",
+        f"找不(?:到|着)(?:我|我的|我家)?{_WHO}(?:了|啦|在哪|去哪)",
+        # 出去打工一直没回来 is someone working away, not someone lost
+        f"{_WHO}.{{0,10}}(?:出门|放学|散步|遛弯|买菜|出去玩|下楼).{{0,8}}没(?:有)?回(?:家|来)",
+        "(?:痴呆|失智|阿尔茨海默).{0,16}(?:没(?:有)?回(?:家|来)|找不(?:到|着)(?:人|他|她)|不见了)",
+        "(?:孩子|小孩|娃|宝宝)被(?:人)?(?:抱走|拐|偷走)",
+        "人贩子",
+    ),
+    Emergency.TRAPPED_IN_LIFT: _any(
+        f"{_LIFT}(?:里|内|里面)?(?:有人)?(?:被)?困(?:住|了|人|着)",
+        f"{_LIFT}(?:里|内|里面)?(?:把人)?关(?:住)?(?:了)?(?:人|我|孩子|小孩|老人)",
+        f"(?:困|关|卡|锁)在(?:了)?{_LIFT}",
+        f"被困(?:在)?(?:了)?{_LIFT}",
+        f"困{_LIFT}",
+        f"{_LIFT}.{{0,6}}出不来",
+        f"{_LIFT}.{{0,4}}(?:停|卡)在(?:了)?(?:半空|半中间|两层(?:楼)?(?:之间|中间))",
+        f"{_LIFT}(?:突然)?(?:下坠|坠落|往下掉|掉下去了)",
+    ),
     Emergency.DANGER: _any("救命"),
 }
 
 # English patterns, matched on the folded words (apostrophes dropped: can't is cant).
+_WHO_EN = (
+    "(?:child|children|kid|kids|son|daughter|boy|girl|little boy|little girl|baby|toddler"
+    "|mother|mum|mom|father|dad|grandma|grandmother|grandpa|grandfather|granny|grandson"
+    "|granddaughter|husband|wife|parent|parents)"
+)
 _ENGLISH: dict[Emergency, re.Pattern[str]] = {
     Emergency.SELF_HARM: _any(
         r"\bsuicid",
@@ -201,52 +246,32 @@ _ENGLISH: dict[Emergency, re.Pattern[str]] = {
         r"\bstabbed\b",
         r"\bthreaten(?:ing|s|ed)? to kill\b",
     ),
+    Emergency.MISSING_PERSON: _any(
+        # my daughter is missing school, my dad has lost his job: not missing persons
+        rf"\b(?:my|our) {_WHO_EN}(?: \w+){{0,4}}(?: (?:is|s|are|went|got|has gone|has been"
+        r"|have gone|have been))? missing\b(?! (?:school|class|classes|lessons|out|work))",
+        rf"\b(?:my|our) {_WHO_EN}(?: \w+){{0,4}} (?:is|s|are|went|got|has gone|has been"
+        r"|have gone|have been) lost\b",
+        rf"\b(?:lost|cant find|cannot find|can not find) (?:my|our) {_WHO_EN}\b",
+        rf"\bmissing {_WHO_EN}\b",
+        r"\bwandered off\b",
+    ),
+    Emergency.TRAPPED_IN_LIFT: _any(
+        r"\b(?:stuck|trapped|locked) (?:in|inside) (?:a |the |an |our |my )?(?:lift|elevator)\b",
+        r"\b(?:lift|elevator) (?:is |s |got |has )?(?:stuck|stopped|broken down)"
+        r" (?:with|and) (?:me|us|someone|people|my|a|an|the|our)\b",
+    ),
     Emergency.DANGER: _any(r"^help me(?: please)?$", r"^(?:help )+help$"),
 }
 
-# A question about safety, not an emergency: prevention, training, insurance, subsidies.
-_ABOUT_SAFETY = _any(
-    "预防",
-    "防止",
-    "防范",
-    "讲座",
-    "培训",
-    "演练",
-    "宣传",
-    "知识",
-    "隐患",
-    "报警器",
-    "安装",
-    "改造",
-    "补贴",
-    "保险",
-    "(?<!危)险",
-    "课程",
-    "防(?:溺水|跌倒|火)",
-    r"\b(?:prevent|prevention|drill|training|course|lecture|insurance|subsidy|safety"
-    r"|extinguisher|alarm|detector|inspection)\b",
-)
-# Or about what is over: 昨晚着火了，东西全烧没了 asks for relief, not for the fire brigade.
-_OVER = _any(
-    "昨天",
-    "昨晚",
-    "前天",
-    "前几天",
-    "上周",
-    "上个?月",
-    "去年",
-    "那年",
-    "以前",
-    "之前",
-    "烧没了",
-    "烧光了",
-    "烧毁",
-    "走了",
-    "去世",
-    "过世",
-    r"\b(?:yesterday|last (?:week|month|year)|ago)\b",
-)
-_NOT_NOW_APPLIES = frozenset({Emergency.FIRE, Emergency.GAS, Emergency.MEDICAL})
+# What makes a message that names an emergency an ordinary question, kind by kind.
+_NOT_NOW: dict[Emergency, tuple[re.Pattern[str], ...]] = {
+    Emergency.FIRE: (ABOUT_SAFETY, OVER),
+    Emergency.GAS: (ABOUT_SAFETY, OVER),
+    Emergency.MEDICAL: (ABOUT_SAFETY, OVER),
+    Emergency.TRAPPED_IN_LIFT: (ABOUT_LIFT, OVER),
+    Emergency.MISSING_PERSON: (ABOUT_MISSING, FOUND_AGAIN),
+}
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile("[A-Za-zＡ-Ｚａ-ｚ]")
 
@@ -260,12 +285,13 @@ def emergency(text: str) -> Alarm | None:
     """The emergencies ``text`` tells of, or None when it is an ordinary message."""
     # Most questions are Chinese only: the English patterns (a third of the cost) skip them.
     chinese, words = compact(text), (_words(text) if _LATIN.search(text) else "")
-    not_now = any(p.search(chinese) or p.search(words) for p in (_ABOUT_SAFETY, _OVER))
+    named = [k for k in Emergency if _CHINESE[k].search(chinese) or _ENGLISH[k].search(words)]
+    if not named:
+        return None
     found = tuple(
         kind
-        for kind in Emergency
-        if (_CHINESE[kind].search(chinese) or _ENGLISH[kind].search(words))
-        and not (not_now and kind in _NOT_NOW_APPLIES)
+        for kind in named
+        if not any(p.search(chinese) or p.search(words) for p in _NOT_NOW.get(kind, ()))
     )
     if not found:
         return None

@@ -31,7 +31,7 @@ async def test_a_question_is_answered_and_buttons_are_numbered(tmp_path: Path) -
 
 async def test_console_as_admin_can_reload(tmp_path: Path) -> None:
     out = await run(tmp_path, ["/reload"], role="admin")
-    assert "知识库已重新加载，现在共有 40 条。" in out
+    assert "知识库已重新加载，现在共有 41 条。" in out
 
 
 async def test_switching_to_staff_types_in_the_staff_group(tmp_path: Path) -> None:

@@ -40,4 +40,4 @@ async def test_a_broken_version_is_logged_and_the_running_one_stays(
     with caplog.at_level(logging.ERROR, logger="linli.knowledge"):
         assert await reload_if_changed(context) is None  # type: ignore[arg-type]
     assert "have 1 problem(s)" in caplog.text and "gone-entry" in caplog.text
-    assert len(live.kb.entries) == 40
+    assert len(live.kb.entries) == 41

@@ -51,11 +51,36 @@ async def test_each_emergency_gets_its_own_numbers(linli: Linli) -> None:
     assert "12356" in despair["text"] and "你并不孤单" in despair["text"]
 
 
+async def test_a_lift_entrapment_and_a_missing_child_get_their_advice_not_an_article(
+    linli: Linli,
+) -> None:
+    [lift] = await linli.say(linli.resident, "电梯困人了")
+    assert lift["text"].startswith("这听起来很紧急。")
+    assert "96333" in lift["text"] and "不要扒门" in lift["text"] and CENTRE_PHONE in lift["text"]
+    assert "【" not in lift["text"]  # no article
+    assert button_labels(lift) == [ASK_PERSON]
+    [child] = await linli.say(linli.resident, "孩子走丢了，找不到孩子了")
+    assert "立即拨打 110" in child["text"] and "不用等 24 小时" in child["text"]
+    assert "监控" in child["text"] and "【" not in child["text"]
+    # A question about a lift's upkeep or about prevention is answered from the knowledge base.
+    [upkeep] = await linli.say(linli.resident, "加装电梯补贴怎么申请")
+    [bracelet] = await linli.say(linli.resident, "防走失手环怎么领")
+    assert "96333" not in upkeep["text"] and "110" not in bracelet["text"]
+    logged = dict(await decisions(linli))
+    assert logged["电梯困人了"] == logged["孩子走丢了，找不到孩子了"] == "emergency"
+    assert "emergency" not in (logged["加装电梯补贴怎么申请"], logged["防走失手环怎么领"])
+    [english] = await linli.say(linli.resident, "I'm stuck in the lift")
+    assert english["text"].startswith("This sounds urgent.") and "96333" in english["text"]
+    assert "Don't pry the doors open" in english["text"]
+
+
 async def test_traditional_and_english_emergencies_are_answered_in_their_language(
     linli: Linli,
 ) -> None:
     [jump] = await linli.say(linli.resident, "有人跳樓了")
     assert "撥打 110 和 120" in jump["text"] and "拨打" not in jump["text"]
+    [lift] = await linli.say(linli.resident, "我被困在電梯裡了")
+    assert "撥打全國電梯應急救援電話 96333" in lift["text"] and "电梯" not in lift["text"]
     [english] = await linli.say(linli.resident, "I want to kill myself")
     assert english["text"].startswith("This sounds urgent.")
     assert "12356" in english["text"] and "You are not alone" in english["text"]

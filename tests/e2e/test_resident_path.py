@@ -64,6 +64,15 @@ async def test_traditional_question_is_answered_in_traditional(linli: Linli) -> 
     assert "戶口" in answer["text"] and "户口" not in answer["text"]
 
 
+async def test_a_host_of_a_foreigner_is_told_how_to_register_them(linli: Linli) -> None:
+    [answer] = await linli.say(linli.resident, "老外租我房子要登记吗")
+    assert answer["text"].startswith("【境外人员住宿登记")
+    assert "24 小时内" in answer["text"] and "派出所" in answer["text"] and "免费" in answer["text"]
+    assert "示例" in answer["text"]  # the district's own address and phone are still to come
+    [english] = await linli.say(linli.resident, "I'm a foreigner, where do I register my address?")
+    assert "within 24 hours" in english["text"] and "passport" in english["text"]
+
+
 async def test_language_switch_to_english_and_traditional(linli: Linli) -> None:
     [prompt] = await linli.say(linli.resident, "/language")
     await linli.press(linli.resident, prompt, "English")
@@ -127,7 +136,7 @@ async def test_reload_is_for_admins_only(linli: Linli) -> None:
     [reply] = await linli.say(linli.resident, "/reload")
     assert "只有管理员" in reply["text"]
     [reply] = await linli.say(linli.admin, "/reload")
-    assert reply["text"] == "知识库已重新加载，现在共有 40 条。"
+    assert reply["text"] == "知识库已重新加载，现在共有 41 条。"
 
 
 async def test_stale_or_forged_buttons_do_not_crash(linli: Linli) -> None:

@@ -85,9 +85,22 @@ def test_harder_questions_help_the_resident(matcher: Matcher, question, entry):
         ("低保", "subsistence-allowance"),
         ("失业", "reemployment"),
         ("装修噪音找谁", "noise-nuisance"),
+        # A foreigner's accommodation registration has its own entry, and a citizen's
+        # residence permit or hukou registration is not taken for it.
+        ("老外租我房子要登记吗", "foreigner-registration"),
+        ("外国朋友来家里住要报备吗", "foreigner-registration"),
+        ("外國朋友來家裡住要報備嗎", "foreigner-registration"),
+        ("I'm a foreigner, where do I register my address?", "foreigner-registration"),
+        ("外国人住宿登记要带什么", "foreigner-registration"),  # not one of the entry's own
+        ("居住证怎么办", "floating-population"),
+        ("外地人在这租房要办居住证吗", "floating-population"),
+        ("房子租给外地人了，房东要去登记吗", "floating-population"),
+        ("出租房 登记", "floating-population"),
+        ("刚搬到这个小区，要去社区登记吗", "new-resident"),
+        ("户口迁入 材料", "new-resident"),
     ],
 )
-def test_unambiguous_keywords_and_the_start_example_are_answered(matcher: Matcher, question, entry):
+def test_clear_questions_and_the_start_example_are_answered(matcher: Matcher, question, entry):
     decision = matcher.decide(question)
     assert (decision.kind, decision.entry_id) == (DecisionKind.ANSWER, entry)
 
@@ -113,3 +126,9 @@ def test_english_question_is_marked_english(matcher: Matcher):
 )
 def test_questions_not_for_linli_get_none(matcher: Matcher, question):
     assert matcher.decide(question).kind is DecisionKind.NONE
+
+
+def test_a_visiting_foreign_relative_is_at_least_offered_the_registration(matcher: Matcher):
+    decision = matcher.decide("我家来了个外国亲戚住几天，要不要去派出所说一声")
+    assert decision.kind in (DecisionKind.ANSWER, DecisionKind.SUGGEST)
+    assert decision.candidates[0].entry_id == "foreigner-registration"

@@ -13,6 +13,7 @@ from knowledge.emergency import Alarm, Emergency, emergency
 FIRE, MEDICAL, GAS = Emergency.FIRE, Emergency.MEDICAL, Emergency.GAS
 VIOLENCE, SELF_HARM = Emergency.VIOLENCE, Emergency.SELF_HARM
 FALL, DANGER = Emergency.FALL_FROM_HEIGHT, Emergency.DANGER
+MISSING, LIFT = Emergency.MISSING_PERSON, Emergency.TRAPPED_IN_LIFT
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,29 @@ FALL, DANGER = Emergency.FALL_FROM_HEIGHT, Emergency.DANGER
         ("he is hitting me", VIOLENCE),
         ("Someone broke into my flat", VIOLENCE),
         ("救命啊！", DANGER),
+        ("电梯困人了", LIFT),
+        ("我被困电梯里了，出不去", LIFT),
+        ("电梯关人了！！", LIFT),
+        ("我妈困在电梯里", LIFT),
+        ("電梯困人，快來人", LIFT),  # Traditional
+        ("我被困在電梯裡了", LIFT),  # Traditional
+        ("电体困人了", LIFT),  # a pinyin typo
+        ("电梯卡在两层中间了，里面有人", LIFT),
+        ("I'm stuck in the lift", LIFT),
+        ("We are trapped in the elevator", LIFT),
+        ("I'm stuck in the lift and the alarm doesn't work", LIFT),  # "alarm" is no exception
+        ("孩子走丢了", MISSING),
+        ("小孩不见了怎么办", MISSING),
+        ("找不到孩子了！！", MISSING),
+        ("老人走失", MISSING),
+        ("我爸有老年痴呆，早上出门买菜到现在还没回来", MISSING),
+        ("昨天晚上孩子就走丢了，到现在还没找到", MISSING),  # still missing: no 24-hour wait
+        ("小孩不見了", MISSING),  # Traditional
+        ("孩子走丟了", MISSING),  # Traditional
+        ("孩子丢了快帮帮我", MISSING),
+        ("My child is missing", MISSING),
+        ("my grandma with dementia is lost", MISSING),
+        ("I can't find my son anywhere", MISSING),
     ],
 )
 def test_emergencies_are_recognised(text: str, kind: Emergency) -> None:
@@ -61,6 +85,8 @@ def test_emergencies_are_recognised(text: str, kind: Emergency) -> None:
 def test_several_emergencies_come_most_urgent_first_in_the_language_written() -> None:
     assert emergency("他打我，我不想活了") == Alarm((SELF_HARM, VIOLENCE), "zh")
     assert emergency("The kitchen is on fire and my mum fainted") == Alarm((FIRE, MEDICAL), "en")
+    assert emergency("电梯困人了，里面的老人晕倒了") == Alarm((MEDICAL, LIFT), "zh")
+    assert emergency("救命，孩子走丢了") == Alarm((MISSING, DANGER), "zh")
 
 
 @pytest.mark.parametrize(
@@ -89,6 +115,29 @@ def test_several_emergencies_come_most_urgent_first_in_the_language_written() ->
         "楼上装修噪音太大",
         "社区警务室电话",
         "邻居纠纷怎么调解",
+        # a lift's upkeep, or a complaint, is not someone trapped now
+        "电梯维保电话多少",
+        "加装电梯补贴怎么申请",
+        "电梯年检什么时候",
+        "電梯維保歸誰管",  # Traditional
+        "电梯经常困人，物业也不管",
+        "昨天电梯困人了，物业半小时才来",
+        "电梯坏了好几天没人修",
+        "小区电梯关了要走楼梯吗",
+        "How do I apply for the elevator installation subsidy?",
+        "Who pays for lift maintenance?",
+        # prevention, a person found again, someone working away, a lost thing
+        "防走失手环怎么领",
+        "老人防走失手环在哪领",
+        "孩子走丢过一次，想办个定位手表",
+        "上个月孩子走丢了，后来找到了",
+        "儿子出去打工一直没回来，家里困难",
+        "孩子丢了学生证怎么补",
+        "老年痴呆找不到合适的养老院",
+        "Where can I get an anti-wandering bracelet for my dad?",
+        "My dad has lost his job",
+        "My daughter is missing school because she is ill",
+        "I'm missing my mum",
     ],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
