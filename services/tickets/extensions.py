@@ -20,7 +20,7 @@ blocks a new request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -276,9 +276,7 @@ class Extensions:
     def _plus(self, ticket: Ticket, working_days: int) -> datetime:
         """The ticket's current resolution due time moved by ``working_days`` working days
         (that many working days' hours, holidays skipped)."""
-        calendar = self._trail.calendar
-        day_hours = _hours(calendar.end) - _hours(calendar.start)
-        return calendar.add_working_hours(ticket.resolution_due_at, working_days * day_hours)
+        return self._trail.calendar.add_working_days(ticket.resolution_due_at, working_days)
 
 
 def decision_buttons(extension_id: int) -> notify.Buttons:
@@ -329,7 +327,3 @@ def _view(ticket: Ticket, row: TicketExtension, asked: int) -> ExtensionView:
         to_due_at=row.to_due_at,
         asked=asked,
     )
-
-
-def _hours(moment: time) -> float:
-    return moment.hour + moment.minute / 60

@@ -126,6 +126,11 @@ class WorkCalendar:
             cursor = day_start + timedelta(days=1)
         raise ValueError(f"{hours} working hours is more than {_MAX_DAYS} days away")
 
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The moment ``days`` full working days' hours after ``start`` (holidays skipped)."""
+        day = datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+        return self.add_working_hours(start, days * day.total_seconds() / 3600)
+
     def working_hours_between(self, start: datetime, end: datetime) -> float:
         """Working hours from ``start`` to ``end`` (0 when end is not after start)."""
         total = timedelta()
