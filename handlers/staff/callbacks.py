@@ -18,14 +18,13 @@ from handlers.context import Context, LinliApp
 from handlers.guards import stopping
 from handlers.i18n import t
 from handlers.replies import reply
-from handlers.staff.commands import arguments, gate
+from handlers.staff.commands import gate, number_word_note
 from handlers.staff.common import (
     Refused,
     attempt,
     desk_press,
     in_staff_chat,
     is_staff,
-    parse_number,
 )
 from handlers.staff.common import staff_language as desk_language
 from handlers.staff.render import category_name, status_name
@@ -76,13 +75,11 @@ async def callback_command(update: Update, context: Context) -> None:
     if gated is None:
         return
     caller, language = gated
-    words = arguments(update).split(maxsplit=2)
-    number = parse_number(words[0]) if words else None
-    outcome = _WORDS.get(words[1].lower()) if len(words) > 1 else None
-    if number is None or outcome is None:
+    parsed = number_word_note(update, _WORDS)
+    if parsed is None:
         await reply(update, t(language, "callback.usage"))
         return
-    note = words[2] if len(words) > 2 else None
+    number, outcome, note = parsed
     call = context.services.tickets.callbacks.record(caller.actor, number, outcome, note)
     text, _ = await _recorded(language, number, call)
     await reply(update, text)

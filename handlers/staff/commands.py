@@ -8,9 +8,9 @@ ticket's forum topic the number may be left out: the topic names the ticket.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from telegram import Update
 
@@ -57,6 +57,20 @@ def arguments(update: Update) -> str:
     message = update.effective_message
     parts = (message.text or "").split(maxsplit=1) if message else []
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+W = TypeVar("W")
+
+
+def number_word_note(update: Update, words: Mapping[str, W]) -> tuple[str, W, str | None] | None:
+    """ "<no> <word> [note]" (/callback, /review): the number, what the word means in
+    ``words`` (lower-cased) and the note; None when the number or the word is not one."""
+    parts = arguments(update).split(maxsplit=2)
+    number = parse_number(parts[0]) if parts else None
+    meaning = words.get(parts[1].lower()) if len(parts) > 1 else None
+    if number is None or meaning is None:
+        return None
+    return number, meaning, (parts[2] if len(parts) > 2 else None)
 
 
 async def _ticket_and_text(update: Update, context: Context, caller: Caller) -> tuple[str, str]:
