@@ -40,9 +40,11 @@ from handlers.reports import commands as reports
 from handlers.staff import callbacks as staff_callbacks
 from handlers.staff import canned as staff_canned
 from handlers.staff import desk as staff_desk
+from handlers.staff import reviews as staff_reviews
 from handlers.staff import supervision
 from handlers.subscriptions import commands as subscriptions
 from handlers.tickets import commands as my_tickets
+from handlers.tickets import reviews as ticket_reviews
 from handlers.tickets import typed_rating
 from services.residents.awaiting import Owed
 
@@ -180,6 +182,8 @@ def register_handlers(application: LinliApp) -> None:
     staff_desk.register(application)
     staff_callbacks.register(application)
     supervision.register(application)
+    staff_reviews.register(application)
+    ticket_reviews.register(application)
     staff_canned.register(application)
     on_behalf.register(application)
     reports.register(application)

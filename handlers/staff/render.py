@@ -70,7 +70,7 @@ def outbox_params(
         shown["new_due_at"] = when(
             language, shown["new_due_at"], tz, params.get("resolution_due_at")
         )
-    for key in ("created_at", "response_due_at", "resolution_due_at"):
+    for key in ("created_at", "response_due_at", "resolution_due_at", "review_due_at"):
         if shown.get(key):
             shown[key] = when(language, shown[key], tz)
     if shown.get("description"):
@@ -252,6 +252,7 @@ def event_lines(
         score=event.details.get("score", ""),
         outcome=t(language, f"callback.outcome.{event.details.get('outcome', 'unreachable')}"),
         flag=t(language, "staff.flag.on" if event.details.get("on") else "staff.flag.off"),
+        decision=t(language, f"review.decision.{event.details.get('decision', 'upheld')}"),
         name=_name(language, target if isinstance(target, int) else None, names),
     )  # fmt: skip
     lines = [head]

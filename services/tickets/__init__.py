@@ -14,6 +14,7 @@ lookups, the audit trail, announcements, clock, settings and calendar):
     summaries       PublicSummaries  the public summary staff write (summaries.py)
     callbacks       Callbacks        the callback list (回访) and redo (退回重办), staff
     supervision     Supervision      officials' flags (督办) and their daily digest
+    reviews         Reviews          a resident contests a rejection (申请复核), officials decide
     canned          CannedReplies    canned replies (常用语): admins keep them, staff send them
     on_behalf       OnBehalf         tickets staff record for residents outside Telegram (代录)
 
@@ -38,6 +39,7 @@ from services.tickets.on_behalf import OnBehalf, RecordingView
 from services.tickets.pauses import Pauses
 from services.tickets.prompts import DeskPrompts
 from services.tickets.resident import ResidentTickets
+from services.tickets.reviews import Reviews
 from services.tickets.settings import TicketSettings
 from services.tickets.summaries import PublicSummaries, SummaryView
 from services.tickets.supervision import Supervision
@@ -83,6 +85,7 @@ class Tickets:
         self.summaries = PublicSummaries(trail)
         self.callbacks = Callbacks(trail)
         self.supervision = Supervision(trail)
+        self.reviews = Reviews(trail)
         self.canned = CannedReplies(trail, self.staff)
         self.on_behalf = OnBehalf(trail, self.filing)
         self.settings = trail.settings

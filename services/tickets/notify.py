@@ -61,6 +61,11 @@ def rate_buttons(ticket_id: int) -> Buttons:
     ]
 
 
+def review_buttons(ticket_id: int) -> Buttons:
+    """ "Ask for a review" under a rejection (申请复核); data "rv:ask:<id>"."""
+    return [[{"key": "button.ticket.review", "data": f"rv:ask:{ticket_id}"}]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Recipient:
     chat_id: int

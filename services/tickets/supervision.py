@@ -165,14 +165,7 @@ class Supervision:
     async def _official(
         self, session: AsyncSession, actor: Actor, *, staff_chat_too: bool
     ) -> Resident:
-        """The caller if an official or admin asking from their private chat (or, for
-        flagging, the staff chat); NotSupervisor or WrongPlace otherwise."""
-        person = await self._trail.staff_member(session, actor.telegram_id)
-        if person is None or Role(person.role) not in SUPERVISOR_ROLES:
-            raise NotSupervisor()
-        if not (actor.private or (staff_chat_too and self._trail.at_desk(actor))):
-            raise WrongPlace("private chat")
-        return person
+        return await official(self._trail, session, actor, staff_chat_too=staff_chat_too)
 
     async def _digest_lines(self, session: AsyncSession, now: datetime) -> list[DigestLine]:
         flagged = await repo.list_supervised_open(session)
@@ -195,6 +188,19 @@ class Supervision:
 
     def _language(self, person: Resident) -> str:
         return person.language or self._trail.settings.default_language
+
+
+async def official(
+    trail: TicketTrail, session: AsyncSession, actor: Actor, *, staff_chat_too: bool
+) -> Resident:
+    """The caller if an official or admin asking from their private chat (or, where
+    ``staff_chat_too``, the staff chat); NotSupervisor or WrongPlace otherwise."""
+    person = await trail.staff_member(session, actor.telegram_id)
+    if person is None or Role(person.role) not in SUPERVISOR_ROLES:
+        raise NotSupervisor()
+    if not (actor.private or (staff_chat_too and trail.at_desk(actor))):
+        raise WrongPlace("private chat")
+    return person
 
 
 def _digest_message(

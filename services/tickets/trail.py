@@ -187,8 +187,9 @@ class TicketTrail:
         if ticket.status == TicketStatus.REJECTED:
             key, params = "ticket.rejected", {"number": ticket.number, "reason": text or ""}
             await notify.to_resident_and_followers(
-                session, ticket, event, self.settings, key, params, followers=followers
-            )
+                session, ticket, event, self.settings, key, params, followers=followers,
+                owner_buttons=notify.review_buttons(ticket.id),  # 申请复核 (reviews.py)
+            )  # fmt: skip
             return
         params = {"number": ticket.number, "status": ticket.status, "message": text or ""}
         owner_key = owner_buttons = None
@@ -315,6 +316,7 @@ _NOT_A_RESPONSE = frozenset(
         EventKind.NOTE, EventKind.ASSIGN, EventKind.SUPERVISE, EventKind.CALLBACK,
         EventKind.TRANSFER, EventKind.SUMMARY, EventKind.BAN, EventKind.UNBAN,
         EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_REFUSED,
+        EventKind.REVIEW_DONE,
     }
 )  # fmt: skip
 

@@ -27,6 +27,8 @@ _PUBLIC_KINDS = frozenset(
         EventKind.PAUSE,
         EventKind.RESUME,
         EventKind.EXTENSION_APPROVED,
+        EventKind.REVIEW_ASKED,
+        EventKind.REVIEW_DONE,
     }
 )
 

@@ -67,6 +67,10 @@ class EventKind(StrEnum):
     EXTENSION_REFUSED = "ext_refused"
     PAUSE = "pause"
     RESUME = "resume"
+    # A resident contests a rejection (申请复核) and an official decides it
+    # (services/tickets/reviews.py): details {"decision": "upheld"|"reopened"}.
+    REVIEW_ASKED = "review_asked"
+    REVIEW_DONE = "review_done"
 
 
 STAFF_ONLY_EVENTS = frozenset(

@@ -48,7 +48,7 @@ def _button_data(
     town: Town, ticket_id: str, number: str, query: str, draft: str, extension: str = ""
 ) -> list[str]:
     """Every callback data shape linli makes (handlers/*: tk, cp, bc, pv, sub, kl, fb, pick,
-    nope, ask, ent, cat, menu, help, lang, cb, sv, ext, cn), filled with the given ids."""
+    nope, ask, ent, cat, menu, help, lang, cb, sv, ext, cn, rv), filled with the given ids."""
     return [
         *(f"tk:{action}:{ticket_id}" for action in DESK_ACTIONS),
         f"tk:assignto:{ticket_id}:0:00000000",
@@ -56,6 +56,7 @@ def _button_data(
         f"tk:rate:{ticket_id}:n",
         f"tk:score:{ticket_id}:n:1",
         f"tk:nocomment:{ticket_id}:n",
+        f"rv:ask:{ticket_id}",
         f"cp:follow:{number}",
         "cp:submit",
         "cp:force",
