@@ -202,6 +202,7 @@ def summary(language: str, report: Report) -> str:
         callbacks_unreachable=f.callbacks.unreachable,
         redone=f.redone,
         supervised=f.supervised,
+        reviews=f.reviews,
         asked=kb.asked,
         answered=kb.answered,
         suggested=kb.suggested,

@@ -46,6 +46,7 @@ FIGURE_LABELS: dict[str, str] = {
     "callbacks.unreachable": "回访联系不上数",
     "redone": "退回重办数",
     "supervised": "督办数",
+    "reviews": "申请复核数",
     "extensions_requested": "申请延期数",
     "extensions_approved": "批准延期数",
     "paused_hours": "等待居民(工作小时)",

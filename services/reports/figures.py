@@ -56,6 +56,7 @@ class TicketFacts:
     callbacks: tuple[str, ...] = ()
     redone: bool = False
     supervised: bool = False
+    reviewed: bool = False
     unit: str = ""  # the unit held accountable (see services/reports/service.py)
     channel: str = "telegram"
 
@@ -106,6 +107,7 @@ def ticket_row(facts: TicketFacts, calendar: WorkCalendar, now: datetime) -> Tic
         callbacks=facts.callbacks,
         redone=facts.redone,
         supervised=facts.supervised,
+        reviewed=facts.reviewed,
         channel=facts.channel,
     )
 
@@ -180,6 +182,7 @@ def figures(rows: Sequence[TicketRow]) -> Figures:
         callbacks=callback_figures(rows),
         redone=sum(1 for r in rows if r.redone),
         supervised=sum(1 for r in rows if r.supervised),
+        reviews=sum(1 for r in rows if r.reviewed),
     )
 
 

@@ -63,6 +63,7 @@ class TicketRow:
     callbacks: tuple[str, ...] = ()  # the outcome of each call (回访), in order
     redone: bool = False  # sent back to be redone (退回重办) at least once
     supervised: bool = False  # flagged for supervision (督办) at least once
+    reviewed: bool = False  # the resident asked for a review of its rejection (申请复核)
     unit: str = ""  # the unit that held it when its resolution limit passed (or holds it)
     channel: str = "telegram"  # how the resident reached the desk (代录: phone, letter …)
 
@@ -111,6 +112,7 @@ class Figures:
     extensions_requested: int = 0
     extensions_approved: int = 0
     paused_hours: float = 0.0
+    reviews: int = 0  # rejections the resident asked to have reviewed (申请复核)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,12 +187,13 @@ class _Trail:
     callbacks: list[str] = field(default_factory=list)  # each call's outcome, in order
     redone: bool = False
     supervised: bool = False
+    reviewed: bool = False
     transfers: list[tuple[datetime, str | None]] = field(default_factory=list)  # (when, from)
 
 
 _TRAIL_KINDS = (
     EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.RESUME,
-    EventKind.CALLBACK, EventKind.SUPERVISE, EventKind.TRANSFER,
+    EventKind.CALLBACK, EventKind.SUPERVISE, EventKind.TRANSFER, EventKind.REVIEW_ASKED,
 )  # fmt: skip
 # Statuses whose events may end a pause (an open ticket resolved, rejected or merged).
 _TRAIL_STATUSES = (
@@ -202,8 +203,8 @@ _TRAIL_STATUSES = (
 
 async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) -> dict[int, _Trail]:
     """Per ticket: ever reopened, the public message of its last resolve, extensions asked
-    and approved, the working hours of its ended pauses, calls made, redone, supervised, and
-    the units it was transferred from."""
+    and approved, the working hours of its ended pauses, calls made, redone, supervised, a
+    review asked for (申请复核), and the units it was transferred from."""
     events = await session.execute(
         select(
             TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.to_status,
@@ -231,6 +232,8 @@ async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) ->
             trail.redone = trail.redone or outcome == "not_satisfied"
         elif kind == EventKind.SUPERVISE and said.get("on"):
             trail.supervised = True
+        elif kind == EventKind.REVIEW_ASKED:
+            trail.reviewed = True
         elif kind == EventKind.TRANSFER:  # who held it until then
             held = said.get("from")
             trail.transfers.append((at, None if held is None else str(held)))
@@ -289,6 +292,7 @@ def _facts(
         callbacks=tuple(trail.callbacks),
         redone=trail.redone,
         supervised=trail.supervised,
+        reviewed=trail.reviewed,
         channel=ticket.channel or "telegram",
     )
 

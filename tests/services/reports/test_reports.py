@@ -241,7 +241,7 @@ async def test_xlsx_has_a_figures_sheet_and_a_tickets_sheet(
 
 
 async def test_csv_opens_with_the_csv_module(october: Report) -> None:
-    for rows, width in ((export.figure_rows(october), 32), (export.ticket_rows(october), 17)):
+    for rows, width in ((export.figure_rows(october), 33), (export.ticket_rows(october), 17)):
         text = export.to_csv(rows).decode("utf-8-sig")
         parsed = list(csv.reader(io.StringIO(text)))
         assert len(parsed[0]) == width
@@ -312,3 +312,17 @@ async def test_callbacks_redone_and_supervised_are_counted(desk: Desk) -> None:
     assert out["callbacks"] == {"made": 3, "satisfied": 1, "not_satisfied": 1, "unreachable": 1}
     assert (out["redone"], out["supervised"]) == (1, 1)
     assert out["by_category"]["noise"]["redone"] == 1
+
+
+async def test_reviews_of_rejections_are_counted(desk: Desk) -> None:
+    """Rejections the resident asked to have reviewed (申请复核), at the top and per group."""
+    asked, not_asked = await file_noise(desk), await file_noise(desk)
+    at_desk = Actor(STAFF, STAFF_CHAT)
+    for number in (asked, not_asked):
+        await desk.tickets.staff.reject(at_desk, number, "不属于社区管理范围")
+    ticket = await desk.tickets.staff.get_ticket_for_staff(at_desk, asked)
+    await desk.tickets.reviews.ask(Actor.in_private(RESIDENT), ticket.id)
+    report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
+    assert (report.totals.reviews, report.totals.rejected) == (1, 2)
+    out = export.to_json(report)
+    assert (out["reviews"], out["by_category"]["noise"]["reviews"]) == (1, 1)
