@@ -156,8 +156,10 @@ class Reviews:
         )  # fmt: skip
         params = {"number": ticket.number, "note": note or ""}
         settings = self._trail.settings
+        # Reopened without a note: the text without the note's line (no blank line).
+        key = f"ticket.review_{decision.value}" + ("" if note or not reopen else "_plain")
         await notify.to_resident_and_followers(
-            session, ticket, event, settings, f"ticket.review_{decision.value}", params,
+            session, ticket, event, settings, key, params,
             followers=notify.follower_news(ticket) if reopen else None,
         )  # fmt: skip
         if reopen:

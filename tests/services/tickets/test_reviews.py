@@ -155,3 +155,14 @@ async def test_upholding_needs_a_reason_and_an_official(lite_desk: Desk) -> None
     )
     assert (await _ticket(lite_desk, number)).status == "rejected"
     assert (RESIDENT, "ticket.review_upheld") in await _outbox(lite_desk)
+
+
+async def test_reopened_without_a_note_the_resident_gets_the_text_without_its_line(
+    lite_desk: Desk,
+) -> None:
+    number, ticket_id = await _rejected(lite_desk)
+    await lite_desk.tickets.reviews.ask(RESIDENT_PRIVATE, ticket_id)
+    await lite_desk.tickets.reviews.decide(AS_OFFICIAL, number, Decision.REOPENED, None)
+    sent = await _outbox(lite_desk)
+    assert (RESIDENT, "ticket.review_reopened_plain") in sent
+    assert (RESIDENT, "ticket.review_reopened") not in sent
