@@ -24,7 +24,7 @@ from services.errors import InvalidInput, NotFound
 from services.log_context import bind_ticket
 from services.tickets import notify
 from services.tickets import validation as check
-from services.tickets.supervision import SUPERVISOR_ROLES, official
+from services.tickets.supervision import REVIEW_ANSWER, SUPERVISOR_ROLES, official
 from services.tickets.trail import TicketTrail
 from services.tickets.views import StaffTicketView
 from storage.models import EventKind, Resident, Ticket, TicketEvent, TicketStatus
@@ -33,8 +33,6 @@ from storage.repositories import tickets as repo
 
 REVIEW_WITHIN = 15
 """Working days after the rejection during which the resident may ask for a review."""
-REVIEW_ANSWER = 5
-"""Working days the officials have to answer a review (what the resident is promised)."""
 _KINDS = [EventKind.TRANSITION.value, EventKind.REVIEW_ASKED.value, EventKind.REVIEW_DONE.value]
 
 

@@ -4,9 +4,10 @@ Only officials and admins may flag (``/supervise``) or unflag a ticket, from the
 chat with linli or from the staff chat; staff and residents are refused (NotSupervisor).
 A flag is one event in the trail (kind "supervise"), the staff chat is told, and the card
 shows it from then on. Every morning each official gets, privately, the open tickets that
-are flagged or past a time limit, grouped by the unit that holds them (by category while
-no units are dispatched to), each with a button carrying only its id: opening it checks the
-role again.
+are flagged or past a time limit, and the rejections whose review (申请复核) no official has
+decided yet (late once past REVIEW_ANSWER working days), grouped by the unit that holds them
+(by category while no units are dispatched to), each with a button carrying only its id:
+opening it checks the role again.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from storage.repositories import reminders as people_repo
 from storage.repositories import tickets as repo
 
 SUPERVISOR_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
+REVIEW_ANSWER = 5
+"""Working days the officials have to answer a review of a rejection (申请复核; what the
+resident is promised, services/tickets/reviews.py); the digest marks it late after that."""
 DIGEST_AT = time(8, 45)
 """Local time of the officials' daily digest (after the staff's morning digest)."""
 DIGEST_LIMIT = 30
@@ -68,8 +72,9 @@ class DigestLine:
     number: str
     group: str  # the unit's name while units are dispatched to, else the category id
     supervised: bool
-    overdue: bool
+    overdue: bool  # past its due time (a review: past the answer promised to the resident)
     by_unit: bool = False
+    review: bool = False  # a rejection the resident asked to have reviewed (申请复核)
 
 
 class Supervision:
@@ -174,11 +179,19 @@ class Supervision:
         for ticket in overdue:
             seen.setdefault(ticket.id, ticket)
         late = {t.id for t in overdue}
+        # Reviews no official has decided, late once the answer promised is past due.
+        reviews: set[int] = set()
+        for ticket, asked_at in await repo.list_reviews_awaiting(session):
+            seen[ticket.id] = ticket
+            reviews.add(ticket.id)
+            if now > self._trail.calendar.add_working_days(asked_at, REVIEW_ANSWER):
+                late.add(ticket.id)
         by_unit = dispatching()
         lines = [
             DigestLine(
                 t.id, t.number, _unit_name(t) if by_unit else t.category,
                 t.supervised_at is not None, t.id in late, by_unit,
+                review=t.id in reviews,
             )
             for t in seen.values()
         ]  # fmt: skip
@@ -214,7 +227,11 @@ def _digest_message(
             group = line.group
             title = group if line.by_unit else category_title(group, language)
             text.append(f"【{title}】")
-        marks = ("⚑" if line.supervised else "") + ("⚠️" if line.overdue else "")
+        marks = (
+            ("⚑" if line.supervised else "")
+            + ("🙋" if line.review else "")
+            + ("⚠️" if line.overdue else "")
+        )
         text.append(f"• {line.number} {marks}".rstrip())
     buttons = [
         [{"text": line.number, "data": f"sv:open:{line.ticket_id}"} for line in row]
@@ -230,6 +247,7 @@ def _digest_message(
             "count": len(lines),
             "flagged": sum(1 for line in lines if line.supervised),
             "overdue": sum(1 for line in lines if line.overdue),
+            "reviews": sum(1 for line in lines if line.review),
             "shown": len(shown),
             "tickets": "\n".join(text),
         },

@@ -19,6 +19,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.models import (
     OPEN_STATUSES,
+    EventKind,
     FilingDraft,
     Resident,
     Ticket,
@@ -288,6 +289,27 @@ async def list_events_of_kinds(
         .order_by(TicketEvent.id)
     )
     return list(await session.scalars(stmt))
+
+
+async def list_reviews_awaiting(session: AsyncSession) -> list[tuple[Ticket, datetime]]:
+    """Rejected tickets whose resident asked for a review (申请复核) that no official has
+    decided yet, with when it was asked; oldest request first."""
+    asked = (
+        select(TicketEvent.ticket_id, func.max(TicketEvent.at).label("asked_at"))
+        .where(TicketEvent.kind == EventKind.REVIEW_ASKED.value)
+        .group_by(TicketEvent.ticket_id)
+        .subquery()
+    )
+    decided = select(TicketEvent.id).where(
+        TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == EventKind.REVIEW_DONE.value
+    )
+    stmt = (
+        select(Ticket, asked.c.asked_at)
+        .join(asked, asked.c.ticket_id == Ticket.id)
+        .where(Ticket.status == TicketStatus.REJECTED.value, ~decided.exists())
+        .order_by(asked.c.asked_at, Ticket.id)
+    )
+    return [(ticket, at) for ticket, at in (await session.execute(stmt)).all()]
 
 
 async def list_supervised_open(session: AsyncSession) -> list[Ticket]:

@@ -166,3 +166,36 @@ async def test_reopened_without_a_note_the_resident_gets_the_text_without_its_li
     sent = await _outbox(lite_desk)
     assert (RESIDENT, "ticket.review_reopened_plain") in sent
     assert (RESIDENT, "ticket.review_reopened") not in sent
+
+
+async def _digest_for_official(desk: Desk) -> dict[str, object] | None:
+    """The official's supervision digest queued today, if any."""
+    await desk.tickets.supervision.send_daily_digest(desk.clock.now)
+    async with desk.db.transaction() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.message_key == "supervision.digest")
+                .where(OutboxMessage.chat_id == OFFICIAL)
+                .order_by(OutboxMessage.id)
+            )
+        )
+    return dict(rows[-1].params) if rows else None
+
+
+async def test_the_daily_digest_lists_an_undecided_review_late_after_five_working_days(
+    lite_desk: Desk,
+) -> None:
+    number, ticket_id = await _rejected(lite_desk)
+    await lite_desk.tickets.reviews.ask(RESIDENT_PRIVATE, ticket_id)
+    lite_desk.clock.advance(days=1)  # Tuesday: within the five working days
+    digest = await _digest_for_official(lite_desk)
+    assert digest is not None and digest["reviews"] == 1 and digest["overdue"] == 0
+    assert f"• {number} 🙋" in str(digest["tickets"]) and "⚠️" not in str(digest["tickets"])
+    lite_desk.clock.advance(days=7)  # Tuesday a week later: the answer promised is late
+    late = await _digest_for_official(lite_desk)
+    assert late is not None and late["overdue"] == 1
+    assert f"• {number} 🙋⚠️" in str(late["tickets"])
+    await lite_desk.tickets.reviews.decide(AS_OFFICIAL, number, Decision.UPHELD, "确属物业职责")
+    lite_desk.clock.advance(days=1)  # decided: nothing left to chase
+    assert await lite_desk.tickets.supervision.send_daily_digest(lite_desk.clock.now) == 0
