@@ -158,7 +158,7 @@ async def test_supervise_shows_on_the_card_and_in_the_daily_digest(desk: Desk) -
 
     local_0850 = desk.clock.now.replace(hour=0, minute=50)  # 08:50 in Shanghai
     await desk.services.tickets.supervision.send_daily_digest(local_0850)
-    digest = await _private(desk, OFFICIAL_ID, "督办与超期工单")
+    digest = await _private(desk, OFFICIAL_ID, "督办、超期与待复核工单")
     assert "【噪音扰民】" in text_of(digest) and f"{number} ⚑" in text_of(digest)
     desk.api.press_button(official, digest, label=number)
     opened = await _private(desk, OFFICIAL_ID, f"🎫 工单 #{number}")
