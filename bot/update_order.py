@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import logged_update
 from handlers.replies import Settling, settling_after_reply
 from services.chat_order import ChatTurns
+from services.residents.awaiting import owed_on_arrival
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -62,14 +65,18 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 await self._observed(update, logged, started)
             return
         assert isinstance(update, Update)
-        async with self._turns.turn(key, update.update_id) as mine:
-            if not mine:  # a repeated delivery that another process is handling
+        async with self._turns.turn(key, update.update_id) as begun:
+            if not begun.mine:  # a repeated delivery that another process is handling
                 for pending in (logged, coroutine):
                     if inspect.iscoroutine(pending):
                         pending.close()
                 return
-            async with self._semaphore:
-                await self._observed(update, logged, started)
+            with contextlib.ExitStack() as known:
+                person = _private_sender(update)
+                if begun.owed.read and person == key:  # routed with no read of its own
+                    known.enter_context(owed_on_arrival(person, begun.owed.row))
+                async with self._semaphore:
+                    await self._observed(update, logged, started)
 
     async def _observed(self, update: object, coroutine: Awaitable[Any], started: float) -> None:
         with settling_after_reply() as settling:
@@ -107,6 +114,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         for task in self._settlements:  # past settled(): the bot can no longer send
             task.cancel()
         await self._turns.stop()
+
+
+def _private_sender(update: Update) -> int | None:
+    """The sender of a private chat's update, whose awaiting row routes it."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return None
+    return user.id
 
 
 def _chat_key(update: object) -> int | None:

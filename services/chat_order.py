@@ -27,6 +27,9 @@ PostgreSQL:
   for it (``linli_chat_begin_above``, revision 0021): recorded updates are not announced,
   and the recording calls take a lock in turn so that none misses an update that has just
   decided to wait for it.
+- **What is owed.** Whichever call begins a private chat's update (its own, a done
+  update's hand-over, a recording call) also reads what the chat's person owes, which
+  routes the message (revision 0022, ``Begun.owed``): no round trip of its own for it.
 - **Waiting.** A waiting update asks again when the database tells its process to (its
   chat's update done or being recorded while the update could not begin, a gap given up, a
   process taken for dead), and every ``recheck_s`` in case a notification was lost; in a
@@ -57,7 +60,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import Database
 from storage.repositories import chat_queue as repo
-from storage.repositories.chat_queue import Turn
+from storage.repositories.chat_queue import Handover, OwedAhead, Turn
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,18 @@ class _Waiter:
     asking: bool = False  # its call to the database is under way
     given_up_meanwhile: bool = False  # a gap was given up during that call
     handed: bool = False  # begun in the database for it (a hand-over, a recording)
+    owed: OwedAhead = repo.NOT_READ  # what its person owed, read by the call that began it
+
+
+@dataclass(frozen=True, slots=True)
+class Begun:
+    """What ``ChatTurns.turn`` gives its block."""
+
+    mine: bool
+    """False for an update another process already has (a repeated delivery): skip it."""
+    owed: OwedAhead = repo.NOT_READ
+    """What a private chat's person owed as the turn began (PostgreSQL, revision 0022), read
+    by the call that began it, after the chat's previous update was done."""
 
 
 @dataclass(slots=True)
@@ -106,11 +121,11 @@ class _LocalChat:
 
 
 class ChatTurns:
-    """Gives each update its chat's turn: ``async with turns.turn(chat, update) as mine``.
+    """Gives each update its chat's turn: ``async with turns.turn(chat, update) as begun``.
 
-    ``mine`` is False for an update another process already has (a repeated delivery):
-    skip it. An update with no chat is passed to ``record_unordered``. Call ``start()``
-    before the first turn and ``stop()`` at shutdown.
+    ``begun.mine`` is False for an update another process already has (a repeated
+    delivery): skip it. An update with no chat is passed to ``record_unordered``. Call
+    ``start()`` before the first turn and ``stop()`` at shutdown.
     """
 
     def __init__(self, db: Database, timings: OrderTimings | None = None) -> None:
@@ -170,15 +185,17 @@ class ChatTurns:
         await self._db.dispose()
 
     @contextlib.asynccontextmanager
-    async def turn(self, chat_id: int, update_id: int) -> AsyncIterator[bool]:
+    async def turn(self, chat_id: int, update_id: int) -> AsyncIterator[Begun]:
         """Wait for the update's turn in its chat; the chat's next update waits until the
-        block ends."""
+        block ends. In a private chat the call that begins the turn also reads what its
+        person owes (``Begun.owed``): one round trip less per private message, which is
+        routed by it (handlers/awaiting.py)."""
         if not self.shared:
             async with self._local_turn(chat_id):
-                yield True
+                yield Begun(mine=True)
             return
-        async with self._shared_turn(chat_id, update_id) as mine:
-            yield mine
+        async with self._shared_turn(chat_id, update_id) as begun:
+            yield begun
 
     async def record_unordered(self, update_id: int) -> None:
         """An update with no chat: recorded (PostgreSQL) so no update behind it waits for
@@ -204,10 +221,10 @@ class ChatTurns:
                 del self._local[chat_id]
 
     @contextlib.asynccontextmanager
-    async def _shared_turn(self, chat_id: int, update_id: int) -> AsyncIterator[bool]:
+    async def _shared_turn(self, chat_id: int, update_id: int) -> AsyncIterator[Begun]:
         chat = self._chats.setdefault(chat_id, _Chat())
         if update_id in chat.waiters or update_id in chat.ids:  # delivered here twice
-            yield False
+            yield Begun(mine=False)
             return
         waiter = _Waiter(update_id)
         chat.waiters[update_id] = waiter
@@ -234,10 +251,10 @@ class ChatTurns:
                 )
             del chat.waiters[update_id]
             if found is Turn.REPEATED:
-                yield False
+                yield Begun(mine=False)
                 return
             self.handled += 1
-            yield True
+            yield Begun(mine=True, owed=waiter.owed)
         finally:
             chat.waiters.pop(update_id, None)
             chat.ids.remove(update_id)
@@ -279,10 +296,12 @@ class ChatTurns:
                     stale_s=self.timings.stale_s,
                     record=record,
                     give_up_gap=give_up,
+                    read_owed=chat_id > 0,  # a private chat: its id is its person's
                 )
             )
         finally:
             waiter.asking = False
+        waiter.owed = answer.owed
         found = answer.turn
         waiter.gap = found is Turn.GAP
         if waiter.gap and waiter.given_up_meanwhile:  # the answer may predate the give-up
@@ -300,23 +319,23 @@ class ChatTurns:
             self._unmarked.add((chat_id, update_id))
             log.warning("could not mark update %d done, trying again shortly: %r", update_id, exc)
             return False
-        if handed is not None:
-            self._hand_over(chat_id, handed)  # here, or announced to the process that has it
+        if handed is not None:  # here (else announced to the process that has it)
+            self._hand_over(chat_id, handed)
         return True
 
     def _marker(
         self, chat_id: int, update_id: int
-    ) -> Callable[[AsyncConnection], Awaitable[int | None]]:
+    ) -> Callable[[AsyncConnection], Awaitable[Handover | None]]:
         stale_s = self.timings.stale_s
         return lambda connection: repo.mark_handled(
             connection, chat_id, update_id, self.owner, stale_s=stale_s
         )
 
-    def _hand_over(self, chat_id: int, update_id: int) -> None:
+    def _hand_over(self, chat_id: int, handed: Handover) -> None:
         chat = self._chats.get(chat_id)
-        waiter = chat.waiters.get(update_id) if chat is not None else None
+        waiter = chat.waiters.get(handed.update_id) if chat is not None else None
         if waiter is not None:
-            waiter.handed = True
+            waiter.handed, waiter.owed = True, handed.owed
             waiter.wake.set()
 
     def _wake_lowest(self, chat_id: int) -> None:
@@ -340,17 +359,19 @@ class ChatTurns:
             return await step(connection)
 
     def _announced(self, payload: str) -> None:
-        kind, *numbers = payload.split(" ")
+        kind, _, rest = payload.partition(" ")
         try:
-            values = [int(n) for n in numbers]
-        except ValueError:
-            return
-        if kind == "d" and len(values) == 1:  # the chat's waiting updates ask: its lowest here
-            self._wake_lowest(values[0])
-        elif kind == "c" and len(values) == 2:  # begun for it (a hand-over, a recording)
-            self._hand_over(*values)
-        elif kind == "w" and len(values) == 1:  # ids up to it given up: gaps above may close
-            self._gap_given_up(values[0])
+            if kind == "c":  # begun for it (a hand-over, a recording): 'c <chat> <update> …'
+                chat, _, handed = rest.partition(" ")
+                handover = repo.handover(handed)
+                if handover is not None:
+                    self._hand_over(int(chat), handover)
+            elif kind == "d":  # the chat's waiting updates ask: its lowest here
+                self._wake_lowest(int(rest))
+            elif kind == "w":  # ids up to it given up: gaps above may close
+                self._gap_given_up(int(rest))
+        except ValueError:  # not an announcement of this linli's: nothing to do
+            log.warning("unknown chat queue announcement of kind %r", kind[:8])
 
     def _gap_given_up(self, mark: int) -> None:
         """Every update_id up to ``mark`` counts as received now (an update waited for a

@@ -12,7 +12,9 @@ the caller gets back what it replaced, so that the person can be told.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -71,6 +73,44 @@ class AwaitingView:
     reference: str
 
 
+@dataclass(slots=True)
+class _ReadAhead:
+    telegram_id: int
+    row: repo.OwedRow | None
+    used: bool = False  # a flag, not a reset of the variable: tasks get copies of it
+
+
+_read_ahead: ContextVar[_ReadAhead | None] = ContextVar("linli_owed_read_ahead", default=None)
+
+
+@contextlib.contextmanager
+def owed_on_arrival(telegram_id: int, row: repo.OwedRow | None) -> Iterator[None]:
+    """Within the block (one update's handling), ``telegram_id`` owed ``row`` as the update's
+    turn began: the call that began it read the row (services/chat_order.py, PostgreSQL),
+    so the first ``AwaitingService.awaiting`` of the update needs no round trip of its own.
+    Used once: any later read, and any read after this update changed what is owed, asks
+    the database."""
+    token = _read_ahead.set(_ReadAhead(telegram_id, row))
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
+
+
+def _take_read_ahead(telegram_id: int) -> tuple[bool, repo.OwedRow | None]:
+    """The row read as the turn began, if there is one for ``telegram_id`` (forgotten now)."""
+    ahead = _read_ahead.get()
+    if ahead is None or ahead.used or ahead.telegram_id != telegram_id:
+        return False, None
+    ahead.used = True
+    return True, ahead.row
+
+
+def _forget_read_ahead(telegram_id: int) -> None:
+    """What ``telegram_id`` owes is changing in this update: the row read ahead is old."""
+    _take_read_ahead(telegram_id)
+
+
 class AwaitingService:
     """Read, set and clear what each person owes linli next."""
 
@@ -79,9 +119,12 @@ class AwaitingService:
         self._clock = clock
 
     async def awaiting(self, telegram_id: int) -> AwaitingView | None:
-        """What ``telegram_id`` owes now (one primary-key read); None when nothing, or
-        when the wait has run out."""
-        row = await repo.peek_awaiting(self._db, telegram_id)
+        """What ``telegram_id`` owes now (one primary-key read, or none when the update's
+        turn read it: ``owed_on_arrival``); None when nothing, or when the wait has run
+        out."""
+        known, row = _take_read_ahead(telegram_id)
+        if not known:
+            row = await repo.peek_awaiting(self._db, telegram_id)
         owed = _still_owed(row.kind, row.expires_at, self._clock()) if row else None
         return None if owed is None or row is None else AwaitingView(owed, row.reference)
 
@@ -90,6 +133,7 @@ class AwaitingService:
         flow this replaced (None when they owed nothing, or the same flow)."""
         now = self._clock()
         wait = WAIT[kind]
+        _forget_read_ahead(telegram_id)
         async with self._db.transaction() as session:
             before = await repo.get_awaiting(session, telegram_id)
             replaced = _still_owed(before.kind, before.expires_at, now) if before else None
@@ -106,6 +150,7 @@ class AwaitingService:
     async def done(self, telegram_id: int, *kinds: Owed) -> AwaitingView | None:
         """``telegram_id`` owes nothing any more (only if it was one of ``kinds``, when
         given); returns what they owed, if it was still owed."""
+        _forget_read_ahead(telegram_id)
         async with self._db.transaction() as session:
             row = await repo.delete_awaiting(session, telegram_id, [k.value for k in kinds])
             if row is None or _still_owed(row.kind, row.expires_at, self._clock()) is None:
@@ -127,6 +172,7 @@ async def take_owed(
     """Inside the caller's transaction: ``telegram_id`` has answered ``kind``, which they owe
     no more; what they owed, or None when they did not owe it (or the wait ran out). Taken
     with the change the answer makes, so the answer is never used twice, nor lost."""
+    _forget_read_ahead(telegram_id)
     row = await repo.delete_awaiting(session, telegram_id, [kind.value])
     if row is None or _still_owed(row.kind, row.expires_at, now) is None:
         return None

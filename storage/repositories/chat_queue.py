@@ -12,19 +12,23 @@ begins the updates that waited for it). What a waiting update needs to hear is a
   update_id up to it counts as received because an update waited long enough for a missing
   one (revision 0019);
 - on ``owner_channel(owner)``, to the process that holds the update: ``c <chat_id>
-  <update_id>`` when a done update handed the chat's turn to it or a recording call began it
-  (its process starts it without asking again; a hand-over to the calling process is its
-  call's answer instead), ``d <chat_id>`` when it should ask again (its chat's update done
+  <update_id> [<owed>]`` when a done update handed the chat's turn to it or a recording call
+  began it (its process starts it without asking again; a hand-over to the calling process
+  is its call's answer instead), with what a private chat's person owes (revision 0022:
+  ``owed_ahead``), ``d <chat_id>`` when it should ask again (its chat's update done
   before it could not begin it yet, or a recording call found its chat's lock taken).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.repositories.awaiting import OwedRow
 
 CHANNEL = "linli_chat_queue"
 
@@ -52,12 +56,45 @@ class Turn(StrEnum):
     REPEATED = "repeated"  # another process has this update (a repeated delivery)
 
 
+class OwedAhead(NamedTuple):
+    """What a private chat's person owed as their update's turn began, read by the call that
+    began it (revision 0022): ``read`` False when it was not read (a group's update, or a
+    call that did not ask), else ``row`` (None: they owed nothing)."""
+
+    read: bool
+    row: OwedRow | None = None
+
+
+NOT_READ = OwedAhead(read=False)
+
+
+def owed_ahead(note: str | None) -> OwedAhead:
+    """linli_chat_owed's text: NULL (not read), '-' (nothing owed), or '<kind> <expires_at
+    in UTC, ISO, or -> <reference>'."""
+    if note is None:
+        return NOT_READ
+    if note == "-":
+        return OwedAhead(read=True)
+    kind, expires_at, reference = note.split(" ", 2)
+    expires = None if expires_at == "-" else datetime.fromisoformat(expires_at).replace(tzinfo=UTC)
+    return OwedAhead(read=True, row=OwedRow(kind, reference, expires))
+
+
 class TurnAnswer(NamedTuple):
     """linli_chat_turn's answer: what it found, and for a gap how many lower update_ids have
-    reached no process yet (None when not known: the sequence has no watermark yet)."""
+    reached no process yet (None when not known: the sequence has no watermark yet); with
+    ``take_turn(read_owed=True)`` and a turn begun, what the chat's person owed then."""
 
     turn: Turn
     missing: int | None = None
+    owed: OwedAhead = NOT_READ
+
+
+class Handover(NamedTuple):
+    """The update a done call began for the calling process, and what its person owes."""
+
+    update_id: int
+    owed: OwedAhead
 
 
 def chat_lock_key(chat_id: int) -> int:
@@ -68,6 +105,13 @@ def chat_lock_key(chat_id: int) -> int:
 
 _TURN = text(
     "SELECT linli_chat_turn(:chat, :update, :owner, :namespace, :lock, :stale, :record, :give_up)"
+)
+
+# Revision 0022: the same call, and when the turn begins what the chat's person owes, read
+# after the turn began (so it sees the chat's previous update's writes).
+_TURN_READING_OWED = text(
+    "SELECT turn, owed FROM linli_chat_turn_reading_owed("
+    ":chat, :update, :owner, :namespace, :lock, :stale, :record, :give_up)"
 )
 
 _RECORD_UNORDERED = text("SELECT linli_chat_record_unordered(:update, :owner, :namespace, :stale)")
@@ -119,18 +163,25 @@ async def take_turn(
     stale_s: float,
     record: bool,
     give_up_gap: bool,
+    read_owed: bool = False,
 ) -> TurnAnswer:
     """Record an update just received (``record``) or ask again for its turn, and begin
     the turn if every earlier update_id has reached some process (or ``give_up_gap``: stop
     waiting for those that have not), none of the chat's earlier updates is waiting and
     none of its updates is running. Rows not seen for ``stale_s`` belong to dead processes
-    and hold nothing. A gap comes with the number of missing update_ids when it is known."""
+    and hold nothing. A gap comes with the number of missing update_ids when it is known.
+    With ``read_owed``, a private chat's turn begun comes with what its person owes."""
     params = _turn_params(chat_id, update_id, owner, stale_s)
     params |= {"record": record, "give_up": give_up_gap}
-    answer = str((await connection.execute(_TURN, params)).scalar_one())
+    owed = NOT_READ
+    if read_owed:
+        row = (await connection.execute(_TURN_READING_OWED, params)).one()
+        answer, owed = str(row.turn), owed_ahead(row.owed)
+    else:
+        answer = str((await connection.execute(_TURN, params)).scalar_one())
     if answer.startswith(f"{Turn.GAP} "):  # 'gap <n>' (revision 0017)
         return TurnAnswer(Turn.GAP, int(answer.removeprefix(f"{Turn.GAP} ")))
-    return TurnAnswer(Turn(answer))
+    return TurnAnswer(Turn(answer), owed=owed)
 
 
 async def record_handled(
@@ -144,12 +195,20 @@ async def record_handled(
 
 async def mark_handled(
     connection: AsyncConnection, chat_id: int, update_id: int, owner: int, *, stale_s: float
-) -> int | None:
+) -> Handover | None:
     """``owner``'s update is handled (or given up); the chat's next waiting update, in
-    whichever process, begins if it may (revision 0017). Returns the update that began."""
+    whichever process, begins if it may (revision 0017). Returns the update that began for
+    ``owner`` itself, with what a private chat's person owes (revision 0022)."""
     done = await connection.execute(_DONE, _turn_params(chat_id, update_id, owner, stale_s))
-    handed = done.scalar_one()
-    return None if handed is None else int(handed)
+    return handover(done.scalar_one())
+
+
+def handover(answer: str | None) -> Handover | None:
+    """A done call's answer, or a 'c' announcement's tail: '<update> [<owed>]'."""
+    if answer is None:
+        return None
+    update, _, owed = answer.partition(" ")
+    return Handover(int(update), owed_ahead(owed or None))
 
 
 async def touch_owner(connection: AsyncConnection, owner: int) -> int:

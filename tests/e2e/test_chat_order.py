@@ -4,16 +4,20 @@ the real Application, and with two linli processes on one PostgreSQL database.""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import build_application
 from bot.runner import running
 from services import Services, open_services
 from services.knowledge.live import LiveKnowledge
 from storage import Database
+from storage.models import Ticket
 from tests.e2e.conftest import FAST_DELIVERY, Linli, local_webhook
+from tests.e2e.test_filing import NOISE
 from tests.fakes.bot_api import BotApiServer
 
 QUESTIONS = [
@@ -88,3 +92,42 @@ async def test_one_chat_alternating_between_two_processes_is_answered_in_order(
         assert replies == [expected[q] for q in asked]
         handled_by = [s.chat_turns.handled for s in services]
         assert all(handled_by) and sum(handled_by) == len(QUESTIONS) + 24
+
+
+@pytest.mark.postgres
+async def test_a_complaint_typed_step_by_step_to_two_processes_is_filed_whole(
+    postgres_database: Database, live_knowledge: LiveKnowledge
+) -> None:
+    """Each typed step is routed by what the resident owes, which the turn's own call reads
+    on PostgreSQL (revision 0022): with the balancer alternating, each step's process reads
+    what the other process's step left, and the complaint is filed with every answer."""
+    url = postgres_database.engine.url.render_as_string(hide_password=False)
+    async with two_processes(url, live_knowledge) as (api, services):
+        resident = api.user(FLOOD, "小王", language_code="zh-hans")
+
+        async def answer(act: Callable[[], object]) -> dict[str, Any]:
+            before = len(api.sent_to(FLOOD))
+            act()
+            await api.wait_for(lambda: len(api.sent_to(FLOOD)) > before)
+            return api.sent_to(FLOOD)[-1]
+
+        def press(message: dict[str, Any], label: str) -> Callable[[], object]:
+            return lambda: api.press_button(resident, message, label=label)
+
+        question = await answer(lambda: api.send_text(resident, "/complain"))
+        question = await answer(press(question, "噪音扰民"))
+        assert "至少 10 个字" in question["text"]
+        question = await answer(lambda: api.send_text(resident, NOISE))
+        assert "问题在哪里" in question["text"]
+        question = await answer(lambda: api.send_text(resident, "幸福小区3号楼2单元"))
+        question = await answer(press(question, "没有照片，继续 »"))
+        question = await answer(lambda: api.send_text(resident, "138 1234 5678"))
+        summary = await answer(press(question, "🙋 不匿名，可以显示名字"))
+        assert NOISE in summary["text"] and "幸福小区3号楼2单元" in summary["text"]
+        filed = await answer(press(summary, "✅ 提交"))
+        assert "工单号是" in filed["text"]
+        async with postgres_database.transaction() as session:
+            [ticket] = (await session.scalars(select(Ticket))).all()
+        assert (ticket.description, ticket.location_text) == (NOISE, "幸福小区3号楼2单元")
+        assert ticket.phone == "13812345678"
+        assert all(s.chat_turns.handled for s in services)  # both processes took steps

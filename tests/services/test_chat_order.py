@@ -16,6 +16,8 @@ from sqlalchemy import text
 from services.chat_order import ChatTurns, OrderTimings
 from storage import Database
 from storage.repositories import chat_queue as repo
+from storage.repositories.awaiting import OwedRow
+from storage.repositories.chat_queue import OwedAhead
 
 pytestmark = pytest.mark.postgres
 
@@ -88,8 +90,8 @@ class Journal:
         self, turns: ChatTurns, chat: int, update: int, hold: float = 0.01, delay: float = 0
     ) -> bool:
         await asyncio.sleep(delay)
-        async with turns.turn(chat, update) as mine:
-            if not mine:
+        async with turns.turn(chat, update) as begun:
+            if not begun.mine:
                 return False
             self.started.append(update)
             self.started_at[update] = time.perf_counter()
@@ -480,3 +482,87 @@ async def test_handled_rows_go_once_the_watermark_has_passed_them(
         left = (await session.execute(lowest, {"chat": CHAT})).scalar()
     assert mark is not None and mark >= 64
     assert left is not None and left > mark
+
+
+async def owe(db: Database, person: int, kind: str, reference: str) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO awaiting (telegram_id, kind, reference, updated_at)"
+                " VALUES (:person, :kind, :reference, now())"
+            ),
+            {"person": person, "kind": kind, "reference": reference},
+        )
+
+
+async def test_the_turn_reads_what_the_sender_owes_as_committed_when_the_turn_began(
+    postgres_database: Database,
+) -> None:
+    """The chat's previous update holds the chat's lock while the turn call starts, and
+    what it made the sender owe commits while the call waits: the row the call returns must
+    include it (a read with the call's own snapshot, taken before the wait, would not)."""
+    await mark_sequence(postgres_database, 0)
+    engine = postgres_database.engine
+    namespace, key = repo.CHAT_LOCK_NAMESPACE, repo.chat_lock_key(CHAT)
+    async with engine.connect() as previous, engine.connect() as asking:
+        await previous.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": namespace, "key": key}
+        )
+        turn = asyncio.create_task(
+            repo.take_turn(
+                asking, CHAT, 1, 7, stale_s=60, record=True, give_up_gap=False, read_owed=True
+            )
+        )
+        await until_a_call_waits_for_a_lock(postgres_database)
+        await owe(postgres_database, CHAT, "filing", "")
+        await previous.commit()
+        answer = await turn
+        await asking.commit()
+    assert answer == repo.TurnAnswer(
+        repo.Turn.CLAIMED, owed=repo.OwedAhead(read=True, row=OwedRow("filing", "", None))
+    )
+
+
+async def until_a_call_waits_for_a_lock(db: Database) -> None:
+    for _ in range(1000):
+        async with db.transaction() as session:
+            waiting = await session.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            )
+            if waiting.scalar_one():
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the turn call never waited for the chat's lock")
+
+
+async def test_what_the_person_owes_comes_with_every_turn_begun_in_a_private_chat(
+    processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
+) -> None:
+    """Begun by its own call, handed over by the chat's previous update (in this process or
+    announced to the other), or begun by a recording call above a gap: each comes with what
+    the person owed then. A group's updates read nothing (a group has no one person)."""
+    a, b = processes
+    for turns in processes:  # no asking again: each turn is begun for it, or by its own call
+        turns.timings = replace(FAST, recheck_s=5.0)
+    seen: dict[int, OwedAhead] = {}
+
+    async def handle(turns: ChatTurns, chat: int, update: int, hold: float = 0.0) -> None:
+        async with turns.turn(chat, update) as begun:
+            seen[update] = begun.owed
+            if update == 1:  # what the resident's first message made them owe
+                await owe(postgres_database, CHAT, "rating_comment", "2611-0042:y:4 好")
+            await asyncio.sleep(hold)
+
+    first = asyncio.create_task(handle(a, CHAT, 1, hold=0.3))
+    await asyncio.sleep(0.1)
+    # 2 (other process) waits for 1 and is handed over; 3 (here) waits for 2, handed over.
+    second = asyncio.create_task(handle(b, CHAT, 2, hold=0.1))
+    await asyncio.sleep(0.05)
+    await asyncio.gather(first, second, handle(b, CHAT, 3))
+    # 5 waits for the missing 4 until a recording call (a group's update) begins it.
+    fifth = asyncio.create_task(handle(a, CHAT, 5))
+    await asyncio.sleep(0.1)
+    await asyncio.gather(fifth, handle(b, -100777, 4))
+    owed = OwedAhead(read=True, row=OwedRow("rating_comment", "2611-0042:y:4 好", None))
+    assert seen == {1: OwedAhead(read=True), 2: owed, 3: owed, 4: repo.NOT_READ, 5: owed}
+    assert await open_rows(postgres_database) == []

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.notices.broadcasts import NoticeService
-from services.residents.awaiting import AwaitingService, AwaitingView, Owed
+from services.residents.awaiting import AwaitingService, AwaitingView, Owed, owed_on_arrival
 from storage import Database
+from storage.repositories.awaiting import OwedRow
 from tests.services.conftest import (
     OFFICIAL,
     RESIDENT,
@@ -44,6 +45,29 @@ async def test_every_process_sees_the_same_fact_at_once(database: Database) -> N
     assert await second.awaiting(OFFICIAL) == AwaitingView(Owed.BROADCAST, "7:time")
     assert await second.done(OFFICIAL, Owed.BROADCAST) == AwaitingView(Owed.BROADCAST, "7:time")
     assert await first.awaiting(OFFICIAL) is None
+
+
+async def test_the_row_read_as_the_turn_began_routes_once_and_never_after_a_change(
+    database: Database,
+) -> None:
+    # The chat's turn call read the row (PostgreSQL); the database says something else now
+    # only so that the test can tell which of the two each read returned.
+    awaiting = AwaitingService(database, Clock())
+    await awaiting.expect(RESIDENT, Owed.FILING)
+    read_ahead = OwedRow(Owed.ENQUIRY.value, "17", None)
+    with owed_on_arrival(RESIDENT, read_ahead):
+        assert await awaiting.awaiting(STAFF) is None  # someone else's: the database's
+        assert await awaiting.awaiting(RESIDENT) == AwaitingView(Owed.ENQUIRY, "17")
+        assert await awaiting.awaiting(RESIDENT) == AwaitingView(Owed.FILING, "")  # used up
+    with owed_on_arrival(RESIDENT, None):
+        await awaiting.expect(RESIDENT, Owed.RATING_COMMENT, "2611-0001:y:5")
+        # Changed during the update: the row read ahead (nothing owed) is old.
+        assert await awaiting.awaiting(RESIDENT) == AwaitingView(
+            Owed.RATING_COMMENT, "2611-0001:y:5"
+        )
+    with owed_on_arrival(RESIDENT, None):
+        assert await awaiting.awaiting(RESIDENT) is None  # as read when the turn began
+    assert await awaiting.awaiting(RESIDENT) == AwaitingView(Owed.RATING_COMMENT, "2611-0001:y:5")
 
 
 async def test_done_takes_only_the_kinds_named(database: Database) -> None:
