@@ -58,6 +58,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.group_commit import GroupCommit
 from storage import Database
 from storage.repositories import chat_queue as repo
 from storage.repositories.chat_queue import Handover, OwedAhead, Turn
@@ -151,6 +152,9 @@ class ChatTurns:
         dropped connection): the heartbeat marks them, or the chat would wait for good."""
         self.gaps_given_up = 0
         """Turns begun after giving up a missing update_id (see ``OrderTimings.gap_s``)."""
+        self._marks = GroupCommit(self._mark)
+        """Done marks: the updates that end while one call is under way are marked by the
+        next, together (revision 0023): a call, and a server process woken, less each."""
 
     @property
     def shared(self) -> bool:
@@ -312,9 +316,8 @@ class ChatTurns:
         """Mark the update done; True when the database answered (the chat's next update
         has begun, or was told to ask, or nothing waits)."""
         # Shielded: a cancelled update must still free its chat (else it waits for stale_s).
-        self.calls += 1
         try:
-            handed = await asyncio.shield(self._call(self._marker(chat_id, update_id)))
+            handed = await asyncio.shield(self._marks.submit((chat_id, update_id)))
         except (SQLAlchemyError, OSError) as exc:
             self._unmarked.add((chat_id, update_id))
             log.warning("could not mark update %d done, trying again shortly: %r", update_id, exc)
@@ -323,12 +326,12 @@ class ChatTurns:
             self._hand_over(chat_id, handed)
         return True
 
-    def _marker(
-        self, chat_id: int, update_id: int
-    ) -> Callable[[AsyncConnection], Awaitable[Handover | None]]:
+    async def _mark(self, done: list[tuple[int, int]]) -> list[Handover | None]:
+        """Mark (chat, update) pairs done in one call; each one's hand-over to this process."""
+        self.calls += 1
         stale_s = self.timings.stale_s
-        return lambda connection: repo.mark_handled(
-            connection, chat_id, update_id, self.owner, stale_s=stale_s
+        return await self._call(
+            lambda connection: repo.mark_handled(connection, done, self.owner, stale_s=stale_s)
         )
 
     def _hand_over(self, chat_id: int, handed: Handover) -> None:
@@ -400,8 +403,10 @@ class ChatTurns:
             await asyncio.sleep(1.0)
 
     async def _mark_unmarked(self) -> None:
-        for chat_id, update_id in sorted(self._unmarked):
-            handed = await self._call(self._marker(chat_id, update_id))
+        if not self._unmarked:
+            return
+        unmarked = sorted(self._unmarked)
+        for (chat_id, update_id), handed in zip(unmarked, await self._mark(unmarked), strict=True):
             self._unmarked.discard((chat_id, update_id))
             if handed is not None:
                 self._hand_over(chat_id, handed)

@@ -21,6 +21,7 @@ begins the updates that waited for it). What a waiting update needs to hear is a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -116,7 +117,10 @@ _TURN_READING_OWED = text(
 
 _RECORD_UNORDERED = text("SELECT linli_chat_record_unordered(:update, :owner, :namespace, :stale)")
 
-_DONE = text("SELECT linli_chat_done(:chat, :update, :owner, :namespace, :lock, :stale)")
+_DONE_MANY = text(
+    "SELECT chat_id, update_id, handed"
+    " FROM linli_chat_done_many(:chats, :updates, :owner, :namespace, :stale)"
+)
 
 _TOUCH = text(
     "UPDATE chat_queue SET seen_at = clock_timestamp() WHERE owner = :owner AND handled_at IS NULL"
@@ -194,13 +198,26 @@ async def record_handled(
 
 
 async def mark_handled(
-    connection: AsyncConnection, chat_id: int, update_id: int, owner: int, *, stale_s: float
-) -> Handover | None:
-    """``owner``'s update is handled (or given up); the chat's next waiting update, in
-    whichever process, begins if it may (revision 0017). Returns the update that began for
-    ``owner`` itself, with what a private chat's person owes (revision 0022)."""
-    done = await connection.execute(_DONE, _turn_params(chat_id, update_id, owner, stale_s))
-    return handover(done.scalar_one())
+    connection: AsyncConnection,
+    done: Sequence[tuple[int, int]],
+    owner: int,
+    *,
+    stale_s: float,
+) -> list[Handover | None]:
+    """``owner``'s updates ``done`` (chat, update_id) are handled (or given up), in one call
+    (revision 0023); each chat's next waiting update, in whichever process, begins if it may
+    (revision 0017). Returns, for each, the update that began for ``owner`` itself, with
+    what a private chat's person owes (revision 0022)."""
+    params = {
+        "chats": [chat for chat, _ in done],
+        "updates": [update for _, update in done],
+        "owner": owner,
+        "namespace": CHAT_LOCK_NAMESPACE,
+        "stale": stale_s,
+    }
+    rows = await connection.execute(_DONE_MANY, params)
+    handed = {(row.chat_id, row.update_id): row.handed for row in rows}
+    return [handover(handed[pair]) for pair in done]
 
 
 def handover(answer: str | None) -> Handover | None:

@@ -250,7 +250,7 @@ async def test_a_done_mark_the_database_refused_is_made_by_the_next_heartbeat(
     real_mark = repo.mark_handled
     failures = [OSError("connection reset")]
 
-    async def flaky_mark(*args: object, **kwargs: float) -> int | None:
+    async def flaky_mark(*args: object, **kwargs: float) -> list[repo.Handover | None]:
         if failures:
             raise failures.pop()
         return await real_mark(*args, **kwargs)  # type: ignore[arg-type]
@@ -565,4 +565,34 @@ async def test_what_the_person_owes_comes_with_every_turn_begun_in_a_private_cha
     await asyncio.gather(fifth, handle(b, -100777, 4))
     owed = OwedAhead(read=True, row=OwedRow("rating_comment", "2611-0042:y:4 好", None))
     assert seen == {1: OwedAhead(read=True), 2: owed, 3: owed, 4: repo.NOT_READ, 5: owed}
+    assert await open_rows(postgres_database) == []
+
+
+async def test_updates_ending_while_a_done_call_is_under_way_are_marked_by_one_call(
+    patient_processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
+) -> None:
+    """Revision 0023: twenty chats' updates end at once in one process, and each chat has a
+    next update waiting in the other process; the marks take far fewer calls than twenty,
+    and every next update begins (handed over by its chat's mark, not asking again)."""
+    a, b = patient_processes
+    for turns in patient_processes:
+        turns.timings = replace(PATIENT, recheck_s=5.0)
+    journal = Journal()
+    chats = range(7001, 7021)
+    firsts = [
+        asyncio.create_task(journal.handle(a, chat, n, hold=0.3))
+        for n, chat in enumerate(chats, start=1)
+    ]
+    await asyncio.sleep(0.1)
+    seconds = [
+        journal.handle(b, chat, n, hold=0.0) for n, chat in enumerate(chats, start=len(chats) + 1)
+    ]
+    calls_before = a.calls
+    async with asyncio.timeout(4):  # well before the 5 s recheck
+        await asyncio.gather(*firsts, *seconds)
+    assert a.calls - calls_before < len(chats) // 2  # the marks of a's twenty updates
+    assert {chat: journal.by_chat[chat] for chat in chats} == {
+        chat: [n, n + len(chats)] for n, chat in enumerate(chats, start=1)
+    }
+    assert journal.most_at_once == 1
     assert await open_rows(postgres_database) == []
