@@ -596,3 +596,21 @@ async def test_updates_ending_while_a_done_call_is_under_way_are_marked_by_one_c
     }
     assert journal.most_at_once == 1
     assert await open_rows(postgres_database) == []
+
+
+async def test_a_process_of_revision_0021_still_gets_its_hand_over_from_the_single_done_call(
+    postgres_database: Database,
+) -> None:
+    """During a rolling upgrade older processes call linli_chat_done: its answer stays the
+    update handed over (a number), though 0022's processes mark through done_many."""
+    await mark_sequence(postgres_database, 0)
+    async with postgres_database.transaction() as session:
+        for update in (1, 2):
+            await repo.take_turn(
+                session, CHAT, update, 7, stale_s=60, record=True, give_up_gap=False
+            )
+        params = {"ns": repo.CHAT_LOCK_NAMESPACE, "key": repo.chat_lock_key(CHAT), "chat": CHAT}
+        handed = await session.execute(
+            text("SELECT linli_chat_done(:chat, 1, 7, :ns, :key, 60)"), params
+        )
+        assert handed.scalar_one() == 2

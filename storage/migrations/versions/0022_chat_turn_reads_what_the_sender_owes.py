@@ -17,8 +17,11 @@ ISO, or -> <reference>' (the reference last: it may hold spaces).
 
 - linli_chat_turn_reading_owed(...): linli_chat_turn(...), and when the turn began the
   row; the process's own recording or asking call.
-- linli_chat_done: a hand-over returns '<update> <owed>' (text now, was the bigint update)
-  and announces 'c <chat> <update> <owed>' to another process.
+- linli_chat_done: a hand-over to another process is announced as 'c <chat> <update>
+  <owed>' (its answer, the update handed over, is unchanged: a process of revision 0021
+  still running during a rolling upgrade reads it as before; it cannot parse the longer
+  announcement and finds its turn at its next 0.5 s recheck instead). Revision 0023's
+  linli_chat_done_many returns a hand-over to the calling process with the owed row.
 - linli_chat_begin_above: a turn begun for a waiting update announces 'c <chat> <update>
   <owed>'.
 
@@ -72,26 +75,11 @@ END
 $$
 """
 
-DONE_SIGNATURE = (
-    "linli_chat_done(bigint, bigint, bigint, integer, integer, double precision)"
-)
-_RETURNS_0021 = ") RETURNS bigint LANGUAGE plpgsql AS $$"
-_RETURNS = ") RETURNS text LANGUAGE plpgsql AS $$"
-_HANDED_0021 = """        IF next_owner <> p_owner THEN
-            PERFORM pg_notify(
-                'linli_chat_queue_' || next_owner, 'c ' || p_chat || ' ' || next_update
-            );
-        END IF;
-        RETURN next_update;
+_HANDED_0021 = """                'linli_chat_queue_' || next_owner, 'c ' || p_chat || ' ' || next_update
 """
-_HANDED = """        handed := next_update || coalesce(' ' || linli_chat_owed(p_chat), '');
-        IF next_owner <> p_owner THEN
-            PERFORM pg_notify('linli_chat_queue_' || next_owner, 'c ' || p_chat || ' ' || handed);
-        END IF;
-        RETURN handed;
+_HANDED = """                'linli_chat_queue_' || next_owner, 'c ' || p_chat || ' ' || next_update
+                    || coalesce(' ' || linli_chat_owed(p_chat), '')
 """
-_DECLARE_0021 = "    next_owner bigint;\n"
-_DECLARE = "    next_owner bigint;\n    handed text;\n"
 
 _BEGUN_0021 = """                'c ' || waiting.chat_id || ' ' || waiting.update_id
 """
@@ -108,19 +96,13 @@ def _replaced(sql: str, *changes: tuple[str, str]) -> str:
 
 
 def _done_function_0021() -> str:
-    return str(revision_module("0021").done_function()).replace(
-        "CREATE OR REPLACE FUNCTION", "CREATE FUNCTION", 1
-    )
+    return str(revision_module("0021").done_function())
 
 
 def done_function() -> str:
-    """linli_chat_done as of this revision: a hand-over comes with what the person owes."""
-    return _replaced(
-        _done_function_0021(),
-        (_RETURNS_0021, _RETURNS),
-        (_DECLARE_0021, _DECLARE),
-        (_HANDED_0021, _HANDED),
-    )
+    """linli_chat_done as of this revision: a hand-over announced to another process comes
+    with what the person owes."""
+    return _replaced(_done_function_0021(), (_HANDED_0021, _HANDED))
 
 
 def _begin_above_function_0021() -> str:
@@ -138,13 +120,11 @@ def upgrade() -> None:
         op.execute(OWED_FUNCTION)
         op.execute(TURN_READING_OWED_FUNCTION)
         op.execute(begin_above_function())
-        op.execute(f"DROP FUNCTION {DONE_SIGNATURE}")  # its type changes: bigint to text
         op.execute(done_function())
 
 
 def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
-        op.execute(f"DROP FUNCTION {DONE_SIGNATURE}")
         op.execute(_done_function_0021())
         op.execute(_begin_above_function_0021())
         op.execute(

@@ -9,7 +9,8 @@ and each call wakes a server process: with two linli processes on two cores, the
 take cores from linli (revision 0022 explains the measurement). The updates of one process
 end close together under load, so they are marked together: linli_chat_done_many(chats[],
 updates[], ...) is linli_chat_done for each pair, in one call and one transaction, and
-returns each pair's hand-over ('<update> [<owed>]', or NULL) as linli_chat_done does.
+returns each pair's hand-over to the calling process as '<update> [<owed>]' (or NULL), with
+what a private chat's person owes (revision 0022's linli_chat_owed, read after the mark).
 
 It takes every chat's lock first, in the order of the lock keys, and only then marks and
 hands over. So it holds no lock another call needs (the watermark's row, which a hand-over's
@@ -38,6 +39,7 @@ CREATE FUNCTION linli_chat_done_many(
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     lock_key integer;
+    next_update bigint;
 BEGIN
     FOR lock_key IN
         SELECT DISTINCT linli_chat_lock_key(c) FROM unnest(p_chats) AS c ORDER BY 1
@@ -47,9 +49,10 @@ BEGIN
     FOR i IN 1 .. coalesce(array_length(p_chats, 1), 0) LOOP
         chat_id := p_chats[i];
         update_id := p_updates[i];
-        handed := linli_chat_done(
+        next_update := linli_chat_done(
             chat_id, update_id, p_owner, p_namespace, linli_chat_lock_key(chat_id), p_stale
         );
+        handed := next_update || coalesce(' ' || linli_chat_owed(chat_id), '');
         RETURN NEXT;
     END LOOP;
 END
