@@ -152,7 +152,7 @@ class ChatTurns:
         dropped connection): the heartbeat marks them, or the chat would wait for good."""
         self.gaps_given_up = 0
         """Turns begun after giving up a missing update_id (see ``OrderTimings.gap_s``)."""
-        self._marks = GroupCommit(self._mark)
+        self._marks = GroupCommit(self._mark_ended)
         """Done marks: the updates that end while one call is under way are marked by the
         next, together (revision 0023): a call, and a server process woken, less each."""
 
@@ -326,9 +326,13 @@ class ChatTurns:
             self._hand_over(chat_id, handed)
         return True
 
+    async def _mark_ended(self, done: list[tuple[int, int]]) -> list[Handover | None]:
+        """The marks of updates as they end (counted in ``calls``; the heartbeat's are not)."""
+        self.calls += 1
+        return await self._mark(done)
+
     async def _mark(self, done: list[tuple[int, int]]) -> list[Handover | None]:
         """Mark (chat, update) pairs done in one call; each one's hand-over to this process."""
-        self.calls += 1
         stale_s = self.timings.stale_s
         return await self._call(
             lambda connection: repo.mark_handled(connection, done, self.owner, stale_s=stale_s)
