@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Bulletin, Ticket
+from storage.repositories import names_a_row
 
 BULLETIN_NAMES_LOCK_KEY = int.from_bytes(b"linli:bn", "big")
 """The advisory lock that serialises defining bulletins ("linli:bn" as a signed 64-bit
@@ -39,7 +40,7 @@ async def add_bulletin(session: AsyncSession, **fields: Any) -> Bulletin:
 
 async def get_bulletin(session: AsyncSession, bulletin_id: int) -> Bulletin | None:
     """The bulletin with this id (removed ones included), or None."""
-    return await session.get(Bulletin, bulletin_id)
+    return await session.get(Bulletin, bulletin_id) if names_a_row(bulletin_id) else None
 
 
 async def list_bulletins(session: AsyncSession) -> list[Bulletin]:

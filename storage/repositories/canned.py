@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CannedReply
+from storage.repositories import names_a_row
 
 
 async def list_in_use(
@@ -39,7 +40,7 @@ async def list_in_use(
 
 async def get_in_use(session: AsyncSession, canned_id: int) -> CannedReply | None:
     """The text with this id unless it was removed."""
-    row = await session.get(CannedReply, canned_id)
+    row = await session.get(CannedReply, canned_id) if names_a_row(canned_id) else None
     return None if row is None or row.removed_at is not None else row
 
 

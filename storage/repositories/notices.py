@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AudienceKind, Notice, NoticeStatus, Resident, Role, Subscription
+from storage.repositories import names_a_row
 
 _STAFF_ROLES = (Role.STAFF, Role.OFFICIAL, Role.ADMIN)
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
@@ -91,6 +92,8 @@ async def get_notice(
     The lock makes a change (cancel, edit) wait for a fan-out running at the same moment,
     so it sees the notice as the fan-out left it.
     """
+    if not names_a_row(notice_id):
+        return None
     return await session.get(
         Notice, notice_id, with_for_update=for_update, populate_existing=for_update
     )

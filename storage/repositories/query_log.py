@@ -18,6 +18,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.db import Statement
 from storage.models import DECISION_NONE, QueryLog, Resident
+from storage.repositories import names_a_row
 
 SQLITE_ROWS_PER_INSERT = 64
 """Questions per INSERT on SQLite: far below its limit on parameters (eight a row), and
@@ -155,7 +156,7 @@ async def add_query(session: AsyncSession, question: LoggedQuestion) -> int:
 
 async def get_query(session: AsyncSession, query_id: int) -> QueryLog | None:
     """One logged question by id, or None."""
-    return await session.get(QueryLog, query_id)
+    return await session.get(QueryLog, query_id) if names_a_row(query_id) else None
 
 
 async def set_feedback(
@@ -168,7 +169,7 @@ async def set_feedback(
     """
     if feedback not in FEEDBACK_VALUES:
         raise ValueError(f"feedback must be +1 or -1, not {feedback!r}")
-    query = await session.get(QueryLog, query_id)
+    query = await get_query(session, query_id)
     if query is None or query.resident_id is None or query.resident_id != resident_id:
         return False
     query.feedback = feedback
@@ -184,7 +185,7 @@ async def set_chosen_entry(
 
     Only the asker's own question changes; returns False otherwise.
     """
-    query = await session.get(QueryLog, query_id)
+    query = await get_query(session, query_id)
     if query is None or query.resident_id is None or query.resident_id != resident_id:
         return False
     query.entry_id = entry_id

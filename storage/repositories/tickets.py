@@ -28,6 +28,7 @@ from storage.models import (
     TicketSequence,
     TicketStatus,
 )
+from storage.repositories import names_a_row
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 
@@ -73,6 +74,8 @@ async def get_ticket(
     session: AsyncSession, ticket_id: int, *, for_update: bool = False
 ) -> Ticket | None:
     """The ticket with this id, or None."""
+    if not names_a_row(ticket_id):
+        return None
     stmt = select(Ticket).where(Ticket.id == ticket_id)
     if for_update:
         stmt = stmt.with_for_update()
