@@ -484,6 +484,68 @@ async def test_handled_rows_go_once_the_watermark_has_passed_them(
     assert left is not None and left > mark
 
 
+async def record_two_chats(db: Database, owner: int) -> None:
+    """Update 1 of CHAT and update 2 of OTHER_CHAT, recorded and begun by ``owner``."""
+    for chat, update in ((CHAT, 1), (OTHER_CHAT, 2)):
+        async with db.transaction() as session:
+            await repo.take_turn(
+                session, chat, update, owner, stale_s=60, record=True, give_up_gap=False
+            )
+
+
+@pytest.mark.parametrize("beat", ["touch", "forget stale", "prune"])
+async def test_the_heartbeat_never_waits_for_a_row_a_chats_call_holds(
+    postgres_database: Database, beat: str
+) -> None:
+    """A call of OTHER_CHAT's (a done mark, say) holds its row and goes on to CHAT's; the
+    heartbeat's statement, which changes both chats' rows at once, must not wait for the
+    first while holding the second: the two waited for each other until PostgreSQL's
+    deadlock check aborted one a second later (seen in bench_scale). It leaves the held row
+    to the next beat and does the rest at once."""
+    await mark_sequence(postgres_database, 0)
+    owner = 77
+    await record_two_chats(postgres_database, owner)
+    async with postgres_database.transaction() as session:  # last seen long ago
+        await session.execute(text("UPDATE chat_queue SET seen_at = '2000-01-01'"))
+    if beat == "prune":  # rows handled and passed by the watermark
+        async with postgres_database.transaction() as session:
+            await session.execute(text("UPDATE chat_queue SET handled_at = now() - interval '1h'"))
+            await session.execute(text("UPDATE update_watermark SET update_id = 2"))
+    statements = {
+        "touch": lambda c: repo.touch_owner(c, owner),
+        "forget stale": lambda c: repo.forget_stale(c, stale_s=0),
+        "prune": lambda c: repo.prune(c, keep_s=0),
+    }
+    row = "chat_id = :chat AND update_id = :update"
+    async with (
+        postgres_database.engine.connect() as call,
+        postgres_database.engine.connect() as beating,
+    ):
+        await call.execute(
+            text(f"SELECT 1 FROM chat_queue WHERE {row} FOR UPDATE"),
+            {"chat": OTHER_CHAT, "update": 2},
+        )
+        changed = await asyncio.wait_for(statements[beat](beating), 10)  # blocked: a failure
+        await beating.commit()
+        # The call goes on to the other chat's row, which the heartbeat no longer holds.
+        await call.execute(
+            text(f"SELECT 1 FROM chat_queue WHERE {row} FOR UPDATE"), {"chat": CHAT, "update": 1}
+        )
+        await call.commit()
+    assert changed == 1  # CHAT's row (forget stale: one chat released); OTHER_CHAT's next beat
+    async with postgres_database.transaction() as session:
+        rows = await session.execute(
+            text("SELECT chat_id, handled_at IS NULL, seen_at > '2001-01-01' FROM chat_queue")
+        )
+        state = {r[0]: (r[1], r[2]) for r in rows}
+    if beat == "touch":
+        assert state == {CHAT: (True, True), OTHER_CHAT: (True, False)}
+    elif beat == "forget stale":
+        assert state == {CHAT: (False, False), OTHER_CHAT: (True, False)}
+    else:
+        assert set(state) == {OTHER_CHAT}
+
+
 async def owe(db: Database, person: int, kind: str, reference: str) -> None:
     async with db.transaction() as session:
         await session.execute(
