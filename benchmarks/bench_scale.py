@@ -8,7 +8,10 @@ Telegram plus a load balancer: it posts updates round-robin to the N processes,
 updates reach different processes and may arrive out of order.
 
 Residents each ask ``--messages`` questions in bursts of ``--burst`` (sent at once, then
-waiting for all of their answers, as a person typing two lines does). Latency runs from a
+waiting for all of their answers, as a person typing two lines does). Before that, as many
+other residents ask ``--warm-up`` questions each, all at once, so that what is measured is
+processes that have been serving (their connection pools grown to the load), not their
+first seconds. Latency runs from a
 burst's arrival at the emulator to each answer. An order violation is a chat that got the
 answers to its questions in another order than it asked them (a chat with a missing or an
 unexpected reply is counted apart; the per-resident question limit is lifted, as these
@@ -193,6 +196,16 @@ async def learn_answers(api: BotApiServer, processes: int) -> dict[str, str]:
     return answers
 
 
+async def warm_up(api: BotApiServer, args: argparse.Namespace) -> None:
+    """As many residents as the measured ones, other people, ask ``--warm-up`` questions
+    each at once: the processes' connection pools grow to what the load needs before the
+    measurement, as in a process that has been running (a new PostgreSQL connection costs
+    both sides milliseconds of CPU, and the warm-up's one question at a time opened two)."""
+    if args.warm_up:
+        warm = argparse.Namespace(**{**vars(args), "messages": args.warm_up})
+        await asyncio.gather(*(resident(api, -1000 - r, warm, []) for r in range(args.residents)))
+
+
 async def resident(
     api: BotApiServer, number: int, args: argparse.Namespace, latencies: list[float]
 ) -> tuple[list[str], int]:
@@ -279,6 +292,7 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
                     processes, urls = await start_processes(api, url, n, args.send_rate, Path(tmp))
                     api.balance_webhook(urls, connections=args.connections)
                     answers = await learn_answers(api, n)
+                    await warm_up(api, args)
                     await asyncio.sleep(1.5)  # PostgreSQL publishes its counters lazily
                     commits0, rows0 = await pg_counters(url)
                     linli_pids = [p.pid for p in processes]
@@ -354,6 +368,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "residents": args.residents,
         "messages_each": args.messages,
         "burst": args.burst,
+        "warm_up_questions_each": args.warm_up,
         "balancer_connections": args.connections,
         "cpus": os.cpu_count(),
         "runs": runs,
@@ -374,6 +389,9 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=20)
     parser.add_argument("--messages", type=int, default=100, help="questions per resident")
     parser.add_argument("--burst", type=int, default=2, help="questions sent at once")
+    parser.add_argument(
+        "--warm-up", type=int, default=6, help="questions per resident before measuring"
+    )
     parser.add_argument("--connections", type=int, default=8, help="posts in flight at once")
     parser.add_argument("--outbox", type=int, default=600, help="messages for the leader")
     parser.add_argument("--send-rate", type=float, default=300, help="LINLI_SEND_RATE")
