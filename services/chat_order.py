@@ -69,6 +69,8 @@ _TAKEN = (Turn.CLAIMED, Turn.CLAIMED_PAST_GAP, Turn.REPEATED)
 
 T = TypeVar("T")
 
+RELEASE_TRIES, RELEASE_RETRY_S = 20, 0.05
+
 
 @dataclass(frozen=True, slots=True)
 class OrderTimings:
@@ -183,10 +185,21 @@ class ChatTurns:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         try:
-            await self._call(lambda connection: repo.release_owner(connection, self.owner))
+            await self._release()
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not release this process's chat queue rows: %r", exc)
         await self._db.dispose()
+
+    async def _release(self) -> None:
+        """Release this process's open rows; a row another process's call holds (handing it
+        over) is released once that call ends, tried again for up to a second (after that
+        it goes stale like a dead process's)."""
+        for _ in range(RELEASE_TRIES):
+            left = await self._call(lambda c: repo.release_owner(c, self.owner))
+            if not left:
+                return
+            await asyncio.sleep(RELEASE_RETRY_S)
+        log.warning("%d chat queue rows still held at stop: released when they go stale", left)
 
     @contextlib.asynccontextmanager
     async def turn(self, chat_id: int, update_id: int) -> AsyncIterator[Begun]:

@@ -145,12 +145,18 @@ _FORGET_STALE = text(
     ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
 )
 
+# At a stop, for the same reason: another process's done call may be handing one of these
+# rows over (a rolling restart under load) while it goes on to another of them.
 _RELEASE_OWNER = text(
     "WITH s AS ("
-    " UPDATE chat_queue SET handled_at = clock_timestamp()"
-    " WHERE owner = :owner AND handled_at IS NULL RETURNING chat_id"
+    " UPDATE chat_queue AS q SET handled_at = clock_timestamp() FROM ("
+    "  SELECT chat_id, update_id FROM chat_queue WHERE owner = :owner AND handled_at IS NULL"
+    "  FOR UPDATE SKIP LOCKED"
+    " ) AS t WHERE q.chat_id = t.chat_id AND q.update_id = t.update_id RETURNING q.chat_id"
     ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
 )
+
+_OPEN_OF_OWNER = text("SELECT count(*) FROM chat_queue WHERE owner = :owner AND handled_at IS NULL")
 
 _PRUNE = text(
     "DELETE FROM chat_queue AS q USING ("
@@ -257,9 +263,11 @@ async def forget_stale(connection: AsyncConnection, stale_s: float) -> int:
     return len(result.all())
 
 
-async def release_owner(connection: AsyncConnection, owner: int) -> None:
-    """Release every open row of ``owner`` (its process is stopping)."""
+async def release_owner(connection: AsyncConnection, owner: int) -> int:
+    """Release the open rows of ``owner`` (its process is stopping) but for any a call holds
+    at this moment; returns how many are still open (call again for them)."""
     await connection.execute(_RELEASE_OWNER, {"owner": owner, "channel": CHANNEL})
+    return int((await connection.execute(_OPEN_OF_OWNER, {"owner": owner})).scalar_one())
 
 
 async def prune(connection: AsyncConnection, keep_s: float) -> int:

@@ -466,6 +466,35 @@ async def test_stop_releases_the_rows_of_the_stopping_process(
     assert time.perf_counter() - started < FAST.gap_s
 
 
+async def test_stop_releases_a_row_another_process_holds_once_its_call_ends(
+    processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
+) -> None:
+    """A rolling restart under load: another process's done call holds one of the stopping
+    process's rows (handing it over) and goes on to another. The release leaves the held
+    row for a moment instead of waiting for it while holding the other (the two waited for
+    each other until PostgreSQL's deadlock check aborted one), and releases it after."""
+    a, _ = processes
+    await record_two_chats(postgres_database, a.owner)
+    row = "chat_id = :chat AND update_id = :update"
+    async with postgres_database.engine.connect() as other_process:
+        await other_process.execute(
+            text(f"SELECT 1 FROM chat_queue WHERE {row} FOR UPDATE"),
+            {"chat": OTHER_CHAT, "update": 2},
+        )
+        stopping = asyncio.create_task(a.stop())
+        for _ in range(500):  # the free row is released while the other is still held
+            if await open_rows(postgres_database) == [(OTHER_CHAT, 2)]:
+                break
+            await asyncio.sleep(0.01)
+        assert await open_rows(postgres_database) == [(OTHER_CHAT, 2)]
+        await other_process.execute(
+            text(f"SELECT 1 FROM chat_queue WHERE {row} FOR UPDATE"), {"chat": CHAT, "update": 1}
+        )
+        await other_process.commit()
+        await asyncio.wait_for(stopping, 10)
+    assert await open_rows(postgres_database) == []
+
+
 async def test_handled_rows_go_once_the_watermark_has_passed_them(
     processes: tuple[ChatTurns, ChatTurns], postgres_database: Database
 ) -> None:
