@@ -122,49 +122,57 @@ _DONE_MANY = text(
     " FROM linli_chat_done_many(:chats, :updates, :owner, :namespace, :stale)"
 )
 
+
 # The heartbeat's statements change many chats' rows at once without their chats' locks, so
 # they never wait for a row: a row locked now is in a call of its chat's (which takes its
 # rows in its own order), and waiting for it let the two wait for each other until
 # PostgreSQL's deadlock check broke the tie a second later (every update behind both waited
 # that second; the bench_scale runs of the tenth session show it). A row skipped is taken
-# at the next beat: a row goes stale only after four beats without a touch.
-_TOUCH = text(
-    "UPDATE chat_queue AS q SET seen_at = clock_timestamp() FROM ("
-    " SELECT chat_id, update_id FROM chat_queue WHERE owner = :owner AND handled_at IS NULL"
-    " FOR UPDATE SKIP LOCKED"
-    ") AS t WHERE q.chat_id = t.chat_id AND q.update_id = t.update_id"
+# at the next beat: a row goes stale only after four beats without a touch. The release at
+# a stop does the same: another process's done call may be handing one of the stopping
+# process's rows over (a rolling restart under load) while it goes on to another.
+def _free_rows(where: str) -> str:
+    """``FROM``/``USING`` the rows matching ``where`` that no call holds now, locked for the
+    statement, joined to the statement's table ``q``."""
+    return (
+        f"(SELECT chat_id, update_id FROM chat_queue WHERE {where} FOR UPDATE SKIP LOCKED)"
+        " AS t WHERE q.chat_id = t.chat_id AND q.update_id = t.update_id"
+    )
+
+
+_OPEN_OF = "owner = :owner AND handled_at IS NULL"
+
+# Tell the processes holding the chats released (their waiting updates ask again).
+_RELEASED = (
+    " RETURNING q.chat_id"
+    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
 )
+
+_TOUCH = text(f"UPDATE chat_queue AS q SET seen_at = clock_timestamp() FROM {_free_rows(_OPEN_OF)}")
 
 # A dead process's rows stay as the record that their updates arrived; they hold nothing.
 _FORGET_STALE = text(
-    "WITH s AS ("
-    " UPDATE chat_queue AS q SET handled_at = clock_timestamp() FROM ("
-    "  SELECT chat_id, update_id FROM chat_queue WHERE handled_at IS NULL"
-    "  AND seen_at < clock_timestamp() - make_interval(secs => :stale) FOR UPDATE SKIP LOCKED"
-    " ) AS t WHERE q.chat_id = t.chat_id AND q.update_id = t.update_id RETURNING q.chat_id"
-    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
+    "WITH s AS (UPDATE chat_queue AS q SET handled_at = clock_timestamp() FROM "
+    + _free_rows(
+        "handled_at IS NULL AND seen_at < clock_timestamp() - make_interval(secs => :stale)"
+    )
+    + _RELEASED
 )
 
-# At a stop, for the same reason: another process's done call may be handing one of these
-# rows over (a rolling restart under load) while it goes on to another of them.
 _RELEASE_OWNER = text(
-    "WITH s AS ("
-    " UPDATE chat_queue AS q SET handled_at = clock_timestamp() FROM ("
-    "  SELECT chat_id, update_id FROM chat_queue WHERE owner = :owner AND handled_at IS NULL"
-    "  FOR UPDATE SKIP LOCKED"
-    " ) AS t WHERE q.chat_id = t.chat_id AND q.update_id = t.update_id RETURNING q.chat_id"
-    ") SELECT pg_notify(:channel, 'd ' || chat_id) FROM (SELECT DISTINCT chat_id FROM s) AS c"
+    "WITH s AS (UPDATE chat_queue AS q SET handled_at = clock_timestamp() FROM "
+    + _free_rows(_OPEN_OF)
+    + _RELEASED
 )
 
-_OPEN_OF_OWNER = text("SELECT count(*) FROM chat_queue WHERE owner = :owner AND handled_at IS NULL")
+_OPEN_OF_OWNER = text(f"SELECT count(*) FROM chat_queue WHERE {_OPEN_OF}")
 
 _PRUNE = text(
-    "DELETE FROM chat_queue AS q USING ("
-    " SELECT chat_id, update_id FROM chat_queue"
-    " WHERE handled_at < clock_timestamp() - make_interval(secs => :keep)"
-    " AND update_id <= (SELECT update_id FROM update_watermark WHERE id = 1)"
-    " FOR UPDATE SKIP LOCKED"
-    ") AS t WHERE q.chat_id = t.chat_id AND q.update_id = t.update_id"
+    "DELETE FROM chat_queue AS q USING "
+    + _free_rows(
+        "handled_at < clock_timestamp() - make_interval(secs => :keep)"
+        " AND update_id <= (SELECT update_id FROM update_watermark WHERE id = 1)"
+    )
 )
 
 
