@@ -187,10 +187,10 @@ async def learn_answers(api: BotApiServer, processes: int) -> dict[str, str]:
     user = api.user(FIRST_RESIDENT - 1, "热身")
     answers = {}
     for question in [*QUESTIONS, QUESTIONS[0]] * max(2, processes):
-        sent = len(api.calls("sendMessage", user["id"]))
+        sent = api.count("sendMessage", user["id"])
         api.send_text(user, question)
         await api.wait_for(
-            lambda n=sent: len(api.calls("sendMessage", user["id"])) > n, 30, chat_id=user["id"]
+            lambda n=sent: api.count("sendMessage", user["id"]) > n, 30, chat_id=user["id"]
         )
         answers[question] = api.calls("sendMessage", user["id"])[-1].params["text"]
     return answers
@@ -219,7 +219,7 @@ async def resident(
             QUESTIONS[(number + i) % len(QUESTIONS)]
             for i in range(start, min(args.messages, start + args.burst))
         ]
-        before = len(api.calls("sendMessage", user_id))
+        before = api.count("sendMessage", user_id)
         arrived = time.perf_counter()
         for question in burst:
             api.send_text(user, question)
@@ -227,10 +227,10 @@ async def resident(
         want = before + len(burst)
         try:
             await api.wait_for(
-                lambda w=want: len(api.calls("sendMessage", user_id)) >= w, 30, chat_id=user_id
+                lambda w=want: api.count("sendMessage", user_id) >= w, 30, chat_id=user_id
             )
         except TimeoutError:
-            missing += want - len(api.calls("sendMessage", user_id))
+            missing += want - api.count("sendMessage", user_id)
             continue
         for call in api.calls("sendMessage", user_id)[before:want]:
             latencies.append((call.time - arrived) * 1000)

@@ -71,7 +71,7 @@ async def resident(api: BotApiServer, user_id: int, messages: int, out: list[flo
     user = api.user(user_id, f"居民{user_id}")
     errors = 0
     for i in range(messages):
-        before = len(api.calls("sendMessage", user_id))
+        before = api.count("sendMessage", user_id)
         arrived = time.perf_counter()  # the fake server queues the update as it is injected
         api.send_text(user, QUESTIONS[(user_id + i) % len(QUESTIONS)])
         try:

@@ -54,6 +54,9 @@ class CallLog:
         self.call_history: list[BotCall] = []
         self._calls_by_chat: dict[int, list[BotCall]] = {}
         self._calls_by_method: dict[str, list[BotCall]] = {}
+        # A hundred simulated residents each re-count their chat's answers on every call to
+        # it: by (chat, method), so that a count costs nothing and a list only its own calls.
+        self._calls_by_chat_method: dict[tuple[int, str], list[BotCall]] = {}
         self._changed = asyncio.Event()
         self._chat_changed: dict[int, asyncio.Event] = {}
         self._subscribers: list[asyncio.Queue[BotCall]] = []
@@ -63,6 +66,7 @@ class CallLog:
         self._calls_by_method.setdefault(call.method, []).append(call)
         if call.chat_id is not None:
             self._calls_by_chat.setdefault(call.chat_id, []).append(call)
+            self._calls_by_chat_method.setdefault((call.chat_id, call.method), []).append(call)
             if (chat_changed := self._chat_changed.get(call.chat_id)) is not None:
                 chat_changed.set()
         if call.method != "getUpdates":
@@ -75,8 +79,13 @@ class CallLog:
         if chat_id is None:
             found = self.call_history if method is None else self._calls_by_method.get(method, [])
             return list(found)
-        source = self._calls_by_chat.get(chat_id, [])
-        return [c for c in source if method is None or c.method == method]
+        if method is not None:
+            return list(self._calls_by_chat_method.get((chat_id, method), []))
+        return list(self._calls_by_chat.get(chat_id, []))
+
+    def count(self, method: str, chat_id: int) -> int:
+        """How many calls of ``method`` to ``chat_id`` are recorded (``len(calls(...))``)."""
+        return len(self._calls_by_chat_method.get((chat_id, method), []))
 
     def sent_to(self, chat_id: int | JSON, since: float = 0.0) -> list[JSON]:
         """What the user sees from the bot in a chat: its messages in order, edits applied,

@@ -99,6 +99,26 @@ async def test_a_wait_for_one_chat_is_rechecked_only_by_that_chats_calls(
     assert len(checks) == 2
 
 
+async def test_calls_and_counts_by_chat_and_method_keep_the_order_of_the_calls(
+    server: BotApiServer, bot: Bot
+) -> None:
+    server.user(43, "小李")
+    await bot.send_message(RESIDENT, "一")
+    await bot.send_chat_action(RESIDENT, "typing")
+    await bot.send_message(43, "别人的")
+    await bot.send_message(RESIDENT, "二")
+    sent = server.calls("sendMessage", RESIDENT)
+    assert [call.params["text"] for call in sent] == ["一", "二"]
+    assert server.count("sendMessage", RESIDENT) == 2
+    assert server.count("sendChatAction", RESIDENT) == 1
+    assert server.count("sendMessage", 43) == 1 and server.count("sendMessage", 44) == 0
+    assert [call.method for call in server.calls(chat_id=RESIDENT)] == [
+        "sendMessage",
+        "sendChatAction",
+        "sendMessage",
+    ]
+
+
 async def test_message_ids_count_per_chat_and_replies_quote_the_message(
     server: BotApiServer, bot: Bot
 ) -> None:
