@@ -44,6 +44,9 @@ class Refused:
     """A service refusal, already said in words."""
 
     text: str
+    retype: bool = False
+    """The typed text was what was refused (a reason too thin to send): typing it again may
+    do, so a prompt that asked for it stays open."""
 
 
 def in_staff_chat(update: Update, context: Context) -> bool:
@@ -131,9 +134,9 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
         units = "、".join(unit_names()) or t(language, "staff.transfer.no_units")
         return Refused(t(language, key, unit=exc.unit, units=units))
     except ThinReason:
-        return Refused(t(language, "staff.thin_reason", number=number))
+        return Refused(t(language, "staff.thin_reason", number=number), retype=True)
     except InvalidInput as exc:
-        return Refused(t(language, "staff.invalid_input", detail=str(exc)))
+        return Refused(t(language, "staff.invalid_input", detail=str(exc)), retype=True)
 
 
 async def staff_names(context: Context) -> dict[int, str]:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -27,7 +27,14 @@ from handlers.i18n import t
 from handlers.people import identify
 from handlers.replies import reply
 from handlers.staff.bans import ban_command, banned_command, unban_command
-from handlers.staff.buttons import PATTERN, card_of_prompt, is_card, on_button, refresh
+from handlers.staff.buttons import (
+    PATTERN,
+    card_of_prompt,
+    is_card,
+    on_button,
+    refresh,
+    remember_card,
+)
 from handlers.staff.clock import CLOCK_COMMANDS, on_decision
 from handlers.staff.clock import PATTERN as DECISION_PATTERN
 from handlers.staff.commands import (
@@ -51,7 +58,7 @@ from handlers.staff.summary import with_summary_hint
 from handlers.staff.summary_command import summary_command
 from handlers.staff.transfer import transfer_command
 from services.access import Actor
-from services.tickets import StaffTicketView
+from services.tickets import DeskPromptView, StaffTicketView
 
 log = logging.getLogger("linli.staff")
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -130,7 +137,13 @@ async def on_staff_message(update: Update, context: Context) -> None:
     if prompt is not None and prompt.action == "reply" and message.photo:
         done = await _photo(update, context, prompt.number)
     elif prompt is not None:
-        done = await _message_action(update, context, prompt.number, prompt.action, message.text)
+        acted = await _message_action(
+            update, context, prompt.number, prompt.action, message.text, prompted=True
+        )
+        if isinstance(acted, Refused) and acted.retype:
+            # The text was refused, not the action: the prompt stays open for the next try.
+            await _keep_prompt(update, context, prompt, card)
+        done = None if isinstance(acted, Refused) else acted
     elif (
         replied is not None
         and replied.from_user is not None
@@ -141,7 +154,8 @@ async def on_staff_message(update: Update, context: Context) -> None:
         if message.photo:
             done = await _photo(update, context, number)
         else:
-            done = await _message_action(update, context, number, "reply", message.text)
+            acted = await _message_action(update, context, number, "reply", message.text)
+            done = None if isinstance(acted, Refused) else acted
     else:
         done = None
     if done is not None and is_card(card):
@@ -175,10 +189,18 @@ async def _photo(update: Update, context: Context, number: str | None) -> StaffT
 
 
 async def _message_action(
-    update: Update, context: Context, number: str | None, action: str, text: str | None
-) -> StaffTicketView | None:
+    update: Update,
+    context: Context,
+    number: str | None,
+    action: str,
+    text: str | None,
+    *,
+    prompted: bool = False,
+) -> StaffTicketView | Refused | None:
     """Reject with ``text`` as the reason, or reply with it to the resident. The ticket as
-    it is now, or None when nothing changed."""
+    it is now, the service's refusal (said already), or None when nothing was tried.
+    ``prompted``: the text answers a prompt, which stays open when only the text was
+    refused, and the refusal says so."""
     caller = await identify(update, context)
     if caller is None:
         return None
@@ -198,11 +220,29 @@ async def _message_action(
         language, number, action, act.call(tickets.staff, caller.actor, number, text)
     )
     if isinstance(outcome, Refused):
-        await reply(update, outcome.text)
-        return None
+        retype = prompted and outcome.retype
+        await reply(
+            update, f"{outcome.text}\n{t(language, 'staff.retype')}" if retype else outcome.text
+        )
+        return outcome
     done = await done_text(context, language, action, outcome)
     await reply(update, await with_summary_hint(update, context, language, action, number, done))
     return outcome
+
+
+async def _keep_prompt(
+    update: Update, context: Context, prompt: DeskPromptView, card: Message | None
+) -> None:
+    """Open the prompt again for its text's sender, under the same card."""
+    caller = await identify(update, context)
+    if caller is None:
+        return
+    reopened = context.services.tickets.prompts.open(
+        caller.actor, prompt.number, prompt.prompt_message_id, prompt.action
+    )
+    kept = await attempt(staff_language(context), prompt.number, prompt.action, reopened)
+    if card is not None and not isinstance(kept, Refused):  # refused: no longer at the desk
+        remember_card(context, prompt.prompt_message_id, card)
 
 
 async def drop_prompt(update: Update, context: Context) -> None:

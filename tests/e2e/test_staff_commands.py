@@ -151,9 +151,9 @@ async def test_a_reason_the_resident_reads_must_say_something(desk: Desk) -> Non
     await desk.say(f"/accept {number}")
     for thin in ("👎", ".", "1", "ok"):
         [refused] = await desk.say(f"/reject {number} {thin}")
-        assert refused["text"].startswith(f"工单 {number}：没有办理。居民会看到这个理由")
+        assert refused["text"].startswith(f"工单 {number}：还没有执行。居民会看到这个理由")
         [refused] = await desk.say(f"/extend {number} +3 {thin}")
-        assert refused["text"].startswith(f"工单 {number}：没有办理。居民会看到这个理由")
+        assert refused["text"].startswith(f"工单 {number}：还没有执行。居民会看到这个理由")
     assert await desk.status(number) == "accepted"
     assert [k for k, _ in await desk.outbox(RESIDENT_ID)] == ["ticket.status_changed"]
     [rejected] = await desk.say(f"/reject {number} 太忙")  # two Chinese characters do

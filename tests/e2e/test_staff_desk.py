@@ -159,6 +159,25 @@ async def test_reject_by_button_takes_the_next_message_as_the_reason(desk: Desk)
     assert answer["text"] == "📋 没有待办工单。" and await desk.events() == events
 
 
+async def test_a_reason_too_thin_keeps_the_prompt_open_for_the_next_try(desk: Desk) -> None:
+    # Found by an exploratory run: "ok" was refused and closed the prompt, so the proper
+    # reason typed next went nowhere and the ticket stayed accepted.
+    number = await desk.file()
+    await desk.press(await desk.card(number), "✅ 受理")
+    await desk.press(await desk.card_offering(number, "❌ 不予受理"), "❌ 不予受理")
+    await desk.api.wait_for(lambda: find(desk, "❌ 请写不予受理的原因"))
+    [refused] = await desk.say("ok")
+    assert refused["text"].startswith(f"工单 {number}：还没有执行。居民会看到这个理由")
+    assert refused["text"].endswith("请直接再发一次，或发 /cancel 放弃。")
+    assert await desk.status(number) == "accepted"
+    [done] = await desk.say("该问题已转交环卫所处理，预计本周内清运。")
+    assert done["text"].split("\n")[0] == f"#{number} 已不予受理，已告知居民原因。"
+    assert await desk.status(number) == "rejected"
+    # Taken once the reason was good: the next message is staff talk again.
+    [nothing] = await desk.say("/cancel")
+    assert nothing["text"] == "没有正在进行的操作。"
+
+
 async def test_a_reject_prompt_can_be_cancelled(desk: Desk) -> None:
     number = await desk.file()
     await desk.press(await desk.card(number), "❌ 不予受理")
