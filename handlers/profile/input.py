@@ -7,6 +7,7 @@ from telegram import Update
 
 from handlers.awaiting import release
 from handlers.context import Context
+from handlers.i18n import t
 from handlers.people import actor_of, identify
 from handlers.profile.commands import (
     BUILDING,
@@ -14,9 +15,10 @@ from handlers.profile.commands import (
     ask_community,
     refused,
 )
+from handlers.replies import reply
 from services.access import WrongPlace
 from services.residents.awaiting import AwaitingView, Owed
-from services.residents.place import PlaceRefused
+from services.residents.place import PlaceRefused, PlaceService, reads_as_question
 
 
 async def on_message(update: Update, context: Context, owed: AwaitingView) -> bool:
@@ -30,6 +32,12 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
     # the resident's own language.
     caller = await identify(update, context, text_is_for_others=bool(typed))
     if message is None or caller is None or actor is None:
+        return False
+    if typed and _asks_something_else(places, owed, typed):
+        # /start asks where they live beside the greeting, and a new resident often just
+        # asks their question: answered, not searched for as a place.
+        await release(context, actor.telegram_id, Owed.PLACE)
+        await reply(update, t(caller.language, "profile.later"))
         return False
     try:
         if message.location is not None:
@@ -49,3 +57,13 @@ async def on_message(update: Update, context: Context, owed: AwaitingView) -> bo
     except (WrongPlace, PlaceRefused) as error:
         await refused(update, context, caller, error)
     return True
+
+
+def _asks_something_else(places: PlaceService, owed: AwaitingView, typed: str) -> bool:
+    """Text that names no community (or, at the building step, no building of the chosen
+    community) and reads as a question."""
+    if owed.reference.startswith(BUILDING):
+        named = places.buildings(owed.reference.removeprefix(BUILDING), typed)
+    else:
+        named = tuple(community.name for community in places.communities(typed))
+    return not named and reads_as_question(typed)

@@ -10,6 +10,7 @@ Actor: a resident changes only their own place, and only in their private chat w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,22 @@ from services.errors import InvalidInput, NotFound
 from storage import Database
 from storage.models import Resident
 from storage.repositories import residents as residents_repo
+
+# Words a question has and a community's or building's name does not (Simplified,
+# Traditional, English), and names are short: text like this, matching no place, is the
+# resident asking something else while linli waited for where they live.
+_QUESTION = re.compile(
+    r"[?？吗嗎呢]|怎么|怎麼|如何|什么|什麼|甚麼|哪里|哪裡|哪儿|哪兒|多少|能不能|"
+    r"可以|要不要|是否|为什么|為什麼|几点|幾點|\b(how|what|where|when|why|who|can|could|is|do|does)\b",
+    re.IGNORECASE,
+)
+_LONGEST_NAME = 16
+
+
+def reads_as_question(text: str) -> bool:
+    """Whether typed text is more likely a question than a place's name (see _QUESTION)."""
+    typed = text.strip()
+    return len(typed) > _LONGEST_NAME or bool(_QUESTION.search(typed))
 
 
 class PlaceRefused(InvalidInput):

@@ -126,6 +126,34 @@ async def test_an_estate_name_matching_no_community_stays_in_the_search(linli: L
     assert await home(linli) == ("sample-b", None)
 
 
+async def test_a_question_typed_where_a_place_is_asked_for_is_answered(linli: Linli) -> None:
+    """Found by an exploratory run: after /start (three messages at once) a new resident
+    typed their question, and it and the next nine were searched for as places."""
+    linli.api.send_text(linli.resident, "/start")
+    await expect(linli, linli.resident, "你住在哪个社区")
+    later = await typed(linli, linli.resident, "低保怎么申请", "先回答你的问题")
+    assert later["text"] == "好的，先回答你的问题。住址以后可以随时发送 /profile 登记。"
+    await expect(linli, linli.resident, "最低生活保障")  # the answer itself
+    async with linli.services.db.transaction() as session:
+        asked = (await session.scalars(select(QueryLog.raw_text))).all()
+    assert asked == ["低保怎么申请"]
+    assert await home(linli) == (None, None)
+    # A building's name is still a search, and a miss names the way out.
+    shown = await typed(linli, linli.resident, "/profile", "🏠")
+    asked_for = await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")
+    await tap(linli, linli.resident, asked_for, "示例社区B", "你住在哪个楼栋")
+    missed = await typed(linli, linli.resident, "99号楼", "没有找到")
+    assert "/cancel" in missed["text"]
+    narrowed = await typed(linli, linli.resident, "7号", "你住在哪个楼栋")
+    await tap(linli, linli.resident, narrowed, "7号楼", "已登记：示例社区B 7号楼")
+    # A question at the building step, in Traditional script: answered, the community kept.
+    shown = await typed(linli, linli.resident, "/profile", "🏠")
+    asked_for = await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")
+    await tap(linli, linli.resident, asked_for, "示例社区A", "你住在哪个楼栋")
+    await typed(linli, linli.resident, "居住證怎麼辦理？", "先回答你的问题")
+    assert await home(linli) == ("sample-a", None)
+
+
 async def test_a_shared_location_picks_the_nearest_community(linli: Linli) -> None:
     shown = await typed(linli, linli.resident, "/profile", "🏠")
     await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")

@@ -10,7 +10,7 @@ import pytest
 from services.access import Actor, WrongPlace
 from services.district.live import LiveDistrict
 from services.errors import NotFound
-from services.residents.place import PlaceRefused, PlaceService
+from services.residents.place import PlaceRefused, PlaceService, reads_as_question
 from storage import Database
 from storage.repositories.residents import upsert_resident
 
@@ -66,3 +66,28 @@ async def test_asked_once_and_never_when_a_place_is_known(places: PlaceService) 
     assert not await places.ask_once(me)
     assert places.buildings("east", "2") == ("2号楼",)
     assert [c.id for c in places.communities("西")] == ["west"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "低保怎么申请",
+        "居住证要什么材料",
+        "楼上装修太吵了怎么办",
+        "低保怎麼申請？",
+        "How do I apply",
+    ],
+)
+def test_a_question_reads_as_one_and_not_as_a_place(typed: str) -> None:
+    assert reads_as_question(typed)
+
+
+@pytest.mark.parametrize(
+    "typed", ["示例社区A", "社区 c", "3号楼", "第二网格", "幸福里小区", "阳光"]
+)
+def test_a_place_name_does_not_read_as_a_question(typed: str) -> None:
+    assert not reads_as_question(typed)
+
+
+def test_text_longer_than_a_name_reads_as_a_question() -> None:
+    assert reads_as_question("老人每个月领的那个补贴钱一般是几号发下来")
