@@ -135,7 +135,8 @@ async def on_non_text(update: Update, context: Context) -> None:
         return
     caller = await identify(update, context)
     if caller is not None:
-        await reply(update, t(caller.language, "non_text"))
+        # A photo is often of something to report: filing takes photos.
+        await reply(update, t(caller.language, "non_text.photo" if message.photo else "non_text"))
 
 
 async def show_entry(update: Update, context: Context, caller: Caller, cb: Callback) -> None:

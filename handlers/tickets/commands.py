@@ -99,7 +99,9 @@ async def mytickets_command(update: Update, context: Context) -> None:
         if listed:
             lines += [*([""] if lines else []), t(lang, title)]
             lines += [ticket_line(lang, ticket) for ticket in listed]
-    await reply(update, "\n".join([*lines, "", t(lang, "mytickets.hint")]))
+    # The example is one of their own numbers, the first listed.
+    example = (mine or followed)[0].number
+    await reply(update, "\n".join([*lines, "", t(lang, "mytickets.hint", number=example)]))
 
 
 async def ticket_command(update: Update, context: Context) -> None:

@@ -56,6 +56,7 @@ async def test_mytickets_lists_own_tickets_only(linli: Linli) -> None:
     listing = (await say(linli, "/mytickets"))["text"]
     assert f"• {mine} · 噪音扰民 · 已提交，等待受理 · 刚刚" in listing
     assert theirs not in listing
+    assert listing.endswith(f"比如 /ticket {mine}。")  # the example is their own number
 
 
 async def test_mytickets_lists_followed_tickets_apart_without_anyones_words(

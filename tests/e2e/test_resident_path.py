@@ -117,7 +117,7 @@ async def test_non_text_messages_are_told_linli_reads_text(linli: Linli) -> None
     assert "文字" in reply["text"]
     linli.api.send_photo(linli.resident)
     [reply] = await linli.api.wait_for_message(200001)
-    assert "文字" in reply["text"]
+    assert "文字" in reply["text"] and "/complain" in reply["text"]
 
 
 async def test_group_answers_only_when_mentioned_or_replied_to(linli: Linli) -> None:
