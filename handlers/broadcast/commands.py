@@ -27,6 +27,7 @@ from handlers.broadcast.flow import (
     ask,
     is_official,
     refused,
+    resume,
     show_preview,
     step_owed,
 )
@@ -68,7 +69,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
     try:
         notice_id = await context.services.notices.open_draft(uid)
         if notice_id is not None:
-            await show_preview(update, context, caller, notice_id, "broadcast.resume")
+            await resume(update, context, caller, notice_id)
         elif text.strip():
             await start_draft(update, context, caller, text, None)
         else:

@@ -31,8 +31,9 @@ from services.residents.awaiting import Owed
 
 # The question asked last, as the reference of what the official owes: its draft and its
 # step. Typed answers are taken at topic, community, building and time; at a step answered
-# with buttons (audience, urgent, when, the preview) typing shows the preview again, and a
-# button of another step is one already answered (a double tap).
+# with buttons (audience, urgent, when) typing asks it again, at the preview it shows the
+# preview again, and a button of another step is one already answered (a double tap). Never
+# the preview for a step not answered: its ✅ would send with a default nobody chose.
 TOPIC, COMMUNITY, BUILDING, TIME = "topic", "community", "building", "time"
 PREVIEW = "preview"
 BUTTONS = "buttons"  # what revisions before the step was kept recorded for any button step
@@ -58,6 +59,22 @@ async def ask(update: Update, context: Context, caller: Caller, notice_id: int, 
     else:
         example = example_send_time(context)
         await reply(update, t(caller.language, f"broadcast.ask_{step}", example=example))
+
+
+QUESTIONS = (*_BUTTON_PROMPTS, COMMUNITY, BUILDING, TIME)
+"""The steps that ask something (every step but the preview)."""
+
+
+async def resume(update: Update, context: Context, caller: Caller, notice_id: int) -> None:
+    """Back to the open draft where it was left: the question still unanswered (whose
+    answer the preview would otherwise show as a default nobody chose), else the preview."""
+    owed = await context.services.awaiting.awaiting(caller.resident.telegram_id)
+    asked = step_owed(owed.reference) if owed is not None and owed.kind is Owed.BROADCAST else None
+    if asked is None or asked[0] != notice_id or asked[1] not in QUESTIONS:
+        await show_preview(update, context, caller, notice_id, "broadcast.resume")
+        return
+    await reply(update, t(caller.language, "broadcast.resume"))
+    await ask(update, context, caller, notice_id, asked[1])
 
 
 def example_send_time(context: Context) -> str:

@@ -15,6 +15,7 @@ from handlers.awaiting import release
 from handlers.broadcast.flow import (
     BUILDING,
     COMMUNITY,
+    QUESTIONS,
     TIME,
     TOPIC,
     ask,
@@ -72,7 +73,10 @@ async def _answer(
         await _tag(update, context, caller, notice_id, step, text)
     elif step == TIME:
         await _time(update, context, caller, notice_id, text)
-    else:  # a question answered with buttons (or unknown after a restart): the preview
+    elif step in QUESTIONS:  # answered with buttons: asked again, nothing taken as chosen
+        await reply(update, t(caller.language, "broadcast.use_step_buttons"))
+        await ask(update, context, caller, notice_id, step)
+    else:  # the preview (or a step unknown after a restart)
         await show_preview(update, context, caller, notice_id, "broadcast.use_buttons")
     return True
 

@@ -193,9 +193,21 @@ async def test_cancel_while_composing_and_resume(linli: Linli) -> None:
     await press(linli, boss, audience, "🏢 某栋楼", "打出社区和楼栋")
     await write(linli, boss, "幸福小区3号楼", "没有找到“幸福小区3号楼”这栋楼")  # not configured
     await write(linli, boss, "示例社区A 3号楼", "第 3 步")
-    resumed = await write(linli, boss, "/broadcast", "第 5 步")
-    assert "楼栋“示例社区A 3号楼”的居民" in text_of(resumed)
-    await expect(linli, boss, "接着上次的继续")
+    # Resumed at the question left unanswered, not at a preview showing its default (an
+    # exploratory run sent a notice for one community to everyone that way).
+    asked = lambda: [m for m in linli.api.sent_to(OFFICIAL_ID) if "第 3 步" in text_of(m)]  # noqa: E731
+    assert len(asked()) == 1
+    await write(linli, boss, "/broadcast", "接着上次的继续")
+    urgent = (await linli.api.wait_for(lambda: asked()[1:]))[0]  # asked again
+    when = await press(linli, boss, urgent, "普通（免打扰时段内等到结束再送）", "第 4 步")
+    # Typing at a step answered by buttons asks it again.
+    await write(linli, boss, "好的", "请点下面的按钮回答这一步")
+    when = await expect(linli, boss, "第 4 步")
+    preview = await press(linli, boss, when, "⚡ 确认后立即发送", "第 5 步")
+    assert "楼栋“示例社区A 3号楼”的居民" in text_of(preview)
+    resumed = await write(linli, boss, "/broadcast", "接着上次的继续")  # at the preview now
+    assert "继续" in text_of(resumed)
+    await expect(linli, boss, "第 5 步")
     await write(linli, boss, "/cancel", "已放弃这条通知草稿")
     (view,) = await linli.services.notices.list_notices(OFFICIAL_ID)
     assert view.status == "cancelled"
@@ -246,10 +258,13 @@ async def test_a_restart_mid_compose_loses_nothing(
         # A new process: the draft's owner is known again, and their next message brings
         # back the draft with every choice made so far.
         async with running(build_application(services, token=api.token, api_url=api.url)):
-            preview = await write(town, boss, "还在吗？", "第 5 步")
+            # The question left unanswered is asked again, with every choice made so far.
+            urgent = await write(town, boss, "还在吗？", "第 3 步")
+            await expect(town, boss, "请点下面的按钮回答这一步")
+            when = await press(town, boss, urgent, "普通（免打扰时段内等到结束再送）", "第 4 步")
+            preview = await press(town, boss, when, "⚡ 确认后立即发送", "第 5 步")
             assert "社区“示例社区B”的居民" in text_of(preview)
             assert "现在没有人会收到这条通知" in text_of(preview)  # nobody has that tag
-            await expect(town, boss, "请用下面的按钮")
             await press(town, boss, preview, "✅ 确认发送", "开始发送")
     (notice,) = await services.notices.list_notices(OFFICIAL_ID)
     assert notice.text == WATER and notice.status == "queued"
