@@ -91,7 +91,9 @@ class Reviews:
         self, actor: Actor, number: str, decision: Decision, note: str | None
     ) -> StaffTicketView:
         """An official or admin (private chat or staff chat) decides an open review: reopen
-        to the desk, or uphold with a note the resident reads (required)."""
+        to the desk (an optional note for the staff, who redo the work; the resident is told
+        only that it is being redone), or uphold with a note the resident reads
+        (required)."""
         if decision is Decision.UPHELD:
             note = check.reason(note or "", "the note")
         elif note is not None and note.strip():
@@ -147,17 +149,19 @@ class Reviews:
         if reopen:
             ticket.reject_reason = None
             ticket.redone_count = (ticket.redone_count or 0) + 1
+        # A reopening's note is an instruction to the staff (an exploratory run found one
+        # reaching the resident): kept in the trail as staff see it, never published.
         event = await self._trail.record(
             session, ticket, person, EventKind.REVIEW_DONE,
             to_status=TicketStatus.REOPENED.value if reopen else None,
-            public_message=note, details={"decision": decision.value},
+            public_message=None if reopen else note,
+            internal_note=note if reopen else None,
+            details={"decision": decision.value},
         )  # fmt: skip
-        params = {"number": ticket.number, "note": note or ""}
+        params = {"number": ticket.number, "note": "" if reopen else note or ""}
         settings = self._trail.settings
-        # Reopened without a note: the text without the note's line (no blank line).
-        key = f"ticket.review_{decision.value}" + ("" if note or not reopen else "_plain")
         await notify.to_resident_and_followers(
-            session, ticket, event, settings, key, params,
+            session, ticket, event, settings, f"ticket.review_{decision.value}", params,
             followers=notify.follower_news(ticket) if reopen else None,
         )  # fmt: skip
         if reopen:

@@ -3,6 +3,9 @@ how often; each refusal changes nothing; an official reopens or upholds, once.""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -157,15 +160,22 @@ async def test_upholding_needs_a_reason_and_an_official(lite_desk: Desk) -> None
     assert (RESIDENT, "ticket.review_upheld") in await _outbox(lite_desk)
 
 
-async def test_reopened_without_a_note_the_resident_gets_the_text_without_its_line(
+async def test_a_reopening_note_is_for_the_staff_and_never_reaches_the_resident(
     lite_desk: Desk,
 ) -> None:
     number, ticket_id = await _rejected(lite_desk)
     await lite_desk.tickets.reviews.ask(RESIDENT_PRIVATE, ticket_id)
-    await lite_desk.tickets.reviews.decide(AS_OFFICIAL, number, Decision.REOPENED, None)
-    sent = await _outbox(lite_desk)
-    assert (RESIDENT, "ticket.review_reopened_plain") in sent
-    assert (RESIDENT, "ticket.review_reopened") not in sent
+    await lite_desk.tickets.reviews.decide(
+        AS_OFFICIAL, number, Decision.REOPENED, "上次处理太草率，认真核实"
+    )
+    async with lite_desk.db.transaction() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    to_resident = [row.params for row in rows if row.chat_id == RESIDENT]
+    to_staff = [row.params for row in rows if row.chat_id == STAFF_CHAT]
+    assert to_resident and not any("草率" in json.dumps(p, ensure_ascii=False) for p in to_resident)
+    assert any("草率" in json.dumps(p, ensure_ascii=False) for p in to_staff)
+    view = await lite_desk.tickets.resident.get_ticket_for_resident(RESIDENT_PRIVATE, number)
+    assert "草率" not in json.dumps(dataclasses.asdict(view), ensure_ascii=False, default=str)
 
 
 async def _digest_for_official(desk: Desk) -> dict[str, object] | None:
