@@ -19,9 +19,10 @@ from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 from handlers.context import Context, LinliApp
 from handlers.i18n import t
 from handlers.message_filters import is_private_text
-from handlers.people import identify
+from handlers.people import Caller, identify
 from handlers.replies import reply
 from handlers.tickets.commands import score_keyboard
+from services.errors import ServiceError
 from services.tickets.typed_answers import rating_answer, sounds_like_a_question, sounds_unsolved
 
 RATING_GROUP = -1
@@ -64,7 +65,11 @@ async def on_typed_answer(update: Update, context: Context) -> None:
     if len(waiting) == 1:
         number = waiting[0].number
         keyboard = score_keyboard(lang, number, solved)
-        key = "rating.unsolved_in_words" if in_words else "rating.ask_score"
+        key = "rating.ask_score"
+        if in_words and await _passed_on(context, caller, number, text):
+            key = "rating.unsolved_in_words"
+        elif in_words:
+            key = "rating.unsolved_in_words_kept"
         await reply(update, t(lang, key, number=number), keyboard)
     else:
         answer = "y" if solved else "n"
@@ -80,3 +85,15 @@ async def on_typed_answer(update: Update, context: Context) -> None:
     if in_words and sounds_like_a_question(text):
         return  # it asks something too: the question path answers it as well
     raise ApplicationHandlerStop
+
+
+async def _passed_on(context: Context, caller: Caller, number: str, text: str) -> bool:
+    """The resident's own words about what is still wrong reach the staff at once, as a
+    follow-up on the ticket (an exploratory run found them dropped: only the words typed
+    after the score reached anyone). False when the service refuses them (too long,
+    banned): the score and the question after it still follow."""
+    try:
+        await context.services.tickets.resident.followup(caller.actor, number, text)
+    except ServiceError:
+        return False
+    return True
