@@ -23,6 +23,7 @@ from services.reports.model import CENTRAL, UNASSIGNED, UNNAMED, UNTAGGED, Repor
 from services.reports.period import Period, parse_period
 from services.tickets.categories import category_title
 from services.tickets.on_behalf import channel_title
+from services.tickets.reviews import Decision
 from services.tickets.summaries import published_summary
 from services.tickets.units import CENTRE
 from services.workdays.worktime import WorkCalendar
@@ -234,6 +235,8 @@ async def _trail_facts(session: AsyncSession, start: datetime, end: datetime) ->
             trail.supervised = True
         elif kind == EventKind.REVIEW_ASKED:
             trail.reviewed = True
+        elif kind == EventKind.REVIEW_DONE:  # a rejection reopened on review is redone too
+            trail.redone = trail.redone or said.get("decision") == Decision.REOPENED
         elif kind == EventKind.TRANSFER:  # who held it until then
             held = said.get("from")
             trail.transfers.append((at, None if held is None else str(held)))

@@ -31,6 +31,7 @@ from services.reports import (
 from services.reports.model import CallbackFigures
 from services.tickets.callbacks import CallbackOutcome
 from services.tickets.categories import get_category
+from services.tickets.reviews import Decision
 from services.workdays.worktime import WorkCalendar
 from storage import Database
 from tests.services import report_tickets as data
@@ -326,3 +327,19 @@ async def test_reviews_of_rejections_are_counted(desk: Desk) -> None:
     assert (report.totals.reviews, report.totals.rejected) == (1, 2)
     out = export.to_json(report)
     assert (out["reviews"], out["by_category"]["noise"]["reviews"]) == (1, 1)
+
+
+async def test_a_rejection_reopened_on_review_counts_as_redone(desk: Desk) -> None:
+    """The card shows ↩️ 重办×1 after a review reopens a rejection; the figures agree (an
+    exploratory run found /stats at 0)."""
+    reopened, upheld = await file_noise(desk), await file_noise(desk)
+    at_desk, official = Actor(STAFF, STAFF_CHAT), Actor.in_private(DESK_OFFICIAL)
+    for number in (reopened, upheld):
+        await desk.tickets.staff.reject(at_desk, number, "不属于社区管理范围")
+        ticket = await desk.tickets.staff.get_ticket_for_staff(at_desk, number)
+        await desk.tickets.reviews.ask(Actor.in_private(RESIDENT), ticket.id)
+    await desk.tickets.reviews.decide(official, reopened, Decision.REOPENED, None)
+    await desk.tickets.reviews.decide(official, upheld, Decision.UPHELD, "该路段属于市政管理")
+    report = await ReportService(desk.db, desk.clock).report(month_period(2026, 11))
+    assert (report.totals.redone, report.totals.reviews) == (1, 2)
+    assert export.to_json(report)["by_category"]["noise"]["redone"] == 1
