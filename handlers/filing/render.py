@@ -117,6 +117,8 @@ def place(language: str, ticket: TicketView) -> str:
 def event_line(language: str, event: PublicEventView, is_owner: bool, tz: tzinfo) -> str:
     if event.author == "resident":
         who = t(language, "ticket.author.you" if is_owner else "ticket.author.resident")
+    elif event.author == STAFF_SIGNATURE and event.kind == "review_done":
+        who = t(language, "ticket.author.officials")  # a review is decided by officials
     elif event.author == STAFF_SIGNATURE:
         who = t(language, "ticket.author.staff")
     else:

@@ -89,6 +89,9 @@ async def test_a_rejected_resident_asks_for_a_review_and_the_official_upholds_it
     desk.api.send_text(desk.resident, f"/ticket {number}")
     timeline = await _in(desk, RESIDENT_ID, "复核结果")
     assert "申请复核" in text_of(timeline)
+    # Signed as the message said it: officials decided it, not "staff".
+    [verdict] = [line for line in text_of(timeline).split("\n") if "复核结果" in line]
+    assert "社区领导" in verdict and "社区工作人员" not in verdict
 
 
 async def test_an_official_sends_the_rejected_ticket_back_to_the_desk(desk: Desk) -> None:
