@@ -115,9 +115,12 @@ async def attempt(language: str, number: str, action: str, call: Awaitable[T]) -
     except InvalidTransition as exc:
         status = t(language, f"staff.status.{exc.status}")
         verb = t(language, f"staff.action.{action}")
-        return Refused(
-            t(language, "staff.invalid_transition", number=exc.number, status=status, action=verb)
+        said = t(
+            language, "staff.invalid_transition", number=exc.number, status=status, action=verb
         )
+        if exc.status == "new" and action == "resolve":  # the step they missed, named
+            said += t(language, "staff.accept_first", number=exc.number)
+        return Refused(said)
     except NotFound as exc:  # the number named in the refusal: /merge names two
         return Refused(t(language, "staff.not_found", number=exc.number or number))
     except NotStaff as exc:

@@ -41,6 +41,15 @@ async def test_commands_work_a_ticket_through(desk: Desk) -> None:
     assert again["text"] == f"工单 {number} 现在是「已办结，等待居民评价」，不能受理。"
 
 
+async def test_resolving_a_ticket_not_yet_accepted_names_the_step_missed(desk: Desk) -> None:
+    number = await desk.file()
+    [refused] = await desk.say(f"/resolve {number} 已处理完毕")
+    assert refused["text"] == (
+        f"工单 {number} 现在是「待受理」，不能办结。请先受理：/accept {number}"
+    )
+    assert await desk.status(number) == "new"
+
+
 async def test_accept_on_a_ticket_a_colleague_took_names_who_has_it(desk: Desk) -> None:
     number = await desk.file()
     card = dict(await desk.card(number))  # as one staff member's screen still shows it
