@@ -63,11 +63,16 @@ def parse_bulletin(text: str) -> BulletinSpec:
     if (empty := _EMPTY_WORD.match(text, position)) is not None and empty[1] in _KEYS:
         raise BulletinArgsError("empty_value", empty[1])
     template = text[position:].strip()
-    if not template or "every" not in words or "at" not in words:
+    if not template or not words:
         raise BulletinArgsError("usage")
+    # Written in part: the first thing missing or wrong is named, not the whole usage again.
+    if "every" not in words:
+        raise BulletinArgsError("need_every")
     recurrence = _EVERY.get(words["every"].lower())
     if recurrence is None:
         raise BulletinArgsError("bad_every", words["every"])
+    if "at" not in words:
+        raise BulletinArgsError("need_at")
     return BulletinSpec(
         name=words.get("name") or template.splitlines()[0][:NAME_WORDS],
         recurrence=recurrence,

@@ -48,3 +48,20 @@ def test_bulletin_arguments_name_places() -> None:
     with pytest.raises(BulletinArgsError) as refused:
         parse_bulletin("every=daily at=08:00 community=幸福社区 今日提示")
     assert (refused.value.code, refused.value.value) == ("unknown_community", "幸福社区")
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("every=monthly day=15 community=示例社区A 月报 {disclosure}", "need_at"),
+        ("every=hourly 测试", "bad_every"),
+        ("at=09:00 每日提示", "need_every"),
+        ("每日提示", "usage"),
+        ("every=daily at=09:00", "usage"),
+    ],
+)
+def test_a_bulletin_written_in_part_names_what_is_missing(typed: str, code: str) -> None:
+    """An exploratory run got the whole usage again for a missing at=."""
+    with pytest.raises(BulletinArgsError) as refused:
+        parse_bulletin(typed)
+    assert refused.value.code == code
