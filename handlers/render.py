@@ -78,6 +78,15 @@ def contact_text(language: str, contact: ContactView) -> str:
     return "\n".join(lines)
 
 
+ENGLISH_BUTTON = "en"
+"""The last argument of a question button shown under English: an English question is
+answered in English whatever the resident's setting, and so is a press under its answer."""
+
+
+def _in(language: str) -> tuple[str, ...]:
+    return (ENGLISH_BUTTON,) if language == "en" else ()
+
+
 def answer_keyboard(
     language: str, entry: EntryView, query_id: int | None
 ) -> InlineKeyboardMarkup | None:
@@ -87,10 +96,12 @@ def answer_keyboard(
         rows.append(
             [
                 InlineKeyboardButton(
-                    t(language, "answer.helpful"), callback_data=encode("fb", query_id, 1)
+                    t(language, "answer.helpful"),
+                    callback_data=encode("fb", query_id, 1, *_in(language)),
                 ),
                 InlineKeyboardButton(
-                    t(language, "answer.not_helpful"), callback_data=encode("fb", query_id, 0)
+                    t(language, "answer.not_helpful"),
+                    callback_data=encode("fb", query_id, 0, *_in(language)),
                 ),
             ]
         )
@@ -109,7 +120,8 @@ def _entry_rows(language: str, entry: EntryView) -> tuple[tuple[InlineKeyboardBu
         rows.append((InlineKeyboardButton(t(language, "answer.complain"), callback_data=complain),))
     for entry_id, title, title_en in entry.related[:3]:
         label = "➡️ " + localize(language, title, title_en)
-        rows.append((InlineKeyboardButton(label, callback_data=encode("ent", entry_id)),))
+        data = encode("ent", entry_id, *_in(language))
+        rows.append((InlineKeyboardButton(label, callback_data=data),))
     return tuple(rows)
 
 
@@ -120,14 +132,13 @@ def suggestions_keyboard(
         [
             InlineKeyboardButton(
                 localize(language, title, title_en),
-                callback_data=encode("pick", query_id, entry_id),
+                callback_data=encode("pick", query_id, entry_id, *_in(language)),
             )
         ]
         for entry_id, title, title_en in suggestions
     ]
-    rows.append(
-        [InlineKeyboardButton(t(language, "suggest.none"), callback_data=encode("nope", query_id))]
-    )
+    nope = encode("nope", query_id, *_in(language))
+    rows.append([InlineKeyboardButton(t(language, "suggest.none"), callback_data=nope)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -10,6 +10,7 @@ from handlers.context import Context
 from handlers.i18n import localize, t
 from handlers.people import Caller, identify
 from handlers.render import (
+    ENGLISH_BUTTON,
     answer_keyboard,
     entry_text,
     none_keyboard,
@@ -154,20 +155,23 @@ async def show_entry(update: Update, context: Context, caller: Caller, cb: Callb
     except NotFound:
         await reply(update, t(caller.language, "stale_button"))
         return
-    await reply(
-        update,
-        entry_text(caller.language, entry),
-        answer_keyboard(caller.language, entry, query_id),
-    )
+    lang = pressed_language(caller, cb)
+    await reply(update, entry_text(lang, entry), answer_keyboard(lang, entry, query_id))
+
+
+def pressed_language(caller: Caller, cb: Callback) -> str:
+    """The language of the message whose button was pressed (English when the question
+    was), else the resident's."""
+    return "en" if cb.args and cb.args[-1] == ENGLISH_BUTTON else caller.language
 
 
 async def none_of_these(update: Update, context: Context, caller: Caller, cb: Callback) -> None:
     """ "None of these": the same way to a person as an "I don't know" (ask a staff member)."""
-    query_id = int_arg(cb, 0)
+    query_id, lang = int_arg(cb, 0), pressed_language(caller, cb)
     if query_id is not None:
         await context.services.enquiries.reject_suggestions(caller.resident.telegram_id, query_id)
-    text = t(caller.language, "suggest.none_reply", reach=reach_text(context, caller.language))
-    await reply(update, text, none_keyboard(caller.language, query_id) if query_id else None)
+    text = t(lang, "suggest.none_reply", reach=reach_text(context, lang))
+    await reply(update, text, none_keyboard(lang, query_id) if query_id else None)
 
 
 async def feedback(update: Update, context: Context, caller: Caller, cb: Callback) -> None:
@@ -184,7 +188,7 @@ async def feedback(update: Update, context: Context, caller: Caller, cb: Callbac
         # press has nothing to hit; the related-entry buttons stay.
         rows = message.reply_markup.inline_keyboard[1:]
         await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-    lang = caller.language
+    lang = pressed_language(caller, cb)
     if not stored:
         await reply(update, t(lang, "feedback.not_yours"))
     elif helpful:

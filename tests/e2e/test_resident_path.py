@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -224,6 +227,31 @@ async def test_an_english_question_gets_the_english_answer(linli: Linli) -> None
     # The resident's setting is Chinese; the question is English, so is the answer.
     [answer] = await linli.say(linli.resident, "How do I apply for the minimum living allowance?")
     assert "allowance" in answer["text"].lower() and "低保" not in answer["text"].split("\n")[0]
+
+
+async def test_a_press_under_an_english_answer_or_suggestion_is_answered_in_english(
+    linli: Linli,
+) -> None:
+    # Found by an exploratory run: the resident's setting is Chinese, and a press under an
+    # English list or answer brought the Chinese text.
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+
+    async def next_message(message: dict[str, Any], label: str) -> dict[str, Any]:
+        before = len(linli.api.sent_to(RESIDENT_ID))
+        linli.api.press_button(linli.resident, message, label=label)
+        return (await linli.api.wait_for(lambda: linli.api.sent_to(RESIDENT_ID)[before:]))[0]
+
+    [listed] = await linli.say(linli.resident, "Loud noise from neighbours at night")
+    picks = button_labels(listed)
+    assert not any(chinese.search(label) for label in picks)
+    answer = await next_message(listed, next(label for label in picks if "oise" in label))
+    assert "oise" in answer["text"] and not chinese.search(answer["text"].split("\n")[0])
+    related = [label for label in button_labels(answer) if label.startswith("➡️")]
+    assert related and not any(chinese.search(label) for label in related)
+    more = await next_message(answer, related[0])
+    assert not chinese.search(more["text"].split("\n")[0])
+    thanks = await next_message(answer, button_labels(answer)[0])  # 👍
+    assert not chinese.search(thanks["text"])
 
 
 async def test_one_residents_quick_messages_are_answered_in_order(linli: Linli) -> None:
