@@ -18,6 +18,7 @@ from bot.context import runtime_of
 from bot.delivery.limits import DeliveryConfig
 from bot.delivery.worker import stop_delivery
 from bot.ops.server import start_ops, stop_ops
+from bot.receiver import UpdateReceiver, WebhookServer, set_webhook
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
@@ -48,18 +49,32 @@ async def running(
         updater = application.updater
         assert updater is not None
         bans = application.bot_data.services.bans.check
+        server: WebhookServer | None = None
         try:
             # Before updates arrive: on PostgreSQL the bans are then checked in memory.
             await bans.follow()
             # Inside the try: a webhook port already in use must still stop what started.
             await start_ops(application)
-            await _receive_updates(updater, poll_timeout, webhook)
+            if webhook is None:
+                await _poll(updater, poll_timeout)
+            else:
+                server = WebhookServer(webhook, UpdateReceiver(application))
+                await server.start()
+                await set_webhook(application, webhook)
+                log.info(
+                    "receiving updates by webhook at %s (listening on %s:%d)",
+                    webhook.url,
+                    webhook.listen_host,
+                    webhook.listen_port,
+                )
             yield
         finally:
+            if server is not None:  # the webhook stays set: Telegram keeps the updates
+                await server.stop()
             await stop_ops(application)
             await stop_delivery(runtime_of(application).delivery)
             if updater.running:
-                await updater.stop()  # also stops the webhook server; the webhook stays set
+                await updater.stop()
             await application.stop()
             await _settle_pressed(application)
             await stop_scheduler(application)  # releases the leader lock after the JobQueue
@@ -74,25 +89,11 @@ async def _settle_pressed(application: LinliApp) -> None:
         await processor.settled()
 
 
-async def _receive_updates(updater: Updater, poll_timeout: int, webhook: Webhook | None) -> None:
-    if webhook is None:
-        # A short pause between polls lets updates that arrive together come in one getUpdates
-        # call: under load the polling round trips were a sixth of the bot's time (py-spy on
-        # benchmarks/bench_updates.py); a quiet bot answers at most 20 ms later.
-        await updater.start_polling(timeout=poll_timeout, poll_interval=POLL_PAUSE_S)
-        return
-    # Polling asks for Telegram's default set of updates (no allowed_updates); so does this.
-    # Updates Telegram holds for the webhook are kept: another process may be serving it.
-    host, port = webhook.listen_host, webhook.listen_port
-    await updater.start_webhook(
-        host,
-        port,
-        webhook.url_path,
-        webhook_url=webhook.url,
-        secret_token=webhook.secret,
-        drop_pending_updates=False,
-    )
-    log.info("receiving updates by webhook at %s (listening on %s:%d)", webhook.url, host, port)
+async def _poll(updater: Updater, poll_timeout: int) -> None:
+    # A short pause between polls lets updates that arrive together come in one getUpdates
+    # call: under load the polling round trips were a sixth of the bot's time (py-spy on
+    # benchmarks/bench_updates.py); a quiet bot answers at most 20 ms later.
+    await updater.start_polling(timeout=poll_timeout, poll_interval=POLL_PAUSE_S)
 
 
 @contextlib.asynccontextmanager

@@ -1,7 +1,7 @@
 """Webhook mode: where Telegram posts updates, where linli listens, and the shared secret.
 
 The checks here back the ``LINLI_WEBHOOK_*`` settings (bot/settings.py); `Webhook` is what
-``running()`` needs to start PTB's webhook server instead of long polling.
+``running()`` needs to start the webhook server (bot/receiver.py) instead of long polling.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def check_secret(value: str) -> str:
 
 @dataclass(frozen=True)
 class Webhook:
-    """Receive updates by webhook: Telegram posts to `url`; PTB's server listens on
-    `listen_host:listen_port` (behind a TLS reverse proxy) at the URL's path."""
+    """Receive updates by webhook: Telegram posts to `url`; linli's server (bot/receiver.py)
+    listens on `listen_host:listen_port` (behind a TLS reverse proxy) at the URL's path."""
 
     url: str
     listen_host: str
@@ -87,7 +87,6 @@ class Webhook:
     secret: str = field(repr=False)
 
     @property
-    def url_path(self) -> str:
-        """The path the server answers on: the public URL's path, unchanged, as a pattern
-        (PTB hands it to Tornado as a regular expression)."""
-        return re.escape(urlsplit(self.url).path or "/")
+    def path(self) -> str:
+        """The path the server answers on: the public URL's path, unchanged."""
+        return urlsplit(self.url).path or "/"

@@ -1,4 +1,4 @@
-"""linli receiving updates by webhook: Telegram (the fake) posts them to PTB's server."""
+"""linli receiving updates by webhook: Telegram (the fake) posts them to linli's server."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import socket
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.log_secrets import hide_secrets_in_logs
@@ -51,6 +52,29 @@ async def test_wrong_or_missing_secret_is_refused_and_not_answered(linli: Linli)
     # Released, the fake Telegram posts the same update with the right secret.
     [greeting] = await linli.api.wait_for_message(RESIDENT_ID)
     assert "小王" in greeting["text"]
+
+
+@webhook_mode
+async def test_a_post_that_is_not_an_update_is_refused_and_the_next_one_answered(
+    linli: Linli,
+) -> None:
+    url = linli.api.webhook["url"]
+    secret = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    json_type = {**secret, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        for body, headers, status in [
+            (b"{not json", json_type, 400),
+            (b'{"update_id": "7"}', json_type, 400),  # no integer update_id
+            (b"[1, 2]", json_type, 400),
+            (b'{"update_id": 7}', {**secret, "Content-Type": "text/plain"}, 403),
+        ]:
+            async with session.post(url, data=body, headers=headers) as response:
+                assert response.status == status, body
+        async with session.get(url, headers=secret) as response:
+            assert response.status == 405
+    # Nothing was lost or stuck: the resident's next message is answered.
+    [answer] = await linli.say(linli.resident, "低保怎么申请")
+    assert answer["text"].startswith("【最低生活保障")
 
 
 async def test_stopping_keeps_the_webhook_and_no_log_shows_the_secret(
