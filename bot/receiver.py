@@ -1,17 +1,14 @@
 """The webhook's receiving end: checks each post from Telegram and hands its update on.
 
 linli serves the webhook on aiohttp rather than through PTB's ``Updater.start_webhook``
-(Tornado) for two reasons. With several processes (``LINLI_PEERS``, bot/peers.py) a post
-whose chat belongs to another process is passed on as the bytes Telegram sent: deciding
-that needs only the JSON, not PTB's ``Update.de_json`` (about 150 µs of a 2 ms update),
-and PTB's handler always builds the Update first. And aiohttp's parser is C where
-Tornado's is Python.
+(Tornado): aiohttp parses HTTP in C where Tornado does it in Python, and in
+benchmarks/bench_scale.py one process spent 0.4–0.6 ms less CPU per update with it (about
+a fifth; README, "Scale", twelfth session).
 
 The checks are PTB's, with its answers: anything but a JSON body or a missing or wrong
 ``X-Telegram-Bot-Api-Secret-Token`` is refused with 403 (the secret compared in constant
 time), a body that is not an update with 400 (Telegram delivers it again later), and an
-accepted update is answered 200 once it is in this process's update queue or written to
-the process it belongs to.
+accepted update is answered 200 once it is in the update queue.
 """
 
 from __future__ import annotations
