@@ -500,7 +500,7 @@ async def test_handled_rows_go_once_the_watermark_has_passed_them(
 ) -> None:
     a, b = processes
     journal = Journal()
-    # 70 updates: the watermark moves up in steps of 64, and rows below it are pruned
+    # 70 updates: the watermark moves up in steps of 16, and rows below it are pruned
     # once keep_s has passed.
     for update_id in range(1, 71):
         await journal.handle(a if update_id % 2 else b, CHAT, update_id, hold=0)
