@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Iterator
 
-import aiohttp
-
+from bot_api_emulator.poster import JsonPoster
 from bot_api_emulator.world import JSON, World
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -32,7 +32,7 @@ class WebhookPusher:
         self.connections = 1
         self._turn = 0
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
+        self._poster: JsonPoster | None = None
         self._task: asyncio.Task[None] | None = None
 
     def balance(self, targets: list[str], connections: int = 1) -> None:
@@ -45,7 +45,7 @@ class WebhookPusher:
         self.world.webhook_wakeup.set()
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        self._poster = JsonPoster(timeout=10)
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -57,9 +57,9 @@ class WebhookPusher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._poster is not None:
+            await self._poster.close()
+            self._poster = None
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:
@@ -75,15 +75,13 @@ class WebhookPusher:
         """POST one update to the webhook URL with this secret header (None: no header);
         the HTTP status the bot answered."""
         url = self.world.webhook.get("url")
-        if not url or self._session is None:
+        if not url or self._poster is None:
             raise RuntimeError("no webhook is set, or the server is not running")
         if self.targets:
             url = self.targets[self._turn % len(self.targets)]
             self._turn += 1
         headers = {SECRET_HEADER: secret_token} if secret_token is not None else {}
-        async with self._session.post(url, json=update, headers=headers) as response:
-            await response.read()
-            return response.status
+        return await self._poster.post(url, json.dumps(update).encode(), headers)
 
     async def _run(self) -> None:
         world = self.world
@@ -124,7 +122,7 @@ class WebhookPusher:
     async def _deliver(self, update: JSON) -> bool:
         try:
             status = await self.post(update, self.world.webhook.get("secret_token"))
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError) as exc:
             error = f"Connection failed: {exc.__class__.__name__}"
         else:
             if 200 <= status < 300:
