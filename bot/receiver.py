@@ -55,7 +55,7 @@ def read_update(body: bytes) -> dict[str, Any] | None:
     integer update_id)."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
         return None
     if not isinstance(data, dict) or type(data.get("update_id")) is not int:
         return None

@@ -66,6 +66,7 @@ async def test_a_post_that_is_not_an_update_is_refused_and_the_next_one_answered
             (b"{not json", json_type, 400),
             (b'{"update_id": "7"}', json_type, 400),  # no integer update_id
             (b"[1, 2]", json_type, 400),
+            (b"[" * 200_000 + b"]" * 200_000, json_type, 400),
             (b'{"update_id": 7}', {**secret, "Content-Type": "text/plain"}, 403),
         ]:
             async with session.post(url, data=body, headers=headers) as response:
