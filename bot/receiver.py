@@ -31,25 +31,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 40
 
 
-class UpdateReceiver:
-    """Turns an update's JSON into PTB's Update and queues it for this process's
-    Application; the webhook, and the other processes through bot/peers.py, call it."""
-
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        self._application = application
-
-    async def accept(self, data: dict[str, Any]) -> None:
-        """Queue the update here. ValueError when PTB cannot read it."""
-        bot = self._application.bot
-        try:
-            update = Update.de_json(data, bot)
-        except Exception as exc:  # PTB raises whatever its parsing meets
-            raise ValueError("not an update PTB can read") from exc
-        if isinstance(bot, ExtBot):  # arbitrary callback data, as PTB's own handler does
-            bot.insert_callback_data(update)
-        await self._application.update_queue.put(update)
-
-
 def read_update(body: bytes) -> dict[str, Any] | None:
     """The update in a post's body, or None when it is not one (no JSON object with an
     integer update_id)."""
@@ -65,18 +46,20 @@ def read_update(body: bytes) -> dict[str, Any] | None:
 class WebhookServer:
     """The HTTP server Telegram (or the load balancer in front) posts updates to."""
 
-    def __init__(self, webhook: Webhook, receiver: UpdateReceiver) -> None:
+    def __init__(
+        self, webhook: Webhook, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> None:
         self._webhook = webhook
-        self._receiver = receiver
+        self._application = application
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen; OSError (address in use, …) when the address cannot be had."""
         app = web.Application()
-        path = self._webhook.path
-        app.router.add_post(path, self._post)
-        if path != "/":  # PTB's server took the path with or without a trailing slash
-            app.router.add_post(path.rstrip("/") + "/", self._post)
+        # PTB's server took the path with or without a trailing slash; so does this.
+        bare = self._webhook.path.rstrip("/")
+        for path in sorted({bare or "/", bare + "/"}):
+            app.router.add_post(path, self._post)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         try:
@@ -103,11 +86,15 @@ class WebhookServer:
         if data is None:
             log.warning("a webhook post was refused: its body is not an update")
             return web.Response(status=400, reason="Not an update")
+        bot = self._application.bot
         try:
-            await self._receiver.accept(data)
-        except ValueError:
+            update = Update.de_json(data, bot)
+        except Exception:  # PTB raises whatever its parsing meets
             log.warning("update %d was refused: PTB could not read it", data["update_id"])
             return web.Response(status=400, reason="Update could not be processed")
+        if isinstance(bot, ExtBot):  # arbitrary callback data, as PTB's own handler does
+            bot.insert_callback_data(update)
+        await self._application.update_queue.put(update)
         return web.Response(status=200)
 
 

@@ -18,7 +18,7 @@ from bot.context import runtime_of
 from bot.delivery.limits import DeliveryConfig
 from bot.delivery.worker import stop_delivery
 from bot.ops.server import start_ops, stop_ops
-from bot.receiver import UpdateReceiver, WebhookServer, set_webhook
+from bot.receiver import WebhookServer, set_webhook
 from bot.scheduler import stop_scheduler
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
@@ -58,7 +58,7 @@ async def running(
             if webhook is None:
                 await _poll(updater, poll_timeout)
             else:
-                server = WebhookServer(webhook, UpdateReceiver(application))
+                server = WebhookServer(webhook, application)
                 await server.start()
                 await set_webhook(application, webhook)
                 log.info(
