@@ -256,6 +256,31 @@ async def test_a_process_serving_sixteen_updates_at_once_keeps_its_connections(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("autocommit", [False, True], ids=["use cases", "chat order"])
+async def test_the_connection_returned_last_serves_next(
+    postgres_database: Database, autocommit: bool
+) -> None:
+    """One update at a time after a burst of eight: every statement goes to the server
+    process used last, not to each of the burst's eight in turn (which woke them all)."""
+    db = postgres_database.companion(autocommit=True) if autocommit else postgres_database
+
+    async def backend(hold_s: float) -> int:
+        async with db.engine.connect() as connection:
+            pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+            await asyncio.sleep(hold_s)
+            return int(pid)
+
+    try:
+        burst = set(await asyncio.gather(*(backend(0.05) for _ in range(8))))
+        assert len(burst) == 8
+        one_at_a_time = {await backend(0) for _ in range(8)}
+        assert len(one_at_a_time) == 1 and one_at_a_time <= burst
+    finally:
+        if autocommit:
+            await db.dispose()
+
+
+@pytest.mark.postgres
 async def test_a_companion_not_durable_does_not_wait_for_the_disk_and_the_use_cases_do(
     postgres_database: Database,
 ) -> None:
