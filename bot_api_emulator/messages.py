@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import time
 from typing import Any
 
 from bot_api_emulator.registry import Upload, method, require
 from bot_api_emulator.text import EntityParseError, render_text, utf16_len
-from bot_api_emulator.world import JSON, StoredFile, World, bad_request
+from bot_api_emulator.world import JSON, StoredFile, World, bad_request, snapshot
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -64,7 +63,7 @@ def _bot_message(world: World, params: JSON, **content: Any) -> JSON:
         reply_markup=_inline_markup(params),
         **content,
     )
-    return copy.deepcopy(message)  # the stored message changes on edits; the reply does not
+    return snapshot(message)  # the stored message changes on edits; the reply does not
 
 
 @method("sendMessage")
@@ -181,7 +180,7 @@ def _apply_edit(message: JSON, changes: JSON) -> JSON:
         else:
             message[key] = value
     message["edit_date"] = int(time.time())
-    return copy.deepcopy(message)
+    return snapshot(message)
 
 
 @method("editMessageText")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot_api_emulator.world import JSON, World
+from bot_api_emulator.world import JSON, World, snapshot
 
 T = TypeVar("T")
 
@@ -98,7 +97,7 @@ class CallLog:
             for message in call.messages:
                 current = self.world.messages.get((chat_key, message["message_id"]))
                 if current is not None:
-                    seen.append(copy.deepcopy(current))
+                    seen.append(snapshot(current))
         return seen
 
     def last_message(self, chat_id: int | JSON) -> JSON | None:

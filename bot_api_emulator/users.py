@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import struct
 import zlib
 from typing import Any
 
 from bot_api_emulator.text import detect_entities
-from bot_api_emulator.world import JSON, World, quoted
+from bot_api_emulator.world import JSON, World, quoted, snapshot
 
 
 def _tiny_png() -> bytes:
@@ -171,7 +170,7 @@ class SimulatedUsers:
         query: JSON = {
             "id": str(next(self._callback_ids)),
             "from": self.world.users[_id(user)],
-            "message": copy.deepcopy(current),
+            "message": snapshot(current),
             "chat_instance": str(abs(current["chat"]["id"]) * 7919),
             "data": data,
         }
