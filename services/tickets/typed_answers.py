@@ -27,14 +27,16 @@ _NOT_SOLVED = frozenset(
     {
         "没解决", "没有解决", "还没解决", "还没有解决", "未解决", "没解决好", "没有解决好",
         "还是没解决", "问题没解决", "问题没有解决", "问题还没解决", "没处理好", "没修好",
-        "还没修好", "不满意", "notsolved", "notfixed", "notresolved", "stillnotfixed",
+        "还没修好", "不满意", "不太满意", "不大满意", "很不满意", "非常不满意", "不是很满意",
+        "不怎么满意", "notsolved", "notfixed", "notresolved", "stillnotfixed",
         "stillnotsolved", "stillbroken", "unsolved", "unresolved", "nope", "itsnotfixed",
     }
 )  # fmt: skip
 _SOLVED = frozenset(
     {
         "解决", "已解决", "已经解决", "解决好", "问题解决", "问题已解决", "问题已经解决",
-        "修好", "已修好", "处理好", "已处理好", "满意", "solved", "fixed", "resolved",
+        "修好", "已修好", "处理好", "已处理好", "满意", "很满意", "非常满意", "挺满意",
+        "比较满意", "十分满意", "solved", "fixed", "resolved",
         "itsfixed", "itssolved", "allfixed", "yessolved", "yesfixed",
     }
 )  # fmt: skip

@@ -267,7 +267,8 @@ async def test_the_daily_digest_lists_flagged_and_overdue_tickets_to_each_offici
         ("没解决", False), ("没有解决！", False), ("还没解决呢", False), ("沒解決", False),
         ("not solved", False), ("Not fixed.", False), ("解决了", True), ("已解决", True),
         ("解决啦", True), ("fixed", True), ("solved!", True), ("解决了吗", None),
-        ("低保怎么申请", None), ("", None),
+        ("低保怎么申请", None), ("", None), ("不太满意", False), ("很不满意！", False),
+        ("不是很满意呢", False), ("非常满意", True), ("挺满意的", True),
     ],
 )  # fmt: skip
 def test_typed_rating_answers(text: str, answer: bool | None) -> None:
