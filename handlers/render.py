@@ -65,14 +65,15 @@ def entry_text(language: str, entry: EntryView) -> str:
 
 def contact_text(language: str, contact: ContactView) -> str:
     lines = [f"📍 {t(language, 'answer.contact_title')}"]
-    for key, value in (
-        ("answer.office", contact.office),
-        ("answer.address", contact.address),
-        ("answer.phone", contact.phone),
-        ("answer.hours", contact.hours),
+    for key, value, english in (
+        ("answer.office", contact.office, contact.office_en),
+        ("answer.address", contact.address, contact.address_en),
+        ("answer.phone", contact.phone, ""),
+        ("answer.hours", contact.hours, contact.hours_en),
     ):
         if value:
-            lines.append(t(language, key, **{key.split(".")[1]: localize(language, value, "")}))
+            field = key.split(".")[1]
+            lines.append(t(language, key, **{field: localize(language, value, english)}))
     if contact.sample:
         lines.append(t(language, "answer.sample_note"))
     return "\n".join(lines)

@@ -12,7 +12,8 @@ class Contact:
     """The office a resident can turn to for an entry.
 
     ``sample`` is True when the values are placeholders that the district's operators must
-    replace with their own (we never invent real phone numbers or addresses).
+    replace with their own (we never invent real phone numbers or addresses). The ``_en``
+    fields are what English speakers read (the Chinese when empty).
     """
 
     office: str
@@ -20,6 +21,9 @@ class Contact:
     phone: str = ""
     hours: str = ""
     sample: bool = True
+    office_en: str = ""
+    address_en: str = ""
+    hours_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,6 +131,11 @@ def _string_list(file: str, node: yaml.Node | None, key: str, problems: list[Pro
     return items
 
 
+# A contact's words, each with an English form for English speakers (the Chinese when absent);
+# the phone number is the same in every language.
+_CONTACT_TEXT = ("office", "address", "hours", "office_en", "address_en", "hours_en")
+
+
 def _contact(file: str, node: yaml.Node | None, problems: list[Problem]) -> Contact | None:
     if node is None:
         return None
@@ -138,7 +143,7 @@ def _contact(file: str, node: yaml.Node | None, problems: list[Problem]) -> Cont
     if not isinstance(value, dict) or not isinstance(value.get("office"), str):
         problems.append(Problem(file, _line(node), "'contact' must be a mapping with 'office'"))
         return None
-    unknown = set(value) - {"office", "address", "phone", "hours", "sample"}
+    unknown = set(value) - {*_CONTACT_TEXT, "phone", "sample"}
     if unknown:
         problems.append(Problem(file, _line(node), f"unknown contact field(s) {sorted(unknown)}"))
         return None
@@ -148,6 +153,9 @@ def _contact(file: str, node: yaml.Node | None, problems: list[Problem]) -> Cont
         phone=str(value.get("phone") or ""),
         hours=str(value.get("hours") or ""),
         sample=bool(value.get("sample", True)),
+        office_en=str(value.get("office_en") or ""),
+        address_en=str(value.get("address_en") or ""),
+        hours_en=str(value.get("hours_en") or ""),
     )
 
 

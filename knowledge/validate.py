@@ -66,9 +66,15 @@ def rendered_answer(entry: Entry, *, english: bool = False) -> str:
     contact = entry.contact
     if contact is not None:
         parts.append("")
-        parts.extend(
-            v for v in (contact.office, contact.address, contact.phone, contact.hours) if v
-        )
+        shown = (contact.office, contact.address, contact.phone, contact.hours)
+        if english:
+            shown = (
+                contact.office_en or contact.office,
+                contact.address_en or contact.address,
+                contact.phone,
+                contact.hours_en or contact.hours,
+            )
+        parts.extend(v for v in shown if v)
     return "\n".join(parts)
 
 

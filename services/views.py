@@ -27,6 +27,9 @@ class ContactView:
     phone: str
     hours: str
     sample: bool
+    office_en: str = ""
+    address_en: str = ""
+    hours_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

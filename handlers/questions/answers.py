@@ -115,9 +115,9 @@ def reach_text(context: Context, language: str) -> str:
     return t(
         language,
         "none.reach",
-        office=localize(language, contact.office, ""),
+        office=localize(language, contact.office, contact.office_en),
         phone=contact.phone,
-        hours=localize(language, contact.hours, ""),
+        hours=localize(language, contact.hours, contact.hours_en),
     )
 
 

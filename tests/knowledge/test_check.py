@@ -48,6 +48,19 @@ def test_valid_files_have_no_problems_but_the_missing_required_topics(tmp_path: 
     assert all(str(p).startswith(f"{tmp_path / 'demo.yaml'}:1: ") for p in problems)
 
 
+def test_a_contact_may_give_its_words_in_english_and_nothing_else_unknown(tmp_path: Path):
+    english = "      office_en: Residents' committee\n      hours_en: Working days\n"
+    text = _series(_entry("a", related="b"), _entry("b")).replace(
+        "      phone: 0000", english + "      phone: 0000", 1
+    )
+    (tmp_path / "demo.yaml").write_text(text, "utf-8")
+    assert _problems(tmp_path) == []  # shown to English speakers: tests/e2e/test_resident_path
+    (tmp_path / "demo.yaml").write_text(text.replace("hours_en", "hours_fr"), "utf-8")
+    assert _problems(tmp_path) == [
+        f"{tmp_path / 'demo.yaml'}:19: unknown contact field(s) ['hours_fr']"
+    ]
+
+
 def test_schema_error_points_at_the_entry(tmp_path: Path):
     text = _series(_entry("a")).replace("    answer: |\n      回答。\n", "")
     (tmp_path / "demo.yaml").write_text(text, "utf-8")
