@@ -35,8 +35,9 @@ def bad_request(detail: str) -> ApiError:
 
 def snapshot(value: Any) -> Any:
     """A copy of a JSON value that later changes to the original do not reach (an edited
-    message, say): its dicts and lists copied, all the way down. Seven times as fast as
-    copy.deepcopy, which bench_scale.py's emulator spent a tenth of its time in."""
+    message, say): its dicts and lists copied, all the way down. Three times as fast as
+    copy.deepcopy on a sent message (5 against 16 µs), which took a tenth of the emulator's
+    time in bench_scale.py."""
     if isinstance(value, dict):
         return {key: snapshot(item) for key, item in value.items()}
     if isinstance(value, list):
