@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from knowledge import DecisionKind
 from knowledge.emergency import emergency
+from knowledge.follow_up import follows_up
 from knowledge.normalize import fold
 from knowledge.person_request import asks_for_person
 from knowledge.small_talk import small_talk
@@ -28,6 +29,8 @@ Clock = Callable[[], datetime]
 # Longer questions are cut before matching and logging: nobody's real question is this long,
 # and it keeps one pasted novel from costing the matcher or the log anything.
 MAX_QUESTION_CHARS = 1000
+FOLLOW_UP_WINDOW = timedelta(minutes=15)
+"""A short follow-up (那要带什么材料) is read against an answer given this recently."""
 
 
 class EnquiryService:
@@ -87,22 +90,37 @@ class EnquiryService:
             if talk is not None:  # 你好, 谢谢: answered kindly, neither matched nor logged
                 return AnswerView(talk.talk.value, 0, None, (), talk.language)
             decision = await asyncio.to_thread(matcher.decide, question)
+        kind, entry_id = decision.kind, decision.entry_id
+        if kind is not DecisionKind.ANSWER and follows_up(question):
+            # 那要带什么材料 right after the 低保 answer: about 低保 (what it names alone
+            # matches nothing, or every service). Answered from that entry and logged so,
+            # so a second follow-up reads the same topic.
+            topic = await self._recent_topic(telegram_id)
+            if topic is not None and self._knowledge.entry_view(topic) is not None:
+                kind, entry_id = DecisionKind.ANSWER, topic
         query_id = await self._log_decided(
             telegram_id,
             question,
-            decision.kind.value,
+            kind.value,
             normalized=decision.normalized,
-            entry_id=decision.entry_id,
+            entry_id=entry_id,
             score=round(decision.score, 4),
             candidates=[{"entry_id": c.entry_id, "score": c.score} for c in decision.candidates],
         )
         entry = None
-        if decision.kind is DecisionKind.ANSWER and decision.entry_id is not None:
-            entry = self._knowledge.entry_view(decision.entry_id)
+        if kind is DecisionKind.ANSWER and entry_id is not None:
+            entry = self._knowledge.entry_view(entry_id)
         suggestions = tuple(
-            t for c in decision.suggestions() if (t := self._knowledge.titles(c.entry_id))
+            t
+            for c in (decision.suggestions() if kind is decision.kind else ())
+            if (t := self._knowledge.titles(c.entry_id))
         )
-        return AnswerView(decision.kind.value, query_id, entry, suggestions, decision.language)
+        return AnswerView(kind.value, query_id, entry, suggestions, decision.language)
+
+    async def _recent_topic(self, telegram_id: int) -> str | None:
+        since = self._clock() - FOLLOW_UP_WINDOW
+        async with self._db.reading() as session:
+            return await query_log.recent_topic(session, telegram_id, since)
 
     async def _admit(self, telegram_id: int) -> None:
         """Banned, or TooManyRequests past the resident's limit."""

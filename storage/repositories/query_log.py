@@ -207,3 +207,22 @@ async def list_unanswered(
         stmt = stmt.where(QueryLog.asked_at >= since)
     stmt = stmt.order_by(QueryLog.asked_at.desc(), QueryLog.id.desc()).limit(limit)
     return list(await session.scalars(stmt))
+
+
+async def recent_topic(session: AsyncSession, telegram_id: int, since: datetime) -> str | None:
+    """The entry of the person's latest question answered (or picked from "did you mean")
+    since ``since`` and not rated 👎: what a short follow-up (那要带什么材料) is about."""
+    stmt = (
+        select(QueryLog.entry_id)
+        .join(Resident, Resident.id == QueryLog.resident_id)
+        .where(
+            Resident.telegram_id == telegram_id,
+            QueryLog.asked_at >= since,
+            QueryLog.entry_id.is_not(None),
+            or_(QueryLog.feedback.is_(None), QueryLog.feedback > 0),
+        )
+        .order_by(QueryLog.id.desc())
+        .limit(1)
+    )
+    found: str | None = await session.scalar(stmt)
+    return found

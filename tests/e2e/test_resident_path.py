@@ -223,6 +223,16 @@ async def test_none_of_these_is_logged_as_unanswered(linli: Linli) -> None:
     assert ticket.description == UNSURE
 
 
+async def test_a_follow_up_right_after_an_answer_is_answered_about_its_topic(
+    linli: Linli,
+) -> None:
+    [answer] = await linli.say(linli.resident, "低保怎么申请")
+    title = answer["text"].split("\n")[0]
+    assert "低保" in title
+    [follow] = await linli.say(linli.resident, "那要带什么材料？")
+    assert follow["text"].split("\n")[0] == title and "身份证" in follow["text"]
+
+
 async def test_an_english_question_gets_the_english_answer(linli: Linli) -> None:
     # The resident's setting is Chinese; the question is English, so is the answer.
     [answer] = await linli.say(linli.resident, "How do I apply for the minimum living allowance?")
