@@ -25,7 +25,7 @@ from services.log_context import bind_ticket
 from services.reports.scrub import mask_phone_numbers
 from services.residents.staff_chat import in_staff_chat, staff_in_staff_chat
 from services.tickets import lifecycle, notify
-from services.tickets.clock import end_pause, is_paused
+from services.tickets.clock import end_pause, is_paused, restart_resolution
 from services.tickets.lifecycle import Action
 from services.tickets.places import building_level
 from services.tickets.settings import TicketSettings
@@ -126,6 +126,8 @@ class TicketTrail:
         if to_status is not None and not lifecycle.is_open(to_status) and is_paused(ticket):
             # Resolved, rejected or merged while waiting for the resident: the wait ends here.
             details = {**(details or {}), **end_pause(ticket, now, self.calendar)}
+        if to_status == TicketStatus.REOPENED.value and not filed:
+            details = {**(details or {}), **restart_resolution(ticket, now, self.calendar)}
         if not filed:  # a new row already says "new" at ``now``: touching it costs an UPDATE
             if to_status is not None:
                 ticket.status = to_status

@@ -3,6 +3,8 @@ rule, each refusal (which changes nothing), one event per success."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -135,11 +137,34 @@ async def test_not_satisfied_sends_the_ticket_back_to_be_redone(desk: Desk) -> N
     mine = await desk.tickets.resident.get_ticket_for_resident(Actor.in_private(RESIDENT), number)
     last = mine.timeline[-1]
     assert (last.kind, last.status, last.message) == ("transition", "reopened", None)
-    assert (event.kind, event.details, event.internal_note) == (
-        "callback",
-        {"outcome": "not_satisfied"},
-        "居民说噪音还在",
-    )
+    assert (event.kind, event.internal_note) == ("callback", "居民说噪音还在")
+    # Sent back past its due time, it is redone within its category's limit again, from now
+    # (退回重办), and the trail says how the due time moved.
+    assert event.details == {
+        "outcome": "not_satisfied",
+        "resolution_due_from": "2026-11-04T02:00:00+00:00",
+        "resolution_due_to": "2026-11-09T02:00:00+00:00",
+    }
+    assert ticket.resolution_due_at == datetime(2026, 11, 9, 2, 0, tzinfo=UTC)
+
+
+async def test_rated_not_solved_a_week_late_the_ticket_gets_its_time_limit_again(
+    desk: Desk,
+) -> None:
+    """Filed on a Monday at 10:00 (noise: two working days), resolved at once, rated "not
+    solved" the Monday after: due again two working days from then, not already late."""
+    number = await _resolved(desk)
+    desk.clock.advance(days=7)
+    await desk.tickets.resident.rate(Actor.in_private(RESIDENT), number, solved=False, score=1)
+    ticket, _, _ = await _state(desk, number)
+    assert ticket.status == "reopened"
+    assert ticket.resolution_due_at == datetime(2026, 11, 11, 2, 0, tzinfo=UTC)
+    await desk.tickets.staff.resolve(AT_DESK, number, "已重新处理")
+    # Reopened again ten minutes later: two working days from then, ten minutes on.
+    desk.clock.advance(minutes=10)
+    await desk.tickets.resident.rate(Actor.in_private(RESIDENT), number, solved=False, score=1)
+    again, _, _ = await _state(desk, number)
+    assert again.resolution_due_at == datetime(2026, 11, 11, 2, 10, tzinfo=UTC)
 
 
 async def test_a_callback_is_refused_on_an_open_ticket_and_changes_nothing(desk: Desk) -> None:
