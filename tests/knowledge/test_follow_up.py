@@ -25,7 +25,7 @@ def test_a_short_question_about_an_aspect_follows_up(text: str) -> None:
         "", "你好", "楼道灯坏了", "我想问个事", "垃圾分类",
         "我家楼下那个小饭馆天天晚上在门口摆摊，油烟大得很，要带什么材料去投诉",
         "My neighbour's dog barks all night and nobody does anything about it, where to go",
-        "thanks",
+        "thanks", "哪里可以打疫苗", "低保要带什么材料", "Where can I get a flu vaccine?",
     ],
 )  # fmt: skip
 def test_anything_else_does_not(text: str) -> None:
