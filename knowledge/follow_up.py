@@ -43,13 +43,14 @@ _ENGLISH_ASPECTS = (
     "who can", "eligible",
 )  # fmt: skip
 _ENGLISH_ASPECT = re.compile(r"\b(?:" + "|".join(_ENGLISH_ASPECTS) + r")\b")
-_SMALL_ENGLISH = (
-    "what", "which", "do", "does", "did", "i", "we", "you", "it", "is", "are", "the", "a",
-    "an", "to", "of", "for", "need", "needs", "should", "must", "can", "could", "how",
-    "long", "much", "take", "takes", "go", "there", "then", "and", "so", "about", "get",
-    "apply", "ask", "call",
+_ENGLISH_SMALL = frozenset(
+    {
+        "what", "which", "do", "does", "did", "i", "we", "you", "it", "is", "are", "the", "a",
+        "an", "to", "of", "for", "need", "needs", "should", "must", "can", "could", "how",
+        "long", "much", "take", "takes", "go", "there", "then", "and", "so", "about", "get",
+        "apply", "ask", "call",
+    }
 )  # fmt: skip
-_ENGLISH_SMALL = frozenset(_SMALL_ENGLISH)
 
 
 def follows_up(text: str) -> bool:

@@ -120,14 +120,14 @@ class LiveKnowledge:
             contact=None
             if contact is None
             else ContactView(
-                contact.office,
-                contact.address,
-                contact.phone,
-                contact.hours,
-                contact.sample,
-                contact.office_en,
-                contact.address_en,
-                contact.hours_en,
+                office=contact.office,
+                address=contact.address,
+                phone=contact.phone,
+                hours=contact.hours,
+                sample=contact.sample,
+                office_en=contact.office_en,
+                address_en=contact.address_en,
+                hours_en=contact.hours_en,
             ),
             related=related,
             complaint_category=entry.complaint_category,

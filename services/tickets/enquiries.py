@@ -93,8 +93,8 @@ class EnquiryService:
         kind, entry_id = decision.kind, decision.entry_id
         if kind is not DecisionKind.ANSWER and follows_up(question):
             # 那要带什么材料 right after the 低保 answer: about 低保 (what it names alone
-            # matches nothing, or every service). Answered from that entry and logged so,
-            # so a second follow-up reads the same topic.
+            # matches nothing, or every service). Answered from that entry and logged with
+            # it: a second follow-up reads the same topic.
             topic = await self._recent_topic(telegram_id)
             if topic is not None and self._knowledge.entry_view(topic) is not None:
                 kind, entry_id = DecisionKind.ANSWER, topic
