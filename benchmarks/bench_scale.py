@@ -3,29 +3,32 @@
 For each N in ``--processes`` (default 1, 2, 4) the benchmark creates a scratch database on
 the server named by ``--postgres`` (dropped afterwards; by default the local server, over its
 Unix socket when it has one, as a deployment on one machine connects), upgrades it, and
-starts N real ``linli run`` processes in webhook mode against the Bot API emulator. The
-emulator plays Telegram plus a load balancer: it posts updates round-robin to the N
-processes, ``--connections`` posts in flight at once (Telegram's max_connections), so one chat's
-updates reach different processes and may arrive out of order.
+starts N real ``linli run`` processes in webhook mode against a Bot API emulator of its own
+(each deployment needs Telegram's whole update sequence). The emulator plays Telegram plus
+a load balancer: it posts updates round-robin to the N processes, ``--connections`` posts
+in flight at once (Telegram's max_connections), so one chat's updates reach different
+processes and may arrive out of order. Every deployment is up, warmed up, for the whole
+run: before measuring, as many other residents as the measured ones ask ``--warm-up``
+questions each, all at once, so that what is measured is processes that have been serving
+(their connection pools grown to the load), not their first seconds.
 
-Residents each ask ``--messages`` questions in bursts of ``--burst`` (sent at once, then
-waiting for all of their answers, as a person typing two lines does). Before that, as many
-other residents ask ``--warm-up`` questions each, all at once, so that what is measured is
-processes that have been serving (their connection pools grown to the load), not their
-first seconds. Latency runs from a
-burst's arrival at the emulator to each answer. An order violation is a chat that got the
-answers to its questions in another order than it asked them (a chat with a missing or an
-unexpected reply is counted apart; the per-resident question limit is lifted, as these
-residents ask faster than people do). Then ``--outbox`` messages are queued for as many
-residents and the scheduler leader (the one process that sends) delivers them at
-``LINLI_SEND_RATE`` (``--send-rate``); its achieved rate is reported. PostgreSQL's own
-counters give the transactions and rows written per update, and /proc the CPU time per
-update of the N processes together (steadier than rates on a shared machine), of the
-PostgreSQL server's processes, of this process (the emulator and the residents) and of the
-whole machine. ``--rounds R`` runs every N R times, in turns (every other round backwards),
-and reports each N's median and each round's N against that round's N = 1: on a shared
-machine one run of each can differ by a fifth from the next. Prints one JSON object
-(``BENCH_DEBUG=1`` also prints each out-of-order chat's answers to stderr).
+Then ``--rounds`` rounds: in each, every deployment in turn (every other round backwards)
+serves ``--residents`` new residents, each asking ``--messages`` questions in bursts of
+``--burst`` (sent at once, then waiting for all of their answers, as a person typing two
+lines does), while the other deployments idle. This machine's speed drifts by a fifth
+within minutes, and a round's phases are seconds apart: each N is compared with N = 1 over
+all rounds and round by round. Latency runs from a burst's arrival at the emulator to each
+answer. An order violation is a chat that got the answers to its questions in another order
+than it asked them (a chat with a missing or an unexpected reply is counted apart; the
+per-resident question limit is lifted, as these residents ask faster than people do).
+Finally ``--outbox`` messages are queued for as many residents of each deployment and its
+scheduler leader (the one process that sends) delivers them at ``LINLI_SEND_RATE``
+(``--send-rate``); its achieved rate is reported. PostgreSQL's own counters give the
+transactions and rows written per update, and /proc the CPU time per update of the N
+processes together (steadier than rates on a shared machine), of the PostgreSQL server's
+processes, of this process (the emulators and the residents) and of the whole machine.
+Prints one JSON object (``BENCH_DEBUG=1`` also prints each phase, and each out-of-order
+chat's answers, to stderr).
 The processes run the code of the checkout this script is in; run it with ``PYTHONPATH``
 set to that checkout when another one is installed in the environment, so that the
 benchmark's own migrations match.
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -43,9 +47,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_updates import cpu_ms_per_update, cpu_seconds
+from bench_updates import cpu_seconds
 from seeding import seed_recipients
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -277,8 +283,42 @@ async def stop(process: asyncio.subprocess.Process) -> bool:
     return False
 
 
-async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
-    server_url = normalise_url(args.postgres).render_as_string(hide_password=False)
+@dataclass
+class Deployment:
+    """N ``linli run`` processes on a scratch database, behind an emulator of their own (each
+    deployment needs Telegram's whole update sequence: ids sent elsewhere would be gaps)."""
+
+    n: int
+    url: str
+    api: BotApiServer
+    processes: list[asyncio.subprocess.Process]
+    answers: dict[str, str]
+    phases: list[Phase] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One measured phase of one deployment: what it did, and the CPU seconds it took."""
+
+    updates: int
+    seconds: float
+    unanswered: int
+    order_violations: int
+    chats_with_other_replies: int
+    linli_cpu: float
+    pg_cpu: float | None  # None when the server runs on another machine
+    emulator_cpu: float
+    machine_cpu: float
+
+    @property
+    def rate(self) -> float:
+        return round(self.updates / self.seconds, 1)
+
+
+@contextlib.asynccontextmanager
+async def deployed(n: int, args: argparse.Namespace, server_url: str) -> AsyncIterator[Deployment]:
+    """N processes up, warmed up and waiting; stopped and their database dropped after."""
     name = f"linli_bench_{secrets.token_hex(4)}"
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     await admin_execute(server_url, f'CREATE DATABASE "{name}"')
@@ -294,92 +334,140 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, object]:
                     api.balance_webhook(urls, connections=args.connections)
                     answers = await learn_answers(api, n)
                     await warm_up(api, args)
-                    await asyncio.sleep(1.5)  # PostgreSQL publishes its counters lazily
-                    commits0, rows0 = await pg_counters(url)
-                    linli_pids = [p.pid for p in processes]
-                    linli0 = total_cpu(linli_pids)
-                    pg0, driver0, machine0 = server_cpu(), cpu_seconds(), machine_busy()
-                    latencies: list[float] = []
-                    started = time.perf_counter()
-                    results = await asyncio.gather(
-                        *(resident(api, r, args, latencies) for r in range(args.residents))
-                    )
-                    elapsed = time.perf_counter() - started
-                    linli1 = total_cpu(linli_pids)
-                    pg_used, machine1 = server_cpu_since(pg0), machine_busy()
-                    driver1 = cpu_seconds()
-                    await asyncio.sleep(1.5)
-                    commits1, rows1 = await pg_counters(url)
-                    violations = wrong = 0
-                    for r, (asked, _) in enumerate(results):
-                        calls = api.calls("sendMessage", FIRST_RESIDENT + r)
-                        got = [c.params["text"] for c in calls]
-                        want = [answers[q] for q in asked]
-                        # Out of order: the right answers, in another order. Any other
-                        # difference (a missing or unexpected reply) is counted apart.
-                        same_answers = sorted(got) == sorted(want)
-                        violations += same_answers and got != want
-                        wrong += not same_answers
-                        if got != want and os.environ.get("BENCH_DEBUG"):
-                            index = {a: QUESTIONS.index(q) for q, a in answers.items()}
-                            print("got", [index.get(g) for g in got], file=sys.stderr)
-                            print("want", [QUESTIONS.index(q) for q in asked], file=sys.stderr)
-                    send_rate = await outbox_rate(api, url, args.outbox)
+                    yield Deployment(n, url, api, processes, answers)
                 finally:
                     for process in processes:
                         process.terminate()
-                    forced = await asyncio.gather(*(stop(p) for p in processes))
+                    killed = sum(await asyncio.gather(*(stop(p) for p in processes)))
+                    if killed:
+                        print(f"N = {n}: {killed} process(es) killed at stop", file=sys.stderr)
     finally:
         await admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    updates = args.residents * args.messages
+
+
+async def phase(deployment: Deployment, args: argparse.Namespace, first: int) -> Phase:
+    """Residents ``first`` … ask their questions of one deployment while the others idle:
+    its throughput and CPU per update, and how its chats' answers came."""
+    api, linli_pids = deployment.api, [p.pid for p in deployment.processes]
+    linli0 = total_cpu(linli_pids)
+    pg0, driver0, machine0 = server_cpu(), cpu_seconds(), machine_busy()
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(resident(api, first + r, args, deployment.latencies) for r in range(args.residents))
+    )
+    elapsed = time.perf_counter() - started
+    linli1 = total_cpu(linli_pids)
+    pg_used, machine1, driver1 = server_cpu_since(pg0), machine_busy(), cpu_seconds()
+    violations = wrong = 0
+    for r, (asked, _) in enumerate(results):
+        got = [c.params["text"] for c in api.calls("sendMessage", FIRST_RESIDENT + first + r)]
+        want = [deployment.answers[q] for q in asked]
+        # Out of order: the right answers, in another order. Any other difference (a
+        # missing or an unexpected reply) is counted apart.
+        same_answers = sorted(got) == sorted(want)
+        violations += same_answers and got != want
+        wrong += not same_answers
+        if got != want and os.environ.get("BENCH_DEBUG"):
+            index = {a: QUESTIONS.index(q) for q, a in deployment.answers.items()}
+            print("got", [index.get(g) for g in got], file=sys.stderr)
+            print("want", [QUESTIONS.index(q) for q in asked], file=sys.stderr)
+    return Phase(
+        updates=args.residents * args.messages,
+        seconds=elapsed,
+        unanswered=sum(missing for _, missing in results),
+        order_violations=violations,
+        chats_with_other_replies=wrong,
+        linli_cpu=linli1 - linli0,
+        pg_cpu=pg_used if pg0 else None,
+        emulator_cpu=(driver1 or 0.0) - (driver0 or 0.0),
+        machine_cpu=machine1 - machine0,
+    )
+
+
+def summary(
+    deployment: Deployment, commits: int, rows: int, send_rate: float | None
+) -> dict[str, object]:
+    phases, latencies = deployment.phases, deployment.latencies
+    updates = sum(p.updates for p in phases)
+    seconds = sum(p.seconds for p in phases)
+
+    def ms_per_update(cpu: list[float | None]) -> float | None:
+        known = [c for c in cpu if c is not None]
+        return round(1000 * sum(known) / updates, 3) if len(known) == len(cpu) else None
+
     return {
-        "processes": n,
+        "processes": deployment.n,
         "updates": updates,
-        "seconds": round(elapsed, 3),
-        "updates_per_s": round(updates / elapsed, 1),
+        "seconds": round(seconds, 3),
+        "updates_per_s": round(updates / seconds, 1),
+        "updates_per_s_by_round": [p.rate for p in phases],
         "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
-        "unanswered": sum(missing for _, missing in results),
-        "order_violations": violations,
-        "chats_with_other_replies": wrong,
-        "linli_cpu_ms_per_update": cpu_ms_per_update(linli0, linli1, updates),
-        # PostgreSQL's processes for this database (when the server runs here), and the
-        # emulator with the residents (this process): what shares the cores with linli.
-        "pg_cpu_ms_per_update": cpu_ms_per_update(0.0, pg_used, updates) if pg0 else None,
-        "emulator_cpu_ms_per_update": cpu_ms_per_update(driver0, driver1, updates),
-        "machine_cpu_ms_per_update": cpu_ms_per_update(machine0, machine1, updates),
-        "pg_commits_per_update": round((commits1 - commits0) / updates, 2),
-        "pg_rows_written_per_update": round((rows1 - rows0) / updates, 2),
+        "unanswered": sum(p.unanswered for p in phases),
+        "order_violations": sum(p.order_violations for p in phases),
+        "chats_with_other_replies": sum(p.chats_with_other_replies for p in phases),
+        "linli_cpu_ms_per_update": ms_per_update([p.linli_cpu for p in phases]),
+        # PostgreSQL's processes (when the server runs here), and the emulator with the
+        # residents (this process): what shares the cores with linli.
+        "pg_cpu_ms_per_update": ms_per_update([p.pg_cpu for p in phases]),
+        "emulator_cpu_ms_per_update": ms_per_update([p.emulator_cpu for p in phases]),
+        "machine_cpu_ms_per_update": ms_per_update([p.machine_cpu for p in phases]),
+        "pg_commits_per_update": round(commits / updates, 2),
+        "pg_rows_written_per_update": round(rows / updates, 2),
         "outbox_send_rate_per_s": send_rate,
-        "outbox_send_rate_limit": args.send_rate,
-        "killed_at_stop": sum(forced),
     }
 
 
 async def bench(args: argparse.Namespace) -> dict[str, object]:
     counts = [int(n) for n in args.processes.split(",")]
-    runs = []
-    for round_index in range(args.rounds):
-        # Every other round backwards: what the machine does over time (PostgreSQL's
-        # checkpoints, a neighbour's load) does not always fall on the same N.
-        for n in counts if round_index % 2 == 0 else counts[::-1]:
-            runs.append({"round": round_index + 1, **await run(n, args)})
-    rates = {n: [r["updates_per_s"] for r in runs if r["processes"] == n] for n in counts}
+    server_url = normalise_url(args.postgres).render_as_string(hide_password=False)
+    async with contextlib.AsyncExitStack() as stack:
+        deployments = [
+            await stack.enter_async_context(deployed(n, args, server_url)) for n in counts
+        ]
+        await asyncio.sleep(1.5)  # PostgreSQL publishes its counters lazily
+        before = [await pg_counters(d.url) for d in deployments]
+        for round_index in range(args.rounds):
+            # Every other round backwards (1, 2, 2, 1, …): what the machine does over time
+            # falls on every N alike.
+            order = deployments if round_index % 2 == 0 else deployments[::-1]
+            for deployment in order:
+                first = round_index * args.residents
+                deployment.phases.append(done := await phase(deployment, args, first))
+                if os.environ.get("BENCH_DEBUG"):
+                    print(f"N = {deployment.n}: {done}", file=sys.stderr)
+        await asyncio.sleep(1.5)
+        after = [await pg_counters(d.url) for d in deployments]
+        results = []
+        for deployment, (c0, r0), (c1, r1) in zip(deployments, before, after, strict=True):
+            send_rate = await outbox_rate(deployment.api, deployment.url, args.outbox)
+            results.append(summary(deployment, c1 - c0, r1 - r0, send_rate))
+    one = next((r for r in results if r["processes"] == 1), None)
     return {
         "residents": args.residents,
         "messages_each": args.messages,
+        "rounds": args.rounds,
         "burst": args.burst,
         "warm_up_questions_each": args.warm_up,
         "balancer_connections": args.connections,
         "postgres_over": "unix socket" if _socket_dir(args.postgres) else "tcp",
+        "outbox_send_rate_limit": args.send_rate,
         "cpus": os.cpu_count(),
-        "runs": runs,
-        "median_updates_per_s": {n: statistics.median(v) for n, v in rates.items()},
-        # Each round's N processes against its own N = 1 run, the one beside it in time.
+        "results": results,
+        # Each N against N = 1: all rounds together, and each round against the N = 1
+        # phase of the same round (seconds apart, so the machine's drift cancels out).
         "vs_one_process": {
-            n: [round(a / b, 3) for a, b in zip(v, rates[1], strict=True)]
-            for n, v in rates.items()
-            if n != 1 and 1 in rates
+            r["processes"]: {
+                "overall": round(r["updates_per_s"] / one["updates_per_s"], 3),
+                "by_round": [
+                    round(a / b, 3)
+                    for a, b in zip(
+                        r["updates_per_s_by_round"], one["updates_per_s_by_round"], strict=True
+                    )
+                ],
+            }
+            for r in results
+            if one is not None and r is not one
         },
     }
 
@@ -417,7 +505,10 @@ def main() -> None:
     parser.add_argument("--outbox", type=int, default=600, help="messages for the leader")
     parser.add_argument("--send-rate", type=float, default=300, help="LINLI_SEND_RATE")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="run every N this many times, in turns"
+        "--rounds",
+        type=int,
+        default=6,
+        help="measured phases of each N, in turns, every deployment up throughout",
     )
     args = parser.parse_args()
     print(json.dumps(asyncio.run(bench(args))))
