@@ -6,18 +6,20 @@ Unix socket when it has one, as a deployment on one machine connects), upgrades 
 starts N real ``linli run`` processes in webhook mode against a Bot API emulator of its own
 (each deployment needs Telegram's whole update sequence). The emulator plays Telegram plus
 a load balancer: it posts updates round-robin to the N processes, ``--connections`` posts
-in flight at once (Telegram's max_connections), so one chat's updates reach different
-processes and may arrive out of order. Every deployment is up, warmed up, for the whole
-run: before measuring, as many other residents as the measured ones ask ``--warm-up``
+in flight at once (Telegram's max_connections), so one chat's
+updates reach different processes and may arrive out of order. Each deployment is warmed up
+before it is measured: as many other residents as the measured ones ask ``--warm-up``
 questions each, all at once, so that what is measured is processes that have been serving
 (their connection pools grown to the load), not their first seconds.
 
-Then ``--rounds`` rounds: in each, every deployment in turn (every other round backwards)
-serves ``--residents`` new residents, each asking ``--messages`` questions in bursts of
-``--burst`` (sent at once, then waiting for all of their answers, as a person typing two
-lines does), while the other deployments idle. This machine's speed drifts by a fifth
-within minutes, and a round's phases are seconds apart: each N is compared with N = 1 over
-all rounds and round by round. Latency runs from a burst's arrival at the emulator to each
+The first N (1 by default) is the baseline: it stays up while each other N in turn is
+brought up beside it and measured in ``--rounds`` rounds: in each, the two deployments in
+turn (every other round backwards) serve ``--residents`` new residents, each asking
+``--messages`` questions in bursts of ``--burst`` (sent at once, then waiting for all of
+their answers, as a person typing two lines does), while the other idles. This machine's
+speed drifts by a fifth within minutes, and a round's two phases are seconds apart: each N
+is compared with the baseline's phases beside it, over all rounds and round by round.
+Latency runs from a burst's arrival at the emulator to each
 answer. An order violation is a chat that got the answers to its questions in another order
 than it asked them (a chat with a missing or an unexpected reply is counted apart; the
 per-resident question limit is lifted, as these residents ask faster than people do).
@@ -418,31 +420,63 @@ def summary(
     }
 
 
+async def alternate(pair: list[Deployment], args: argparse.Namespace, first: int) -> None:
+    """``--rounds`` rounds of a phase of each deployment in turn (every other round
+    backwards: 1, 2, 2, 1, …, so that what the machine does over time falls on both alike);
+    residents numbered from ``first`` on, new in every phase."""
+    for round_index in range(args.rounds):
+        for deployment in pair if round_index % 2 == 0 else pair[::-1]:
+            done = await phase(deployment, args, first)
+            first += args.residents
+            deployment.phases.append(done)
+            if os.environ.get("BENCH_DEBUG"):
+                print(f"N = {deployment.n}: {done}", file=sys.stderr)
+
+
+async def finish(deployment: Deployment, before: tuple[int, int], args: argparse.Namespace) -> dict:
+    """The deployment's figures: PostgreSQL's counters since ``before``, and the outbox."""
+    await asyncio.sleep(1.5)  # PostgreSQL publishes its counters lazily
+    commits, rows = await pg_counters(deployment.url)
+    send_rate = await outbox_rate(deployment.api, deployment.url, args.outbox)
+    return summary(deployment, commits - before[0], rows - before[1], send_rate)
+
+
+def versus(other: Deployment, base: Deployment, since: int) -> dict[str, object]:
+    """``other``'s rate against the baseline's phases measured beside it (from ``since``)."""
+    beside = base.phases[since : since + len(other.phases)]
+
+    def rate(phases: list[Phase]) -> float:
+        return sum(p.updates for p in phases) / sum(p.seconds for p in phases)
+
+    return {
+        "overall": round(rate(other.phases) / rate(beside), 3),
+        "by_round": [round(a.rate / b.rate, 3) for a, b in zip(other.phases, beside, strict=True)],
+    }
+
+
 async def bench(args: argparse.Namespace) -> dict[str, object]:
-    counts = [int(n) for n in args.processes.split(",")]
+    """The first N of ``--processes`` (1 by default) is the baseline: it stays up while each
+    other N in turn is brought up, measured in rounds beside it, and stopped (all at once
+    would take more of PostgreSQL's 100 default connections than there are)."""
+    base_n, *others = [int(n) for n in args.processes.split(",")]
     server_url = normalise_url(args.postgres).render_as_string(hide_password=False)
-    async with contextlib.AsyncExitStack() as stack:
-        deployments = [
-            await stack.enter_async_context(deployed(n, args, server_url)) for n in counts
-        ]
-        await asyncio.sleep(1.5)  # PostgreSQL publishes its counters lazily
-        before = [await pg_counters(d.url) for d in deployments]
-        for round_index in range(args.rounds):
-            # Every other round backwards (1, 2, 2, 1, …): what the machine does over time
-            # falls on every N alike.
-            order = deployments if round_index % 2 == 0 else deployments[::-1]
-            for deployment in order:
-                first = round_index * args.residents
-                deployment.phases.append(done := await phase(deployment, args, first))
-                if os.environ.get("BENCH_DEBUG"):
-                    print(f"N = {deployment.n}: {done}", file=sys.stderr)
+    results, ratios = [], {}
+    first = 0
+    async with deployed(base_n, args, server_url) as base:
         await asyncio.sleep(1.5)
-        after = [await pg_counters(d.url) for d in deployments]
-        results = []
-        for deployment, (c0, r0), (c1, r1) in zip(deployments, before, after, strict=True):
-            send_rate = await outbox_rate(deployment.api, deployment.url, args.outbox)
-            results.append(summary(deployment, c1 - c0, r1 - r0, send_rate))
-    one = next((r for r in results if r["processes"] == 1), None)
+        base_before = await pg_counters(base.url)
+        if not others:
+            await alternate([base], args, first)
+        for n in others:
+            async with deployed(n, args, server_url) as other:
+                await asyncio.sleep(1.5)
+                before = await pg_counters(other.url)
+                since = len(base.phases)
+                await alternate([base, other], args, first)
+                first += 2 * args.rounds * args.residents
+                results.append(await finish(other, before, args))
+                ratios[n] = versus(other, base, since)
+        results.insert(0, await finish(base, base_before, args))
     return {
         "residents": args.residents,
         "messages_each": args.messages,
@@ -454,21 +488,10 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "outbox_send_rate_limit": args.send_rate,
         "cpus": os.cpu_count(),
         "results": results,
-        # Each N against N = 1: all rounds together, and each round against the N = 1
-        # phase of the same round (seconds apart, so the machine's drift cancels out).
-        "vs_one_process": {
-            r["processes"]: {
-                "overall": round(r["updates_per_s"] / one["updates_per_s"], 3),
-                "by_round": [
-                    round(a / b, 3)
-                    for a, b in zip(
-                        r["updates_per_s_by_round"], one["updates_per_s_by_round"], strict=True
-                    )
-                ],
-            }
-            for r in results
-            if one is not None and r is not one
-        },
+        # Each N against the baseline's phases beside it: all rounds together, and each
+        # round against the baseline's phase of the same round (seconds apart, so the
+        # machine's drift cancels out).
+        f"vs_{base_n}_process{'es' if base_n > 1 else ''}": ratios,
     }
 
 
@@ -494,7 +517,9 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default=default_server(), help="the server (default: the local one)"
     )
-    parser.add_argument("--processes", default="1,2,4", help="comma-separated N to run")
+    parser.add_argument(
+        "--processes", default="1,2,4", help="comma-separated N to run, the baseline first"
+    )
     parser.add_argument("--residents", type=int, default=20)
     parser.add_argument("--messages", type=int, default=100, help="questions per resident")
     parser.add_argument("--burst", type=int, default=2, help="questions sent at once")
