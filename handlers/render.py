@@ -68,7 +68,7 @@ def contact_text(language: str, contact: ContactView) -> str:
     for key, value, english in (
         ("answer.office", contact.office, contact.office_en),
         ("answer.address", contact.address, contact.address_en),
-        ("answer.phone", contact.phone, ""),
+        ("answer.phone", contact.phone, contact.phone_en),
         ("answer.hours", contact.hours, contact.hours_en),
     ):
         if value:

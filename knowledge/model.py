@@ -24,6 +24,7 @@ class Contact:
     office_en: str = ""
     address_en: str = ""
     hours_en: str = ""
+    phone_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,8 +132,11 @@ def _string_list(file: str, node: yaml.Node | None, key: str, problems: list[Pro
 
 
 # A contact's words, each with an English form for English speakers (the Chinese when absent);
-# the phone number is the same in every language.
-_CONTACT_TEXT = ("office", "address", "hours", "office_en", "address_en", "hours_en")
+# the phone's English form carries the same number with its notes in English.
+_CONTACT_TEXT = (
+    *("office", "address", "phone", "hours"),
+    *("office_en", "address_en", "phone_en", "hours_en"),
+)
 
 
 def _contact(file: str, node: yaml.Node | None, problems: list[Problem]) -> Contact | None:
@@ -143,7 +146,7 @@ def _contact(file: str, node: yaml.Node | None, problems: list[Problem]) -> Cont
     if not isinstance(value, dict) or not isinstance(value.get("office"), str):
         problems.append(Problem(file, _line(node), "'contact' must be a mapping with 'office'"))
         return None
-    unknown = set(value) - {*_CONTACT_TEXT, "phone", "sample"}
+    unknown = set(value) - {*_CONTACT_TEXT, "sample"}
     if unknown:
         problems.append(Problem(file, _line(node), f"unknown contact field(s) {sorted(unknown)}"))
         return None
@@ -156,6 +159,7 @@ def _contact(file: str, node: yaml.Node | None, problems: list[Problem]) -> Cont
         office_en=str(value.get("office_en") or ""),
         address_en=str(value.get("address_en") or ""),
         hours_en=str(value.get("hours_en") or ""),
+        phone_en=str(value.get("phone_en") or ""),
     )
 
 

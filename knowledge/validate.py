@@ -71,7 +71,7 @@ def rendered_answer(entry: Entry, *, english: bool = False) -> str:
             shown = (
                 contact.office_en or contact.office,
                 contact.address_en or contact.address,
-                contact.phone,
+                contact.phone_en or contact.phone,
                 contact.hours_en or contact.hours,
             )
         parts.extend(v for v in shown if v)

@@ -30,6 +30,7 @@ class ContactView:
     office_en: str = ""
     address_en: str = ""
     hours_en: str = ""
+    phone_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,7 @@ def reach_text(context: Context, language: str) -> str:
         language,
         "none.reach",
         office=localize(language, contact.office, contact.office_en),
-        phone=contact.phone,
+        phone=localize(language, contact.phone, contact.phone_en),
         hours=localize(language, contact.hours, contact.hours_en),
     )
 

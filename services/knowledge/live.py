@@ -128,6 +128,7 @@ class LiveKnowledge:
                 office_en=contact.office_en,
                 address_en=contact.address_en,
                 hours_en=contact.hours_en,
+                phone_en=contact.phone_en,
             ),
             related=related,
             complaint_category=entry.complaint_category,

@@ -240,10 +240,12 @@ async def test_an_english_question_gets_the_english_answer(linli: Linli) -> None
     # Where to go, in English too: the office and its hours (the Chinese ones stay for Chinese).
     assert "Residents' committee civil affairs window (social assistance)" in answer["text"]
     assert "Working days 9:00–12:00, 14:00–17:30" in answer["text"]
+    assert "0000-0000000 (sample; operators replace it)" in answer["text"]  # the phone's note
     assert "民政服务窗口" not in answer["text"] and "工作日" not in answer["text"]
+    assert "示例" not in answer["text"]
     [chinese] = await linli.say(linli.resident, "低保怎么申请")
     assert "社区居委会民政服务窗口（社会救助）" in chinese["text"]
-    assert "Working days" not in chinese["text"]
+    assert "Working days" not in chinese["text"] and "0000-0000000（示例" in chinese["text"]
 
 
 async def test_a_press_under_an_english_answer_or_suggestion_is_answered_in_english(

@@ -49,7 +49,10 @@ def test_valid_files_have_no_problems_but_the_missing_required_topics(tmp_path: 
 
 
 def test_a_contact_may_give_its_words_in_english_and_nothing_else_unknown(tmp_path: Path):
-    english = "      office_en: Residents' committee\n      hours_en: Working days\n"
+    english = (
+        "      office_en: Residents' committee\n      hours_en: Working days\n"
+        "      phone_en: 0000-0000000 (sample)\n"
+    )
     text = _series(_entry("a", related="b"), _entry("b")).replace(
         "      phone: 0000", english + "      phone: 0000", 1
     )
