@@ -419,6 +419,9 @@ def summary(
         "pg_cpu_ms_per_update": ms_per_update([p.pg_cpu for p in phases]),
         "emulator_cpu_ms_per_update": ms_per_update([p.emulator_cpu for p in phases]),
         "machine_cpu_ms_per_update": ms_per_update([p.machine_cpu for p in phases]),
+        # How many of the machine's cores were busy on average: N processes compared at
+        # less than all of them are compared on the length of their path, not their capacity.
+        "machine_busy_cores": round(sum(p.machine_cpu for p in phases) / seconds, 2),
         "pg_commits_per_update": round(commits / updates, 2),
         "pg_rows_written_per_update": round(rows / updates, 2),
         "outbox_send_rate_per_s": send_rate,
