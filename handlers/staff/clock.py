@@ -82,6 +82,10 @@ async def extend_command(update: Update, context: Context) -> None:
         new = when(language, outcome.to_due_at, tz, since=outcome.from_due_at)
         done = t(language, "staff.done.extend", number=outcome.number, count=outcome.asked,
                  old=old, new=new)  # fmt: skip
+        year = outcome.to_due_at.astimezone(tz).year
+        if not context.services.calendar.coverage(year).covered:
+            # Accepted as Monday-Friday counts it: the one asking should know it may move.
+            done += "\n" + t(language, "staff.extend.year_unknown", year=year)
         await reply(update, done)
 
 

@@ -9,7 +9,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from services.access import Actor
+from services.workdays.worktime import WorkCalendar
 from tests.e2e.staff_support import RESIDENT_ID, STAFF_CHAT, STAFF_ID, Desk, desk, text_of
 
 __all__ = ["desk"]  # the fixture
@@ -152,6 +155,36 @@ async def test_extend_refuses_past_then_too_far_then_a_day_off(desk: Desk) -> No
     assert await desk.outbox(OFFICIAL_ID) == []  # no official was asked
     [asked] = await desk.say(f"/extend {number} +60 需要等物业")
     assert asked["text"].startswith(f"#{number} 延期申请已提交")
+
+
+@pytest.mark.skipif(
+    WorkCalendar().coverage(2027).in_library,
+    reason="this chinese-calendar knows 2027 (the desk's clock is in November 2026, and an "
+    "extension reaches 60 working days at most: no later year is within reach)",
+)
+async def test_an_extension_into_a_year_without_holidays_says_how_it_was_counted(
+    desk: Desk,
+) -> None:
+    """1 January 2027 is a holiday, but chinese-calendar 1.11 knows only up to 2026 and no
+    holiday file gives 2027: the request goes through as Monday to Friday counts it, and
+    says so."""
+    await _official(desk)
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    [asked] = await desk.say(f"/extend {number} 2027-01-01 17:00 需要等物业")
+    first, note = asked["text"].split("\n")
+    assert first.startswith(f"#{number} 延期申请已提交") and "2027年1月1日 17:00" in first
+    assert note.startswith("注意：2027 年的法定节假日和调休还没有录入")
+    [(kind, _)] = await desk.outbox(OFFICIAL_ID)  # the request went to the official
+    assert kind == "staff.extension.request"
+
+
+async def test_an_extension_within_a_known_year_has_no_such_note(desk: Desk) -> None:
+    await _official(desk)
+    number = await desk.file()
+    await desk.say(f"/accept {number}")
+    [asked] = await desk.say(f"/extend {number} +5 需要等物业")
+    assert "\n" not in asked["text"] and "节假日" not in asked["text"]
 
 
 def _forge(desk: Desk, presser: dict[str, Any], chat_id: int, data: str) -> dict[str, Any]:
