@@ -150,9 +150,10 @@ def _read_item(file: str, section: str, node: yaml.Node, reading: _Reading) -> N
 
 
 def _community(f: Fields) -> Community | None:
-    f.unknown(frozenset({"id", "name", "buildings", "grids", "lat", "lon"}), "community")
+    f.unknown(frozenset({"id", "name", "buildings", "grids", "estates", "lat", "lon"}), "community")
     ident, name = f.ident(max_len=COMMUNITY_ID_MAX), f.text("name")
     buildings, grids = f.texts("buildings"), f.texts("grids")
+    estates = f.texts("estates") or ()
     if buildings is not None and grids is not None:
         f.problem(f.line_of("grids"), "a community has buildings or grids, not both")
     lat = f.number("lat", low=-90, high=90, required=False)
@@ -163,7 +164,7 @@ def _community(f: Fields) -> Community | None:
         return None
     kind = "grids" if grids is not None else "buildings"
     places = grids if grids is not None else buildings or ()
-    return Community(ident, name, places, kind, lat, lon)
+    return Community(ident, name, places, kind, lat, lon, estates)
 
 
 def _unit(f: Fields) -> Unit | None:

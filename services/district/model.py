@@ -48,7 +48,9 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class Community:
-    """A community (社区) with its buildings (楼栋) or grids (网格), and where it is."""
+    """A community (社区) with its buildings (楼栋) or grids (网格), where it is, and the
+    estates (小区) in it: residents often know their estate's name and not their
+    community's."""
 
     id: str
     name: str
@@ -56,6 +58,12 @@ class Community:
     place_kind: str  # "buildings" or "grids", as the file named them
     lat: float | None = None
     lon: float | None = None
+    estates: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """What residents may call it: its name, and its estates' names."""
+        return (self.name, *self.estates)
 
     @property
     def located(self) -> bool:
@@ -106,15 +114,25 @@ class District:
         return next((c for c in self.categories if c.id == category_id), None)
 
     def search(self, text: str) -> tuple[Community, ...]:
-        """The communities whose name or id contains ``text`` (case and spaces ignored); all
-        of them for empty text. An exact name or id match comes alone."""
+        """The communities whose name, one of whose estates' names, or whose id contains
+        ``text`` (case and spaces ignored); all of them for empty text. An exact name or
+        id match comes alone. (Text that contains an estate's name and more, such as a
+        question about it, is not a search for it.)"""
         needle = _squash(text)
         if not needle:
             return self.communities
-        exact = [c for c in self.communities if needle in (_squash(c.name), c.id.lower())]
+        exact = [
+            c
+            for c in self.communities
+            if needle == c.id.lower() or needle in {_squash(n) for n in c.names}
+        ]
         if exact:
             return tuple(exact)
-        return tuple(c for c in self.communities if needle in _squash(c.name) or needle in c.id)
+        return tuple(
+            c
+            for c in self.communities
+            if needle in c.id or any(needle in _squash(n) for n in c.names)
+        )
 
     def find_community(self, text: str) -> Community | None:
         """The one community ``text`` names (its id, its name, or a part of its name only
@@ -138,12 +156,12 @@ class District:
         return unique[0] if len(unique) == 1 else None
 
     def named_in(self, text: str | None) -> Community | None:
-        """The one community whose name appears in ``text`` (a typed address), or None when
-        none or several do."""
+        """The one community whose name, or one of whose estates' names, appears in
+        ``text`` (a typed address), or None when none or several do."""
         if not text:
             return None
         squashed = _squash(text)
-        found = [c for c in self.communities if _squash(c.name) in squashed]
+        found = [c for c in self.communities if any(_squash(n) in squashed for n in c.names)]
         return found[0] if len(found) == 1 else None
 
     def nearest(self, lat: float, lon: float) -> Community | None:

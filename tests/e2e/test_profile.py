@@ -126,6 +126,18 @@ async def test_an_estate_name_matching_no_community_stays_in_the_search(linli: L
     assert await home(linli) == ("sample-b", None)
 
 
+async def test_an_estate_the_district_lists_finds_its_community(linli: Linli) -> None:
+    """The district's configuration names the estates (小区) in each community: typing one,
+    or a part of it, offers that community alone."""
+    shown = await typed(linli, linli.resident, "/profile", "🏠")
+    await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")
+    found = await typed(linli, linli.resident, "示例花园", "你住在哪个社区")
+    assert "没有找到" not in found["text"]
+    assert labels(found) == ["示例社区A", "显示全部社区", "暂不登记"]
+    await tap(linli, linli.resident, found, "示例社区A", "你住在哪个楼栋")
+    assert await home(linli) == ("sample-a", None)
+
+
 async def test_a_question_typed_where_a_place_is_asked_for_is_answered(linli: Linli) -> None:
     """Found by an exploratory run: after /start (three messages at once) a new resident
     typed their question, and it and the next nine were searched for as places."""

@@ -90,6 +90,23 @@ def test_search_nearest_and_named_in(tmp_path: Path) -> None:
     assert district.named_in("门口") is None
 
 
+def test_an_estate_finds_its_community_and_routes_a_place_typed_in_it(tmp_path: Path) -> None:
+    # Residents know their 小区 better than their 社区.
+    text = GOOD.replace(
+        "    buildings: [1号楼, 2号楼]\n",
+        "    buildings: [1号楼, 2号楼]\n    estates: [幸福里小区, 阳光花园]\n",
+    )
+    district = load_district(_folder(tmp_path, text))
+    assert district.community("east").estates == ("幸福里小区", "阳光花园")  # type: ignore[union-attr]
+    assert [c.id for c in district.search("幸福里小区")] == ["east"]  # an estate's full name
+    assert [c.id for c in district.search("幸福里")] == ["east"]  # a part of it
+    assert [c.id for c in district.search("阳光 花园")] == ["east"]
+    # Text that holds an estate's name and more (a question about it) is not a search.
+    assert district.search("幸福里小区的垃圾没人收") == ()
+    assert district.named_in("幸福里小区3号楼楼道灯坏了").id == "east"  # type: ignore[union-attr]
+    assert district.named_in("明月小区门口") is None
+
+
 def test_every_problem_is_reported_with_file_and_line(tmp_path: Path) -> None:
     bad = """\
 communities:
