@@ -79,6 +79,22 @@ def contact_text(language: str, contact: ContactView) -> str:
     return "\n".join(lines)
 
 
+def reach_line(language: str, contact: ContactView | None) -> str:
+    """One line on how to reach a person: the knowledge base's contact for it, or the
+    service centre in general words when it has none."""
+    if contact is None:
+        return t(language, "none.reach_generic")
+    reach = t(
+        language,
+        "none.reach",
+        office=localize(language, contact.office, contact.office_en),
+        phone=localize(language, contact.phone, contact.phone_en),
+        hours=localize(language, contact.hours, contact.hours_en),
+    )
+    # Said only of sample data: an operator's own contact is not called a sample.
+    return f"{reach}{t(language, 'answer.sample_note')}" if contact.sample else reach
+
+
 ENGLISH_BUTTON = "en"
 """The last argument of a question button shown under English: an English question is
 answered in English whatever the resident's setting, and so is a press under its answer."""

@@ -7,7 +7,7 @@ from telegram.constants import ChatType, MessageEntityType
 
 from handlers.callbacks import Callback, int_arg
 from handlers.context import Context
-from handlers.i18n import localize, t
+from handlers.i18n import t
 from handlers.people import Caller, identify
 from handlers.render import (
     ENGLISH_BUTTON,
@@ -15,6 +15,7 @@ from handlers.render import (
     entry_text,
     none_keyboard,
     person_keyboard,
+    reach_line,
     suggestions_keyboard,
 )
 from handlers.replies import reply
@@ -109,16 +110,7 @@ def _ask(language: str, outcome: AnswerView) -> InlineKeyboardMarkup | None:
 
 
 def reach_text(context: Context, language: str) -> str:
-    contact = context.services.knowledge.human_contact()
-    if contact is None:
-        return t(language, "none.reach_generic")
-    return t(
-        language,
-        "none.reach",
-        office=localize(language, contact.office, contact.office_en),
-        phone=localize(language, contact.phone, contact.phone_en),
-        hours=localize(language, contact.hours, contact.hours_en),
-    )
+    return reach_line(language, context.services.knowledge.human_contact())
 
 
 async def tell_banned(update: Update, context: Context, language: str, refusal: Banned) -> None:
