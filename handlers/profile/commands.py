@@ -76,9 +76,13 @@ async def ask_building(
     if community is None or not community.places:
         await finished(update, context, caller, place)
         return
-    shown = context.services.places.buildings(community.id, typed or "")
+    places = context.services.places
+    shown = places.buildings(community.id, typed or "")
+    missed = typed if typed and not shown else None
     await claim(update, context, caller, Owed.PLACE, BUILDING + community.id)
-    await reply(update, *render.buildings(caller.language, community, shown, typed=typed))
+    # Text matching none is said so, over every building's button (as for communities).
+    shown = shown or places.buildings(community.id)
+    await reply(update, *render.buildings(caller.language, community, shown, missed=missed))
 
 
 async def finished(update: Update, context: Context, caller: Caller, place: PlaceView) -> None:

@@ -64,12 +64,13 @@ def communities(
 
 
 def buildings(
-    language: str, community: Community, shown: Sequence[str], *, typed: str | None
+    language: str, community: Community, shown: Sequence[str], *, missed: str | None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The community's buildings (or grids) to pick from; the index travels in the button."""
+    """The community's buildings (or grids) to pick from, and if ``missed`` (typed text
+    that matched none) that it did not; the index travels in the button."""
     kind = t(language, f"profile.kind.{community.place_kind}")
-    if typed is not None and not shown:
-        text = t(language, "profile.no_building", text=typed, kind=kind)
+    if missed is not None:
+        text = t(language, "profile.no_building", text=missed, kind=kind)
     else:
         text = t(language, "profile.ask_building", community=community.name, kind=kind)
     if len(shown) > MAX_BUTTONS:

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge.script import to_simplified
+
 WILDCARD = "*"
 """In a routing rule: any category, or any community."""
 
@@ -128,10 +130,12 @@ class District:
         ]
         if exact:
             return tuple(exact)
+        # A part of an id only from three characters on: "a" is in most ids.
+        in_id = len(needle) >= 3
         return tuple(
             c
             for c in self.communities
-            if needle in c.id or any(needle in _squash(n) for n in c.names)
+            if (in_id and needle in c.id) or any(needle in _squash(n) for n in c.names)
         )
 
     def find_community(self, text: str) -> Community | None:
@@ -193,7 +197,9 @@ class District:
 
 
 def _squash(text: str) -> str:
-    return "".join(text.split()).lower()
+    """Text as names are compared: without spaces, lower case, in Simplified characters
+    (示例花園小區 finds 示例花园小区)."""
+    return to_simplified("".join(text.split())).lower()
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from knowledge.script import to_simplified
 from services.access import Actor, require_private
 from services.district.live import LiveDistrict
 from services.district.model import Community
@@ -74,14 +75,21 @@ class PlaceService:
         self._live = district
 
     def communities(self, text: str = "") -> tuple[Community, ...]:
-        """The configured communities whose name contains ``text`` (all for empty text)."""
-        return self._live.district.search(text)
+        """The configured communities whose name (or an estate's) contains ``text`` (all for
+        empty text); else the one that text which is not a question names (我住在幸福里小区,
+        幸福里小区3号楼)."""
+        district = self._live.district
+        found = district.search(text)
+        if found or reads_as_question(text):
+            return found
+        named = district.named_in(text)
+        return (named,) if named is not None else ()
 
     def buildings(self, community_id: str, text: str = "") -> tuple[str, ...]:
-        """The buildings (or grids) of a community containing ``text``; PlaceRefused for an
-        unknown community."""
+        """The buildings (or grids) of a community containing ``text`` (3號樓 finds 3号楼);
+        PlaceRefused for an unknown community."""
         community = self._community(community_id)
-        needle = "".join(text.split())
+        needle = to_simplified("".join(text.split()))
         return tuple(b for b in community.places if needle in b)
 
     @property

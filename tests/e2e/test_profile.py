@@ -138,6 +138,35 @@ async def test_an_estate_the_district_lists_finds_its_community(linli: Linli) ->
     assert await home(linli) == ("sample-a", None)
 
 
+async def test_an_estate_named_in_a_sentence_or_in_traditional_finds_its_community(
+    linli: Linli,
+) -> None:
+    """Found by an exploratory run: 我住在示例花园小区 and 示例花園小區 were "not found"."""
+    for text in ("我住在示例花园小区", "示例花园小区3号楼", "示例花園小區"):
+        shown = await typed(linli, linli.resident, "/profile", "🏠")
+        await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")
+        found = await typed(linli, linli.resident, text, "你住在哪个社区")
+        assert "没有找到" not in found["text"], text
+        assert labels(found)[0] == "示例社区A" and "示例社区B" not in labels(found), text
+        await tap(linli, linli.resident, found, "示例社区A", "你住在哪个楼栋")
+        assert await home(linli) == ("sample-a", None)
+
+
+async def test_a_building_that_matches_none_is_said_over_every_buildings_button(
+    linli: Linli,
+) -> None:
+    """Found by an exploratory run: a miss left only "不选楼栋" to press."""
+    shown = await typed(linli, linli.resident, "/profile", "🏠")
+    await tap(linli, linli.resident, shown, "更改住址", "你住在哪个社区")
+    found = await typed(linli, linli.resident, "社区A", "你住在哪个社区")
+    await tap(linli, linli.resident, found, "示例社区A", "你住在哪个楼栋")
+    missed = await typed(linli, linli.resident, "3栋", "3栋")
+    assert "没有找到" in missed["text"]
+    assert labels(missed)[:6] == ["1号楼", "2号楼", "3号楼", "4号楼", "5号楼", "6号楼"]
+    narrowed = await typed(linli, linli.resident, "3號樓", "你住在哪个楼栋")  # Traditional
+    assert labels(narrowed) == ["3号楼", "不选楼栋，就这样"]
+
+
 async def test_a_question_typed_where_a_place_is_asked_for_is_answered(linli: Linli) -> None:
     """Found by an exploratory run: after /start (three messages at once) a new resident
     typed their question, and it and the next nine were searched for as places."""

@@ -105,6 +105,17 @@ def test_an_estate_finds_its_community_and_routes_a_place_typed_in_it(tmp_path: 
     assert district.search("幸福里小区的垃圾没人收") == ()
     assert district.named_in("幸福里小区3号楼楼道灯坏了").id == "east"  # type: ignore[union-attr]
     assert district.named_in("明月小区门口") is None
+    # Traditional characters, as residents in Hong Kong or Taiwan type them.
+    assert [c.id for c in district.search("幸福裡小區")] == ["east"]
+    assert [c.id for c in district.search("東園")] == ["east"]
+    assert district.named_in("幸福裡小區3號樓門口").id == "east"  # type: ignore[union-attr]
+
+
+def test_one_letter_finds_no_community_by_a_part_of_its_id(tmp_path: Path) -> None:
+    district = load_district(_folder(tmp_path, GOOD.replace("id: west", "id: west-a")))
+    assert district.search("a") == ()  # "a" is in "west-a", and in most ids
+    assert [c.id for c in district.search("wes")] == ["west-a"]
+    assert [c.id for c in district.search("west-a")] == ["west-a"]
 
 
 def test_every_problem_is_reported_with_file_and_line(tmp_path: Path) -> None:
